@@ -1,0 +1,278 @@
+"""The models of ``airlift.yaml`` (format version 1).
+
+These pydantic models are the single source of truth for the file: the JSON
+Schema in ``schemas/airlift.schema.json`` is generated from them, the validator
+checks files with them and the Dagster component builds its definitions from
+them. Every model forbids unknown keys so that a typo is an error, not a silent
+default.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
+
+INSTANCE_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+ASSET_KEY_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$"
+DAG_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+TASK_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+GROUP_PATTERN = r"^[A-Za-z0-9_]+$"
+PYTHON_REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
+URL_PATTERN = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+
+PositiveInt = Annotated[StrictInt, Field(ge=1)]
+PositiveNumber = Annotated[StrictFloat | StrictInt, Field(gt=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- authentication -----------------------------------------------------------------
+
+
+class NoAuth(_Model):
+    """No credentials: for a local Airflow whose API allows anonymous access."""
+
+    type: Literal["none"]
+
+
+class BasicAuth(_Model):
+    """Username and password.
+
+    Airflow 2 receives them as HTTP basic auth; on Airflow 3 they are exchanged
+    for a JWT at ``/auth/token``, refreshed before it expires.
+    """
+
+    type: Literal["basic"]
+    username: StrictStr = Field(min_length=1)
+    password: SecretStr = Field(
+        description="Use ${VAR}: literal passwords are refused off loopback."
+    )
+
+
+class TokenAuth(_Model):
+    """A static bearer token (an Airflow 3 JWT or a proxy's API token)."""
+
+    type: Literal["token"]
+    token: SecretStr = Field(description="Use ${VAR}: literal tokens are refused off loopback.")
+
+
+class MwaaAuth(_Model):
+    """Amazon MWAA: a web login token from boto3, exchanged for a session cookie."""
+
+    type: Literal["mwaa"]
+    environment_name: StrictStr = Field(min_length=1)
+    region: StrictStr | None = None
+    profile: StrictStr | None = None
+
+
+class AstronomerAuth(_Model):
+    """Astronomer: the deployment URL is the instance ``url``; the token is an API token."""
+
+    type: Literal["astronomer"]
+    api_token: SecretStr = Field(description="Use ${VAR}: literal tokens are refused off loopback.")
+
+
+class ComposerAuth(_Model):
+    """Google Cloud Composer: Application Default Credentials through google-auth."""
+
+    type: Literal["composer"]
+    scopes: list[StrictStr] = Field(
+        default_factory=lambda: ["https://www.googleapis.com/auth/cloud-platform"]
+    )
+
+
+class CustomAuth(_Model):
+    """Your own authentication class, ``package.module:ClassName``, built with ``options``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    type: Literal["custom"]
+    class_: StrictStr = Field(alias="class", pattern=PYTHON_REF_PATTERN)
+    options: dict[StrictStr, Any] = Field(default_factory=dict)
+
+
+Auth = Annotated[
+    NoAuth | BasicAuth | TokenAuth | MwaaAuth | AstronomerAuth | ComposerAuth | CustomAuth,
+    Field(discriminator="type"),
+]
+
+#: Fields that hold secrets, by auth type (checked for literals off loopback).
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "basic": ("password",),
+    "token": ("token",),
+    "astronomer": ("api_token",),
+}
+
+
+# --- per-instance settings ------------------------------------------------------------
+
+
+class DagFilter(_Model):
+    """Which DAGs to peer: ids matching ``include`` and not ``exclude`` (shell globs),
+    and, when ``tags`` is set, carrying at least one of those tags."""
+
+    include: list[StrictStr] = Field(default_factory=lambda: ["*"])
+    exclude: list[StrictStr] = Field(default_factory=list)
+    tags: list[StrictStr] = Field(default_factory=list)
+
+
+class SensorSettings(_Model):
+    """The sensor that records Airflow runs as Dagster materializations."""
+
+    interval_seconds: PositiveInt = 30
+    lookback_hours: Annotated[StrictFloat | StrictInt, Field(ge=0)] = 24
+    batch_size: Annotated[StrictInt, Field(ge=1, le=1000)] = 100
+    default_status: Literal["running", "stopped"] = "running"
+
+
+class HttpSettings(_Model):
+    """How to talk to the Airflow REST API."""
+
+    connect_timeout: PositiveNumber = 10
+    read_timeout: PositiveNumber = 30
+    retries: Annotated[StrictInt, Field(ge=0, le=20)] = 4
+    deadline_seconds: PositiveNumber = 120
+    verify: StrictBool = True
+    ca_bundle: StrictStr | None = None
+
+
+# --- mappings -------------------------------------------------------------------------
+
+
+class TimePartitions(_Model):
+    """Time partitions; an Airflow run's logical date picks the partition."""
+
+    schedule: Literal["hourly", "daily", "weekly", "monthly"]
+    start: StrictStr = Field(pattern=r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
+    timezone: StrictStr = "UTC"
+
+
+def _key_as_spec(value: Any) -> Any:
+    return {"key": value} if isinstance(value, str) else value
+
+
+class AssetSpecModel(_Model):
+    """A Dagster asset that an Airflow DAG or task produces."""
+
+    key: StrictStr = Field(pattern=ASSET_KEY_PATTERN, description="Slash-separated asset key.")
+    deps: list[Annotated[StrictStr, Field(pattern=ASSET_KEY_PATTERN)]] = Field(default_factory=list)
+    group: Annotated[StrictStr, Field(pattern=GROUP_PATTERN)] | None = None
+    owners: list[StrictStr] = Field(default_factory=list)
+    kinds: list[StrictStr] = Field(default_factory=list)
+    tags: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    description: StrictStr | None = None
+    metadata: dict[StrictStr, StrictStr | StrictInt | StrictFloat | StrictBool] = Field(
+        default_factory=dict
+    )
+    partitions: TimePartitions | None = None
+    code: Annotated[StrictStr, Field(pattern=PYTHON_REF_PATTERN)] | None = Field(
+        default=None,
+        description="package.module:attribute of a Dagster asset that computes this key once migrated.",
+    )
+
+    @property
+    def path(self) -> list[str]:
+        return self.key.split("/")
+
+
+AssetEntry = Annotated[
+    AssetSpecModel,
+    BeforeValidator(_key_as_spec, json_schema_input_type=str | AssetSpecModel),
+]
+
+
+class TaskMapping(_Model):
+    """The assets one Airflow task produces."""
+
+    task: StrictStr = Field(pattern=TASK_ID_PATTERN)
+    assets: list[AssetEntry] = Field(min_length=1)
+
+
+class DagMapping(_Model):
+    """The assets of one DAG: DAG-level ones and per-task ones."""
+
+    dag: StrictStr = Field(pattern=DAG_ID_PATTERN)
+    assets: list[AssetEntry] = Field(default_factory=list)
+    tasks: list[TaskMapping] = Field(default_factory=list)
+
+
+class Instance(_Model):
+    """One Airflow deployment to peer."""
+
+    name: StrictStr = Field(pattern=INSTANCE_NAME_PATTERN)
+    url: StrictStr = Field(pattern=URL_PATTERN)
+    api: Literal["auto", "v1", "v2"] = "auto"
+    auth: Auth
+    dags: DagFilter = Field(default_factory=DagFilter)
+    sensor: SensorSettings = Field(default_factory=SensorSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    proxied_state_dir: StrictStr | None = None
+    mappings: list[DagMapping] = Field(default_factory=list)
+
+    def mapping_for(self, dag_id: str) -> DagMapping | None:
+        for mapping in self.mappings:
+            if mapping.dag == dag_id:
+                return mapping
+        return None
+
+
+class AirliftFile(_Model):
+    """The whole ``airlift.yaml``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        title="airlift.yaml",
+        json_schema_extra={"$comment": "Generated from airlift_component.config.airlift_file"},
+    )
+
+    version: Literal[1]
+    instances: list[Instance] = Field(min_length=1)
+
+    def instance(self, name: str) -> Instance:
+        for instance in self.instances:
+            if instance.name == name:
+                return instance
+        raise KeyError(name)
+
+
+#: Hints shown with a pattern mismatch, by field name.
+PATTERN_HINTS: dict[str, str] = {
+    "name": "instance names are lower-case letters, digits and _, starting with a letter",
+    "key": "asset keys are slash-separated parts of letters, digits, _, - and .",
+    "deps": "asset keys are slash-separated parts of letters, digits, _, - and .",
+    "url": "write the full URL, e.g. http://127.0.0.1:8080 or https://airflow.example.com",
+    "dag": "a DAG id is letters, digits, _, - and .",
+    "task": "a task id is letters, digits, _, - and . (task groups use group.task)",
+    "group": "group names are letters, digits and _",
+    "class": "write package.module:ClassName",
+    "code": "write package.module:attribute",
+    "start": "write a date like 2024-01-01 or 2024-01-01T00:00",
+}
+
+_LOOPBACK_HOST = re.compile(r"^https?://(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(/|$)")
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for URLs on the loopback interface, where literal secrets are tolerated."""
+    return bool(_LOOPBACK_HOST.match(url))
+
+
+def dag_asset_key(instance: str, dag_id: str) -> list[str]:
+    """The asset key of a peered DAG: ``<instance>/dag/<dag_id>``."""
+    return [instance, "dag", dag_id]

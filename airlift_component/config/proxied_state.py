@@ -1,0 +1,201 @@
+"""The per-DAG proxied-state files: ``proxied_state/<dag_id>.yaml``.
+
+The format is dagster-airlift's, so teams can switch either way::
+
+    tasks:                 # task level: these tasks run in Dagster when proxied
+      - id: load_raw
+        proxied: true
+      - id: transform
+        proxied: false
+
+or, for the whole DAG, just ``proxied: true``. A file sets exactly one of the two.
+This module is the only reader of the format: the validator, the CLI and the
+Airflow side all use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+
+from airlift_component.config.airlift_file import TASK_ID_PATTERN
+from airlift_component.config.problems import Problem
+from airlift_component.config.yamldoc import YamlDocument, YamlLoadError, load_yaml_file
+from airlift_component.errors import ConfigError
+
+WHAT = "a proxied-state file"
+SUFFIXES = (".yaml", ".yml")
+
+
+class TaskProxiedState(BaseModel):
+    """Whether one task runs in Dagster."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    id: StrictStr = Field(pattern=TASK_ID_PATTERN)
+    proxied: StrictBool
+
+
+class ProxiedStateFile(BaseModel):
+    """One DAG's proxied state: ``tasks`` or a DAG-level ``proxied``, never both."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        title="proxied_state/<dag_id>.yaml",
+        json_schema_extra={
+            "$comment": "Generated from airlift_component.config.proxied_state",
+            "oneOf": [{"required": ["tasks"]}, {"required": ["proxied"]}],
+        },
+    )
+
+    tasks: list[TaskProxiedState] | None = None
+    proxied: StrictBool | None = None
+
+
+@dataclass(frozen=True)
+class DagProxiedState:
+    """The proxied state of one DAG, as the Airflow side and the component use it."""
+
+    dag_id: str
+    proxied: bool | None = None
+    tasks: Mapping[str, bool] = field(default_factory=dict)
+    path: str = ""
+    task_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def dag_level(self) -> bool:
+        """True when the file uses the DAG-level form (``proxied: <bool>``)."""
+        return self.proxied is not None
+
+    def is_task_proxied(self, task_id: str) -> bool:
+        return bool(self.tasks.get(task_id, False))
+
+    @property
+    def proxied_tasks(self) -> list[str]:
+        return [task for task, proxied in self.tasks.items() if proxied]
+
+
+def check_document(doc: YamlDocument) -> tuple[ProxiedStateFile | None, list[Problem]]:
+    """Validate a parsed proxied-state file; problems carry line and column."""
+    from airlift_component.config.validation_messages import problems_from_validation_error
+
+    try:
+        model = ProxiedStateFile.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, problems_from_validation_error(doc, exc, ProxiedStateFile)
+    problems: list[Problem] = []
+    if model.tasks is not None and model.proxied is not None:
+        problems.append(
+            doc.problem(
+                ("proxied",),
+                "sets both 'tasks' and a DAG-level 'proxied'",
+                hint="keep 'tasks' to proxy task by task, or 'proxied' to proxy the whole DAG",
+                key=True,
+            )
+        )
+    elif model.tasks is None and model.proxied is None:
+        problems.append(
+            doc.problem(
+                (),
+                "sets neither 'tasks' nor 'proxied'",
+                hint="add 'tasks: [{id: ..., proxied: false}]' or 'proxied: false'",
+            )
+        )
+    seen: dict[str, int] = {}
+    for index, task in enumerate(model.tasks or []):
+        if task.id in seen:
+            first_line = doc.position(("tasks", seen[task.id], "id"))[0]
+            problems.append(
+                doc.problem(
+                    ("tasks", index, "id"),
+                    f"task {task.id!r} is listed twice (first on line {first_line})",
+                    hint="keep one entry per task",
+                    rule="duplicate-task-id",
+                )
+            )
+        else:
+            seen[task.id] = index
+    return (None if problems else model), problems
+
+
+def dag_id_for(path: Path) -> str:
+    """The DAG a proxied-state file belongs to: its name without the suffix."""
+    return path.stem
+
+
+def read_proxied_state_file(path: Path) -> tuple[DagProxiedState | None, list[Problem]]:
+    """Read and check one file; returns the state or the problems found."""
+    try:
+        doc = load_yaml_file(path, what=WHAT)
+    except YamlLoadError as exc:
+        return None, [exc.problem]
+    model, problems = check_document(doc)
+    if model is None:
+        return None, problems
+    tasks = {task.id: task.proxied for task in model.tasks or []}
+    lines = {
+        task.id: doc.position(("tasks", index, "id"))[0]
+        for index, task in enumerate(model.tasks or [])
+        if task.proxied
+    }
+    return DagProxiedState(dag_id_for(path), model.proxied, tasks, str(path), lines), []
+
+
+def iter_state_files(directory: Path) -> Iterator[Path]:
+    """The proxied-state files in ``directory``, sorted by name."""
+    for path in sorted(directory.iterdir()):
+        if path.suffix in SUFFIXES and path.is_file():
+            yield path
+
+
+@dataclass
+class ProxiedStateDir:
+    """All proxied-state files of one folder; broken files are kept apart per DAG,
+    so one broken file only affects its own DAG."""
+
+    directory: Path
+    states: dict[str, DagProxiedState] = field(default_factory=dict)
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
+
+    def get(self, dag_id: str) -> DagProxiedState | None:
+        """The DAG's state, ``None`` when it has no file; :class:`ConfigError` when broken."""
+        if dag_id in self.problems:
+            raise ConfigError(self.problems[dag_id])
+        return self.states.get(dag_id)
+
+    def all_problems(self) -> list[Problem]:
+        return [problem for problems in self.problems.values() for problem in problems]
+
+
+def read_proxied_state_dir(directory: Path) -> ProxiedStateDir:
+    """Read every ``*.yaml`` / ``*.yml`` in ``directory``.
+
+    A missing folder raises :class:`ConfigError`; problems in single files are
+    collected in :attr:`ProxiedStateDir.problems`, keyed by DAG id.
+    """
+    if not directory.is_dir():
+        raise ConfigError(
+            [
+                Problem(
+                    str(directory),
+                    1,
+                    1,
+                    "proxied-state folder not found",
+                    hint="create it, or fix the path (it holds one <dag_id>.yaml per DAG)",
+                )
+            ]
+        )
+    result = ProxiedStateDir(directory)
+    for path in iter_state_files(directory):
+        state, problems = read_proxied_state_file(path)
+        dag_id = dag_id_for(path)
+        if state is not None:
+            result.states[dag_id] = state
+        else:
+            result.problems[dag_id] = problems
+    return result

@@ -1,0 +1,206 @@
+"""Turn pydantic validation errors into readable, located :class:`Problem` s."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from airlift_component.config.problems import Problem
+from airlift_component.config.yamldoc import Loc, YamlDocument, format_loc
+
+_SECRET_KEYS = frozenset({"password", "token", "api_token"})
+
+_KIND = {
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
+
+def describe(value: Any) -> str:
+    """A short, secret-free description of a value's type for messages."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _show(value: Any, loc: Loc) -> str:
+    if any(part in _SECRET_KEYS for part in loc):
+        return "this value"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _clean_loc(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Drop the union-member names pydantic puts into a location (e.g. an auth type)."""
+    out: list[str | int] = []
+    node = data
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(node, dict):
+            if part in node:
+                node = node[part]
+            elif not last:
+                continue
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif not last and not isinstance(part, int):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The model classes an annotation can hold (through lists, dicts, optionals, unions)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (list, dict, typing.Union, types.UnionType):
+        found: list[Any] = []
+        for arg in typing.get_args(annotation):
+            found.extend(_unwrap(arg))
+        return found
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return []
+
+
+def _models_at(root: type[BaseModel], data: Any, loc: Loc) -> list[type[BaseModel]]:
+    models: list[type[BaseModel]] = [root]
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            continue
+        nxt: list[type[BaseModel]] = []
+        for model in models:
+            for name, info in model.model_fields.items():
+                if part in (name, info.alias):
+                    nxt.extend(_unwrap(info.annotation))
+        node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and "type" in node and len(nxt) > 1:
+            typed = [m for m in nxt if _literal_type(m) == node["type"]]
+            nxt = typed or nxt
+        models = nxt
+    return models
+
+
+def _literal_type(model: type[BaseModel]) -> Any:
+    info = model.model_fields.get("type")
+    if info is None:
+        return None
+    args = typing.get_args(info.annotation)
+    return args[0] if args else None
+
+
+def allowed_keys(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
+    """The keys the model at ``loc`` accepts."""
+    keys: list[str] = []
+    for model in _models_at(root, data, loc):
+        for name, info in model.model_fields.items():
+            key = info.alias or name
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+def _pattern_hint(loc: Loc) -> str:
+    from airlift_component.config.airlift_file import PATTERN_HINTS
+
+    for part in reversed(loc):
+        if isinstance(part, str):
+            return PATTERN_HINTS.get(part, "")
+    return ""
+
+
+def problem_from_error(doc: YamlDocument, error: ErrorDetails, root: type[BaseModel]) -> Problem:
+    """One pydantic error as a located problem with a remedy."""
+    loc = _clean_loc(doc.data, tuple(error["loc"]))
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    last = loc[-1] if loc else None
+    where = format_loc(loc)
+
+    if kind == "missing":
+        line, col = doc.position(loc[:-1])
+        return Problem(
+            doc.path,
+            line,
+            col,
+            f"missing required key '{last}'",
+            field=where,
+            hint=f"add '{last}:'",
+        )
+    if kind == "extra_forbidden":
+        allowed = allowed_keys(root, doc.data, loc[:-1])
+        close = difflib.get_close_matches(str(last), allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "allowed keys: " + ", ".join(allowed)
+        return doc.problem(loc, f"unknown key '{last}'", hint=hint, key=True)
+    if kind == "union_tag_invalid":
+        discriminator = str(ctx.get("discriminator", "type")).strip("'")
+        return doc.problem(
+            (*loc, discriminator),
+            f"unknown {discriminator} {ctx.get('tag')!r}",
+            hint=f"use one of {ctx.get('expected_tags', '')}",
+        )
+    if kind == "union_tag_not_found":
+        return doc.problem(loc, "missing required key 'type'", hint="add 'type:' here")
+    if kind == "literal_error":
+        return doc.problem(
+            loc,
+            f"{_show(value, loc)} is not allowed here",
+            hint=f"use {ctx.get('expected', 'one of the documented values')}",
+        )
+    if kind in _KIND:
+        hint = "write true or false" if kind == "bool_type" else ""
+        if kind == "string_type" and isinstance(value, bool | int | float):
+            hint = "quote the value to make it a string"
+        return doc.problem(loc, f"expected {_KIND[kind]}, got {describe(value)}", hint=hint)
+    if kind == "string_pattern_mismatch":
+        return doc.problem(
+            loc, f"{_show(value, loc)} is not a valid value", hint=_pattern_hint(loc)
+        )
+    if kind == "too_short":
+        minimum = ctx.get("min_length", 1)
+        message = "must not be empty" if minimum == 1 else f"needs at least {minimum} items"
+        return doc.problem(loc, message)
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return doc.problem(loc, message[:1].lower() + message[1:])
+
+
+def problems_from_validation_error(
+    doc: YamlDocument, exc: ValidationError, root: type[BaseModel]
+) -> list[Problem]:
+    """Every error in ``exc`` as a problem, in file order, without repeats."""
+    seen: set[Problem] = set()
+    out: list[Problem] = []
+    for error in exc.errors(include_url=False):
+        problem = problem_from_error(doc, error, root)
+        if problem not in seen:
+            seen.add(problem)
+            out.append(problem)
+    return sorted(out, key=lambda p: (p.line, p.col))
