@@ -132,6 +132,7 @@ class _Builder:
         try:
             if isinstance(node, yaml.SequenceNode):
                 return [self.build(item) for item in node.value]
+            assert isinstance(node, yaml.MappingNode)
             return self.build_mapping(node)
         finally:
             self.active.discard(id(node))

@@ -1,0 +1,66 @@
+"""What the Airflow REST API tells us, as plain immutable values.
+
+Both API versions are read into these same types, so nothing above the client
+needs to know whether it talks to Airflow 2 or Airflow 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AirflowDag:
+    """A DAG as Airflow lists it."""
+
+    dag_id: str
+    is_paused: bool = False
+    tags: tuple[str, ...] = ()
+    description: str | None = None
+    fileloc: str | None = None
+    owners: tuple[str, ...] = ()
+    schedule: str | None = None
+
+
+@dataclass(frozen=True)
+class AirflowTask:
+    """A task of a DAG, with the ids of the tasks directly downstream of it."""
+
+    task_id: str
+    downstream_task_ids: tuple[str, ...] = ()
+    operator: str | None = None
+    is_mapped: bool = False
+
+
+@dataclass(frozen=True)
+class DagRun:
+    """One run of a DAG. ``state`` is Airflow's (queued, running, success, failed)."""
+
+    dag_id: str
+    run_id: str
+    state: str
+    logical_date: datetime | None = None
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    run_type: str | None = None
+    conf: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("success", "failed")
+
+
+@dataclass(frozen=True)
+class TaskInstance:
+    """One task's attempt within a DAG run (the latest try Airflow reports)."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    state: str | None
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    try_number: int = 0
+    map_index: int = -1
