@@ -9,7 +9,7 @@ adds the cross-file rules; :func:`load_airlift_file` does both and then resolves
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from airlift_component.config.airlift_file import (
 )
 from airlift_component.config.interpolation import PlaceholderError, placeholders, resolve
 from airlift_component.config.problems import Problem
-from airlift_component.config.proxied_state import read_proxied_state_dir
+from airlift_component.config.proxied_state import ProxiedStateDir, read_proxied_state_dir
 from airlift_component.config.validation_messages import problems_from_validation_error
 from airlift_component.config.yamldoc import (
     Loc,
@@ -37,11 +37,10 @@ from airlift_component.errors import ConfigError
 WHAT = "airlift.yaml"
 
 #: Rules checked beyond the JSON Schema, by the ``rule`` id their problems carry.
-#: The corpus test proves these are the only verdicts where pydantic and the
-#: JSON Schema differ.
+#: The corpus test proves these are exactly the verdicts where pydantic and the
+#: JSON Schema differ. Problems found while reading the YAML (rules ``yaml`` and
+#: ``duplicate-yaml-key``) stop both validators alike, so they are not listed.
 NON_SCHEMA_RULES: dict[str, str] = {
-    "yaml": "the file must parse as YAML (checked before either validator runs)",
-    "duplicate-yaml-key": "a mapping must not repeat a key",
     "duplicate-instance": "instance names are unique",
     "duplicate-asset-key": "an asset key is produced by one DAG or task only",
     "duplicate-dag": "a DAG is mapped once per instance",
@@ -190,20 +189,41 @@ def placeholders_or_empty(text: str) -> bool:
         return True  # reported by the placeholder rule
 
 
-def check_airlift_document(doc: YamlDocument) -> tuple[AirliftFile | None, list[Problem]]:
-    """Validate a parsed ``airlift.yaml`` without touching the environment or other files."""
+def inspect_airlift_document(doc: YamlDocument) -> tuple[AirliftFile | None, list[Problem]]:
+    """Every problem of a parsed ``airlift.yaml``, and its model whenever the structure
+    is valid (even when other rules found problems), so cross-file checks can still run."""
     problems = _placeholder_problems(doc)
     try:
         model = AirliftFile.model_validate(doc.data)
     except ValidationError as exc:
-        return None, problems + problems_from_validation_error(doc, exc, AirliftFile)
+        problems.extend(problems_from_validation_error(doc, exc, AirliftFile))
+        problems.sort(key=lambda p: (p.line, p.col))
+        return None, problems
     problems.extend(_semantic_problems(doc, model))
     problems.sort(key=lambda p: (p.line, p.col))
+    return model, problems
+
+
+def check_airlift_document(doc: YamlDocument) -> tuple[AirliftFile | None, list[Problem]]:
+    """Validate a parsed ``airlift.yaml`` without touching the environment or other files.
+
+    Returns the model only when there is no problem at all.
+    """
+    model, problems = inspect_airlift_document(doc)
     return (None if problems else model), problems
 
 
-def check_against_proxied_state(doc: YamlDocument, model: AirliftFile) -> list[Problem]:
-    """Cross-file rules for every instance that sets ``proxied_state_dir``."""
+def check_against_proxied_state(
+    doc: YamlDocument,
+    model: AirliftFile,
+    *,
+    read_dir: Callable[[Path], ProxiedStateDir] = read_proxied_state_dir,
+) -> list[Problem]:
+    """Cross-file rules for every instance that sets ``proxied_state_dir``.
+
+    ``read_dir`` reads a proxied-state folder; the validator passes a caching reader
+    so that files it also checks directly are read (and reported) once.
+    """
     base = Path(doc.path).parent
     problems: list[Problem] = []
     for i, instance in enumerate(model.instances):
@@ -220,7 +240,7 @@ def check_against_proxied_state(doc: YamlDocument, model: AirliftFile) -> list[P
                 )
             )
             continue
-        states = read_proxied_state_dir(directory)
+        states = read_dir(directory)
         problems.extend(states.all_problems())
         for dag_id, state in states.states.items():
             problems.extend(_cross_file_problems(instance, dag_id, state.path, state))

@@ -189,9 +189,12 @@ class AssetSpecModel(_Model):
         return self.key.split("/")
 
 
+AssetKeyStr = Annotated[StrictStr, Field(pattern=ASSET_KEY_PATTERN)]
+
+#: An asset given either as its key alone (``raw/customers``) or as a full spec.
 AssetEntry = Annotated[
     AssetSpecModel,
-    BeforeValidator(_key_as_spec, json_schema_input_type=str | AssetSpecModel),
+    BeforeValidator(_key_as_spec, json_schema_input_type=AssetKeyStr | AssetSpecModel),
 ]
 
 

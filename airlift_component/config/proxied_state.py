@@ -15,11 +15,21 @@ Airflow side all use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 from airlift_component.config.airlift_file import TASK_ID_PATTERN
 from airlift_component.config.problems import Problem
@@ -39,6 +49,28 @@ class TaskProxiedState(BaseModel):
     proxied: StrictBool
 
 
+def _not_null(error_type: str, expected: str) -> Any:
+    """A validator refusing an explicit ``null``: a key left empty is a mistake, and the
+    JSON Schema (which cannot tell "absent" from "null") must judge the file the same way."""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError(error_type, f"Input should be {expected}")
+        return value
+
+    return check
+
+
+def _not_nullable(schema: dict[str, Any]) -> None:
+    """Publish an optional field as "absent or a value", never ``null``."""
+    branches = [b for b in schema.pop("anyOf", []) if b != {"type": "null"}]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    elif branches:
+        schema["anyOf"] = branches
+    schema.pop("default", None)
+
+
 class ProxiedStateFile(BaseModel):
     """One DAG's proxied state: ``tasks`` or a DAG-level ``proxied``, never both."""
 
@@ -53,8 +85,12 @@ class ProxiedStateFile(BaseModel):
         },
     )
 
-    tasks: list[TaskProxiedState] | None = None
-    proxied: StrictBool | None = None
+    tasks: Annotated[
+        list[TaskProxiedState] | None, BeforeValidator(_not_null("list_type", "a list"))
+    ] = Field(default=None, json_schema_extra=_not_nullable)
+    proxied: Annotated[
+        StrictBool | None, BeforeValidator(_not_null("bool_type", "true or false"))
+    ] = Field(default=None, json_schema_extra=_not_nullable)
 
 
 @dataclass(frozen=True)
@@ -134,6 +170,13 @@ def read_proxied_state_file(path: Path) -> tuple[DagProxiedState | None, list[Pr
         doc = load_yaml_file(path, what=WHAT)
     except YamlLoadError as exc:
         return None, [exc.problem]
+    return state_from_document(doc, dag_id_for(path))
+
+
+def state_from_document(
+    doc: YamlDocument, dag_id: str
+) -> tuple[DagProxiedState | None, list[Problem]]:
+    """Check a parsed proxied-state file; returns the DAG's state or the problems found."""
     model, problems = check_document(doc)
     if model is None:
         return None, problems
@@ -143,7 +186,7 @@ def read_proxied_state_file(path: Path) -> tuple[DagProxiedState | None, list[Pr
         for index, task in enumerate(model.tasks or [])
         if task.proxied
     }
-    return DagProxiedState(dag_id_for(path), model.proxied, tasks, str(path), lines), []
+    return DagProxiedState(dag_id, model.proxied, tasks, doc.path, lines), []
 
 
 def iter_state_files(directory: Path) -> Iterator[Path]:
@@ -172,12 +215,19 @@ class ProxiedStateDir:
         return [problem for problems in self.problems.values() for problem in problems]
 
 
-def read_proxied_state_dir(directory: Path) -> ProxiedStateDir:
+StateReader = Callable[[Path], tuple[DagProxiedState | None, list[Problem]]]
+
+
+def read_proxied_state_dir(
+    directory: Path, *, read_file: StateReader | None = None
+) -> ProxiedStateDir:
     """Read every ``*.yaml`` / ``*.yml`` in ``directory``.
 
     A missing folder raises :class:`ConfigError`; problems in single files are
-    collected in :attr:`ProxiedStateDir.problems`, keyed by DAG id.
+    collected in :attr:`ProxiedStateDir.problems`, keyed by DAG id. ``read_file``
+    replaces :func:`read_proxied_state_file` (the validator passes a caching one).
     """
+    read_file = read_file or read_proxied_state_file
     if not directory.is_dir():
         raise ConfigError(
             [
@@ -192,7 +242,7 @@ def read_proxied_state_dir(directory: Path) -> ProxiedStateDir:
         )
     result = ProxiedStateDir(directory)
     for path in iter_state_files(directory):
-        state, problems = read_proxied_state_file(path)
+        state, problems = read_file(path)
         dag_id = dag_id_for(path)
         if state is not None:
             result.states[dag_id] = state

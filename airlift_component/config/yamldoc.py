@@ -14,7 +14,7 @@ errors rather than "last one wins", and only the standard safe tags are allowed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ class YamlLoadError(Exception):
     """The file could not be read as one YAML mapping; ``problem`` says why and where."""
 
     def __init__(self, problem: Problem) -> None:
-        self.problem = problem
+        self.problem = problem if problem.rule else replace(problem, rule="yaml")
         super().__init__(problem.format())
 
 

@@ -1,0 +1,37 @@
+"""``airlift validate``: check airlift.yaml and proxied-state files."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "validate"
+HELP = "check airlift.yaml and proxied_state/*.yaml files (all problems, with file:line:col)"
+ORDER = 10
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="airlift.yaml files, proxied-state files or folders to search "
+        "(default: search the current folder)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one 'path:line:col: message (hint)' line per problem; json: one document",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, print the report on stdout; 1 when any problem was found, else 0."""
+    import sys
+
+    from airlift_component.config.report import RENDERERS
+    from airlift_component.config.validation import validate_paths
+
+    result = validate_paths(args.paths)
+    sys.stdout.write(RENDERERS[args.format](result))
+    return 0 if result.ok else 1
