@@ -30,7 +30,8 @@ DAG_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 TASK_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 GROUP_PATTERN = r"^[A-Za-z0-9_]+$"
 PYTHON_REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
-URL_PATTERN = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"
+# A URL, or one that starts with a ${VAR} placeholder (checked again once resolved).
+URL_PATTERN = r"^(https?://[^\s/?#]+(/[^\s?#]*)?|\$\{[^}\s]+\}[^\s]*)$"
 
 PositiveInt = Annotated[StrictInt, Field(ge=1)]
 PositiveNumber = Annotated[StrictFloat | StrictInt, Field(gt=0)]
