@@ -1,0 +1,158 @@
+"""`airlift proxy on|off|status`: move tasks to Dagster, roll them back, see progress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airlift_component.status.locate import Location
+
+NAME = "proxy"
+HELP = "flip tasks or DAGs between Airflow and Dagster, or show migration progress"
+ORDER = 40
+
+_EPILOG = """\
+where the files are:
+  --dir PATH, else the proxied_state_dir of the instance in airlift.yaml
+  (--config PATH, or ./airlift.yaml; --instance NAME when several instances
+  have folders), else a 'proxied_state/' folder in or under the current folder.
+
+editing:
+  Only the flipped value changes; comments, quoting, layout and line endings
+  stay byte for byte, and the spelling follows the old value (False -> True).
+  A file is either task level ('tasks:') or DAG level ('proxied:'), never both:
+  --dag flips the DAG-level flag and is refused on a task-level file (use
+  --all to flip every listed task, or replace 'tasks:' by 'proxied:' by hand
+  when decommissioning). Naming a task the file does not list is refused.
+  Flipping to the value a flag already has changes nothing and exits 0.
+
+exit codes: 0 done (or nothing to do), 1 refused or a broken file, 2 usage."""
+
+
+def _location_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where the proxied-state files are")
+    group.add_argument("--dir", type=Path, metavar="PATH", help="the proxied-state folder")
+    group.add_argument("--config", type=Path, metavar="PATH", help="an airlift.yaml to read")
+    group.add_argument("--instance", metavar="NAME", help="the airlift.yaml instance to use")
+
+
+def _flip_parser(sub: argparse._SubParsersAction, verb: str) -> None:
+    where = "Dagster" if verb == "on" else "Airflow (roll back)"
+    parser = sub.add_parser(
+        verb,
+        help=f"run tasks (or a whole DAG) in {where}",
+        description=f"Set proxied: {'true' if verb == 'on' else 'false'} for tasks or a DAG.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("dag", metavar="DAG", help="the DAG id (its file is DAG.yaml)")
+    parser.add_argument("tasks", metavar="TASK", nargs="*", help="task ids to flip")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--dag", dest="whole_dag", action="store_true", help="flip the DAG-level flag"
+    )
+    scope.add_argument(
+        "--all", dest="all_tasks", action="store_true", help="flip every listed task"
+    )
+    parser.add_argument(
+        "--create", action="store_true", help="create DAG.yaml when it does not exist"
+    )
+    _location_args(parser)
+    parser.set_defaults(value=verb == "on")
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _EPILOG
+    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    _flip_parser(sub, "on")
+    _flip_parser(sub, "off")
+    status = sub.add_parser(
+        "status",
+        help="show per DAG how many tasks are proxied",
+        description="Show migration progress per instance and DAG.",
+    )
+    status.add_argument("--format", choices=("text", "json", "html"), default="text")
+    status.add_argument("--output", type=Path, metavar="FILE", help="write to FILE, not stdout")
+    _location_args(status)
+
+
+def _location(args: argparse.Namespace) -> Location:
+    from airlift_component.status.locate import Location
+
+    return Location(Path("."), args.dir, args.config, args.instance)
+
+
+def _run_flip(args: argparse.Namespace) -> int:
+    from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
+    from airlift_component.errors import UsageError
+    from airlift_component.status.locate import find_edit_directory
+
+    if args.whole_dag and args.tasks:
+        raise UsageError("give either TASK ids or --dag, not both")
+    if args.all_tasks and args.tasks:
+        raise UsageError("give either TASK ids or --all, not both")
+    if not (args.tasks or args.whole_dag or args.all_tasks):
+        raise UsageError(
+            f"name the tasks to flip (airlift proxy {args.action} {args.dag} TASK ...), "
+            "or pass --dag for the DAG-level flag, or --all for every listed task"
+        )
+    if args.create and args.all_tasks:
+        raise UsageError("--create needs the TASK ids (or --dag) to write")
+    tasks = None if args.whole_dag else tuple(args.tasks)
+    request = EditRequest(args.dag, args.value, tasks, all_tasks=args.all_tasks)
+    directory = find_edit_directory(_location(args))
+    plan = set_proxied(directory, request, create=args.create)
+    if plan.method == "create":
+        print(f"{plan.path}: created")
+    for change in plan.changes:
+        print(f"{plan.path}: {change.describe()}")
+    if plan.changed:
+        side = "Dagster" if args.value else "Airflow"
+        print(f"Done: Airflow runs the flipped work in {side} after its next parse of the DAG.")
+    else:
+        print(f"{plan.path}: nothing to change")
+    return 0
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    from airlift_component.config.atomic_write import atomic_write_bytes
+    from airlift_component.status.locate import find_sources
+    from airlift_component.status.model import build_report
+
+    report = build_report(find_sources(_location(args)))
+    if args.format == "json":
+        from airlift_component.status.render_json import render_json
+
+        text = render_json(report)
+    elif args.format == "html":
+        from airlift_component.status.render_html import render_html
+
+        text = render_html(report)
+    else:
+        from airlift_component.status.render_text import render_text
+
+        text = render_text(report)
+    if args.output is not None:
+        atomic_write_bytes(args.output, text.encode("utf-8"))
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    problems = report.problems
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    return 1 if problems else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to on/off or status; returns the exit code."""
+    from airlift_component.errors import UsageError
+
+    if args.action is None:
+        raise UsageError("say what to do: airlift proxy on|off|status (see airlift proxy --help)")
+    if args.action == "status":
+        return _run_status(args)
+    return _run_flip(args)

@@ -1,0 +1,407 @@
+"""Flipping ``proxied`` flags in proxied-state files without disturbing anything else.
+
+This is what `airlift proxy on|off` does. The file is read with
+:mod:`~airlift_component.config.proxied_state` (so an edit accepts exactly the
+files `airlift validate` accepts) and then changed the way a person would: only
+the characters of each flipped value are rewritten. Comments, key order,
+quoting, indentation, blank lines, flow style (``{id: x, proxied: false}``),
+CRLF line endings, a byte-order mark and a missing final newline all survive
+byte for byte.
+
+Spelling of the new value follows the old one's capitalisation: ``false`` →
+``true``, ``False`` → ``True``, ``FALSE`` → ``TRUE``. YAML 1.1 words such as
+``yes``/``no``/``on``/``off`` are *not* kept: YAML 1.2 readers (ruamel.yaml,
+most editors, Go and JavaScript tools) read them as strings, so a flip writes
+the unambiguous ``true``/``false`` in the same capitalisation instead.
+
+A value spelled in an unusual way (an explicit tag with a quoted word, for
+instance) is rewritten through a ruamel.yaml round-trip, which keeps comments,
+order and quoting but may normalise indentation. Every edit is re-read and
+checked before it is written: if the result is not exactly the old state with
+the requested flags flipped, nothing is written.
+
+:func:`set_proxied` adds the file lock and the atomic write around
+:func:`plan_edit`, which is a pure function of the file's bytes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from airlift_component.config.atomic_write import atomic_write_bytes, create_exclusive, locked
+from airlift_component.config.problems import Problem
+from airlift_component.config.proxied_state import (
+    SUFFIXES,
+    WHAT,
+    ProxiedStateFile,
+    check_document,
+)
+from airlift_component.config.yamldoc import YamlLoadError, parse_yaml_text
+from airlift_component.errors import ProxyStateEditError
+
+_BOOL_WORDS = {"true", "false", "yes", "no", "on", "off"}
+_TOKEN = re.compile(r"(?P<props>(?:[!&]\S*\s+)*)(?P<quote>[\"']?)(?P<word>[A-Za-z]+)(?P=quote)")
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """What to change: ``tasks`` (task level) or the whole DAG (``tasks=None``)."""
+
+    dag_id: str
+    value: bool
+    tasks: tuple[str, ...] | None = None
+    all_tasks: bool = False
+
+    @property
+    def dag_level(self) -> bool:
+        return self.tasks is None and not self.all_tasks
+
+
+@dataclass(frozen=True)
+class Change:
+    """One flag and its value before and after (equal when nothing had to change)."""
+
+    target: str  # a task id, or "" for the DAG-level flag
+    before: bool
+    after: bool
+    line: int
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def describe(self) -> str:
+        what = f"task {self.target!r}" if self.target else "DAG-level flag"
+        if not self.changed:
+            return f"{what} is already proxied: {str(self.after).lower()} (unchanged)"
+        return f"{what}: proxied {str(self.before).lower()} -> {str(self.after).lower()}"
+
+
+@dataclass
+class EditPlan:
+    """The outcome of :func:`plan_edit`: the new bytes and what changed."""
+
+    path: str
+    old: bytes
+    new: bytes
+    changes: list[Change] = field(default_factory=list)
+    method: str = "none"  # "span" (minimal bytes), "roundtrip" (ruamel) or "none"
+
+    @property
+    def changed(self) -> bool:
+        return self.new != self.old
+
+
+def _fail(path: str, message: str, *remedies: str) -> ProxyStateEditError:
+    text = f"{path}: {message}"
+    for remedy in remedies:
+        text += f"\n  {remedy}"
+    return ProxyStateEditError(text + "\n  (the file was not changed)")
+
+
+def _broken(path: str, problems: Sequence[Problem]) -> ProxyStateEditError:
+    listed = "\n".join(f"  {p.format()}" for p in problems)
+    return ProxyStateEditError(
+        f"{path}: cannot edit a broken proxied-state file; fix these problems first "
+        f"(check with: airlift validate {path}):\n{listed}\n  (the file was not changed)"
+    )
+
+
+def _decode(raw: bytes, path: str) -> tuple[str, bool]:
+    bom = raw.startswith(codecs.BOM_UTF8)
+    try:
+        return raw[len(codecs.BOM_UTF8) if bom else 0 :].decode("utf-8"), bom
+    except UnicodeDecodeError:
+        raise _broken(
+            path, [Problem(path, 1, 1, "file is not valid UTF-8", hint="save it as UTF-8")]
+        ) from None
+
+
+def _spelling(old_word: str, value: bool) -> str:
+    word = "true" if value else "false"
+    if old_word.isupper() and len(old_word) > 1:
+        return word.upper()
+    if old_word[:1].isupper():
+        return word.capitalize()
+    return word
+
+
+def _targets(
+    model: ProxiedStateFile, request: EditRequest, path: str
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """(target, location of its ``proxied`` value) for every flag the request names."""
+    dag = request.dag_id
+    verb = "on" if request.value else "off"
+    if request.dag_level:
+        if model.tasks is not None:
+            ids = " ".join(task.id for task in model.tasks) or "TASK"
+            raise _fail(
+                path,
+                "this file proxies task by task ('tasks:'), so it has no DAG-level flag to flip;",
+                "a file sets either 'tasks' or a DAG-level 'proxied', never both.",
+                f"To flip every listed task: airlift proxy {verb} {dag} --all",
+                f"To flip some tasks: airlift proxy {verb} {dag} {ids}",
+                "To proxy the DAG as a whole, replace the 'tasks:' list with "
+                f"'proxied: {str(request.value).lower()}' by hand (decommission step).",
+            )
+        return [("", ("proxied",))]
+    if model.tasks is None:
+        raise _fail(
+            path,
+            f"this file proxies the whole DAG ('proxied: {str(model.proxied).lower()}'), "
+            "so it has no tasks to flip;",
+            f"to flip the DAG-level flag: airlift proxy {verb} {dag} --dag",
+            "to proxy task by task, replace 'proxied:' with a 'tasks:' list "
+            "('- id: TASK' / '  proxied: false' per task).",
+        )
+    index = {task.id: i for i, task in enumerate(model.tasks)}
+    names = list(index) if request.all_tasks else list(dict.fromkeys(request.tasks or ()))
+    unknown = [name for name in names if name not in index]
+    if unknown:
+        listed = ", ".join(index) or "(none)"
+        remedies = [f"the file lists: {listed}"]
+        for name in unknown:
+            close = difflib.get_close_matches(name, list(index), n=1)
+            if close:
+                remedies.append(f"did you mean {close[0]!r} instead of {name!r}?")
+        remedies.append(
+            "to add a task, append '- id: TASK' / '  proxied: false' under 'tasks:' and run again"
+        )
+        missing = ", ".join(repr(name) for name in unknown)
+        raise _fail(path, f"DAG {dag!r} does not list task(s) {missing};", *remedies)
+    return [(name, ("tasks", index[name], "proxied")) for name in names]
+
+
+def _node_at(root: yaml.Node, loc: Sequence[Any]) -> yaml.ScalarNode:
+    node = root
+    for part in loc:
+        if isinstance(part, int):
+            node = node.value[part]
+        else:
+            node = next(
+                v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part
+            )
+    assert isinstance(node, yaml.ScalarNode)
+    return node
+
+
+def _count_uses(node: yaml.Node, counts: dict[int, int]) -> None:
+    counts[id(node)] = counts.get(id(node), 0) + 1
+    if counts[id(node)] > 1:
+        return
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _count_uses(item, counts)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _count_uses(key, counts)
+            _count_uses(value, counts)
+
+
+def _compose(text: str) -> yaml.MappingNode:
+    """The node tree with exact character offsets (pure-Python loader: libyaml's
+    offsets are not guaranteed to be character indexes)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert isinstance(root, yaml.MappingNode)  # checked by _check before
+    return root
+
+
+def _span_edit(text: str, path: str, locs: list[tuple[Any, ...]], value: bool) -> str | None:
+    """Rewrite only the characters of each value; ``None`` when a value is spelled unusually."""
+    root = _compose(text)
+    counts: dict[int, int] = {}
+    _count_uses(root, counts)
+    edits: list[tuple[int, int, str]] = []
+    for loc in locs:
+        node = _node_at(root, loc)
+        if counts[id(node)] > 1:
+            raise _fail(
+                path,
+                f"line {node.start_mark.line + 1}: this 'proxied' value is a YAML anchor/alias "
+                "shared with other entries, so flipping it would flip them too;",
+                "write a plain true/false for each entry and run again.",
+            )
+        start, end = node.start_mark.index, node.end_mark.index
+        match = _TOKEN.fullmatch(text[start:end])
+        if match is None or match["word"].lower() not in _BOOL_WORDS:
+            return None
+        word_start = start + match.start("word")
+        edits.append((word_start, start + match.end("word"), _spelling(match["word"], value)))
+    for start, end, word in sorted(edits, reverse=True):
+        text = text[:start] + word + text[end:]
+    return text
+
+
+def _roundtrip_edit(text: str, locs: list[tuple[Any, ...]], value: bool) -> str:
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml_rt = YAML(typ="rt")
+    yaml_rt.preserve_quotes = True
+    yaml_rt.width = 1 << 30
+    yaml_rt.indent(**_guess_indent(text))
+    newline = "\r\n" if "\r\n" in text else "\n"
+    data = yaml_rt.load(text.replace("\r\n", "\n"))
+    for loc in locs:
+        parent = data
+        for part in loc[:-1]:
+            parent = parent[part]
+        parent[loc[-1]] = value
+    out = io.StringIO()
+    yaml_rt.dump(data, out)
+    result = out.getvalue()
+    if not text.endswith(("\n", "\r")):
+        result = result.rstrip("\n")
+    return result.replace("\n", newline)
+
+
+def _guess_indent(text: str) -> dict[str, int]:
+    """ruamel.yaml's indent settings that reproduce the file's ``tasks:`` list layout."""
+    root = _compose(text)
+    for key, value in root.value:
+        if key.value == "tasks" and isinstance(value, yaml.SequenceNode) and value.value:
+            if value.flow_style:
+                break
+            offset = max(value.start_mark.column - key.start_mark.column, 0)
+            item = value.value[0]
+            mapping = item.start_mark.column - value.start_mark.column
+            return {
+                "mapping": max(mapping, 2),
+                "sequence": offset + max(mapping, 2),
+                "offset": offset,
+            }
+    return {"mapping": 2, "sequence": 2, "offset": 0}
+
+
+def _check(text: str, path: str) -> ProxiedStateFile:
+    try:
+        doc = parse_yaml_text(text, path, what=WHAT)
+    except YamlLoadError as exc:
+        raise _broken(path, [exc.problem]) from None
+    model, problems = check_document(doc)
+    if model is None:
+        raise _broken(path, problems)
+    return model
+
+
+def _flags(model: ProxiedStateFile) -> dict[str, bool]:
+    if model.tasks is None:
+        return {"": bool(model.proxied)}
+    return {task.id: task.proxied for task in model.tasks}
+
+
+def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
+    """Work out the new content of a proxied-state file; nothing is written.
+
+    Raises :class:`~airlift_component.errors.ProxyStateEditError` with a message
+    naming the file and the remedy when the change cannot be made.
+    """
+    text, bom = _decode(raw, path)
+    model = _check(text, path)
+    targets = _targets(model, request, path)
+    before = _flags(model)
+    doc_lines = _lines(text, [loc for _, loc in targets])
+    changes = [
+        Change(target, before[target], request.value, line)
+        for (target, _), line in zip(targets, doc_lines, strict=True)
+    ]
+    locs = [loc for (target, loc) in targets if before[target] != request.value]
+    plan = EditPlan(path, raw, raw, changes)
+    if not locs:
+        return plan
+    new_text = _span_edit(text, path, locs, request.value)
+    plan.method = "span"
+    if new_text is None:
+        new_text = _roundtrip_edit(text, locs, request.value)
+        plan.method = "roundtrip"
+    expected = dict(before)
+    expected.update({change.target: change.after for change in changes})
+    result = _check(new_text, path)
+    if _flags(result) != expected or list(_flags(result)) != list(expected):
+        raise _fail(
+            path,
+            "could not change the file safely (the result did not read back as intended);",
+            "edit the 'proxied' value(s) by hand.",
+        )
+    plan.new = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
+    return plan
+
+
+def _lines(text: str, locs: list[tuple[Any, ...]]) -> list[int]:
+    root = _compose(text)
+    return [_node_at(root, loc).start_mark.line + 1 for loc in locs]
+
+
+def state_file_for(directory: Path, dag_id: str) -> Path | None:
+    """The proxied-state file of ``dag_id`` in ``directory`` (``.yaml`` or ``.yml``)."""
+    found = [directory / f"{dag_id}{suffix}" for suffix in SUFFIXES]
+    existing = [path for path in found if path.is_file()]
+    if len(existing) > 1:
+        raise ProxyStateEditError(
+            f"{directory}: DAG {dag_id!r} has two proxied-state files "
+            f"({existing[0].name} and {existing[1].name}); delete one and run again"
+        )
+    return existing[0] if existing else None
+
+
+def new_file_text(request: EditRequest) -> str:
+    """The content ``--create`` writes for a DAG without a file."""
+    value = str(request.value).lower()
+    header = f"# Proxied state of DAG {request.dag_id}: which tasks run in Dagster.\n"
+    if request.dag_level:
+        return header + f"proxied: {value}\n"
+    lines = [header, "tasks:\n"]
+    for task in dict.fromkeys(request.tasks or ()):
+        lines.append(f"  - id: {task}\n    proxied: {value}\n")
+    return "".join(lines)
+
+
+def set_proxied(directory: Path, request: EditRequest, *, create: bool = False) -> EditPlan:
+    """Apply ``request`` to the DAG's file in ``directory``, under the file lock.
+
+    The file is read, changed and atomically replaced while holding an exclusive
+    lock, so concurrent edits of the same file never lose an update. With
+    ``create=True`` a missing file is created listing only the named tasks.
+    """
+    path = state_file_for(directory, request.dag_id)
+    if path is None:
+        return _create(directory, request, create)
+    with locked(path):
+        plan = plan_edit(path.read_bytes(), str(path), request)
+        if plan.changed:
+            atomic_write_bytes(path, plan.new)
+    return plan
+
+
+def _create(directory: Path, request: EditRequest, create: bool) -> EditPlan:
+    path = directory / f"{request.dag_id}.yaml"
+    verb = "on" if request.value else "off"
+    what = "--dag" if request.dag_level else " ".join(request.tasks or ("TASK",))
+    if not create or request.all_tasks:
+        raise ProxyStateEditError(
+            f"{path}: DAG {request.dag_id!r} has no proxied-state file in {directory};\n"
+            f"  create it with: airlift proxy {verb} {request.dag_id} {what} --create\n"
+            "  (it lists only the tasks you name; add the others as '- id: TASK' / "
+            "'  proxied: false'), or check the DAG id and --dir"
+        )
+    if not directory.is_dir():
+        raise ProxyStateEditError(f"{directory}: proxied-state folder not found; create it first")
+    data = new_file_text(request).encode("utf-8")
+    try:
+        create_exclusive(path, data)
+    except FileExistsError:
+        raise ProxyStateEditError(
+            f"{path}: the file was created by someone else meanwhile; run the command again"
+        ) from None
+    model = _check(data.decode("utf-8"), str(path))
+    changes = [Change(t, False, request.value, 0) for t in _flags(model)]
+    return EditPlan(str(path), b"", data, changes, method="create")

@@ -1,0 +1,21 @@
+"""`airlift proxy status --format json`: the report as one JSON document.
+
+Shape (stable; add keys, never rename)::
+
+    {"totals": {...}, "instances": [{"instance", "directory", "config", "note",
+     "totals": {...}, "dags": [{"dag_id", "mode", "path", "tasks_proxied",
+     "tasks_total", "dag_proxied", "mapped", "progress", "problems"}]}]}
+
+``mode`` is ``tasks``, ``dag``, ``no file`` or ``broken``; ``progress`` is 0..1.
+"""
+
+from __future__ import annotations
+
+import json
+
+from airlift_component.status.model import StatusReport
+
+
+def render_json(report: StatusReport) -> str:
+    """The report as indented JSON, ending with a newline."""
+    return json.dumps(report.as_dict(), indent=2) + "\n"
