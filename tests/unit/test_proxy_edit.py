@@ -1,0 +1,353 @@
+"""Flipping proxied flags: only the flag's bytes change, refusals leave files alone,
+writes are atomic and concurrent writers never lose an update."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from airlift_component.config import atomic_write
+from airlift_component.config.proxied_state import read_proxied_state_file
+from airlift_component.config.proxied_state_edit import EditRequest, plan_edit, set_proxied
+from airlift_component.errors import ProxyStateEditError
+
+HEAVY = b"""\
+# Proxied state of customers.   Hand-edited; keep the comments!
+# yaml-language-server: $schema=../schemas/proxied-state.schema.json
+
+tasks:   # one entry per task
+
+  # --- extraction ---
+  - id: load_raw        # first task
+    proxied: false      # flip me
+  - id: 'transform'
+    proxied: False  #no space before this comment text
+
+  - {id: "publish", proxied: FALSE}   # flow style
+  -   id: notify
+      proxied:    yes
+# trailing comment, no blank line after
+"""
+
+
+def _only_change(old: bytes, new: bytes) -> tuple[bytes, bytes]:
+    """The differing middle of two byte strings (common prefix and suffix removed)."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return old[start : len(old) - end], new[start : len(new) - end]
+
+
+def _flip(raw: bytes, *tasks: str, value: bool = True, dag: bool = False) -> bytes:
+    request = EditRequest("customers", value, None if dag else tasks)
+    return plan_edit(raw, "customers.yaml", request).new
+
+
+@pytest.mark.parametrize(
+    ("task", "old_line", "new_line"),
+    [
+        pytest.param(
+            "load_raw",
+            b"    proxied: false      # flip me\n",
+            b"    proxied: true      # flip me\n",
+            id="lowercase-inline-comment",
+        ),
+        pytest.param(
+            "transform",
+            b"    proxied: False  #no space before this comment text\n",
+            b"    proxied: True  #no space before this comment text\n",
+            id="capitalised-quoted-id",
+        ),
+        pytest.param(
+            "publish",
+            b'  - {id: "publish", proxied: FALSE}   # flow style\n',
+            b'  - {id: "publish", proxied: TRUE}   # flow style\n',
+            id="uppercase-flow-style",
+        ),
+    ],
+)
+def test_flip_changes_only_the_value_bytes(task: str, old_line: bytes, new_line: bytes) -> None:
+    result = _flip(HEAVY, task)
+    assert HEAVY.count(old_line) == 1
+    assert result == HEAVY.replace(old_line, new_line)
+    removed, added = _only_change(HEAVY, result)
+    assert (removed, added) in {(b"fals", b"tru"), (b"Fals", b"Tru"), (b"FALS", b"TRU")}
+
+
+def test_flow_style_value_keeps_braces_and_comment() -> None:
+    result = _flip(HEAVY, "publish")
+    assert b'  - {id: "publish", proxied: TRUE}   # flow style\n' in result
+    assert result.replace(b"proxied: TRUE}", b"proxied: FALSE}") == HEAVY
+
+
+def test_yaml11_word_becomes_true_false_in_the_same_case() -> None:
+    result = _flip(HEAVY, "notify", value=False)
+    assert _only_change(HEAVY, result) == (b"yes", b"false")
+    assert b"      proxied:    false\n" in result
+
+
+def test_several_tasks_in_one_edit() -> None:
+    result = _flip(HEAVY, "load_raw", "transform", "publish")
+    expected = (
+        HEAVY.replace(b"proxied: false  ", b"proxied: true  ")
+        .replace(b"proxied: False", b"proxied: True")
+        .replace(b"proxied: FALSE}", b"proxied: TRUE}")
+    )
+    assert result == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(
+            b"tasks:\r\n  - id: a  # c\r\n    proxied: false\r\n  - id: b\r\n    proxied: false\r\n",
+            b"tasks:\r\n  - id: a  # c\r\n    proxied: true\r\n  - id: b\r\n    proxied: false\r\n",
+            id="crlf",
+        ),
+        pytest.param(
+            b"tasks:\n  - id: a\n    proxied: false",
+            b"tasks:\n  - id: a\n    proxied: true",
+            id="no-trailing-newline",
+        ),
+        pytest.param(
+            b"\xef\xbb\xbftasks: [{id: a, proxied: false}]\n",
+            b"\xef\xbb\xbftasks: [{id: a, proxied: true}]\n",
+            id="bom-flow-sequence",
+        ),
+        pytest.param(
+            b"tasks:\n- id: a\n  proxied: !!bool false # tagged\n",
+            b"tasks:\n- id: a\n  proxied: !!bool true # tagged\n",
+            id="explicit-tag",
+        ),
+        pytest.param(
+            b'tasks:\n- id: a\n  proxied: !!bool "false"\n',
+            b'tasks:\n- id: a\n  proxied: !!bool "true"\n',
+            id="tagged-quoted",
+        ),
+        pytest.param(
+            b"tasks:\n- id: a\n  proxied: &flag false\n",
+            b"tasks:\n- id: a\n  proxied: &flag true\n",
+            id="unused-anchor",
+        ),
+        pytest.param(
+            "# caf\u00e9 \u2014 \u00fcml\u00e4uts\ntasks:\n- id: a\n  proxied: false # \u00e9\n".encode(),
+            "# caf\u00e9 \u2014 \u00fcml\u00e4uts\ntasks:\n- id: a\n  proxied: true # \u00e9\n".encode(),
+            id="non-ascii-comments",
+        ),
+    ],
+)
+def test_flip_is_byte_exact_on_unusual_layouts(raw: bytes, expected: bytes) -> None:
+    plan = plan_edit(raw, "x.yaml", EditRequest("x", True, ("a",)))
+    assert plan.new == expected
+    assert plan.method == "span"
+
+
+def test_dag_level_flip_keeps_comments() -> None:
+    raw = b"# whole DAG\nproxied: false   # decommission step\n"
+    assert _flip(raw, dag=True) == b"# whole DAG\nproxied: true   # decommission step\n"
+
+
+def test_flipping_to_the_current_value_is_a_no_op() -> None:
+    plan = plan_edit(HEAVY, "customers.yaml", EditRequest("customers", False, ("load_raw",)))
+    assert not plan.changed
+    assert plan.new == HEAVY
+    assert [c.describe() for c in plan.changes] == [
+        "task 'load_raw' is already proxied: false (unchanged)"
+    ]
+
+
+def test_unusual_spelling_falls_back_to_round_trip_and_reads_back() -> None:
+    raw = b'# keep me\ntasks:\n  - id: a\n    proxied: !!bool "f\\x61lse"\n  - id: b  # b\n    proxied: false\n'
+    plan = plan_edit(raw, "x.yaml", EditRequest("x", True, ("a",)))
+    assert plan.method == "roundtrip"
+    text = plan.new.decode()
+    assert text.startswith("# keep me\ntasks:\n  - id: a\n")
+    assert "  - id: b  # b\n    proxied: false\n" in text
+
+
+def _refusal(raw: bytes, request: EditRequest) -> str:
+    with pytest.raises(ProxyStateEditError) as info:
+        plan_edit(raw, "customers.yaml", request)
+    return str(info.value)
+
+
+def test_unknown_task_is_refused_naming_file_and_listed_tasks() -> None:
+    message = _refusal(HEAVY, EditRequest("customers", True, ("load_raw", "lod_raw2")))
+    assert message.startswith("customers.yaml: DAG 'customers' does not list task(s) 'lod_raw2'")
+    assert "the file lists: load_raw, transform, publish, notify" in message
+    assert "the file was not changed" in message
+
+
+def test_task_flip_on_dag_level_file_says_to_use_dag_flag() -> None:
+    message = _refusal(b"proxied: false\n", EditRequest("customers", True, ("a",)))
+    assert "proxies the whole DAG" in message
+    assert "airlift proxy on customers --dag" in message
+
+
+def test_dag_flag_on_task_level_file_is_refused_with_remedies() -> None:
+    message = _refusal(HEAVY, EditRequest("customers", True))
+    assert "never both" in message
+    assert "airlift proxy on customers --all" in message
+
+
+def test_all_flips_every_listed_task() -> None:
+    request = EditRequest("customers", True, None, all_tasks=True)
+    plan = plan_edit(HEAVY, "customers.yaml", request)
+    assert [c.target for c in plan.changes if c.changed] == ["load_raw", "transform", "publish"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        pytest.param(b"tasks: [\n", "YAML syntax error", id="syntax"),
+        pytest.param(b"tasks: []\nproxied: true\n", "sets both", id="both-forms"),
+        pytest.param(b"tasks:\n- id: a\n  proxied: maybe\n", "customers.yaml:3:", id="not-a-bool"),
+        pytest.param(
+            b"tasks:\n- {id: a, proxied: false}\n- {id: a, proxied: true}\n", "twice", id="dup"
+        ),
+    ],
+)
+def test_broken_file_is_refused_with_its_problems(raw: bytes, fragment: str) -> None:
+    message = _refusal(raw, EditRequest("customers", True, ("a",)))
+    assert "cannot edit a broken proxied-state file" in message
+    assert fragment in message
+
+
+def test_shared_alias_is_refused() -> None:
+    raw = b"tasks:\n- {id: a, proxied: &off false}\n- {id: b, proxied: *off}\n"
+    assert "anchor/alias" in _refusal(raw, EditRequest("customers", True, ("a",)))
+
+
+def test_refusal_leaves_the_file_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "customers.yaml"
+    path.write_bytes(HEAVY)
+    before = path.stat()
+    with pytest.raises(ProxyStateEditError):
+        set_proxied(tmp_path, EditRequest("customers", True, ("nope",)))
+    assert path.read_bytes() == HEAVY
+    assert path.stat().st_ino == before.st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.yaml"]
+
+
+def test_missing_file_offers_create_and_create_writes_a_valid_file(tmp_path: Path) -> None:
+    request = EditRequest("orders", True, ("load", "publish"))
+    with pytest.raises(ProxyStateEditError, match="airlift proxy on orders load publish --create"):
+        set_proxied(tmp_path, request)
+    assert not (tmp_path / "orders.yaml").exists()
+    set_proxied(tmp_path, request, create=True)
+    state, problems = read_proxied_state_file(tmp_path / "orders.yaml")
+    assert problems == []
+    assert state is not None and dict(state.tasks) == {"load": True, "publish": True}
+
+
+def test_yaml_and_yml_for_one_dag_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "d.yaml").write_text("proxied: false\n")
+    (tmp_path / "d.yml").write_text("proxied: false\n")
+    with pytest.raises(ProxyStateEditError, match="two proxied-state files"):
+        set_proxied(tmp_path, EditRequest("d", True))
+
+
+def test_set_proxied_writes_and_keeps_mode(tmp_path: Path) -> None:
+    path = tmp_path / "customers.yaml"
+    path.write_bytes(HEAVY)
+    path.chmod(0o640)
+    set_proxied(tmp_path, EditRequest("customers", True, ("load_raw",)))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert path.read_bytes() == HEAVY.replace(b"proxied: false ", b"proxied: true ")
+
+
+def test_symlinked_file_stays_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.yaml"
+    real.write_bytes(b"proxied: false\n")
+    (tmp_path / "state").mkdir()
+    link = tmp_path / "state" / "d.yaml"
+    link.symlink_to(real)
+    set_proxied(tmp_path / "state", EditRequest("d", True))
+    assert link.is_symlink()
+    assert real.read_bytes() == b"proxied: true\n"
+
+
+def test_interrupted_write_keeps_old_file_and_leaves_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "customers.yaml"
+    path.write_bytes(HEAVY)
+
+    def crash_midway(fd: int, data: bytes) -> None:
+        os.write(fd, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic_write, "_write_fully", crash_midway)
+    with pytest.raises(OSError, match="No space left"):
+        set_proxied(tmp_path, EditRequest("customers", True, ("load_raw",)))
+    assert path.read_bytes() == HEAVY
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.yaml"]
+
+
+def test_interrupt_during_replace_leaves_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"old")
+
+    def interrupted(src: object, dst: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic_write.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write.atomic_write_bytes(path, b"new")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.yaml"]
+
+
+def test_lock_times_out_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"proxied: false\n")
+    with (
+        atomic_write.locked(path),
+        pytest.raises(atomic_write.FileLockTimeout, match="another process"),
+        atomic_write.locked(path, timeout=0.05),
+    ):
+        pass
+
+
+_WORKER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
+
+    directory, task, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    for i in range(rounds):
+        set_proxied(directory, EditRequest("wide", i % 2 == 0, (task,)))
+    """
+)
+
+
+def test_concurrent_processes_flipping_different_tasks_all_land(tmp_path: Path) -> None:
+    workers, rounds = 6, 15  # odd rounds: every worker ends on proxied: true
+    tasks = [f"task_{n}" for n in range(workers)]
+    body = "".join(f"  - id: {t}   # owner {n}\n    proxied: false\n" for n, t in enumerate(tasks))
+    path = tmp_path / "wide.yaml"
+    original = f"# shared by {workers} writers\ntasks:\n{body}".encode()
+    path.write_bytes(original)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WORKER, str(tmp_path), task, str(rounds)])
+        for task in tasks
+    ]
+    codes = [proc.wait(timeout=120) for proc in procs]
+    assert codes == [0] * workers
+    state, problems = read_proxied_state_file(path)
+    assert problems == []
+    assert state is not None and dict(state.tasks) == dict.fromkeys(tasks, True)
+    assert path.read_bytes() == original.replace(b"proxied: false", b"proxied: true")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wide.yaml"]
