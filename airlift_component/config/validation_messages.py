@@ -27,6 +27,13 @@ _KIND = {
     "model_attributes_type": "a mapping",
 }
 
+_BOUNDS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("more than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+}
+
 
 def describe(value: Any) -> str:
     """A short, secret-free description of a value's type for messages."""
@@ -53,7 +60,9 @@ def _show(value: Any, loc: Loc) -> str:
 
 
 def _clean_loc(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    """Drop the union-member names pydantic puts into a location (e.g. an auth type)."""
+    """Drop the union-member names pydantic puts into a location (``str``, ``int``,
+    an auth model's name...): only keys and indexes that lead into ``data`` are kept,
+    plus a final key that is missing from (or unknown in) a mapping."""
     out: list[str | int] = []
     node = data
     for index, part in enumerate(loc):
@@ -65,7 +74,7 @@ def _clean_loc(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
                 continue
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
-        elif not last and not isinstance(part, int):
+        else:
             continue
         out.append(part)
     return tuple(out)
@@ -173,6 +182,8 @@ def problem_from_error(doc: YamlDocument, error: ErrorDetails, root: type[BaseMo
             f"{_show(value, loc)} is not allowed here",
             hint=f"use {ctx.get('expected', 'one of the documented values')}",
         )
+    if kind == "union_of_types":
+        return doc.problem(loc, f"expected {ctx['expected']}, got {describe(value)}")
     if kind in _KIND:
         hint = "write true or false" if kind == "bool_type" else ""
         if kind == "string_type" and isinstance(value, bool | int | float):
@@ -182,6 +193,11 @@ def problem_from_error(doc: YamlDocument, error: ErrorDetails, root: type[BaseMo
         return doc.problem(
             loc, f"{_show(value, loc)} is not a valid value", hint=_pattern_hint(loc)
         )
+    if kind in _BOUNDS:
+        word, key = _BOUNDS[kind]
+        return doc.problem(loc, f"must be {word} {ctx.get(key)}, got {_show(value, loc)}")
+    if kind == "string_too_short":
+        return doc.problem(loc, "must not be empty")
     if kind == "too_short":
         minimum = ctx.get("min_length", 1)
         message = "must not be empty" if minimum == 1 else f"needs at least {minimum} items"
@@ -192,13 +208,42 @@ def problem_from_error(doc: YamlDocument, error: ErrorDetails, root: type[BaseMo
     return doc.problem(loc, message[:1].lower() + message[1:])
 
 
+def _merge_type_errors(errors: list[ErrorDetails], data: Any) -> list[ErrorDetails]:
+    """One error per value that matches no member of a union of plain types
+    (``str | int | bool``), instead of one error per member."""
+    by_loc: dict[tuple[str | int, ...], list[ErrorDetails]] = {}
+    out: list[ErrorDetails] = []
+    for error in errors:
+        if error["type"] in _KIND:
+            loc = _clean_loc(data, tuple(error["loc"]))
+            group = by_loc.setdefault(loc, [])
+            if not group:
+                out.append(error)
+            group.append(error)
+        else:
+            out.append(error)
+    merged = []
+    for error in out:
+        group = (
+            by_loc.get(_clean_loc(data, tuple(error["loc"])), []) if error["type"] in _KIND else []
+        )
+        if len(group) > 1:
+            kinds = list(dict.fromkeys(_KIND[e["type"]] for e in group))
+            expected = ", ".join(kinds[:-1]) + " or " + kinds[-1] if len(kinds) > 1 else kinds[0]
+            error = dict(error)  # type: ignore[assignment]
+            error["type"] = "union_of_types"
+            error["ctx"] = {"expected": expected}
+        merged.append(error)
+    return merged
+
+
 def problems_from_validation_error(
     doc: YamlDocument, exc: ValidationError, root: type[BaseModel]
 ) -> list[Problem]:
     """Every error in ``exc`` as a problem, in file order, without repeats."""
     seen: set[Problem] = set()
     out: list[Problem] = []
-    for error in exc.errors(include_url=False):
+    for error in _merge_type_errors(exc.errors(include_url=False), doc.data):
         problem = problem_from_error(doc, error, root)
         if problem not in seen:
             seen.add(problem)

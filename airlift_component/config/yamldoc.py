@@ -27,6 +27,20 @@ _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _scalar_constructor = yaml.constructor.SafeConstructor()
+#: The tags whose values JSON can hold too; others (binary, set, custom) are refused
+#: so that the models and the JSON Schema always judge the same data.
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+def _plain_tag(node: yaml.Node) -> bool:
+    if isinstance(node, yaml.ScalarNode):
+        return node.tag in _SCALAR_TAGS
+    return node.tag == (_SEQ if isinstance(node, yaml.SequenceNode) else _MAP)
+
 
 Loc = Sequence[str | int]
 
@@ -119,12 +133,17 @@ class _Builder:
         return YamlLoadError(problem)
 
     def build(self, node: yaml.Node) -> Any:
+        if not _plain_tag(node):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise self.fail(node, f"unsupported YAML tag {tag!r}", "remove the tag")
         if isinstance(node, yaml.ScalarNode):
             try:
                 return _scalar(node)
-            except yaml.YAMLError:
+            except Exception:  # PyYAML's constructors raise anything on a mistagged value
                 raise self.fail(
-                    node, f"unsupported YAML tag {node.tag!r}", "remove the tag"
+                    node,
+                    f"{node.value!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}",
+                    "fix the value or remove the tag",
                 ) from None
         if id(node) in self.active:
             raise self.fail(node, "recursive YAML alias", "expand the alias by hand")
