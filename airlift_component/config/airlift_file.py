@@ -34,7 +34,8 @@ PYTHON_REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-
 URL_PATTERN = r"^(https?://[^\s/?#]+(/[^\s?#]*)?|\$\{[^}\s]+\}[^\s]*)$"
 
 PositiveInt = Annotated[StrictInt, Field(ge=1)]
-PositiveNumber = Annotated[StrictFloat | StrictInt, Field(gt=0)]
+#: A number above zero; whole numbers are accepted too (StrictFloat takes ints, not bools).
+PositiveNumber = Annotated[StrictFloat, Field(gt=0)]
 
 
 class _Model(BaseModel):
@@ -135,7 +136,7 @@ class SensorSettings(_Model):
     """The sensor that records Airflow runs as Dagster materializations."""
 
     interval_seconds: PositiveInt = 30
-    lookback_hours: Annotated[StrictFloat | StrictInt, Field(ge=0)] = 24
+    lookback_hours: Annotated[StrictFloat, Field(ge=0)] = 24
     batch_size: Annotated[StrictInt, Field(ge=1, le=1000)] = 100
     default_status: Literal["running", "stopped"] = "running"
 

@@ -195,7 +195,10 @@ def problem_from_error(doc: YamlDocument, error: ErrorDetails, root: type[BaseMo
         )
     if kind in _BOUNDS:
         word, key = _BOUNDS[kind]
-        return doc.problem(loc, f"must be {word} {ctx.get(key)}, got {_show(value, loc)}")
+        bound = ctx.get(key)
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)
+        return doc.problem(loc, f"must be {word} {bound}, got {_show(value, loc)}")
     if kind == "string_too_short":
         return doc.problem(loc, "must not be empty")
     if kind == "too_short":
