@@ -1,0 +1,144 @@
+"""Where each operation lives in ``/api/v1`` (Airflow 2) and ``/api/v2`` (Airflow 3).
+
+The two versions share paths below their prefix; they differ in details that
+this module keeps in one place:
+
+* triggering a run on v2 must send ``"logical_date": null`` (else 422);
+* the task-instance batch endpoint pages (``page_offset`` / ``page_limit``) on
+  v2 only; on v1 it returns everything that matches, so runs are sent in chunks;
+* DAG listing filters by tag in "any" mode on v2 only when asked
+  (``tags_match_mode``); v1 always matches any tag;
+* UI links: ``/dags/<id>/runs/<run>`` on Airflow 3, ``/dags/<id>/grid?dag_run_id=`` on 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import quote, urlencode
+
+from airlift_component.airflow_api.parse import format_datetime
+
+ApiVersion = Literal["v1", "v2"]
+
+#: Airflow's default ``[api] maximum_page_limit``: larger pages are silently cut to it.
+PAGE_SIZE = 100
+#: Runs per task-instance batch request.
+RUNS_PER_TI_BATCH = 50
+
+
+def segment(value: str) -> str:
+    """A DAG or run id quoted for use as one URL path segment."""
+    return quote(value, safe="")
+
+
+def glob_to_like(pattern: str) -> str | None:
+    """A server-side ``dag_id_pattern`` (SQL ``ILIKE '%…%'``) that every glob match
+    also matches, or ``None`` when the glob cannot be expressed (character classes)."""
+    if any(ch in pattern for ch in "[]%|"):
+        return None
+    like = pattern.replace("*", "%").replace("?", "_").strip("%")
+    return like or None
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Paths and bodies of the operations the client uses, for one API version."""
+
+    version: ApiVersion
+
+    @property
+    def prefix(self) -> str:
+        return f"/api/{self.version}"
+
+    def version_path(self) -> str:
+        return f"{self.prefix}/version"
+
+    def dags_params(
+        self, *, offset: int, limit: int, pattern: str | None, tags: Sequence[str]
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit, "offset": offset, "order_by": "dag_id"}
+        if pattern:
+            params["dag_id_pattern"] = pattern
+        if tags:
+            params["tags"] = list(tags)
+            if self.version == "v2":
+                params["tags_match_mode"] = "any"
+        return params
+
+    def dags_path(self) -> str:
+        return f"{self.prefix}/dags"
+
+    def dag_path(self, dag_id: str) -> str:
+        return f"{self.prefix}/dags/{segment(dag_id)}"
+
+    def tasks_path(self, dag_id: str) -> str:
+        return f"{self.dag_path(dag_id)}/tasks"
+
+    def runs_path(self, dag_id: str) -> str:
+        return f"{self.dag_path(dag_id)}/dagRuns"
+
+    def run_path(self, dag_id: str, run_id: str) -> str:
+        return f"{self.runs_path(dag_id)}/{segment(run_id)}"
+
+    def runs_batch_path(self) -> str:
+        return f"{self.prefix}/dags/~/dagRuns/list"
+
+    def runs_batch_body(
+        self,
+        *,
+        offset: int,
+        limit: int,
+        states: Sequence[str],
+        end_date_gte: datetime,
+        end_date_lte: datetime | None,
+        dag_ids: Sequence[str] | None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "order_by": "end_date",
+            "page_offset": offset,
+            "page_limit": limit,
+            "states": list(states),
+            "end_date_gte": format_datetime(end_date_gte),
+        }
+        if end_date_lte is not None:
+            body["end_date_lte"] = format_datetime(end_date_lte)
+        if dag_ids is not None:
+            body["dag_ids"] = list(dag_ids)
+        return body
+
+    def task_instances_batch_path(self) -> str:
+        return f"{self.prefix}/dags/~/dagRuns/~/taskInstances/list"
+
+    @property
+    def task_instances_paged(self) -> bool:
+        return self.version == "v2"
+
+    def task_instances_batch_body(
+        self, *, dag_ids: Sequence[str], run_ids: Sequence[str], offset: int, limit: int
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"dag_ids": list(dag_ids), "dag_run_ids": list(run_ids)}
+        if self.task_instances_paged:
+            body.update(page_offset=offset, page_limit=limit)
+        return body
+
+    def trigger_body(self, *, run_id: str, conf: dict[str, Any] | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"dag_run_id": run_id, "conf": conf or {}}
+        if self.version == "v2":
+            body["logical_date"] = None
+        return body
+
+    def pause_params(self) -> dict[str, str]:
+        return {"update_mask": "is_paused"}
+
+    def dag_ui_url(self, base_url: str, dag_id: str) -> str:
+        if self.version == "v2":
+            return f"{base_url}/dags/{segment(dag_id)}"
+        return f"{base_url}/dags/{segment(dag_id)}/grid"
+
+    def run_ui_url(self, base_url: str, dag_id: str, run_id: str) -> str:
+        if self.version == "v2":
+            return f"{base_url}/dags/{segment(dag_id)}/runs/{segment(run_id)}"
+        return f"{base_url}/dags/{segment(dag_id)}/grid?{urlencode({'dag_run_id': run_id})}"

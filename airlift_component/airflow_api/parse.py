@@ -1,0 +1,132 @@
+"""Reading Airflow's JSON (v1 and v2 shapes) into :mod:`.types` values.
+
+Airflow 2 (``/api/v1``) and Airflow 3 (``/api/v2``) name a few fields
+differently: a run's date is ``logical_date`` (older 2.x payloads only have
+``execution_date``), a DAG's schedule is ``schedule_interval`` (v1) or
+``timetable_summary`` (v2). Everything else is shared. A malformed record
+raises :class:`ValueError` naming the field; the client turns it into an
+:class:`~airlift_component.errors.AirflowApiError`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from airlift_component.airflow_api.types import AirflowDag, AirflowTask, DagRun, TaskInstance
+
+
+def parse_datetime(value: Any, field: str = "date") -> datetime | None:
+    """An ISO 8601 timestamp as an aware datetime (UTC when no offset is given)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{field} is not a timestamp: {value!r}")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{field} is not an ISO 8601 timestamp: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_datetime(value: datetime) -> str:
+    """A datetime as the ISO 8601 string Airflow accepts (naive means UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def _required_str(record: dict[str, Any], *names: str) -> str:
+    for name in names:
+        value = record.get(name)
+        if isinstance(value, str) and value:
+            return value
+    raise ValueError(f"missing {' / '.join(names)}")
+
+
+def _schedule(record: dict[str, Any]) -> str | None:
+    summary = record.get("timetable_summary")
+    if isinstance(summary, str):
+        return summary
+    interval = record.get("schedule_interval")
+    if isinstance(interval, dict):
+        value = interval.get("value")
+        if isinstance(value, str):
+            return value
+    description = record.get("timetable_description")
+    return description if isinstance(description, str) else None
+
+
+def parse_dag(record: Any) -> AirflowDag:
+    """One DAG object of ``GET /dags`` or ``GET /dags/{dag_id}``."""
+    if not isinstance(record, dict):
+        raise ValueError("a DAG is not an object")
+    tags = tuple(
+        str(tag["name"] if isinstance(tag, dict) else tag)
+        for tag in record.get("tags") or []
+        if tag is not None
+    )
+    owners = record.get("owners") or []
+    return AirflowDag(
+        dag_id=_required_str(record, "dag_id"),
+        is_paused=bool(record.get("is_paused", False)),
+        tags=tags,
+        description=record.get("description"),
+        fileloc=record.get("fileloc"),
+        owners=tuple(str(o) for o in owners) if isinstance(owners, list) else (str(owners),),
+        schedule=_schedule(record),
+    )
+
+
+def parse_task(record: Any) -> AirflowTask:
+    """One task object of ``GET /dags/{dag_id}/tasks``."""
+    if not isinstance(record, dict):
+        raise ValueError("a task is not an object")
+    class_ref = record.get("class_ref") or {}
+    operator = record.get("operator_name") or (
+        class_ref.get("class_name") if isinstance(class_ref, dict) else None
+    )
+    return AirflowTask(
+        task_id=_required_str(record, "task_id"),
+        downstream_task_ids=tuple(record.get("downstream_task_ids") or ()),
+        operator=operator,
+        is_mapped=bool(record.get("is_mapped") or False),
+    )
+
+
+def parse_dag_run(record: Any) -> DagRun:
+    """One DAG run object; reads ``logical_date`` or, failing that, ``execution_date``."""
+    if not isinstance(record, dict):
+        raise ValueError("a DAG run is not an object")
+    logical = record.get("logical_date") or record.get("execution_date")
+    conf = record.get("conf")
+    return DagRun(
+        dag_id=_required_str(record, "dag_id"),
+        run_id=_required_str(record, "dag_run_id", "run_id"),
+        state=_required_str(record, "state"),
+        logical_date=parse_datetime(logical, "logical_date"),
+        start_date=parse_datetime(record.get("start_date"), "start_date"),
+        end_date=parse_datetime(record.get("end_date"), "end_date"),
+        run_type=record.get("run_type"),
+        conf=conf if isinstance(conf, dict) else {},
+    )
+
+
+def parse_task_instance(record: Any) -> TaskInstance:
+    """One task instance object of the task-instance batch endpoint."""
+    if not isinstance(record, dict):
+        raise ValueError("a task instance is not an object")
+    map_index = record.get("map_index")
+    return TaskInstance(
+        dag_id=_required_str(record, "dag_id"),
+        run_id=_required_str(record, "dag_run_id", "run_id"),
+        task_id=_required_str(record, "task_id"),
+        state=record.get("state"),
+        start_date=parse_datetime(record.get("start_date"), "start_date"),
+        end_date=parse_datetime(record.get("end_date"), "end_date"),
+        try_number=int(record.get("try_number") or 0),
+        map_index=int(map_index) if map_index is not None else -1,
+    )

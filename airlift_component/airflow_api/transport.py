@@ -1,0 +1,198 @@
+"""One HTTP session with an Airflow instance: timeouts, TLS, retries and error mapping.
+
+:class:`RestSession` sends a request and returns the decoded JSON, or raises an
+:class:`~airlift_component.errors.AirflowApiError` that says what to check.
+Connection errors, timeouts, broken-off answers, 429 and 5xx are tried again
+(see :mod:`.retry`); any other 4xx fails at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import time
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from airlift_component.airflow_api import diagnostics
+from airlift_component.airflow_api.retry import (
+    Deadline,
+    RetryPolicy,
+    is_retryable_status,
+    parse_retry_after,
+)
+from airlift_component.config.airlift_file import HttpSettings
+from airlift_component.errors import AirflowApiError
+
+logger = logging.getLogger("airlift_component.airflow_api")
+
+
+def _verify(http: HttpSettings, instance: str) -> ssl.SSLContext | bool:
+    if not http.verify:
+        return False
+    if http.ca_bundle is None:
+        return True
+    bundle = Path(http.ca_bundle).expanduser()
+    if not bundle.exists():
+        raise AirflowApiError(
+            f"Airflow instance {instance!r}: http.ca_bundle {str(bundle)!r} does not exist; "
+            "point it at a PEM file (or folder) of CA certificates",
+            instance=instance,
+        )
+    if bundle.is_dir():
+        return ssl.create_default_context(capath=str(bundle))
+    return ssl.create_default_context(cafile=str(bundle))
+
+
+class RestSession:
+    """An ``httpx.Client`` for one instance, with retries bounded by a deadline."""
+
+    def __init__(
+        self,
+        *,
+        instance: str,
+        base_url: str,
+        http: HttpSettings,
+        policy: RetryPolicy,
+        auth_type: str,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.instance = instance
+        self.base_url = base_url
+        self.policy = policy
+        self.auth_type = auth_type
+        self.auth: httpx.Auth | None = None
+        self.request_count = 0
+        self._timeouts = f"connect {http.connect_timeout} s, read {http.read_timeout} s"
+        self._timeout = httpx.Timeout(
+            connect=http.connect_timeout,
+            read=http.read_timeout,
+            write=http.read_timeout,
+            pool=http.connect_timeout,
+        )
+        self._client = httpx.Client(
+            base_url=base_url,
+            timeout=self._timeout,
+            verify=_verify(http, instance),
+            transport=transport,
+            follow_redirects=False,
+            headers={"Accept": "application/json"},
+            event_hooks={"request": [self._count]},
+        )
+
+    def _count(self, request: httpx.Request) -> None:
+        self.request_count += 1
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _attempt_timeout(self, deadline: Deadline) -> httpx.Timeout:
+        remaining = max(0.001, deadline.remaining)
+        return httpx.Timeout(
+            connect=min(self._timeout.connect or remaining, remaining),
+            read=min(self._timeout.read or remaining, remaining),
+            write=min(self._timeout.write or remaining, remaining),
+            pool=min(self._timeout.pool or remaining, remaining),
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        auth: httpx.Auth | bool | None = True,
+        accept_statuses: Collection[int] = (),
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response (or one in ``accept_statuses``).
+
+        ``auth=True`` uses :attr:`auth`; ``None`` / ``False`` sends no credentials.
+        """
+        flow = self.auth if auth is True else (auth or None)
+        deadline = Deadline(self.policy.deadline_seconds)
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            failure: AirflowApiError
+            retry_after: float | None = None
+            try:
+                response = self._client.request(
+                    method,
+                    path,
+                    params=params,
+                    json=json,
+                    auth=flow if flow is not None else httpx.USE_CLIENT_DEFAULT,
+                    timeout=self._attempt_timeout(deadline),
+                )
+            except httpx.TransportError as exc:
+                failure = diagnostics.transport_error(
+                    self.instance, method, f"{self.base_url}{path}", exc, timeouts=self._timeouts
+                )
+                logger.debug(
+                    "%s: %s %s failed: %s", self.instance, method, path, type(exc).__name__
+                )
+            else:
+                status = response.status_code
+                logger.debug(
+                    "%s: %s %s -> %d (%.3f s)",
+                    self.instance,
+                    method,
+                    response.request.url.path,
+                    status,
+                    time.monotonic() - started,
+                )
+                if 200 <= status < 300 or status in accept_statuses:
+                    return response
+                failure = diagnostics.status_error(
+                    self.instance, response, auth_type=self.auth_type
+                )
+                if not is_retryable_status(status):
+                    raise failure
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if attempt >= self.policy.retries:
+                raise AirflowApiError(
+                    f"{failure} (gave up after {attempt + 1} attempts)",
+                    instance=failure.instance,
+                    method=failure.method,
+                    path=failure.path,
+                    status=failure.status,
+                )
+            wait = retry_after if retry_after is not None else self.policy.backoff(attempt)
+            if not deadline.allows(wait):
+                raise AirflowApiError(
+                    f"{failure} (gave up after {attempt + 1} attempts: the deadline of "
+                    f"{self.policy.deadline_seconds} s (http.deadline_seconds) leaves no time "
+                    f"for another after waiting {wait:.1f} s)",
+                    instance=failure.instance,
+                    method=failure.method,
+                    path=failure.path,
+                    status=failure.status,
+                )
+            logger.info(
+                "%s: %s %s failed (%s); retrying in %.2f s",
+                self.instance,
+                method,
+                path,
+                failure.status or "no answer",
+                wait,
+            )
+            time.sleep(wait)
+            attempt += 1
+
+    def get_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Like :meth:`request`, returning the decoded JSON body."""
+        response = self.request(method, path, **kwargs)
+        return self.decode(response)
+
+    def decode(self, response: httpx.Response) -> Any:
+        """The JSON body of ``response``, or an error saying it is not an Airflow API."""
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise diagnostics.json_error(self.instance, response) from None

@@ -1,0 +1,1 @@
+"""Shared test helpers: fake servers and fixtures used across test modules."""

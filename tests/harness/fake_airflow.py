@@ -1,0 +1,393 @@
+"""An in-process fake of Airflow's REST API, for fast tests and benchmarks.
+
+``FakeAirflow`` serves the subset of ``/api/v1`` (Airflow 2) or ``/api/v2``
+(Airflow 3) that airlift uses, on a free loopback port, from a background
+thread. DAGs, tasks, runs and task instances are programmable; faults can be
+injected one request at a time::
+
+    from tests.harness.fake_airflow import FakeAirflow
+
+    with FakeAirflow(api="v2", username="admin", password="pw") as fake:
+        fake.add_dag("customers", tasks={"load": ["transform"], "transform": []}, tags=["team"])
+        fake.add_finished_run("customers", state="success", end_date=some_datetime)
+        fake.fail_next(2, status=500)              # the next two API calls fail
+        client = AirflowClient.for_url(fake.url, username="admin", password="pw")
+        ...
+        assert [r.path for r in fake.request_log] == [...]
+
+Authentication (none when no credentials are given):
+
+* ``api="v1"`` + ``username``/``password``: HTTP basic auth.
+* ``api="v2"`` + ``username``/``password``: ``POST /auth/token`` (JSON body)
+  answers 201 ``{"access_token": <JWT>}``; the JWT carries ``iat``/``exp``
+  (fractional seconds) and lives ``token_lifetime`` seconds.
+* ``token``: a static bearer token is accepted.
+* ``mwaa_web_token``: ``POST /aws_mwaa/login`` with form ``token=<it>`` answers
+  302 with a ``session`` cookie valid for ``session_lifetime`` seconds.
+
+The version endpoints need no auth. Faults (``fail_next``, ``delay_next``,
+``drop_next``, ``malformed_next``, ``empty_next``) apply to the next matching
+requests other than ``/version`` and the login endpoints, unless ``path``
+(a substring) says which; ``on_request`` runs before each request is answered
+(e.g. to add a DAG between two pages).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+from tests.harness.fake_airflow_http import FakeAirflowHandler
+
+
+@dataclass
+class LoggedRequest:
+    """One request the fake answered (or dropped)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+    status: int | None = None
+
+
+@dataclass
+class Fault:
+    kind: str  # "status" | "delay" | "drop" | "malformed" | "empty"
+    remaining: int
+    path: str | None = None
+    status: int = 500
+    retry_after: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class FakeDag:
+    dag_id: str
+    tasks: dict[str, list[str]]
+    tags: list[str]
+    is_paused: bool = False
+    description: str | None = None
+    owners: list[str] = field(default_factory=lambda: ["airflow"])
+    fileloc: str = ""
+    schedule: str | None = None
+
+
+@dataclass
+class FakeRun:
+    dag_id: str
+    run_id: str
+    state: str
+    logical_date: datetime | None
+    start_date: datetime | None
+    end_date: datetime | None
+    run_type: str = "scheduled"
+    conf: dict[str, Any] = field(default_factory=dict)
+    task_states: dict[str, str | None] = field(default_factory=dict)
+    try_numbers: dict[str, int] = field(default_factory=dict)
+
+
+class FakeAirflow:
+    """A fake Airflow REST API server; see the module docstring."""
+
+    def __init__(
+        self,
+        api: str = "v2",
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        mwaa_web_token: str | None = None,
+        token_lifetime: float = 3600.0,
+        session_lifetime: float = 3600.0,
+        max_page_limit: int = 100,
+        airflow_version: str | None = None,
+        legacy_execution_date: bool = False,
+        trigger_outcome: str | None = None,
+    ) -> None:
+        if api not in ("v1", "v2"):
+            raise ValueError("api must be 'v1' or 'v2'")
+        self.api = api
+        self.username = username
+        self.password = password
+        self.token = token
+        self.mwaa_web_token = mwaa_web_token
+        #: Lifetime of JWTs issued from now on (seconds, may be fractional).
+        self.token_lifetime = token_lifetime
+        #: Lifetime of MWAA session cookies issued from now on.
+        self.session_lifetime = session_lifetime
+        #: The largest page the server returns, like Airflow's ``[api] maximum_page_limit``.
+        self.max_page_limit = max_page_limit
+        self.airflow_version = airflow_version or ("3.1.0" if api == "v2" else "2.10.5")
+        #: v1 only: send ``execution_date`` and no ``logical_date`` (Airflow < 2.2 payloads).
+        self.legacy_execution_date = legacy_execution_date
+        #: When set, a triggered run finishes at once in this state.
+        self.trigger_outcome = trigger_outcome
+        self.dags: dict[str, FakeDag] = {}
+        self.runs: dict[tuple[str, str], FakeRun] = {}
+        self.request_log: list[LoggedRequest] = []
+        self.on_request: Callable[[LoggedRequest], None] | None = None
+        self.tokens_issued = 0
+        self.logins = 0
+        self.lock = threading.RLock()
+        self._faults: list[Fault] = []
+        self._secret = secrets.token_bytes(32)
+        self._sessions: dict[str, float] = {}
+        self._not_before = 0.0
+        self._counter = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> FakeAirflow:
+        """Start serving on a free 127.0.0.1 port (``.url`` is then set)."""
+        server = ThreadingHTTPServer(("127.0.0.1", 0), FakeAirflowHandler)
+        server.daemon_threads = True
+        server.block_on_close = False
+        server.fake = self  # type: ignore[attr-defined]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the listening socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeAirflow:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "call start() first"
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:54321``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- programming the data ----------------------------------------------------
+
+    def add_dag(
+        self,
+        dag_id: str,
+        tasks: Mapping[str, Sequence[str]] | None = None,
+        *,
+        tags: Iterable[str] = (),
+        is_paused: bool = False,
+        description: str | None = None,
+        owners: Iterable[str] = ("airflow",),
+        schedule: str | None = "@daily",
+    ) -> FakeDag:
+        """Add (or replace) a DAG; ``tasks`` maps each task id to its downstream ids."""
+        dag = FakeDag(
+            dag_id,
+            {task: list(down) for task, down in (tasks or {}).items()},
+            list(tags),
+            is_paused,
+            description,
+            list(owners),
+            f"/dags/{dag_id}.py",
+            schedule,
+        )
+        with self.lock:
+            self.dags[dag_id] = dag
+        return dag
+
+    def remove_dag(self, dag_id: str) -> None:
+        with self.lock:
+            self.dags.pop(dag_id, None)
+
+    def add_run(
+        self,
+        dag_id: str,
+        run_id: str | None = None,
+        *,
+        state: str = "running",
+        logical_date: datetime | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        task_states: Mapping[str, str | None] | None = None,
+        run_type: str = "scheduled",
+        conf: Mapping[str, Any] | None = None,
+    ) -> FakeRun:
+        """Add a run in any state; task states default to the run's state."""
+        now = datetime.now(timezone.utc)
+        logical_date = logical_date or now - timedelta(minutes=next(self._counter))
+        run_id = run_id or f"{run_type}__{logical_date.isoformat()}"
+        with self.lock:
+            dag = self.dags.get(dag_id)
+            tasks = list(dag.tasks) if dag else []
+            states: dict[str, str | None] = {task: state for task in tasks}
+            states.update(task_states or {})
+            run = FakeRun(
+                dag_id,
+                run_id,
+                state,
+                logical_date,
+                start_date or logical_date,
+                end_date,
+                run_type,
+                dict(conf or {}),
+                states,
+                {task: 1 for task in states},
+            )
+            self.runs[(dag_id, run_id)] = run
+        return run
+
+    def add_finished_run(
+        self,
+        dag_id: str,
+        run_id: str | None = None,
+        *,
+        state: str = "success",
+        end_date: datetime | None = None,
+        task_states: Mapping[str, str | None] | None = None,
+        logical_date: datetime | None = None,
+    ) -> FakeRun:
+        """Add a run that ended (``success`` / ``failed``) at ``end_date`` (default now)."""
+        end = end_date or datetime.now(timezone.utc)
+        return self.add_run(
+            dag_id,
+            run_id,
+            state=state,
+            logical_date=logical_date or end - timedelta(minutes=5),
+            start_date=end - timedelta(minutes=1),
+            end_date=end,
+            task_states=task_states,
+        )
+
+    def finish_run(
+        self,
+        dag_id: str,
+        run_id: str,
+        state: str = "success",
+        *,
+        task_states: Mapping[str, str | None] | None = None,
+    ) -> FakeRun:
+        """Finish a queued or running run now."""
+        with self.lock:
+            run = self.runs[(dag_id, run_id)]
+            run.state = state
+            run.end_date = datetime.now(timezone.utc)
+            run.start_date = run.start_date or run.end_date
+            run.task_states = {task: state for task in run.task_states}
+            run.task_states.update(task_states or {})
+        return run
+
+    # --- faults and auth ---------------------------------------------------------
+
+    def _add_fault(self, fault: Fault) -> None:
+        with self.lock:
+            self._faults.append(fault)
+
+    def fail_next(
+        self, n: int = 1, status: int = 500, *, retry_after: str | None = None, path: str | None = None
+    ) -> None:
+        """Answer the next ``n`` matching requests with ``status`` (and ``Retry-After``)."""
+        self._add_fault(Fault("status", n, path, status=status, retry_after=retry_after))
+
+    def delay_next(self, n: int = 1, seconds: float = 1.0, *, path: str | None = None) -> None:
+        """Wait ``seconds`` before answering the next ``n`` matching requests."""
+        self._add_fault(Fault("delay", n, path, seconds=seconds))
+
+    def drop_next(self, n: int = 1, *, path: str | None = None) -> None:
+        """Send half an answer to the next ``n`` matching requests, then close the socket."""
+        self._add_fault(Fault("drop", n, path))
+
+    def malformed_next(self, n: int = 1, *, path: str | None = None) -> None:
+        """Answer the next ``n`` matching requests with 200 and a body that is not JSON."""
+        self._add_fault(Fault("malformed", n, path))
+
+    def empty_next(self, n: int = 1, *, path: str | None = None) -> None:
+        """Answer the next ``n`` matching list requests with an empty page (true total)."""
+        self._add_fault(Fault("empty", n, path))
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self._faults:
+                if fault.remaining > 0 and (fault.path is None or fault.path in path):
+                    fault.remaining -= 1
+                    return fault
+        return None
+
+    def expire_credentials(self) -> None:
+        """Make every JWT and session issued so far invalid (the next call gets 401)."""
+        with self.lock:
+            self._not_before = time.time()
+            self._sessions.clear()
+
+    def issue_jwt(self, subject: str) -> str:
+        now = time.time()
+        payload = {"sub": subject, "iat": now, "nbf": now, "exp": now + self.token_lifetime}
+        header = {"alg": "HS256", "typ": "JWT"}
+
+        def b64(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}"
+        signature = hmac.new(self._secret, signing_input.encode(), hashlib.sha256).digest()
+        with self.lock:
+            self.tokens_issued += 1
+        return f"{signing_input}.{b64(signature)}"
+
+    def jwt_valid(self, token: str) -> bool:
+        try:
+            signing_input, signature = token.rsplit(".", 1)
+            expected = hmac.new(self._secret, signing_input.encode(), hashlib.sha256).digest()
+            given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+            payload_part = signing_input.split(".")[1]
+            payload = json.loads(base64.urlsafe_b64decode(payload_part + "=" * (-len(payload_part) % 4)))
+        except (ValueError, IndexError):
+            return False
+        now = time.time()
+        return (
+            hmac.compare_digest(expected, given)
+            and payload["exp"] > now
+            and payload["iat"] >= self._not_before
+        )
+
+    def new_session(self) -> str:
+        session = secrets.token_hex(16)
+        with self.lock:
+            self._sessions[session] = time.time() + self.session_lifetime
+            self.logins += 1
+        return session
+
+    def session_valid(self, session: str) -> bool:
+        with self.lock:
+            return self._sessions.get(session, 0.0) > time.time()
+
+    @property
+    def auth_required(self) -> bool:
+        return any((self.username, self.token, self.mwaa_web_token))
+
+    def api_requests(self, path_regex: str = "") -> list[LoggedRequest]:
+        """Logged requests to the API (not version or login) whose path matches."""
+        pattern = re.compile(path_regex)
+        return [
+            r
+            for r in self.request_log
+            if r.path.startswith("/api/") and not r.path.endswith("/version") and pattern.search(r.path)
+        ]
