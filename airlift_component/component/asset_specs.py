@@ -1,0 +1,194 @@
+"""Asset specs of one Airflow instance: a DAG asset per peered DAG and the mapped assets.
+
+Also builds the :class:`InstanceIndex` the sensor uses to turn an Airflow task
+instance into the asset keys it materializes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import dagster as dg
+
+from airlift_component.component.state_cache import AirflowState
+from airlift_component.component.tags import mapping_metadata, mapping_tags
+from airlift_component.component.task_graph import (
+    leaf_mapped_tasks,
+    nearest_mapped_upstreams,
+    upstreams,
+)
+from airlift_component.config.airlift_file import (
+    AssetSpecModel,
+    DagMapping,
+    Instance,
+    TimePartitions,
+    dag_asset_key,
+)
+
+_OWNER = re.compile(r"^(team:\S+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+
+_PARTITIONS: dict[str, Any] = {
+    "hourly": dg.HourlyPartitionsDefinition,
+    "daily": dg.DailyPartitionsDefinition,
+    "weekly": dg.WeeklyPartitionsDefinition,
+    "monthly": dg.MonthlyPartitionsDefinition,
+}
+
+
+@dataclass
+class MappedDag:
+    """The asset keys one DAG's run and task instances materialize."""
+
+    dag_id: str
+    dag_key: dg.AssetKey
+    dag_level_keys: list[dg.AssetKey] = field(default_factory=list)
+    task_keys: dict[str, list[dg.AssetKey]] = field(default_factory=dict)
+
+
+@dataclass
+class InstanceIndex:
+    """Everything the sensor of one instance needs to know about its assets."""
+
+    instance: str
+    dags: dict[str, MappedDag] = field(default_factory=dict)
+    partitions: dict[dg.AssetKey, dg.TimeWindowPartitionsDefinition] = field(default_factory=dict)
+
+
+def partitions_def(model: TimePartitions) -> dg.TimeWindowPartitionsDefinition:
+    """The Dagster partitions of a ``partitions:`` block."""
+    start = datetime.fromisoformat(model.start.replace(" ", "T"))
+    return _PARTITIONS[model.schedule](start_date=start, timezone=model.timezone)
+
+
+def _key(text: str) -> dg.AssetKey:
+    return dg.AssetKey(text.split("/"))
+
+
+def _mapped_spec(
+    model: AssetSpecModel,
+    instance: str,
+    dag_id: str,
+    task_id: str | None,
+    deps: list[dg.AssetKey],
+    dag_url: str,
+    partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition],
+) -> dg.AssetSpec:
+    explicit = [_key(dep) for dep in model.deps]
+    kinds = set(model.kinds) if model.code or len(model.kinds) >= 10 else {*model.kinds, "airflow"}
+    metadata: dict[str, object] = {
+        **model.metadata,
+        **mapping_metadata(instance, dag_id, task_id),
+        "airlift/dag_url": dg.MetadataValue.url(dag_url),
+    }
+    where = f"task {task_id!r} of " if task_id else ""
+    pdef = None
+    if model.partitions is not None:
+        pdef = partitions.setdefault(model.partitions, partitions_def(model.partitions))
+    return dg.AssetSpec(
+        key=_key(model.key),
+        deps=explicit if model.deps else deps,
+        description=model.description
+        or f"Produced by {where}Airflow DAG {dag_id!r} on instance {instance!r}.",
+        group_name=model.group,
+        owners=model.owners,
+        kinds=kinds,
+        tags={**model.tags, **mapping_tags(instance, dag_id, task_id)},
+        metadata=metadata,
+        partitions_def=pdef,
+    )
+
+
+def _dag_spec(
+    instance: Instance, dag_id: str, state: AirflowState, deps: list[dg.AssetKey], url: str
+) -> dg.AssetSpec:
+    dag_state = state.dags.get(dag_id)
+    dag = dag_state.dag if dag_state else None
+    owners = [o for o in (dag.owners if dag else ()) if _OWNER.match(o)]
+    metadata: dict[str, object] = {
+        **mapping_metadata(instance.name, dag_id),
+        "airlift/dag_url": dg.MetadataValue.url(url),
+        "airflow/instance_url": instance.url,
+    }
+    if dag is not None:
+        metadata["airflow/owners"] = ", ".join(dag.owners)
+        if dag.schedule:
+            metadata["airflow/schedule"] = dag.schedule
+        if dag.fileloc:
+            metadata["airflow/fileloc"] = dag.fileloc
+    else:
+        metadata["airflow/missing"] = "mapped in airlift.yaml but not found in Airflow"
+    tags = {**mapping_tags(instance.name, dag_id)}
+    for tag in dag.tags if dag else ():
+        if re.fullmatch(r"[A-Za-z0-9_.\-]{1,63}", tag):
+            tags[f"airflow/tag.{tag}"[:63]] = ""
+    return dg.AssetSpec(
+        key=dg.AssetKey(dag_asset_key(instance.name, dag_id)),
+        deps=deps,
+        description=(dag.description if dag and dag.description else None)
+        or f"Airflow DAG {dag_id!r} on instance {instance.name!r}.",
+        kinds={"airflow", "dag"},
+        owners=owners,
+        tags=tags,
+        metadata=metadata,
+    )
+
+
+def _dag_specs(
+    instance: Instance,
+    dag_id: str,
+    mapping: DagMapping | None,
+    state: AirflowState,
+    url: str,
+    index: InstanceIndex,
+    partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition],
+) -> list[dg.AssetSpec]:
+    dag_state = state.dags.get(dag_id)
+    entry = MappedDag(dag_id, dg.AssetKey(dag_asset_key(instance.name, dag_id)))
+    index.dags[dag_id] = entry
+    specs: list[dg.AssetSpec] = []
+    if mapping is None:
+        specs.append(_dag_spec(instance, dag_id, state, [], url))
+        return specs
+    task_keys = {t.task: [_key(a.key) for a in t.assets] for t in mapping.tasks}
+    graph = upstreams(dag_state.tasks or ()) if dag_state else {}
+    nearest = nearest_mapped_upstreams(graph, task_keys.keys())
+    for task in mapping.tasks:
+        deps = [key for up in sorted(nearest.get(task.task, ())) for key in task_keys[up]]
+        for model in task.assets:
+            spec = _mapped_spec(model, instance.name, dag_id, task.task, deps, url, partitions)
+            specs.append(spec)
+            if spec.partitions_def is not None:
+                index.partitions[spec.key] = spec.partitions_def  # type: ignore[assignment]
+        entry.task_keys[task.task] = task_keys[task.task]
+    leaves = [
+        key for t in sorted(leaf_mapped_tasks(graph, task_keys.keys())) for key in task_keys[t]
+    ]
+    for model in mapping.assets:
+        spec = _mapped_spec(model, instance.name, dag_id, None, leaves, url, partitions)
+        specs.append(spec)
+        entry.dag_level_keys.append(spec.key)
+        if spec.partitions_def is not None:
+            index.partitions[spec.key] = spec.partitions_def  # type: ignore[assignment]
+    specs.append(_dag_spec(instance, dag_id, state, [*leaves, *entry.dag_level_keys], url))
+    return specs
+
+
+def instance_specs(
+    instance: Instance, state: AirflowState, dag_url: dict[str, str]
+) -> tuple[list[dg.AssetSpec], InstanceIndex]:
+    """All specs of one instance and the sensor's index of them.
+
+    ``dag_url`` maps each DAG id to its page in the Airflow UI.
+    """
+    index = InstanceIndex(instance.name)
+    partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition] = {}
+    dag_ids = list(state.dags)
+    dag_ids += [m.dag for m in instance.mappings if m.dag not in state.dags]
+    specs: list[dg.AssetSpec] = []
+    for dag_id in dag_ids:
+        mapping = instance.mapping_for(dag_id)
+        specs += _dag_specs(instance, dag_id, mapping, state, dag_url[dag_id], index, partitions)
+    return specs, index

@@ -1,0 +1,127 @@
+"""Build one merged ``Definitions`` from ``airlift.yaml`` (the plain-Python entry)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import dagster as dg
+
+from airlift_component.component.asset_specs import instance_specs
+from airlift_component.component.executable import executable_assets
+from airlift_component.component.sensor import build_sensor
+from airlift_component.component.state_cache import (
+    DEFAULT_TTL_SECONDS,
+    AirflowState,
+    ClientFactory,
+    cache_file,
+    default_client_factory,
+    load_state,
+)
+from airlift_component.component.ui_urls import dag_ui_url
+from airlift_component.config.airlift_checks import load_airlift_file
+from airlift_component.config.airlift_file import AirliftFile, Instance
+from airlift_component.errors import UsageError
+
+log = logging.getLogger("airlift_component")
+
+
+def select_instances(model: AirliftFile, names: Sequence[str] | None, path: Path) -> list[Instance]:
+    """The instances to build, in file order; :class:`UsageError` for an unknown name."""
+    if not names:
+        return list(model.instances)
+    known = {instance.name for instance in model.instances}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise UsageError(
+            f"{path}: no instance named {', '.join(map(repr, unknown))}; "
+            f"the file defines {', '.join(sorted(known))}"
+        )
+    return [instance for instance in model.instances if instance.name in names]
+
+
+def _pinned(instance: Instance, state: AirflowState) -> Instance:
+    # The cached API version spares the sensor a detection call per new client.
+    if instance.api != "auto" or state.api_version not in ("v1", "v2"):
+        return instance
+    return instance.model_copy(update={"api": state.api_version})
+
+
+def _instance_defs(
+    instance: Instance,
+    state: AirflowState,
+    path: Path,
+    defined_elsewhere: set[dg.AssetKey],
+    client_factory: ClientFactory,
+) -> dg.Definitions:
+    missing = [m.dag for m in instance.mappings if m.dag not in state.dags]
+    for dag_id in missing:
+        log.warning(
+            "instance %r: DAG %r is mapped in %s but Airflow does not list it (removed, renamed "
+            "or filtered out?); its assets are kept, run `airlift drift` to review",
+            instance.name,
+            dag_id,
+            path,
+        )
+    urls = {
+        dag_id: dag_ui_url(instance.url, state.api_version, dag_id)
+        for dag_id in [*state.dags, *missing]
+    }
+    specs, index = instance_specs(instance, state, urls)
+    refs = {
+        dg.AssetKey(model.key.split("/")): model.code
+        for mapping in instance.mappings
+        for model in [*mapping.assets, *(a for t in mapping.tasks for a in t.assets)]
+        if model.code
+    }
+    by_key = {spec.key: spec for spec in specs}
+    assets: list[dg.AssetSpec | dg.AssetsDefinition] = [
+        spec for spec in specs if spec.key not in refs and spec.key not in defined_elsewhere
+    ]
+    assets += executable_assets(refs, by_key, str(path))
+    state_dir = path.parent / instance.proxied_state_dir if instance.proxied_state_dir else None
+    sensor = build_sensor(
+        _pinned(instance, state),
+        index,
+        state,
+        proxied_state_dir=state_dir,
+        client_factory=client_factory,
+    )
+    return dg.Definitions(assets=assets, sensors=[sensor])
+
+
+def build_defs(
+    airlift_yaml: str | Path,
+    *,
+    instances: Sequence[str] | None = None,
+    cache_dir: str | Path | None = None,
+    cache_ttl_seconds: float | None = DEFAULT_TTL_SECONDS,
+    defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions = (),
+    client_factory: ClientFactory | None = None,
+) -> dg.Definitions:
+    """Definitions for every instance of ``airlift_yaml`` (or those named in ``instances``).
+
+    ``defined_elsewhere`` lists asset keys (or a ``Definitions``) computed by other
+    code in the same code location, e.g. a dbt project: no spec is emitted for
+    them, so the keys are not defined twice. See
+    :class:`~airlift_component.component.component.AirliftComponent` for everything
+    the definitions contain.
+    """
+    path = Path(airlift_yaml).resolve()
+    model = load_airlift_file(path, cross_file=False)
+    if isinstance(defined_elsewhere, dg.Definitions):
+        elsewhere = set(defined_elsewhere.resolve_all_asset_keys())
+    else:
+        elsewhere = set(defined_elsewhere)
+    factory = client_factory or default_client_factory
+    parts = []
+    for instance in select_instances(model, instances, path):
+        state = load_state(
+            instance,
+            cache_file(path, instance.name, cache_dir),
+            ttl_seconds=cache_ttl_seconds,
+            client_factory=factory,
+        )
+        parts.append(_instance_defs(instance, state, path, elsewhere, factory))
+    return dg.Definitions.merge(*parts)

@@ -1,0 +1,296 @@
+"""The Airflow state the definitions are built from, cached on disk.
+
+Loading a code location must not depend on Airflow answering, and must not cost
+one REST call per DAG each time: the DAGs of an instance, the tasks of its mapped
+DAGs (with the task graph) and the API version are fetched once and written to
+``<cache_dir>/<instance>.json`` (default ``cache_dir``: ``.airlift/cache`` next to
+``airlift.yaml``). :func:`load_state` reads the cache while it is fresh, refetches
+when it is older than the TTL or when the instance's settings changed, and falls
+back to a stale cache with a warning when Airflow is unreachable.
+
+This module imports no Dagster: ``airlift refresh`` and ``airlift drift`` use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airlift_component.airflow_api.types import AirflowDag, AirflowTask
+from airlift_component.errors import AirflowApiError, AirliftError
+
+if TYPE_CHECKING:
+    from airlift_component.airflow_api.client import AirflowClient
+    from airlift_component.config.airlift_file import Instance
+
+log = logging.getLogger("airlift_component")
+
+CACHE_FORMAT = 1
+DEFAULT_CACHE_DIR = ".airlift/cache"
+DEFAULT_TTL_SECONDS = 3600
+
+ClientFactory = Callable[["Instance"], "AirflowClient"]
+
+
+class StateCacheError(AirliftError):
+    """The cached Airflow state cannot be read, or cannot be obtained at all."""
+
+
+@dataclass(frozen=True)
+class DagState:
+    """One peered DAG; ``tasks`` is ``None`` when its tasks were not fetched."""
+
+    dag: AirflowDag
+    tasks: tuple[AirflowTask, ...] | None = None
+
+    def task(self, task_id: str) -> AirflowTask | None:
+        for task in self.tasks or ():
+            if task.task_id == task_id:
+                return task
+        return None
+
+
+@dataclass(frozen=True)
+class AirflowState:
+    """What one Airflow instance looked like when it was last fetched."""
+
+    instance: str
+    url: str
+    api_version: str
+    airflow_version: str
+    fetched_at: datetime
+    fingerprint: str
+    dags: dict[str, DagState] = field(default_factory=dict)
+
+    def age_seconds(self, now: datetime) -> float:
+        return (now - self.fetched_at).total_seconds()
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": CACHE_FORMAT,
+                "instance": self.instance,
+                "url": self.url,
+                "api_version": self.api_version,
+                "airflow_version": self.airflow_version,
+                "fetched_at": self.fetched_at.isoformat(),
+                "fingerprint": self.fingerprint,
+                "dags": [_dag_to_json(state) for state in self.dags.values()],
+            },
+            indent=1,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> AirflowState:
+        data = json.loads(text)
+        if data.get("format") != CACHE_FORMAT:
+            raise ValueError(f"unknown cache format {data.get('format')!r}")
+        dags = [_dag_from_json(item) for item in data["dags"]]
+        return cls(
+            instance=data["instance"],
+            url=data["url"],
+            api_version=data["api_version"],
+            airflow_version=data["airflow_version"],
+            fetched_at=datetime.fromisoformat(data["fetched_at"]),
+            fingerprint=data["fingerprint"],
+            dags={state.dag.dag_id: state for state in dags},
+        )
+
+
+def _dag_to_json(state: DagState) -> dict[str, Any]:
+    dag = state.dag
+    return {
+        "dag_id": dag.dag_id,
+        "is_paused": dag.is_paused,
+        "tags": list(dag.tags),
+        "description": dag.description,
+        "fileloc": dag.fileloc,
+        "owners": list(dag.owners),
+        "schedule": dag.schedule,
+        "tasks": None
+        if state.tasks is None
+        else [
+            {
+                "task_id": task.task_id,
+                "downstream_task_ids": list(task.downstream_task_ids),
+                "operator": task.operator,
+                "is_mapped": task.is_mapped,
+            }
+            for task in state.tasks
+        ],
+    }
+
+
+def _dag_from_json(item: dict[str, Any]) -> DagState:
+    dag = AirflowDag(
+        dag_id=item["dag_id"],
+        is_paused=item["is_paused"],
+        tags=tuple(item["tags"]),
+        description=item["description"],
+        fileloc=item["fileloc"],
+        owners=tuple(item["owners"]),
+        schedule=item["schedule"],
+    )
+    tasks = item["tasks"]
+    if tasks is None:
+        return DagState(dag)
+    return DagState(
+        dag,
+        tuple(
+            AirflowTask(
+                task_id=task["task_id"],
+                downstream_task_ids=tuple(task["downstream_task_ids"]),
+                operator=task["operator"],
+                is_mapped=task["is_mapped"],
+            )
+            for task in tasks
+        ),
+    )
+
+
+def instance_fingerprint(instance: Instance) -> str:
+    """Changes whenever a setting that decides what is fetched changes."""
+    relevant = {
+        "url": instance.url,
+        "api": instance.api,
+        "dags": instance.dags.model_dump(),
+        "mapped": sorted(mapping.dag for mapping in instance.mappings),
+    }
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def cache_file(airlift_yaml: Path, instance: str, cache_dir: str | Path | None = None) -> Path:
+    """Where an instance's state is cached; a relative ``cache_dir`` is relative to airlift.yaml."""
+    directory = Path(cache_dir) if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
+    if not directory.is_absolute():
+        directory = airlift_yaml.parent / directory
+    return directory / f"{instance}.json"
+
+
+def fetch_state(
+    client: AirflowClient, instance: Instance, dag_ids_with_tasks: Iterable[str] | None = None
+) -> AirflowState:
+    """Ask Airflow for the DAGs of ``instance`` and the tasks of its mapped DAGs."""
+    api_version = client.api_version()
+    airflow_version = client.airflow_version()
+    dags = {dag.dag_id: DagState(dag) for dag in client.list_dags()}
+    wanted = (
+        {mapping.dag for mapping in instance.mappings}
+        if dag_ids_with_tasks is None
+        else set(dag_ids_with_tasks)
+    )
+    for dag_id in sorted(wanted):
+        if dag_id in dags:
+            dags[dag_id] = DagState(dags[dag_id].dag, tuple(client.list_tasks(dag_id)))
+    return AirflowState(
+        instance=instance.name,
+        url=instance.url,
+        api_version=api_version,
+        airflow_version=airflow_version,
+        fetched_at=datetime.now(timezone.utc),
+        fingerprint=instance_fingerprint(instance),
+        dags=dags,
+    )
+
+
+def write_state(path: Path, state: AirflowState) -> None:
+    """Write the cache atomically: a reader sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(state.to_json())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_state(path: Path) -> AirflowState | None:
+    """The cached state, or ``None`` when there is no cache file.
+
+    A corrupt file raises :class:`StateCacheError` naming it.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        return AirflowState.from_json(text)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StateCacheError(
+            f"{path}: the cached Airflow state cannot be read ({exc}); "
+            "delete the file or run: airlift refresh"
+        ) from None
+
+
+def default_client_factory(instance: Instance) -> AirflowClient:
+    from airlift_component.airflow_api.client import AirflowClient
+
+    return AirflowClient(instance)
+
+
+def refresh_state(
+    instance: Instance, path: Path, client_factory: ClientFactory | None = None
+) -> AirflowState:
+    """Fetch the instance's state now and write it to ``path``."""
+    with (client_factory or default_client_factory)(instance) as client:
+        state = fetch_state(client, instance)
+    write_state(path, state)
+    return state
+
+
+def load_state(
+    instance: Instance,
+    path: Path,
+    *,
+    ttl_seconds: float | None = DEFAULT_TTL_SECONDS,
+    client_factory: ClientFactory | None = None,
+    now: datetime | None = None,
+) -> AirflowState:
+    """The instance's state for building definitions.
+
+    The cache is used without any REST call while it is younger than
+    ``ttl_seconds`` (``None``: never refetch while a cache exists) and was
+    fetched with the instance's current settings. Otherwise the state is
+    refetched and cached; when that fails, a cache of any age is used with a
+    warning, and without a cache :class:`StateCacheError` names the URL.
+    """
+    now = now or datetime.now(timezone.utc)
+    try:
+        cached = read_state(path)
+    except StateCacheError as exc:
+        log.warning("%s", exc)
+        cached = None
+    if cached is not None and cached.fingerprint == instance_fingerprint(instance):
+        fresh = ttl_seconds is None or cached.age_seconds(now) < ttl_seconds
+        if fresh:
+            return cached
+    try:
+        return refresh_state(instance, path, client_factory)
+    except AirflowApiError as exc:
+        if cached is None:
+            raise StateCacheError(
+                f"instance {instance.name!r}: Airflow at {instance.url} could not be reached "
+                f"and there is no cached state at {path}. {exc} "
+                "Start Airflow (or fix the url/auth in airlift.yaml), or run "
+                "`airlift refresh` once it is reachable."
+            ) from None
+        log.warning(
+            "instance %r: Airflow at %s could not be reached (%s); using the cached state "
+            "from %s (fetched %s)",
+            instance.name,
+            instance.url,
+            exc,
+            path,
+            cached.fetched_at.isoformat(timespec="seconds"),
+        )
+        return cached

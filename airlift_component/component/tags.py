@@ -1,0 +1,69 @@
+"""The tags and metadata that record which Airflow DAG and task an asset belongs to.
+
+These names are a public contract: the Airflow side finds the Dagster assets of
+a task with a targeted query on :data:`TASK_TAG`, and users can select them in
+Dagster (``tag:airlift/dag=analytics.customers``). This module imports no
+Dagster, so the Airflow side can use :func:`task_tag_value` to compute the value
+it looks for.
+
+* ``airlift/instance`` = ``<instance>``
+* ``airlift/dag`` = ``<instance>.<dag_id>`` on every asset of a DAG (the DAG asset,
+  DAG-level assets and task assets)
+* ``airlift/task`` = ``<instance>.<dag_id>.<task_id>`` on the assets of a task
+
+Dagster limits tag values to 63 characters of ``A-Z a-z 0-9 _ - .``. Ids are
+already in that alphabet; a value longer than 63 characters is shortened to its
+first 46 characters, ``-`` and the first 16 hex digits of its SHA-1, so both
+sides still compute the same value. Since ids may contain dots, a tag match is
+confirmed with the metadata entries ``airlift/instance``, ``airlift/dag_id`` and
+``airlift/task_id``, which always hold the exact ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+INSTANCE_TAG = "airlift/instance"
+DAG_TAG = "airlift/dag"
+TASK_TAG = "airlift/task"
+
+INSTANCE_METADATA = "airlift/instance"
+DAG_ID_METADATA = "airlift/dag_id"
+TASK_ID_METADATA = "airlift/task_id"
+
+MAX_TAG_VALUE = 63
+
+
+def tag_value(*parts: str) -> str:
+    """Join ids with ``.``, shortened with a hash when Dagster's 63-character limit is hit."""
+    value = ".".join(parts)
+    if len(value) <= MAX_TAG_VALUE:
+        return value
+    digest = hashlib.sha1(value.encode()).hexdigest()[:16]
+    return f"{value[: MAX_TAG_VALUE - 17]}-{digest}"
+
+
+def dag_tag_value(instance: str, dag_id: str) -> str:
+    """The value of :data:`DAG_TAG` for a DAG of an instance."""
+    return tag_value(instance, dag_id)
+
+
+def task_tag_value(instance: str, dag_id: str, task_id: str) -> str:
+    """The value of :data:`TASK_TAG` for a task: what the Airflow side queries by."""
+    return tag_value(instance, dag_id, task_id)
+
+
+def mapping_tags(instance: str, dag_id: str, task_id: str | None = None) -> dict[str, str]:
+    """The tags recording where an asset comes from in Airflow."""
+    tags = {INSTANCE_TAG: instance, DAG_TAG: dag_tag_value(instance, dag_id)}
+    if task_id is not None:
+        tags[TASK_TAG] = task_tag_value(instance, dag_id, task_id)
+    return tags
+
+
+def mapping_metadata(instance: str, dag_id: str, task_id: str | None = None) -> dict[str, str]:
+    """The metadata entries holding the exact instance, DAG and task ids."""
+    metadata = {INSTANCE_METADATA: instance, DAG_ID_METADATA: dag_id}
+    if task_id is not None:
+        metadata[TASK_ID_METADATA] = task_id
+    return metadata

@@ -1,0 +1,129 @@
+"""build_defs: the assets, lineage, tags and sensors built from airlift.yaml and the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from component_fixtures import airflows, factory, write_project
+
+from airlift_component.component import build_defs
+from airlift_component.errors import UsageError
+
+
+@pytest.fixture
+def defs(tmp_path: Path) -> dg.Definitions:
+    return build_defs(write_project(tmp_path), client_factory=factory(airflows()))
+
+
+def _specs(defs: dg.Definitions) -> dict[dg.AssetKey, dg.AssetSpec]:
+    graph = defs.resolve_asset_graph()
+    return {key: graph.get(key).to_asset_spec() for key in graph.get_all_asset_keys()}
+
+
+def _key(text: str) -> dg.AssetKey:
+    return dg.AssetKey(text.split("/"))
+
+
+def test_one_dag_asset_per_peered_dag_per_instance(defs: dg.Definitions) -> None:
+    keys = set(_specs(defs))
+    assert {_key("prod/dag/customers"), _key("prod/dag/orders")} <= keys
+    assert _key("staging/dag/customers") in keys
+
+
+def test_dag_asset_kinds_link_description_and_owners(defs: dg.Definitions) -> None:
+    spec = _specs(defs)[_key("prod/dag/customers")]
+    assert spec.kinds == {"airflow", "dag"}
+    assert spec.metadata["airlift/dag_url"] == dg.MetadataValue.url(
+        "http://127.0.0.1:8080/dags/customers"
+    )
+    assert spec.description == "Customer pipeline"
+    assert spec.owners == ["ann@example.com"]
+    assert spec.metadata["airflow/owners"] == "airflow, ann@example.com"
+
+
+def test_airflow2_dag_link_points_at_grid(defs: dg.Definitions) -> None:
+    spec = _specs(defs)[_key("staging/dag/customers")]
+    assert spec.metadata["airlift/dag_url"].value.endswith("/dags/customers/grid")
+
+
+def test_mapped_asset_attributes_are_kept(defs: dg.Definitions) -> None:
+    spec = _specs(defs)[_key("raw/customers")]
+    assert spec.group_name == "raw"
+    assert spec.owners == ["team:data"]
+    assert spec.kinds == {"s3", "airflow"}
+    assert spec.tags["tier"] == "bronze"
+    assert spec.metadata["table"] == "raw.customers"
+    loaded = _specs(defs)[_key("analytics/customers")]
+    assert loaded.description == "Clean customers."
+    assert isinstance(loaded.partitions_def, dg.DailyPartitionsDefinition)
+
+
+def test_mapping_is_recorded_in_tags_and_metadata(defs: dg.Definitions) -> None:
+    spec = _specs(defs)[_key("analytics/customers")]
+    assert spec.tags["airlift/task"] == "prod.customers.load"
+    assert spec.tags["airlift/dag"] == "prod.customers"
+    assert spec.tags["airlift/instance"] == "prod"
+    assert spec.metadata["airlift/task_id"] == "load"
+    dag_level = _specs(defs)[_key("reports/customers")]
+    assert "airlift/task" not in dag_level.tags
+    assert dag_level.tags["airlift/dag"] == "prod.customers"
+
+
+def test_lineage_follows_task_graph_through_unmapped_tasks(defs: dg.Definitions) -> None:
+    specs = _specs(defs)
+    assert {d.asset_key for d in specs[_key("analytics/customers")].deps} == {_key("raw/customers")}
+    assert {d.asset_key for d in specs[_key("analytics/published")].deps} == {
+        _key("analytics/customers")
+    }
+    assert not specs[_key("raw/customers")].deps
+
+
+def test_dag_asset_depends_on_leaf_and_dag_level_assets(defs: dg.Definitions) -> None:
+    specs = _specs(defs)
+    assert {d.asset_key for d in specs[_key("prod/dag/customers")].deps} == {
+        _key("analytics/published"),
+        _key("reports/customers"),
+    }
+    assert {d.asset_key for d in specs[_key("reports/customers")].deps} == {
+        _key("analytics/published")
+    }
+
+
+def test_one_sensor_per_instance(defs: dg.Definitions) -> None:
+    names = {s.name for s in defs.sensors or []}
+    assert names == {"airlift_prod_sensor", "airlift_staging_sensor"}
+    prod = defs.resolve_sensor_def("airlift_prod_sensor")
+    assert prod.minimum_interval_seconds == 5
+
+
+def test_instances_filter(tmp_path: Path) -> None:
+    defs = build_defs(
+        write_project(tmp_path), instances=["staging"], client_factory=factory(airflows())
+    )
+    assert {s.name for s in defs.sensors or []} == {"airlift_staging_sensor"}
+    with pytest.raises(UsageError, match="no instance named 'nope'"):
+        build_defs(write_project(tmp_path), instances=["nope"], client_factory=factory(airflows()))
+
+
+def test_defined_elsewhere_keys_get_no_spec(tmp_path: Path) -> None:
+    @dg.asset(key=["analytics", "customers"])
+    def dbt_model() -> None: ...
+
+    other = dg.Definitions(assets=[dbt_model])
+    airlift = build_defs(
+        write_project(tmp_path), defined_elsewhere=other, client_factory=factory(airflows())
+    )
+    merged = dg.Definitions.merge(airlift, other)
+    assert merged.resolve_asset_graph().get(_key("analytics/customers")).is_materializable
+
+
+def test_mapped_dag_missing_from_airflow_keeps_assets_and_warns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    stubs = airflows()
+    del stubs["staging"].dags["customers"]
+    defs = build_defs(write_project(tmp_path), client_factory=factory(stubs))
+    assert _key("staging/raw_customers") in _specs(defs)
+    assert "DAG 'customers' is mapped" in caplog.text
