@@ -14,11 +14,10 @@ Spelling of the new value follows the old one's capitalisation: ``false`` →
 most editors, Go and JavaScript tools) read them as strings, so a flip writes
 the unambiguous ``true``/``false`` in the same capitalisation instead.
 
-A value spelled in an unusual way (an explicit tag with a quoted word, for
-instance) is rewritten through a ruamel.yaml round-trip, which keeps comments,
-order and quoting but may normalise indentation. Every edit is re-read and
-checked before it is written: if the result is not exactly the old state with
-the requested flags flipped, nothing is written.
+The text work is :mod:`~airlift_component.config.yaml_bool_edit`'s (with a
+ruamel.yaml round-trip as the fallback for values spelled unusually). Every
+edit is re-read and checked before it is written: if the result is not exactly
+the old state with the requested flags flipped, nothing is written.
 
 :func:`set_proxied` adds the file lock and the atomic write around
 :func:`plan_edit`, which is a pure function of the file's bytes.
@@ -28,13 +27,10 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from airlift_component.config.atomic_write import atomic_write_bytes, create_exclusive, locked
 from airlift_component.config.problems import Problem
@@ -44,11 +40,12 @@ from airlift_component.config.proxied_state import (
     ProxiedStateFile,
     check_document,
 )
+from airlift_component.config.yaml_bool_edit import SharedValueError, set_bools, value_lines
 from airlift_component.config.yamldoc import YamlLoadError, parse_yaml_text
 from airlift_component.errors import ProxyStateEditError
 
-_BOOL_WORDS = {"true", "false", "yes", "no", "on", "off"}
-_TOKEN = re.compile(r"(?P<props>(?:[!&]\S*\s+)*)(?P<quote>[\"']?)(?P<word>[A-Za-z]+)(?P=quote)")
+#: Most task ids a refusal lists before it says "and N more".
+_LISTED_TASKS = 30
 
 
 @dataclass(frozen=True)
@@ -125,15 +122,6 @@ def _decode(raw: bytes, path: str) -> tuple[str, bool]:
         ) from None
 
 
-def _spelling(old_word: str, value: bool) -> str:
-    word = "true" if value else "false"
-    if old_word.isupper() and len(old_word) > 1:
-        return word.upper()
-    if old_word[:1].isupper():
-        return word.capitalize()
-    return word
-
-
 def _targets(
     model: ProxiedStateFile, request: EditRequest, path: str
 ) -> list[tuple[str, tuple[Any, ...]]]:
@@ -166,7 +154,9 @@ def _targets(
     names = list(index) if request.all_tasks else list(dict.fromkeys(request.tasks or ()))
     unknown = [name for name in names if name not in index]
     if unknown:
-        listed = ", ".join(index) or "(none)"
+        listed = ", ".join(list(index)[:_LISTED_TASKS]) or "(none)"
+        if len(index) > _LISTED_TASKS:
+            listed += f" and {len(index) - _LISTED_TASKS} more"
         remedies = [f"the file lists: {listed}"]
         for name in unknown:
             close = difflib.get_close_matches(name, list(index), n=1)
@@ -178,108 +168,6 @@ def _targets(
         missing = ", ".join(repr(name) for name in unknown)
         raise _fail(path, f"DAG {dag!r} does not list task(s) {missing};", *remedies)
     return [(name, ("tasks", index[name], "proxied")) for name in names]
-
-
-def _node_at(root: yaml.Node, loc: Sequence[Any]) -> yaml.ScalarNode:
-    node = root
-    for part in loc:
-        if isinstance(part, int):
-            node = node.value[part]
-        else:
-            node = next(
-                v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part
-            )
-    assert isinstance(node, yaml.ScalarNode)
-    return node
-
-
-def _count_uses(node: yaml.Node, counts: dict[int, int]) -> None:
-    counts[id(node)] = counts.get(id(node), 0) + 1
-    if counts[id(node)] > 1:
-        return
-    if isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _count_uses(item, counts)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _count_uses(key, counts)
-            _count_uses(value, counts)
-
-
-def _compose(text: str) -> yaml.MappingNode:
-    """The node tree with exact character offsets (pure-Python loader: libyaml's
-    offsets are not guaranteed to be character indexes)."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    assert isinstance(root, yaml.MappingNode)  # checked by _check before
-    return root
-
-
-def _span_edit(text: str, path: str, locs: list[tuple[Any, ...]], value: bool) -> str | None:
-    """Rewrite only the characters of each value; ``None`` when a value is spelled unusually."""
-    root = _compose(text)
-    counts: dict[int, int] = {}
-    _count_uses(root, counts)
-    edits: list[tuple[int, int, str]] = []
-    for loc in locs:
-        node = _node_at(root, loc)
-        if counts[id(node)] > 1:
-            raise _fail(
-                path,
-                f"line {node.start_mark.line + 1}: this 'proxied' value is a YAML anchor/alias "
-                "shared with other entries, so flipping it would flip them too;",
-                "write a plain true/false for each entry and run again.",
-            )
-        start, end = node.start_mark.index, node.end_mark.index
-        match = _TOKEN.fullmatch(text[start:end])
-        if match is None or match["word"].lower() not in _BOOL_WORDS:
-            return None
-        word_start = start + match.start("word")
-        edits.append((word_start, start + match.end("word"), _spelling(match["word"], value)))
-    for start, end, word in sorted(edits, reverse=True):
-        text = text[:start] + word + text[end:]
-    return text
-
-
-def _roundtrip_edit(text: str, locs: list[tuple[Any, ...]], value: bool) -> str:
-    import io
-
-    from ruamel.yaml import YAML
-
-    yaml_rt = YAML(typ="rt")
-    yaml_rt.preserve_quotes = True
-    yaml_rt.width = 1 << 30
-    yaml_rt.indent(**_guess_indent(text))
-    newline = "\r\n" if "\r\n" in text else "\n"
-    data = yaml_rt.load(text.replace("\r\n", "\n"))
-    for loc in locs:
-        parent = data
-        for part in loc[:-1]:
-            parent = parent[part]
-        parent[loc[-1]] = value
-    out = io.StringIO()
-    yaml_rt.dump(data, out)
-    result = out.getvalue()
-    if not text.endswith(("\n", "\r")):
-        result = result.rstrip("\n")
-    return result.replace("\n", newline)
-
-
-def _guess_indent(text: str) -> dict[str, int]:
-    """ruamel.yaml's indent settings that reproduce the file's ``tasks:`` list layout."""
-    root = _compose(text)
-    for key, value in root.value:
-        if key.value == "tasks" and isinstance(value, yaml.SequenceNode) and value.value:
-            if value.flow_style:
-                break
-            offset = max(value.start_mark.column - key.start_mark.column, 0)
-            item = value.value[0]
-            mapping = item.start_mark.column - value.start_mark.column
-            return {
-                "mapping": max(mapping, 2),
-                "sequence": offset + max(mapping, 2),
-                "offset": offset,
-            }
-    return {"mapping": 2, "sequence": 2, "offset": 0}
 
 
 def _check(text: str, path: str) -> ProxiedStateFile:
@@ -309,7 +197,7 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
     model = _check(text, path)
     targets = _targets(model, request, path)
     before = _flags(model)
-    doc_lines = _lines(text, [loc for _, loc in targets])
+    doc_lines = value_lines(text, [loc for _, loc in targets])
     changes = [
         Change(target, before[target], request.value, line)
         for (target, _), line in zip(targets, doc_lines, strict=True)
@@ -318,11 +206,15 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
     plan = EditPlan(path, raw, raw, changes)
     if not locs:
         return plan
-    new_text = _span_edit(text, path, locs, request.value)
-    plan.method = "span"
-    if new_text is None:
-        new_text = _roundtrip_edit(text, locs, request.value)
-        plan.method = "roundtrip"
+    try:
+        new_text, plan.method = set_bools(text, locs, request.value)
+    except SharedValueError as exc:
+        raise _fail(
+            path,
+            f"line {exc.line}: this 'proxied' value is a YAML anchor/alias shared with other "
+            "entries, so flipping it would flip them too;",
+            "write a plain true/false for each entry and run again.",
+        ) from None
     expected = dict(before)
     expected.update({change.target: change.after for change in changes})
     result = _check(new_text, path)
@@ -334,11 +226,6 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
         )
     plan.new = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
     return plan
-
-
-def _lines(text: str, locs: list[tuple[Any, ...]]) -> list[int]:
-    root = _compose(text)
-    return [_node_at(root, loc).start_mark.line + 1 for loc in locs]
 
 
 def state_file_for(directory: Path, dag_id: str) -> Path | None:

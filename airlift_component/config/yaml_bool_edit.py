@@ -1,0 +1,167 @@
+"""Rewriting boolean values inside YAML text while keeping every other byte.
+
+:func:`set_bools` finds each value's exact character span in the text and
+replaces only the word (``false`` → ``true``), the way a person edits a file:
+comments, quoting, flow style, indentation, line endings and a missing final
+newline stay as they were. Tags and anchors in front of the value stay too
+(``!!bool False`` → ``!!bool True``). The new word follows the old one's
+capitalisation (``false``/``False``/``FALSE``); YAML 1.1 words
+(``yes``/``no``/``on``/``off``) become ``true``/``false`` in the same
+capitalisation, because YAML 1.2 readers take them for strings.
+
+Only when a value is spelled in a way the span rewrite does not recognise (an
+escaped quoted word such as ``!!bool "f\\x61lse"``) does it fall back to a
+ruamel.yaml round-trip, which keeps comments, key order and quoting but may
+re-indent. Callers must read the result back and check it.
+
+Locations are paths into the document, e.g. ``("tasks", 2, "proxied")``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+Loc = Sequence[str | int]
+
+_BOOL_WORDS = {"true", "false", "yes", "no", "on", "off"}
+_TOKEN = re.compile(r"(?P<props>(?:[!&]\S*\s+)*)(?P<quote>[\"']?)(?P<word>[A-Za-z]+)(?P=quote)")
+
+
+class SharedValueError(ValueError):
+    """The value is an anchor used by an alias elsewhere: changing it changes both."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        super().__init__(f"line {line}: the value is shared through a YAML anchor/alias")
+
+
+def spelling(old_word: str, value: bool) -> str:
+    """``true``/``false`` written in the capitalisation of ``old_word``."""
+    word = "true" if value else "false"
+    if old_word.isupper() and len(old_word) > 1:
+        return word.upper()
+    if old_word[:1].isupper():
+        return word.capitalize()
+    return word
+
+
+def compose(text: str) -> yaml.MappingNode:
+    """The node tree of a YAML mapping document, with exact character offsets.
+
+    The pure-Python loader is used on purpose: its mark indexes are positions in
+    ``text``, which libyaml's are not guaranteed to be.
+    """
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        raise ValueError("the document is not a YAML mapping")
+    return root
+
+
+def node_at(root: yaml.Node, loc: Loc) -> yaml.ScalarNode:
+    """The scalar node at ``loc``; ``KeyError`` when the path does not exist."""
+    node = root
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, yaml.SequenceNode):
+            node = node.value[part]
+        elif isinstance(node, yaml.MappingNode):
+            found = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part]
+            if not found:
+                raise KeyError(part)
+            node = found[0]
+        else:
+            raise KeyError(part)
+    if not isinstance(node, yaml.ScalarNode):
+        raise KeyError(loc[-1] if loc else "")
+    return node
+
+
+def value_lines(text: str, locs: Sequence[Loc]) -> list[int]:
+    """1-based line of the value at each location."""
+    root = compose(text)
+    return [node_at(root, loc).start_mark.line + 1 for loc in locs]
+
+
+def _count_uses(node: yaml.Node, counts: dict[int, int]) -> None:
+    counts[id(node)] = counts.get(id(node), 0) + 1
+    if counts[id(node)] > 1:
+        return
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _count_uses(item, counts)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _count_uses(key, counts)
+            _count_uses(value, counts)
+
+
+def span_edit(text: str, locs: Sequence[Loc], value: bool) -> str | None:
+    """Rewrite only the word of each value; ``None`` when one is spelled unusually.
+
+    Raises :class:`SharedValueError` when a value is shared through an alias.
+    """
+    root = compose(text)
+    counts: dict[int, int] = {}
+    _count_uses(root, counts)
+    edits: list[tuple[int, int, str]] = []
+    for loc in locs:
+        node = node_at(root, loc)
+        if counts[id(node)] > 1:
+            raise SharedValueError(node.start_mark.line + 1)
+        start, end = node.start_mark.index, node.end_mark.index
+        match = _TOKEN.fullmatch(text[start:end])
+        if match is None or match["word"].lower() not in _BOOL_WORDS:
+            return None
+        edits.append(
+            (start + match.start("word"), start + match.end("word"), spelling(match["word"], value))
+        )
+    for start, end, word in sorted(edits, reverse=True):
+        text = text[:start] + word + text[end:]
+    return text
+
+
+def _guess_indent(root: yaml.MappingNode) -> dict[str, int]:
+    """ruamel.yaml indent settings reproducing the layout of the first block list."""
+    for key, value in root.value:
+        if isinstance(value, yaml.SequenceNode) and value.value and not value.flow_style:
+            offset = max(value.start_mark.column - key.start_mark.column, 0)
+            mapping = max(value.value[0].start_mark.column - value.start_mark.column, 2)
+            return {"mapping": mapping, "sequence": offset + mapping, "offset": offset}
+    return {"mapping": 2, "sequence": 2, "offset": 0}
+
+
+def roundtrip_edit(text: str, locs: Sequence[Loc], value: bool) -> str:
+    """Set each value through a ruamel.yaml round-trip (the fallback; may re-indent)."""
+    from ruamel.yaml import YAML
+
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 1 << 30
+    rt.indent(**_guess_indent(compose(text)))
+    newline = "\r\n" if "\r\n" in text else "\n"
+    data = rt.load(text.replace("\r\n", "\n"))
+    for loc in locs:
+        parent: Any = data
+        for part in loc[:-1]:
+            parent = parent[part]
+        parent[loc[-1]] = value
+    out = io.StringIO()
+    rt.dump(data, out)
+    result = out.getvalue()
+    if not text.endswith(("\n", "\r")):
+        result = result.rstrip("\n")
+    return result.replace("\n", newline)
+
+
+def set_bools(text: str, locs: Sequence[Loc], value: bool) -> tuple[str, str]:
+    """Set the booleans at ``locs`` to ``value``; returns (new text, ``"span"`` or ``"roundtrip"``)."""
+    if not locs:
+        return text, "none"
+    edited = span_edit(text, locs, value)
+    if edited is not None:
+        return edited, "span"
+    return roundtrip_edit(text, locs, value), "roundtrip"
