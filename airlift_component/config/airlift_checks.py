@@ -9,6 +9,7 @@ adds the cross-file rules; :func:`load_airlift_file` does both and then resolves
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,6 @@ def _semantic_problems(doc: YamlDocument, model: AirliftFile) -> list[Problem]:
                 "give each instance its own name",
             )
         )
-        problems.extend(_secret_problems(doc, instance, iloc))
         dags: dict[Any, Loc] = {}
         for d, mapping in enumerate(instance.mappings):
             dloc: Loc = (*iloc, "mappings", d)
@@ -163,22 +163,35 @@ def _value_at(data: Any, loc: Loc) -> Any:
     return data
 
 
-def _secret_problems(doc: YamlDocument, instance: Instance, iloc: Loc) -> list[Problem]:
-    if is_loopback_url(instance.url):
+def _without_userinfo(url: str) -> str:
+    return re.sub(r"//[^/@]*@", "//", url, count=1)
+
+
+def _secret_problems(doc: YamlDocument) -> list[Problem]:
+    """Literal secrets off loopback, found in the raw data so that they are reported
+    even when other parts of the file are malformed."""
+    instances = doc.data.get("instances")
+    if not isinstance(instances, list):
         return []
     problems = []
-    auth = doc.data["instances"][iloc[1]]["auth"]
-    for field in SECRET_FIELDS.get(instance.auth.type, ()):
-        raw = auth.get(field)
-        if isinstance(raw, str) and not placeholders_or_empty(raw):
-            problems.append(
-                doc.problem(
-                    (*iloc, "auth", field),
-                    f"literal secret in '{field}' for {instance.url}",
-                    hint=f"read it from the environment, e.g. {field}: ${{AIRFLOW_{field.upper()}}}",
-                    rule="literal-secret",
+    for i, instance in enumerate(instances):
+        if not isinstance(instance, dict):
+            continue
+        url, auth = instance.get("url"), instance.get("auth")
+        if not isinstance(url, str) or not isinstance(auth, dict) or is_loopback_url(url):
+            continue
+        auth_type = auth.get("type")
+        for field in SECRET_FIELDS.get(auth_type, ()) if isinstance(auth_type, str) else ():
+            raw = auth.get(field)
+            if isinstance(raw, str) and not placeholders_or_empty(raw):
+                problems.append(
+                    doc.problem(
+                        ("instances", i, "auth", field),
+                        f"literal secret in '{field}' for {_without_userinfo(url)}",
+                        hint=f"read it from the environment, e.g. {field}: ${{AIRFLOW_{field.upper()}}}",
+                        rule="literal-secret",
+                    )
                 )
-            )
     return problems
 
 
@@ -192,7 +205,7 @@ def placeholders_or_empty(text: str) -> bool:
 def inspect_airlift_document(doc: YamlDocument) -> tuple[AirliftFile | None, list[Problem]]:
     """Every problem of a parsed ``airlift.yaml``, and its model whenever the structure
     is valid (even when other rules found problems), so cross-file checks can still run."""
-    problems = _placeholder_problems(doc)
+    problems = _placeholder_problems(doc) + _secret_problems(doc)
     try:
         model = AirliftFile.model_validate(doc.data)
     except ValidationError as exc:
