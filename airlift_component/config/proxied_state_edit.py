@@ -40,8 +40,8 @@ from airlift_component.config.proxied_state import (
     ProxiedStateFile,
     check_document,
 )
-from airlift_component.config.yaml_bool_edit import SharedValueError, set_bools, value_lines
-from airlift_component.config.yamldoc import YamlLoadError, parse_yaml_text
+from airlift_component.config.yaml_bool_edit import SharedValueError, set_bools
+from airlift_component.config.yamldoc import YamlDocument, YamlLoadError, parse_yaml_text
 from airlift_component.errors import ProxyStateEditError
 
 #: Most task ids a refusal lists before it says "and N more".
@@ -170,7 +170,7 @@ def _targets(
     return [(name, ("tasks", index[name], "proxied")) for name in names]
 
 
-def _check(text: str, path: str) -> ProxiedStateFile:
+def _check(text: str, path: str) -> tuple[ProxiedStateFile, YamlDocument]:
     try:
         doc = parse_yaml_text(text, path, what=WHAT)
     except YamlLoadError as exc:
@@ -178,7 +178,7 @@ def _check(text: str, path: str) -> ProxiedStateFile:
     model, problems = check_document(doc)
     if model is None:
         raise _broken(path, problems)
-    return model
+    return model, doc
 
 
 def _flags(model: ProxiedStateFile) -> dict[str, bool]:
@@ -194,10 +194,10 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
     naming the file and the remedy when the change cannot be made.
     """
     text, bom = _decode(raw, path)
-    model = _check(text, path)
+    model, doc = _check(text, path)
     targets = _targets(model, request, path)
     before = _flags(model)
-    doc_lines = value_lines(text, [loc for _, loc in targets])
+    doc_lines = [doc.position(loc)[0] for _, loc in targets]
     changes = [
         Change(target, before[target], request.value, line)
         for (target, _), line in zip(targets, doc_lines, strict=True)
@@ -217,7 +217,7 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
         ) from None
     expected = dict(before)
     expected.update({change.target: change.after for change in changes})
-    result = _check(new_text, path)
+    result, _ = _check(new_text, path)
     if _flags(result) != expected or list(_flags(result)) != list(expected):
         raise _fail(
             path,
@@ -289,6 +289,6 @@ def _create(directory: Path, request: EditRequest, create: bool) -> EditPlan:
         raise ProxyStateEditError(
             f"{path}: the file was created by someone else meanwhile; run the command again"
         ) from None
-    model = _check(data.decode("utf-8"), str(path))
+    model, _ = _check(data.decode("utf-8"), str(path))
     changes = [Change(t, False, request.value, 0) for t in _flags(model)]
     return EditPlan(str(path), b"", data, changes, method="create")
