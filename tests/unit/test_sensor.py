@@ -1,0 +1,216 @@
+"""The sensor: what a tick records, and that it records every run exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from airlift_stub import StubAirflow
+from component_fixtures import airflows, factory, write_project
+
+from airlift_component.component import build_defs
+from airlift_component.component.sensor_cursor import SensorCursor
+
+NOW = datetime.now(timezone.utc)
+
+
+class Harness:
+    """build_defs over stub Airflows, and ticks of the prod sensor on an ephemeral instance."""
+
+    def __init__(self, tmp_path: Path, text: str | None = None) -> None:
+        self.tmp_path = tmp_path
+        self.stubs = airflows()
+        self.prod = self.stubs["prod"]
+        self.path = write_project(tmp_path) if text is None else write_project(tmp_path, text)
+        self.instance = dg.DagsterInstance.ephemeral()
+        self.cursor: str | None = None
+        self.load()
+
+    def load(self) -> None:
+        """(Re)build the definitions: a code-location reload or a sensor restart."""
+        self.defs = build_defs(self.path, client_factory=factory(self.stubs))
+        self.sensor = self.defs.resolve_sensor_def("airlift_prod_sensor")
+
+    def tick(self) -> dg.SensorResult | dg.SkipReason:
+        context = dg.build_sensor_context(instance=self.instance, cursor=self.cursor)
+        result = self.sensor(context)
+        if isinstance(result, dg.SensorResult):
+            self.cursor = result.cursor
+        return result
+
+    def finish(self, run_id: str, minutes_ago: float, **kwargs: object) -> None:
+        self.prod.finish_run("customers", run_id, NOW - timedelta(minutes=minutes_ago), **kwargs)  # type: ignore[arg-type]
+
+
+def _events(result: object) -> list[tuple[str, str | None, str]]:
+    assert isinstance(result, dg.SensorResult), result
+    return sorted(
+        (e.asset_key.to_user_string(), e.partition, str(e.metadata["airflow/run_id"].value))
+        for e in result.asset_events or []
+    )
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Harness:
+    return Harness(tmp_path)
+
+
+def test_successful_run_records_mapped_task_dag_level_and_dag_assets(h: Harness) -> None:
+    logical = datetime(2026, 3, 4, tzinfo=timezone.utc)
+    h.finish("r1", 3, logical_date=logical)
+    assert _events(h.tick()) == [
+        ("analytics/customers", "2026-03-04", "r1"),
+        ("analytics/published", None, "r1"),
+        ("prod/dag/customers", None, "r1"),
+        ("raw/customers", None, "r1"),
+        ("reports/customers", None, "r1"),
+    ]
+
+
+def test_materialization_metadata(h: Harness) -> None:
+    h.finish("r1", 3)
+    result = h.tick()
+    assert isinstance(result, dg.SensorResult)
+    by_key = {e.asset_key.to_user_string(): e for e in result.asset_events or []}
+    task_md = by_key["raw/customers"].metadata
+    run = h.prod.runs[0]
+    assert task_md["airflow/run_id"].value == "r1"
+    assert task_md["airflow/run_url"] == dg.MetadataValue.url(
+        "http://127.0.0.1:8080/dags/customers/runs/r1"
+    )
+    assert task_md["airflow/logical_date"].value == run.logical_date.isoformat()  # type: ignore[union-attr]
+    assert task_md["airflow/start_date"].value == run.start_date.isoformat()  # type: ignore[union-attr]
+    assert task_md["airflow/end_date"].value == run.end_date.isoformat()  # type: ignore[union-attr]
+    assert task_md["airflow/task_id"].value == "extract"
+    assert task_md["airflow/try_number"].value == 1
+    assert "airflow/task_id" not in by_key["prod/dag/customers"].metadata
+
+
+def test_second_tick_records_nothing_new(h: Harness) -> None:
+    h.finish("r1", 3)
+    h.tick()
+    assert isinstance(h.tick(), dg.SkipReason)
+
+
+def test_failed_run_records_only_successful_tasks(h: Harness) -> None:
+    h.finish("r1", 3, state="failed", task_states={"load": "failed", "publish": "upstream_failed"})
+    assert [k for k, _, _ in _events(h.tick())] == ["raw/customers"]
+
+
+def test_outage_fails_soft_keeps_cursor_and_loses_nothing(h: Harness) -> None:
+    h.finish("r1", 5)
+    h.tick()
+    before = h.cursor
+    h.finish("r2", 4)
+    h.prod.down = True
+    skipped = h.tick()
+    assert isinstance(skipped, dg.SkipReason)
+    assert "could not be read" in (skipped.skip_message or "")
+    assert h.cursor == before
+    h.prod.down = False
+    h.finish("r3", 2)
+    runs = {run_id for _, _, run_id in _events(h.tick())}
+    assert runs == {"r2", "r3"}
+
+
+def test_restart_with_stored_cursor_records_nothing_twice(h: Harness) -> None:
+    h.finish("r1", 5)
+    h.tick()
+    h.load()
+    h.finish("r2", 1)
+    assert {run_id for _, _, run_id in _events(h.tick())} == {"r2"}
+
+
+def test_run_visible_late_with_earlier_end_date_is_recorded_once(h: Harness) -> None:
+    h.finish("late", 2)
+    h.tick()
+    h.finish("early", 6)  # ended before 'late' but was reported after it
+    assert {run_id for _, _, run_id in _events(h.tick())} == {"early"}
+    assert isinstance(h.tick(), dg.SkipReason)
+
+
+def test_many_runs_at_identical_end_date(h: Harness) -> None:
+    for i in range(7):
+        h.finish(f"r{i}", 1)
+    assert {run_id for _, _, run_id in _events(h.tick())} == {f"r{i}" for i in range(7)}
+    assert isinstance(h.tick(), dg.SkipReason)
+
+
+def test_task_instances_are_fetched_in_batches_of_batch_size(h: Harness) -> None:
+    for i in range(5):
+        h.finish(f"r{i}", 1 + i)
+    h.prod.calls.clear()
+    h.tick()
+    assert h.prod.calls.count("tis") == 3  # batch_size 2 in the fixture
+
+
+def test_proxied_task_by_operator_name_is_not_recorded(tmp_path: Path) -> None:
+    h = Harness(tmp_path)
+    h.prod.set_operator("customers", "load", "DefaultProxyTaskToDagsterOperator")
+    _drop_cache(tmp_path)
+    h.load()
+    h.finish("r1", 2)
+    assert "analytics/customers" not in {k for k, _, _ in _events(h.tick())}
+
+
+def test_proxied_state_dir_decides_when_configured(tmp_path: Path) -> None:
+    state_dir = tmp_path / "proxied_state"
+    state_dir.mkdir()
+    (state_dir / "customers.yaml").write_text("tasks:\n  - id: extract\n    proxied: true\n")
+    text = write_project(tmp_path).read_text()
+    text = text.replace(
+        "    sensor: {interval_seconds: 5, batch_size: 2}\n",
+        "    sensor: {interval_seconds: 5, batch_size: 2}\n    proxied_state_dir: proxied_state\n",
+        1,
+    )
+    h = Harness(tmp_path, text)
+    h.finish("r1", 2)
+    keys = {k for k, _, _ in _events(h.tick())}
+    assert "raw/customers" not in keys
+    assert "analytics/customers" in keys
+
+
+def test_whole_dag_proxied_skips_task_and_dag_level_assets_but_not_dag_asset(
+    tmp_path: Path,
+) -> None:
+    h = Harness(tmp_path)
+    h.prod.set_operator("customers", "extract", "MyProxyDAGToDagsterOperator")
+    _drop_cache(tmp_path)
+    h.load()
+    h.finish("r1", 2)
+    assert [k for k, _, _ in _events(h.tick())] == ["prod/dag/customers"]
+
+
+def test_renamed_task_warns_naming_the_dag(h: Harness, capfd: pytest.CaptureFixture[str]) -> None:
+    h.prod.tasks["customers"] = [t for t in h.prod.tasks["customers"] if t.task_id != "publish"]
+    h.finish("r1", 2)
+    keys = {k for k, _, _ in _events(h.tick())}
+    assert "analytics/published" not in keys
+    assert "DAG 'customers': task 'publish' is mapped" in capfd.readouterr().err
+
+
+def test_run_of_dag_unknown_to_definitions_warns(
+    h: Harness, capfd: pytest.CaptureFixture[str]
+) -> None:
+    h.prod.add_dag("brand_new", {"t": []})
+    h.prod.finish_run("brand_new", "x", NOW - timedelta(minutes=1))
+    assert isinstance(h.tick(), dg.SensorResult)
+    assert "DAG 'brand_new' ran in Airflow" in capfd.readouterr().err
+
+
+def test_first_tick_respects_lookback(h: Harness) -> None:
+    h.finish("ancient", 60 * 25)  # lookback_hours defaults to 24
+    h.finish("recent", 1)
+    assert {run_id for _, _, run_id in _events(h.tick())} == {"recent"}
+    assert SensorCursor.from_json(h.cursor).high_water is not None
+
+
+def _drop_cache(tmp_path: Path) -> None:
+    for path in (tmp_path / ".airlift" / "cache").glob("*.json"):
+        path.unlink()
+
+
+def test_stub_only_knows_its_own_dags() -> None:
+    assert StubAirflow().client().list_dags() == []
