@@ -80,12 +80,6 @@ def node_at(root: yaml.Node, loc: Loc) -> yaml.ScalarNode:
     return node
 
 
-def value_lines(text: str, locs: Sequence[Loc]) -> list[int]:
-    """1-based line of the value at each location."""
-    root = compose(text)
-    return [node_at(root, loc).start_mark.line + 1 for loc in locs]
-
-
 def _count_uses(node: yaml.Node, counts: dict[int, int]) -> None:
     counts[id(node)] = counts.get(id(node), 0) + 1
     if counts[id(node)] > 1:

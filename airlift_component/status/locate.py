@@ -106,6 +106,19 @@ def _search(cwd: Path) -> list[Path]:
     return found
 
 
+def _check_local_folder(loc: Location, config: Path, directories: list[Path]) -> None:
+    """Refuse when ./airlift.yaml and a ./proxied_state folder point different ways."""
+    local = loc.cwd / STATE_FOLDER
+    if loc.config is not None or loc.instance is not None or not local.is_dir():
+        return
+    if not any(_same(local, directory) for directory in directories):
+        listed = ", ".join(str(d) for d in directories) or "no folder"
+        raise UsageError(
+            f"both {config} (proxied_state_dir: {listed}) and a local '{local}' folder "
+            "were found; pass --config PATH or --dir PATH to say which to use"
+        )
+
+
 def _pick_instance(sources: list[StateSource], name: str, config: Path) -> StateSource:
     for source in sources:
         if source.instance == name:
@@ -128,6 +141,8 @@ def find_sources(loc: Location) -> list[StateSource]:
         same = [s for s in instances if s.directory and _same(s.directory, loc.directory)]
         return same[:1] or [StateSource(loc.directory)]
     if instances:
+        assert config is not None
+        _check_local_folder(loc, config, [s.directory for s in instances if s.directory])
         return instances
     return [StateSource(path) for path in _search_required(loc, config)]
 
@@ -166,6 +181,7 @@ def find_edit_directory(loc: Location) -> Path:
                 )
             return source.directory
         with_dirs = [s for s in sources if s.directory is not None]
+        _check_local_folder(loc, config, [s.directory for s in with_dirs if s.directory])
         distinct = {os.path.realpath(s.directory): s for s in with_dirs if s.directory}
         if len(distinct) == 1:
             return next(iter(distinct.values())).directory  # type: ignore[return-value]
