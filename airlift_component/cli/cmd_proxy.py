@@ -22,7 +22,8 @@ where the files are:
 
 editing:
   Only the flipped value changes; comments, quoting, layout and line endings
-  stay byte for byte, and the spelling follows the old value (False -> True).
+  stay byte for byte, and the spelling follows the old value (False -> True;
+  YAML 1.1 yes/no/on/off become true/false, which every YAML reader agrees on).
   A file is either task level ('tasks:') or DAG level ('proxied:'), never both:
   --dag flips the DAG-level flag and is refused on a task-level file (use
   --all to flip every listed task, or replace 'tasks:' by 'proxied:' by hand
@@ -120,6 +121,7 @@ def _run_flip(args: argparse.Namespace) -> int:
 
 def _run_status(args: argparse.Namespace) -> int:
     from airlift_component.config.atomic_write import atomic_write_bytes
+    from airlift_component.errors import AirliftError
     from airlift_component.status.locate import find_sources
     from airlift_component.status.model import build_report
 
@@ -137,7 +139,13 @@ def _run_status(args: argparse.Namespace) -> int:
 
         text = render_text(report)
     if args.output is not None:
-        atomic_write_bytes(args.output, text.encode("utf-8"))
+        try:
+            atomic_write_bytes(args.output, text.encode("utf-8"))
+        except OSError as exc:
+            raise AirliftError(
+                f"--output {args.output}: cannot write: {exc.strerror or exc}; "
+                "check that the folder exists and is writable"
+            ) from None
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -262,10 +262,16 @@ def set_proxied(directory: Path, request: EditRequest, *, create: bool = False) 
     path = state_file_for(directory, request.dag_id)
     if path is None:
         return _create(directory, request, create)
-    with locked(path):
-        plan = plan_edit(path.read_bytes(), str(path), request)
-        if plan.changed:
-            atomic_write_bytes(path, plan.new)
+    try:
+        with locked(path):
+            plan = plan_edit(path.read_bytes(), str(path), request)
+            if plan.changed:
+                atomic_write_bytes(path, plan.new)
+    except OSError as exc:
+        raise ProxyStateEditError(
+            f"{path}: cannot update the file: {exc.strerror or exc}; check the permissions "
+            "of the file and its folder, and free disk space (the file was not changed)"
+        ) from None
     return plan
 
 

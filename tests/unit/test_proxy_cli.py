@@ -256,3 +256,27 @@ def test_base_cli_imports_neither_dagster_nor_airflow(folder: Path) -> None:
         [sys.executable, "-c", script], cwd=folder.parent, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_unwritable_output_is_an_error_not_a_traceback(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(["proxy", "status", "--output", "no/such/dir/s.html"], capsys)
+    assert code == 1
+    assert "--output no/such/dir/s.html: cannot write" in err
+
+
+def test_write_failure_is_reported_without_traceback(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airlift_component.config import atomic_write
+
+    def denied(fd: int, data: bytes) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(atomic_write, "_write_fully", denied)
+    code, _, err = _run(["proxy", "on", "customers", "load_raw"], capsys)
+    assert code == 1
+    assert "proxied_state/customers.yaml: cannot update the file: Permission denied" in err
+    assert (folder / "customers.yaml").read_text() == STATE
+    assert sorted(p.name for p in folder.iterdir()) == ["customers.yaml"]

@@ -287,7 +287,7 @@ def test_interrupted_write_keeps_old_file_and_leaves_no_temp(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(atomic_write, "_write_fully", crash_midway)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(ProxyStateEditError, match="No space left on device"):
         set_proxied(tmp_path, EditRequest("customers", True, ("load_raw",)))
     assert path.read_bytes() == HEAVY
     assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.yaml"]
