@@ -5,8 +5,10 @@ when the offset reaches the latest ``total_entries`` (no extra request when the
 total is an exact multiple of the page size), on an empty page (even if the
 total promised more) or, without a total, on a short page. When the total
 changes between pages (a DAG was added or deleted meanwhile), items may have
-shifted between pages, so the listing starts over (at most
-:data:`MAX_RESTARTS` times); items are de-duplicated by key either way.
+shifted between pages, so the listing starts over from a clean slate (at most
+:data:`MAX_RESTARTS` times); items are de-duplicated by key either way. (A
+change that keeps the total, one item removed and one added, cannot be seen
+by offset paging; the next listing picks it up.)
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def collect_pages(
         elif total != first_total and restarts < MAX_RESTARTS:
             restarts += 1
             offset, first_total = 0, None
+            items.clear()
             continue
         offset += len(page)
         if total is None:

@@ -160,7 +160,9 @@ class FakeAirflow:
         server.block_on_close = False
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -303,7 +305,12 @@ class FakeAirflow:
             self._faults.append(fault)
 
     def fail_next(
-        self, n: int = 1, status: int = 500, *, retry_after: str | None = None, path: str | None = None
+        self,
+        n: int = 1,
+        status: int = 500,
+        *,
+        retry_after: str | None = None,
+        path: str | None = None,
     ) -> None:
         """Answer the next ``n`` matching requests with ``status`` (and ``Retry-After``)."""
         self._add_fault(Fault("status", n, path, status=status, retry_after=retry_after))
@@ -358,7 +365,9 @@ class FakeAirflow:
             expected = hmac.new(self._secret, signing_input.encode(), hashlib.sha256).digest()
             given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
             payload_part = signing_input.split(".")[1]
-            payload = json.loads(base64.urlsafe_b64decode(payload_part + "=" * (-len(payload_part) % 4)))
+            payload = json.loads(
+                base64.urlsafe_b64decode(payload_part + "=" * (-len(payload_part) % 4))
+            )
         except (ValueError, IndexError):
             return False
         now = time.time()
@@ -379,6 +388,28 @@ class FakeAirflow:
         with self.lock:
             return self._sessions.get(session, 0.0) > time.time()
 
+    def instance_config(
+        self,
+        name: str = "fake",
+        *,
+        auth: Mapping[str, Any] | None = None,
+        api: str = "auto",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """An ``instances:`` entry of airlift.yaml for this server (as a dict).
+
+        ``auth`` defaults to the fake's own credentials (basic, else token, else none);
+        ``extra`` adds keys such as ``http``, ``dags`` or ``mappings``.
+        """
+        if auth is None:
+            if self.username is not None:
+                auth = {"type": "basic", "username": self.username, "password": self.password or ""}
+            elif self.token is not None:
+                auth = {"type": "token", "token": self.token}
+            else:
+                auth = {"type": "none"}
+        return {"name": name, "url": self.url, "api": api, "auth": dict(auth), **extra}
+
     @property
     def auth_required(self) -> bool:
         return any((self.username, self.token, self.mwaa_web_token))
@@ -389,5 +420,7 @@ class FakeAirflow:
         return [
             r
             for r in self.request_log
-            if r.path.startswith("/api/") and not r.path.endswith("/version") and pattern.search(r.path)
+            if r.path.startswith("/api/")
+            and not r.path.endswith("/version")
+            and pattern.search(r.path)
         ]

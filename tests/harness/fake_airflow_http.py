@@ -50,6 +50,7 @@ def _like(pattern: str) -> re.Pattern[str]:
 
 class FakeAirflowHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "FakeAirflow"
 
     # --- plumbing ----------------------------------------------------------------
@@ -103,7 +104,9 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
         if self.fake.api == "v2":
             self._send(status, {"detail": detail})
         else:
-            self._send(status, {"type": "about:blank", "title": detail, "status": status, "detail": detail})
+            self._send(
+                status, {"type": "about:blank", "title": detail, "status": status, "detail": detail}
+            )
 
     def _read_body(self) -> tuple[Any, bytes]:
         length = int(self.headers.get("Content-Length") or 0)
@@ -215,7 +218,9 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
         if body.get("token") != self.fake.mwaa_web_token:
             return self._error(403, "Invalid web login token")
         session = self.fake.new_session()
-        self._send(302, None, {"Location": "/home", "Set-Cookie": f"session={session}; Path=/; HttpOnly"})
+        self._send(
+            302, None, {"Location": "/home", "Set-Cookie": f"session={session}; Path=/; HttpOnly"}
+        )
 
     # --- shapes ------------------------------------------------------------------
 
@@ -228,12 +233,16 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
             "fileloc": dag.fileloc,
             "owners": dag.owners,
             "tags": [
-                {"name": t, "dag_id": dag.dag_id, "dag_display_name": dag.dag_id} if v2 else {"name": t}
+                {"name": t, "dag_id": dag.dag_id, "dag_display_name": dag.dag_id}
+                if v2
+                else {"name": t}
                 for t in dag.tags
             ],
         }
         if v2:
-            record.update(dag_display_name=dag.dag_id, timetable_summary=dag.schedule, is_stale=False)
+            record.update(
+                dag_display_name=dag.dag_id, timetable_summary=dag.schedule, is_stale=False
+            )
         else:
             record.update(
                 is_active=True,
@@ -304,7 +313,10 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
                 "task_id": task,
                 "downstream_task_ids": down,
                 "operator_name": "EmptyOperator",
-                "class_ref": {"class_name": "EmptyOperator", "module_path": "airflow.operators.empty"},
+                "class_ref": {
+                    "class_name": "EmptyOperator",
+                    "module_path": "airflow.operators.empty",
+                },
                 "is_mapped": False,
             }
             for task, down in sorted(found.tasks.items())
@@ -350,7 +362,9 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
                     }
                 )
         if v2:
-            page = self._page(records, int(body.get("page_offset", 0)), int(body.get("page_limit", 100)))
+            page = self._page(
+                records, int(body.get("page_offset", 0)), int(body.get("page_limit", 100))
+            )
         else:
             page = [] if getattr(self, "_empty_page", False) else records
         self._send(200, {"task_instances": page, "total_entries": len(records)})
@@ -361,7 +375,9 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
         if dag not in fake.dags:
             return self._error(404, f"DAG with dag_id: '{dag}' not found")
         if fake.api == "v2" and "logical_date" not in body:
-            return self._send(422, {"detail": [{"loc": ["body", "logical_date"], "msg": "Field required"}]})
+            return self._send(
+                422, {"detail": [{"loc": ["body", "logical_date"], "msg": "Field required"}]}
+            )
         run_id = body.get("dag_run_id") or f"manual__{datetime.now(timezone.utc).isoformat()}"
         if (dag, run_id) in fake.runs:
             return self._error(409, f"DAGRun with dag_run_id: '{run_id}' already exists")
