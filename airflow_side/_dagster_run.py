@@ -1,0 +1,174 @@
+"""Launching and following the Dagster run behind one proxied Airflow task.
+
+No Airflow import: the operators gather what Airflow knows into a
+:class:`ProxyRequest` and this module does the Dagster side of the work, so it
+is tested without Airflow.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from airlift_component.dagster_api import DagsterClient, DagsterRun
+from airlift_component.dagster_api.targets import ProxyTarget, find_proxy_target
+from airlift_component.dagster_api.types import PARENT_RUN_TAG, ROOT_RUN_TAG
+from airlift_component.errors import AirliftError, DagsterApiError
+
+AIRFLOW_DAG_TAG = "airlift/airflow_dag_id"
+AIRFLOW_RUN_TAG = "airlift/airflow_run_id"
+AIRFLOW_TASK_TAG = "airlift/airflow_task_id"
+AIRFLOW_TRY_TAG = "airlift/airflow_try_number"
+PARTITION_TAG = "dagster/partition"
+#: Task id recorded on runs launched for a whole proxied DAG.
+DAG_LEVEL_TASK = "__dag__"
+
+
+class DagsterRunFailed(AirliftError):
+    """The Dagster run behind a proxied task did not succeed (or did not finish in time)."""
+
+    def __init__(self, message: str, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ProxyRequest:
+    """What one Airflow task instance asks Dagster to do."""
+
+    instance: str
+    dag_id: str
+    task_id: str | None  # None: the whole DAG
+    airflow_run_id: str
+    try_number: int
+    logical_date: datetime | None = None
+    timeout_seconds: float = 6 * 3600
+    poll_interval_seconds: float = 2.0
+
+    def identity_tags(self) -> dict[str, str]:
+        """Tags naming the Airflow task instance, the same on every try."""
+        return {
+            AIRFLOW_DAG_TAG: self.dag_id,
+            AIRFLOW_RUN_TAG: self.airflow_run_id,
+            AIRFLOW_TASK_TAG: self.task_id or DAG_LEVEL_TASK,
+        }
+
+
+def partition_key(target: ProxyTarget, logical_date: datetime | None) -> str | None:
+    """The partition a run of time-partitioned assets covers, from the logical date."""
+    partitioned = [node for node in target.assets if node.partition_type]
+    if not partitioned:
+        return None
+    names = ", ".join(node.key_string for node in partitioned)
+    if any(node.partition_type != "TIME_WINDOW" for node in partitioned):
+        raise DagsterApiError(
+            f"assets {names} are partitioned but not by time; a proxied task can only "
+            "choose time partitions (from the Airflow logical date)"
+        )
+    formats = {node.partition_fmt or "%Y-%m-%d" for node in partitioned}
+    if len(formats) > 1:
+        raise DagsterApiError(f"assets {names} use different partition formats {sorted(formats)}")
+    if logical_date is None:
+        raise DagsterApiError(
+            f"assets {names} are time-partitioned but this Airflow run has no logical date"
+        )
+    return logical_date.strftime(formats.pop())
+
+
+class DagsterRunner:
+    """Finds, launches (at most once per Airflow task instance) and follows a run."""
+
+    def __init__(
+        self,
+        client: DagsterClient,
+        *,
+        log: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.log = log or logging.getLogger(__name__)
+        self._sleep = sleep
+        self._clock = clock
+
+    def run(self, request: ProxyRequest) -> DagsterRun:
+        """Make sure the request's assets are materialized; returns the successful run."""
+        deadline = self._clock() + request.timeout_seconds
+        existing = self.client.find_runs(request.identity_tags())
+        done = next((run for run in existing if run.status == "SUCCESS"), None)
+        if done is not None:
+            self.log.info(
+                "Dagster run %s already succeeded for this task instance; not launching "
+                "another: %s",
+                done.run_id,
+                self.client.run_url(done.run_id),
+            )
+            return done
+        running = next((run for run in existing if not run.finished), None)
+        if running is not None:
+            self.log.info("following Dagster run %s launched by an earlier try", running.run_id)
+            return self._wait(running, request, deadline)
+        target = find_proxy_target(
+            self.client,
+            instance=request.instance,
+            dag_id=request.dag_id,
+            task_id=request.task_id,
+        )
+        tags = {**request.identity_tags(), AIRFLOW_TRY_TAG: str(request.try_number)}
+        partition = partition_key(target, request.logical_date)
+        if partition is not None:
+            tags[PARTITION_TAG] = partition
+        run = self.client.launch_run(
+            location=target.location,
+            repository=target.repository,
+            asset_keys=target.keys,
+            tags=tags,
+        )
+        self.log.info(
+            "launched Dagster run %s of %s%s: %s",
+            run.run_id,
+            ", ".join(node.key_string for node in target.assets),
+            f" (partition {partition})" if partition else "",
+            self.client.run_url(run.run_id),
+        )
+        return self._wait(run, request, deadline)
+
+    def _retry_of(self, run: DagsterRun) -> DagsterRun | None:
+        chain = self.client.find_runs({ROOT_RUN_TAG: run.root_run_id})
+        return next((r for r in chain if r.tags.get(PARENT_RUN_TAG) == run.run_id), None)
+
+    def _wait(self, run: DagsterRun, request: ProxyRequest, deadline: float) -> DagsterRun:
+        current = run
+        while True:
+            current = self.client.get_run(current.run_id)
+            if current.status == "SUCCESS":
+                self.log.info("Dagster run %s succeeded", current.run_id)
+                return current
+            if current.finished:
+                retry = self._retry_of(current)
+                if retry is not None:
+                    self.log.info(
+                        "Dagster run %s ended %s; following its retry %s",
+                        current.run_id,
+                        current.status,
+                        retry.run_id,
+                    )
+                    current = retry
+                    continue
+                if not current.will_retry:
+                    raise DagsterRunFailed(
+                        f"Dagster run {current.run_id} ended {current.status}; "
+                        f"see {self.client.run_url(current.run_id)}",
+                        current.run_id,
+                    )
+            if self._clock() >= deadline:
+                raise DagsterRunFailed(
+                    f"Dagster run {current.run_id} did not finish within "
+                    f"{request.timeout_seconds:.0f} s (status {current.status}); "
+                    f"see {self.client.run_url(current.run_id)}",
+                    current.run_id,
+                )
+            self._sleep(request.poll_interval_seconds)

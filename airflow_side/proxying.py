@@ -1,0 +1,148 @@
+"""``proxying_to_dagster``: swap proxied tasks (or whole DAGs) for Dagster proxy operators.
+
+Call it at the end of a DAG file::
+
+    proxying_to_dagster(
+        global_vars=globals(),
+        proxied_state=load_proxied_state_from_yaml(Path(__file__).parent / "proxied_state"),
+    )
+
+Every DAG in ``global_vars`` that has a proxied-state file is changed in place
+and tagged so the Airflow UI and REST API show what is proxied:
+``airlift:proxied`` (whole DAG) or ``airlift:proxied_tasks=<N>`` (task level,
+``N`` may be 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from airflow_side._compat import DAG, is_mapped
+from airflow_side._surgery import add_tags, remove_all_tasks, replace_task
+from airflow_side.operators import (
+    BaseProxyDAGToDagsterOperator,
+    BaseProxyTaskToDagsterOperator,
+    DefaultProxyDAGToDagsterOperator,
+    DefaultProxyTaskToDagsterOperator,
+)
+from airflow_side.proxied_state import AirflowProxiedState
+from airlift_component.config.problems import Problem
+from airlift_component.config.proxied_state import DagProxiedState
+from airlift_component.errors import ConfigError
+
+DAG_PROXIED_TAG = "airlift:proxied"
+TASKS_PROXIED_TAG = "airlift:proxied_tasks"
+#: Set on a DAG once proxied, so a cluster policy does not proxy it twice.
+MARKER = "_airlift_proxied"
+
+TaskBuilder = Callable[[Any], BaseProxyTaskToDagsterOperator]
+DagBuilder = Callable[[Any], BaseProxyDAGToDagsterOperator]
+
+
+def _problem(state: DagProxiedState, task_id: str, message: str, hint: str) -> ConfigError:
+    line = state.task_lines.get(task_id, 1)
+    return ConfigError([Problem(state.path, line, 1, message, hint=hint)])
+
+
+def proxy_dag(
+    dag: Any,
+    state: DagProxiedState,
+    *,
+    build_from_task_fn: TaskBuilder,
+    build_from_dag_fn: DagBuilder,
+) -> None:
+    """Apply one DAG's proxied state to it, in place."""
+    if getattr(dag, MARKER, False):
+        return
+    if state.dag_level and state.proxied:
+        remove_all_tasks(dag)
+        build_from_dag_fn(dag)
+        add_tags(dag, [DAG_PROXIED_TAG])
+        setattr(dag, MARKER, True)
+        return
+    proxied = state.proxied_tasks
+    for task_id in proxied:
+        task = dag.task_dict.get(task_id)
+        if task is None:
+            raise _problem(
+                state,
+                task_id,
+                f"task {task_id!r} is proxied but DAG {dag.dag_id!r} has no such task",
+                "fix the task id, or remove the entry",
+            )
+        if is_mapped(task):
+            raise _problem(
+                state,
+                task_id,
+                f"task {task_id!r} of DAG {dag.dag_id!r} is a mapped (dynamic) task; "
+                "airlift cannot proxy mapped tasks",
+                "set proxied: false for it, or proxy the whole DAG (proxied: true at the top)",
+            )
+    for task_id in proxied:
+        replace_task(
+            dag, dag.task_dict[task_id], _builder(build_from_task_fn, dag.task_dict[task_id])
+        )
+    add_tags(dag, [f"{TASKS_PROXIED_TAG}={len(proxied)}"])
+    setattr(dag, MARKER, True)
+
+
+def _builder(build: TaskBuilder, task: Any) -> Callable[[], Any]:
+    return lambda: build(task)
+
+
+def _pick_builders(
+    build_from_task_fn: TaskBuilder | None,
+    build_from_dag_fn: DagBuilder | None,
+    dagster_operator_klass: type | None,
+    dagster_dag_operator_klass: type | None,
+) -> tuple[TaskBuilder, DagBuilder]:
+    task_klass: type[BaseProxyTaskToDagsterOperator] = DefaultProxyTaskToDagsterOperator
+    dag_klass: type[BaseProxyDAGToDagsterOperator] = DefaultProxyDAGToDagsterOperator
+    for klass in (dagster_operator_klass, dagster_dag_operator_klass):
+        if klass is None:
+            continue
+        if issubclass(klass, BaseProxyTaskToDagsterOperator):
+            task_klass = klass
+        elif issubclass(klass, BaseProxyDAGToDagsterOperator):
+            dag_klass = klass
+        else:
+            raise TypeError(
+                f"{klass.__name__} must subclass BaseProxyTaskToDagsterOperator "
+                "or BaseProxyDAGToDagsterOperator"
+            )
+    return (
+        build_from_task_fn or task_klass.build_from_task,
+        build_from_dag_fn or dag_klass.build_from_dag,
+    )
+
+
+def proxying_to_dagster(
+    *,
+    global_vars: Mapping[str, Any],
+    proxied_state: AirflowProxiedState,
+    build_from_task_fn: TaskBuilder | None = None,
+    build_from_dag_fn: DagBuilder | None = None,
+    dagster_operator_klass: type | None = None,
+    dagster_dag_operator_klass: type | None = None,
+) -> None:
+    """Proxy the DAGs defined in ``global_vars`` as their proxied-state files say.
+
+    - ``proxied_state``: from :func:`load_proxied_state_from_yaml`.
+    - ``build_from_task_fn`` / ``build_from_dag_fn``: build the replacement
+      operator; default ``<klass>.build_from_task`` / ``.build_from_dag``.
+    - ``dagster_operator_klass``: a subclass of ``BaseProxyTaskToDagsterOperator``
+      (or of ``BaseProxyDAGToDagsterOperator``) to connect to Dagster your way;
+      ``dagster_dag_operator_klass`` sets the DAG-level one explicitly.
+
+    DAGs without a file are left alone; a broken file raises
+    :class:`~airlift_component.errors.ConfigError` for its DAG only.
+    """
+    task_fn, dag_fn = _pick_builders(
+        build_from_task_fn, build_from_dag_fn, dagster_operator_klass, dagster_dag_operator_klass
+    )
+    dags = {id(v): v for v in global_vars.values() if isinstance(v, DAG)}
+    for dag in dags.values():
+        state = proxied_state.get(dag.dag_id)
+        if state is not None:
+            proxy_dag(dag, state, build_from_task_fn=task_fn, build_from_dag_fn=dag_fn)

@@ -1,0 +1,83 @@
+"""The GraphQL documents the client sends; kept apart so they can be read and tested."""
+
+from __future__ import annotations
+
+ASSET_NODE_FIELDS = """
+    assetKey { path }
+    tags { key value }
+    isExecutable
+    isPartitioned
+    partitionDefinition { type fmt }
+    repository { name location { name } }
+    dependencyKeys { path }
+    metadataEntries { label ... on TextMetadataEntry { text } }
+"""
+
+ASSET_NODES_BY_KEYS = f"""
+query AirliftAssetNodes($keys: [AssetKeyInput!]) {{
+  assetNodes(assetKeys: $keys) {{ {ASSET_NODE_FIELDS} }}
+}}
+"""
+
+# Fallback when a task's assets are not upstream of its DAG's asset: keys and tags only.
+ASSET_TAGS_SCAN = """
+query AirliftAssetTags {
+  assetNodes { assetKey { path } tags { key value } }
+}
+"""
+
+LAUNCH_RUN = """
+mutation AirliftLaunchRun($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId status } }
+    ... on Error { message }
+    ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+    ... on InvalidSubsetError { message }
+  }
+}
+"""
+
+RUN_FIELDS = "runId status creationTime tags { key value }"
+
+RUN_BY_ID = f"""
+query AirliftRun($runId: ID!) {{
+  runOrError(runId: $runId) {{
+    __typename
+    ... on Run {{ {RUN_FIELDS} }}
+    ... on Error {{ message }}
+    ... on PythonError {{ message }}
+  }}
+}}
+"""
+
+RUNS_BY_TAGS = f"""
+query AirliftRuns($filter: RunsFilter, $limit: Int) {{
+  runsOrError(filter: $filter, limit: $limit) {{
+    __typename
+    ... on Runs {{ results {{ {RUN_FIELDS} }} }}
+    ... on Error {{ message }}
+    ... on PythonError {{ message }}
+  }}
+}}
+"""
+
+RELOAD_LOCATION = """
+mutation AirliftReload($name: String!) {
+  reloadRepositoryLocation(repositoryLocationName: $name) {
+    __typename
+    ... on WorkspaceLocationEntry {
+      name
+      locationOrLoadError {
+        __typename
+        ... on PythonError { message }
+      }
+    }
+    ... on Error { message }
+    ... on PythonError { message }
+  }
+}
+"""
+
+VERSION = "query AirliftVersion { version }"

@@ -1,0 +1,109 @@
+"""Values the Dagster GraphQL client returns."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Run statuses after which a Dagster run never changes again.
+FINISHED_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
+
+#: Tag a retried run carries, naming the first run of its retry chain.
+ROOT_RUN_TAG = "dagster/root_run_id"
+PARENT_RUN_TAG = "dagster/parent_run_id"
+#: Set on a failed run when Dagster will launch an automatic retry of it.
+WILL_RETRY_TAG = "dagster/will_retry"
+
+#: Definition tags the Dagster side puts on assets mapped to Airflow tasks/DAGs.
+TASK_TAG = "airlift/task"
+DAG_TAG = "airlift/dag"
+
+#: Text metadata holding the exact ids (tag values may be shortened with a hash).
+DAG_ID_METADATA = "airlift/dag_id"
+TASK_ID_METADATA = "airlift/task_id"
+INSTANCE_METADATA = "airlift/instance"
+MAX_TAG_VALUE = 63
+
+
+def tag_value(*parts: str) -> str:
+    """Ids joined with ``.``; past Dagster's 63-character limit, the first 46
+    characters, ``-`` and 16 hex digits of the SHA-1 (what the component writes)."""
+    value = ".".join(parts)
+    if len(value) <= MAX_TAG_VALUE:
+        return value
+    digest = hashlib.sha1(value.encode()).hexdigest()[:16]
+    return f"{value[: MAX_TAG_VALUE - 17]}-{digest}"
+
+
+@dataclass(frozen=True)
+class AssetNode:
+    """One asset definition as Dagster's GraphQL API describes it."""
+
+    key: tuple[str, ...]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    is_executable: bool = True
+    partition_type: str | None = None
+    partition_fmt: str | None = None
+    repository_name: str = ""
+    location_name: str = ""
+    dependency_keys: tuple[tuple[str, ...], ...] = ()
+    text_metadata: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def key_string(self) -> str:
+        return "/".join(self.key)
+
+    @classmethod
+    def from_graphql(cls, data: Mapping[str, Any]) -> AssetNode:
+        repository = data.get("repository") or {}
+        partition = data.get("partitionDefinition") or {}
+        metadata = {
+            entry["label"]: entry["text"]
+            for entry in data.get("metadataEntries") or []
+            if isinstance(entry.get("text"), str)
+        }
+        return cls(
+            key=tuple(data["assetKey"]["path"]),
+            tags={tag["key"]: tag["value"] for tag in data.get("tags") or []},
+            is_executable=bool(data.get("isExecutable", True)),
+            partition_type=partition.get("type"),
+            partition_fmt=partition.get("fmt"),
+            repository_name=repository.get("name", ""),
+            location_name=(repository.get("location") or {}).get("name", ""),
+            dependency_keys=tuple(tuple(k["path"]) for k in data.get("dependencyKeys") or []),
+            text_metadata=metadata,
+        )
+
+
+@dataclass(frozen=True)
+class DagsterRun:
+    """A Dagster run: id, status and tags."""
+
+    run_id: str
+    status: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    creation_time: float = 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def root_run_id(self) -> str:
+        """The first run of this run's retry chain (itself when it is not a retry)."""
+        return self.tags.get(ROOT_RUN_TAG, self.run_id)
+
+    @property
+    def will_retry(self) -> bool:
+        return self.tags.get(WILL_RETRY_TAG, "").lower() == "true"
+
+    @classmethod
+    def from_graphql(cls, data: Mapping[str, Any]) -> DagsterRun:
+        return cls(
+            run_id=data["runId"],
+            status=data["status"],
+            tags={tag["key"]: tag["value"] for tag in data.get("tags") or []},
+            creation_time=float(data.get("creationTime") or 0.0),
+        )

@@ -1,0 +1,88 @@
+"""Dagster code for the proxy end-to-end tests: executable assets for proxied tasks.
+
+Stands in for what the airlift component emits: assets tagged with
+``airlift/task`` / ``airlift/dag``, and each DAG's asset ``[instance, "dag", dag_id]``
+depending on the DAG's leaf assets. ``proxy_fallback_dag`` has no DAG asset, so
+the Airflow side must find its asset by tag. Assets write files under
+``$PROXY_E2E_OUT`` so tests can see real work was done.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from dagster import AssetExecutionContext, AssetSpec, Definitions, asset
+
+INSTANCE = os.environ.get("PROXY_E2E_INSTANCE", "e2e")
+
+
+def _out(context: AssetExecutionContext, name: str) -> None:
+    out = Path(os.environ["PROXY_E2E_OUT"])
+    out.mkdir(parents=True, exist_ok=True)
+    tags = context.run.tags
+    record = {
+        "asset": name,
+        "run_id": context.run_id,
+        "airflow_run_id": tags.get("airlift/airflow_run_id"),
+        "airflow_task_id": tags.get("airlift/airflow_task_id"),
+        "partition": tags.get("dagster/partition"),
+    }
+    with (out / f"{name}.jsonl").open("a") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
+def _tags(dag_id: str, task_id: str | None = None) -> dict[str, str]:
+    tags = {"airlift/dag": f"{INSTANCE}.{dag_id}"}
+    if task_id:
+        tags["airlift/task"] = f"{INSTANCE}.{dag_id}.{task_id}"
+    return tags
+
+
+@asset(key=["proxy", "loaded"], tags=_tags("proxy_task_dag", "load"))
+def loaded(context: AssetExecutionContext) -> None:
+    _out(context, "loaded")
+
+
+@asset(key=["proxy", "exploded"], tags=_tags("proxy_fail_dag", "explode"))
+def exploded(context: AssetExecutionContext) -> None:
+    raise RuntimeError("boom: this asset fails on purpose")
+
+
+@asset(key=["proxy", "whole_a"], tags=_tags("proxy_whole_dag", "first"))
+def whole_a(context: AssetExecutionContext) -> None:
+    _out(context, "whole_a")
+
+
+@asset(key=["proxy", "whole_b"], deps=[whole_a], tags=_tags("proxy_whole_dag", "second"))
+def whole_b(context: AssetExecutionContext) -> None:
+    _out(context, "whole_b")
+
+
+@asset(key=["proxy", "by_tag"], tags=_tags("proxy_fallback_dag", "work"))
+def by_tag(context: AssetExecutionContext) -> None:
+    _out(context, "by_tag")
+
+
+def _dag_asset(dag_id: str, leaves: list) -> AssetSpec:
+    """The DAG's asset, depending on its leaf mapped assets, as the component builds it."""
+    return AssetSpec(
+        key=[INSTANCE, "dag", dag_id],
+        deps=leaves,
+        kinds={"airflow"},
+        tags=_tags(dag_id),
+        metadata={"airlift/dag_id": dag_id},
+    )
+
+
+defs = Definitions(
+    assets=[
+        loaded,
+        exploded,
+        whole_a,
+        whole_b,
+        by_tag,
+        _dag_asset("proxy_task_dag", [loaded]),
+        _dag_asset("proxy_fail_dag", [exploded]),
+        _dag_asset("proxy_whole_dag", [whole_b]),
+    ]
+)
