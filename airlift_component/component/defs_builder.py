@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from airlift_component.cli.config_args import selected_instances
 from airlift_component.component.asset_specs import instance_specs
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
@@ -21,24 +22,9 @@ from airlift_component.component.state_cache import (
 )
 from airlift_component.component.ui_urls import dag_ui_url
 from airlift_component.config.airlift_checks import load_airlift_file
-from airlift_component.config.airlift_file import AirliftFile, Instance
-from airlift_component.errors import UsageError
+from airlift_component.config.airlift_file import Instance
 
 log = logging.getLogger("airlift_component")
-
-
-def select_instances(model: AirliftFile, names: Sequence[str] | None, path: Path) -> list[Instance]:
-    """The instances to build, in file order; :class:`UsageError` for an unknown name."""
-    if not names:
-        return list(model.instances)
-    known = {instance.name for instance in model.instances}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise UsageError(
-            f"{path}: no instance named {', '.join(map(repr, unknown))}; "
-            f"the file defines {', '.join(sorted(known))}"
-        )
-    return [instance for instance in model.instances if instance.name in names]
 
 
 def _pinned(instance: Instance, state: AirflowState) -> Instance:
@@ -116,7 +102,7 @@ def build_defs(
         elsewhere = set(defined_elsewhere)
     factory = client_factory or default_client_factory
     parts = []
-    for instance in select_instances(model, instances, path):
+    for instance in selected_instances(model, instances, path):
         state = load_state(
             instance,
             cache_file(path, instance.name, cache_dir),

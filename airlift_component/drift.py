@@ -1,0 +1,142 @@
+"""Drift between ``airlift.yaml`` and a live Airflow: what the mapping no longer matches.
+
+Results are collected in :class:`DriftReport` apart from how they are printed
+(:func:`render_text`, :func:`render_json`). Imports no Dagster.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from airlift_component.component.state_cache import AirflowState
+from airlift_component.component.task_graph import upstreams
+from airlift_component.config.airlift_file import Instance
+
+
+@dataclass(frozen=True)
+class UpstreamChange:
+    """A task whose direct upstream tasks differ from the cached state."""
+
+    dag: str
+    task: str
+    before: list[str]
+    after: list[str]
+
+
+@dataclass
+class DriftReport:
+    """The drift of one instance."""
+
+    instance: str
+    url: str
+    #: DAGs Airflow lists for this instance (after its filter) that airlift.yaml does not map.
+    unmapped_dags: list[str] = field(default_factory=list)
+    #: DAGs airlift.yaml maps that Airflow does not have at all.
+    missing_dags: list[str] = field(default_factory=list)
+    #: DAGs airlift.yaml maps that exist but the instance's ``dags`` filter leaves out.
+    filtered_out_dags: list[str] = field(default_factory=list)
+    #: ``[dag, task]`` pairs mapped in airlift.yaml that the DAG no longer has.
+    missing_tasks: list[list[str]] = field(default_factory=list)
+    upstream_changes: list[UpstreamChange] = field(default_factory=list)
+    #: Why upstream changes were not compared (no cache yet), if so.
+    note: str | None = None
+
+    @property
+    def something_gone(self) -> bool:
+        """True when a mapped DAG or task no longer exists: the exit code is 1."""
+        return bool(self.missing_dags or self.missing_tasks)
+
+    @property
+    def clean(self) -> bool:
+        return not (
+            self.something_gone
+            or self.unmapped_dags
+            or self.filtered_out_dags
+            or self.upstream_changes
+        )
+
+
+def compute_drift(
+    instance: Instance,
+    live: AirflowState,
+    all_dag_ids: set[str],
+    cached: AirflowState | None,
+) -> DriftReport:
+    """Compare ``instance``'s mappings with ``live`` (and its task graph with ``cached``)."""
+    report = DriftReport(instance.name, instance.url)
+    mapped = {mapping.dag: mapping for mapping in instance.mappings}
+    report.unmapped_dags = sorted(set(live.dags) - set(mapped))
+    for dag_id, mapping in mapped.items():
+        if dag_id not in all_dag_ids:
+            report.missing_dags.append(dag_id)
+            continue
+        if dag_id not in live.dags:
+            report.filtered_out_dags.append(dag_id)
+            continue
+        live_tasks = {task.task_id for task in live.dags[dag_id].tasks or ()}
+        for task in mapping.tasks:
+            if task.task not in live_tasks:
+                report.missing_tasks.append([dag_id, task.task])
+    report.missing_dags.sort()
+    report.filtered_out_dags.sort()
+    if cached is None:
+        report.note = "no cached state to compare task graphs with (run `airlift refresh`)"
+        return report
+    for dag_id in sorted(mapped):
+        before_dag, after_dag = cached.dags.get(dag_id), live.dags.get(dag_id)
+        if not before_dag or not after_dag or before_dag.tasks is None or after_dag.tasks is None:
+            continue
+        before, after = upstreams(before_dag.tasks), upstreams(after_dag.tasks)
+        for task_id in sorted(set(before) & set(after)):
+            if before[task_id] != after[task_id]:
+                report.upstream_changes.append(
+                    UpstreamChange(dag_id, task_id, sorted(before[task_id]), sorted(after[task_id]))
+                )
+    return report
+
+
+def render_text(reports: Sequence[DriftReport]) -> str:
+    """One line per finding, grouped by instance."""
+    lines = []
+    for r in reports:
+        lines.append(f"instance {r.instance} ({r.url}):")
+        for dag in r.missing_dags:
+            lines.append(f"  GONE     DAG {dag}: mapped in airlift.yaml, not in Airflow")
+        for dag, task in r.missing_tasks:
+            lines.append(f"  GONE     task {dag}.{task}: mapped in airlift.yaml, not in the DAG")
+        for dag in r.filtered_out_dags:
+            lines.append(
+                f"  FILTERED DAG {dag}: mapped, but the instance's dags filter excludes it"
+            )
+        for change in r.upstream_changes:
+            before = ", ".join(change.before) or "-"
+            after = ", ".join(change.after) or "-"
+            lines.append(
+                f"  CHANGED  task {change.dag}.{change.task}: upstreams were [{before}], "
+                f"now [{after}]"
+            )
+        for dag in r.unmapped_dags:
+            lines.append(f"  UNMAPPED DAG {dag}: peered (DAG asset only), no task mapped")
+        if r.note:
+            lines.append(f"  note: {r.note}")
+        if r.clean:
+            lines.append("  no drift")
+    gone = any(r.something_gone for r in reports)
+    lines.append(
+        "something mapped is gone: update airlift.yaml" if gone else "nothing mapped is gone"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_json(reports: Sequence[DriftReport]) -> str:
+    """A JSON document: ``{"something_gone": bool, "instances": [...]}``."""
+    body = {
+        "something_gone": any(r.something_gone for r in reports),
+        "instances": [{**asdict(r), "something_gone": r.something_gone} for r in reports],
+    }
+    return json.dumps(body, indent=2) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json}
