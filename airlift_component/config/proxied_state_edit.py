@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airlift_component.config.airlift_file import DAG_ID_PATTERN, TASK_ID_PATTERN
 from airlift_component.config.atomic_write import atomic_write_bytes, create_exclusive, locked
 from airlift_component.config.problems import Problem
 from airlift_component.config.proxied_state import (
@@ -42,7 +44,7 @@ from airlift_component.config.proxied_state import (
 )
 from airlift_component.config.yaml_bool_edit import SharedValueError, set_bools
 from airlift_component.config.yamldoc import YamlDocument, YamlLoadError, parse_yaml_text
-from airlift_component.errors import ProxyStateEditError
+from airlift_component.errors import ProxyStateEditError, UsageError
 
 #: Most task ids a refusal lists before it says "and N more".
 _LISTED_TASKS = 30
@@ -56,6 +58,18 @@ class EditRequest:
     value: bool
     tasks: tuple[str, ...] | None = None
     all_tasks: bool = False
+
+    def __post_init__(self) -> None:
+        if not re.match(DAG_ID_PATTERN, self.dag_id):
+            raise UsageError(
+                f"{self.dag_id!r} is not a DAG id (letters, digits, '_', '.' and '-' only)"
+            )
+        for task in self.tasks or ():
+            if not re.match(TASK_ID_PATTERN, task):
+                raise UsageError(
+                    f"{task!r} is not a task id (letters, digits, '_', '.' and '-' only; "
+                    "a task in a TaskGroup is written group.task)"
+                )
 
     @property
     def dag_level(self) -> bool:
@@ -211,9 +225,9 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
     except SharedValueError as exc:
         raise _fail(
             path,
-            f"line {exc.line}: this 'proxied' value is a YAML anchor/alias shared with other "
-            "entries, so flipping it would flip them too;",
-            "write a plain true/false for each entry and run again.",
+            f"line {exc.line}: this 'proxied' value is {exc.how}, so it cannot be flipped "
+            "for this entry alone;",
+            "write a plain 'proxied: true/false' in each task's entry and run again.",
         ) from None
     expected = dict(before)
     expected.update({change.target: change.after for change in changes})

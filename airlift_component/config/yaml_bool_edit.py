@@ -33,11 +33,18 @@ _TOKEN = re.compile(r"(?P<props>(?:[!&]\S*\s+)*)(?P<quote>[\"']?)(?P<word>[A-Za-
 
 
 class SharedValueError(ValueError):
-    """The value is an anchor used by an alias elsewhere: changing it changes both."""
+    """The value is shared with other entries: an anchor used by an alias, or a
+    value inherited through a ``<<`` merge key. Changing it in place would change
+    them all, or could not change this entry alone."""
 
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int, how: str) -> None:
         self.line = line
-        super().__init__(f"line {line}: the value is shared through a YAML anchor/alias")
+        self.how = how
+        super().__init__(f"line {line}: the value is {how}")
+
+
+_ALIASED = "a YAML anchor/alias shared with other entries"
+_MERGED = "inherited through a YAML merge key (<<)"
 
 
 def spelling(old_word: str, value: bool) -> str:
@@ -62,22 +69,29 @@ def compose(text: str) -> yaml.MappingNode:
     return root
 
 
-def node_at(root: yaml.Node, loc: Loc) -> yaml.ScalarNode:
-    """The scalar node at ``loc``; ``KeyError`` when the path does not exist."""
-    node = root
+def node_path(root: yaml.Node, loc: Loc) -> list[yaml.Node]:
+    """The nodes from ``root`` down to the scalar at ``loc`` (``KeyError`` when absent).
+
+    Raises :class:`SharedValueError` when the value is only inherited through ``<<``.
+    """
+    path = [root]
     for part in loc:
+        node = path[-1]
         if isinstance(part, int) and isinstance(node, yaml.SequenceNode):
-            node = node.value[part]
-        elif isinstance(node, yaml.MappingNode):
-            found = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part]
-            if not found:
-                raise KeyError(part)
-            node = found[0]
+            path.append(node.value[part])
+            continue
+        if not isinstance(node, yaml.MappingNode):
+            raise KeyError(part)
+        found = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part]
+        if found:
+            path.append(found[0])
+        elif any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
+            raise SharedValueError(node.start_mark.line + 1, _MERGED)
         else:
             raise KeyError(part)
-    if not isinstance(node, yaml.ScalarNode):
+    if not isinstance(path[-1], yaml.ScalarNode):
         raise KeyError(loc[-1] if loc else "")
-    return node
+    return path
 
 
 def _count_uses(node: yaml.Node, counts: dict[int, int]) -> None:
@@ -96,16 +110,18 @@ def _count_uses(node: yaml.Node, counts: dict[int, int]) -> None:
 def span_edit(text: str, locs: Sequence[Loc], value: bool) -> str | None:
     """Rewrite only the word of each value; ``None`` when one is spelled unusually.
 
-    Raises :class:`SharedValueError` when a value is shared through an alias.
+    Raises :class:`SharedValueError` when a value (or a mapping holding it) is
+    shared through an alias, or inherited through a merge key.
     """
     root = compose(text)
     counts: dict[int, int] = {}
     _count_uses(root, counts)
     edits: list[tuple[int, int, str]] = []
     for loc in locs:
-        node = node_at(root, loc)
-        if counts[id(node)] > 1:
-            raise SharedValueError(node.start_mark.line + 1)
+        chain = node_path(root, loc)
+        node = chain[-1]
+        if any(counts[id(n)] > 1 for n in chain):
+            raise SharedValueError(node.start_mark.line + 1, _ALIASED)
         start, end = node.start_mark.index, node.end_mark.index
         match = _TOKEN.fullmatch(text[start:end])
         if match is None or match["word"].lower() not in _BOOL_WORDS:

@@ -351,3 +351,27 @@ def test_concurrent_processes_flipping_different_tasks_all_land(tmp_path: Path) 
     assert state is not None and dict(state.tasks) == dict.fromkeys(tasks, True)
     assert path.read_bytes() == original.replace(b"proxied: false", b"proxied: true")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wide.yaml"]
+
+
+def test_flipping_inside_a_shared_anchored_mapping_is_refused() -> None:
+    raw = b"tasks:\n- &base {id: a, proxied: false}\n- *base\n"
+    # the same entry twice is also a duplicate id; use a merge to make the ids differ
+    merged = b"tasks:\n- &base {id: a, proxied: false}\n- <<: *base\n  id: b\n"
+    assert "merge key" in _refusal(merged, EditRequest("customers", True, ("b",)))
+    assert "anchor/alias" in _refusal(merged, EditRequest("customers", True, ("a",)))
+    assert "broken" in _refusal(raw, EditRequest("customers", True, ("a",)))
+
+
+@pytest.mark.parametrize(
+    ("dag", "tasks"),
+    [
+        pytest.param("../etc/passwd", ("a",), id="dag-path"),
+        pytest.param("d", ("a: b",), id="task-yaml-syntax"),
+        pytest.param("d", ("#x",), id="task-comment"),
+    ],
+)
+def test_invalid_ids_are_usage_errors(dag: str, tasks: tuple[str, ...]) -> None:
+    from airlift_component.errors import UsageError
+
+    with pytest.raises(UsageError, match="is not a"):
+        EditRequest(dag, True, tasks)
