@@ -8,6 +8,8 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -322,35 +324,61 @@ def test_lock_times_out_with_a_clear_message(tmp_path: Path) -> None:
 
 _WORKER = textwrap.dedent(
     """
-    import sys
+    import sys, time
     from pathlib import Path
     from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
 
-    directory, task, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    directory, barrier, task, rounds = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    (barrier / f"ready-{task}").touch()
+    deadline = time.monotonic() + 60
+    while not (barrier / "go").exists():  # start together, so the edits really overlap
+        if time.monotonic() > deadline:
+            sys.exit("no go signal")
+        time.sleep(0.005)
     for i in range(rounds):
         set_proxied(directory, EditRequest("wide", i % 2 == 0, (task,)))
     """
 )
 
 
+def _wait_for(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "workers did not start in time"
+        time.sleep(0.01)
+
+
 def test_concurrent_processes_flipping_different_tasks_all_land(tmp_path: Path) -> None:
-    workers, rounds = 6, 15  # odd rounds: every worker ends on proxied: true
+    workers, rounds = 4, 25  # odd rounds: every worker ends on proxied: true
     tasks = [f"task_{n}" for n in range(workers)]
     body = "".join(f"  - id: {t}   # owner {n}\n    proxied: false\n" for n, t in enumerate(tasks))
-    path = tmp_path / "wide.yaml"
+    folder, barrier = tmp_path / "state", tmp_path / "barrier"
+    folder.mkdir()
+    barrier.mkdir()
+    path = folder / "wide.yaml"
     original = f"# shared by {workers} writers\ntasks:\n{body}".encode()
     path.write_bytes(original)
     procs = [
-        subprocess.Popen([sys.executable, "-c", _WORKER, str(tmp_path), task, str(rounds)])
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(folder), str(barrier), task, str(rounds)]
+        )
         for task in tasks
     ]
-    codes = [proc.wait(timeout=120) for proc in procs]
+    try:
+        _wait_for(lambda: len(list(barrier.glob("ready-*"))) == workers, 60)
+        (barrier / "go").touch()
+        codes = [proc.wait(timeout=120) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     assert codes == [0] * workers
     state, problems = read_proxied_state_file(path)
     assert problems == []
     assert state is not None and dict(state.tasks) == dict.fromkeys(tasks, True)
     assert path.read_bytes() == original.replace(b"proxied: false", b"proxied: true")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["wide.yaml"]
+    assert sorted(p.name for p in folder.iterdir()) == ["wide.yaml"]
 
 
 def test_flipping_inside_a_shared_anchored_mapping_is_refused() -> None:
