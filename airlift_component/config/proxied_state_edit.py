@@ -60,12 +60,12 @@ class EditRequest:
     all_tasks: bool = False
 
     def __post_init__(self) -> None:
-        if not re.match(DAG_ID_PATTERN, self.dag_id):
+        if not re.fullmatch(DAG_ID_PATTERN, self.dag_id):
             raise UsageError(
                 f"{self.dag_id!r} is not a DAG id (letters, digits, '_', '.' and '-' only)"
             )
         for task in self.tasks or ():
-            if not re.match(TASK_ID_PATTERN, task):
+            if not re.fullmatch(TASK_ID_PATTERN, task):
                 raise UsageError(
                     f"{task!r} is not a task id (letters, digits, '_', '.' and '-' only; "
                     "a task in a TaskGroup is written group.task)"

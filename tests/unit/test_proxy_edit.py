@@ -396,6 +396,7 @@ def test_flipping_inside_a_shared_anchored_mapping_is_refused() -> None:
         pytest.param("../etc/passwd", ("a",), id="dag-path"),
         pytest.param("d", ("a: b",), id="task-yaml-syntax"),
         pytest.param("d", ("#x",), id="task-comment"),
+        pytest.param("d", ("a\n",), id="task-newline"),
     ],
 )
 def test_invalid_ids_are_usage_errors(dag: str, tasks: tuple[str, ...]) -> None:
