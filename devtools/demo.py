@@ -1,0 +1,358 @@
+"""The one-command demo: the whole airlift loop on a real Airflow 3 and a real Dagster.
+
+``scripts/demo`` runs this after ``scripts/setup``. It copies ``example_project/``
+to ``.demo/work`` (so flipping a flag never touches the checkout), then:
+
+1. starts Airflow 3 with the example DAGs and Dagster (webserver + daemon) with
+   the example code location, both on 127.0.0.1 with SQLite;
+2. triggers the three DAGs and waits until Dagster shows the materializations
+   the sensor observed;
+3. runs ``airlift proxy on customers_etl transform.clean`` on the copy, waits for
+   Airflow to re-parse the DAG, triggers it again and shows the Dagster run that
+   the Airflow task launched;
+4. prints where to look and keeps both running until Ctrl-C (``--headless``:
+   exits 0 after the checks, non-zero with a message on failure).
+
+The last line of a headless run is ``DEMO_SUMMARY {json}`` for machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any, TypeVar
+
+from devtools.demo_dagster import materializations, runs_tagged
+from devtools.demo_ports import PortError, choose_port
+from devtools.local_stack import AirflowServer, DagsterServer, StackStartError
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "example_project"
+INSTANCE = "local"
+DAG_IDS = ("customers_etl", "regional_sales", "daily_report")
+PROXIED_DAG, PROXIED_TASK = "customers_etl", "transform.clean"
+PROXIED_ASSET = "staging/customers_clean"
+#: An asset of the proxied DAG whose task stays in Airflow after the flip.
+STILL_OBSERVED_ASSET = "staging/customers_enriched"
+SUMMARY_PREFIX = "DEMO_SUMMARY "
+T = TypeVar("T")
+
+
+class DemoError(Exception):
+    """A step of the demo failed; the message says which and what to look at."""
+
+
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM."""
+
+
+class Demo:
+    """One run of the demo; :meth:`run` returns the summary, :meth:`stop` cleans up."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.work = Path(args.work_dir).resolve()
+        self.project = self.work / "example_project"
+        self.started = time.monotonic()
+        self.airflow: AirflowServer | None = None
+        self.dagster: DagsterServer | None = None
+        self.summary: dict[str, Any] = {"ok": False}
+
+    def say(self, message: str) -> None:
+        print(f"[demo {time.monotonic() - self.started:6.1f}s] {message}", flush=True)
+
+    # -- steps -----------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        airflow_port = choose_port(self.args.airflow_port, 8080, "--airflow-port", "Airflow")
+        dagster_port = choose_port(self.args.dagster_port, 3000, "--dagster-port", "Dagster")
+        if airflow_port == dagster_port:
+            raise PortError(f"Airflow and Dagster cannot share port {airflow_port}")
+        self.prepare_work_copy()
+        self.start_airflow(airflow_port, dagster_port)
+        self.start_dagster(dagster_port)
+        first_runs = self.run_dags(DAG_IDS)
+        observed = self.wait_for_observed(first_runs)
+        self.flip()
+        proxied = self.run_proxied()
+        self.summary.update(
+            ok=True,
+            airflow_url=self.airflow.url if self.airflow else None,
+            dagster_url=self.dagster.url if self.dagster else None,
+            work_dir=str(self.work),
+            airflow_runs=first_runs,
+            observed=observed,
+            proxied=proxied,
+            seconds=round(time.monotonic() - self.started, 1),
+        )
+        return self.summary
+
+    def prepare_work_copy(self) -> None:
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        self.work.mkdir(parents=True)
+        shutil.copytree(
+            EXAMPLE, self.project, ignore=shutil.ignore_patterns(".data", ".airlift", "__pycache__")
+        )
+        self.say(f"copied example_project to {self.project} (flags are flipped on this copy)")
+
+    def start_airflow(self, port: int, dagster_port: int) -> None:
+        dags = self.project / "airflow" / "dags"
+        self.say(
+            f"starting Airflow 3 on http://127.0.0.1:{port} (api-server, scheduler, dag-processor)"
+        )
+        self.airflow = AirflowServer(
+            3,
+            home=self.work / "airflow-home",
+            dags_folder=dags,
+            port=port,
+            env_overrides={
+                "DAGSTER_URL": f"http://127.0.0.1:{dagster_port}",
+                "AIRLIFT_INSTANCE": INSTANCE,
+                "AIRLIFT_EXAMPLE_DATA": str(self.work / "data"),
+                "PYTHONPATH": str(dags),
+            },
+        ).start()
+        self.say(
+            f"Airflow is up in {self.airflow.startup_seconds:.0f} s; waiting for the DAGs to parse"
+        )
+        for dag_id in DAG_IDS:
+            self.airflow.wait_for_dag(dag_id, timeout=120)
+        self.say(f"Airflow parsed {', '.join(DAG_IDS)}")
+
+    def start_dagster(self, port: int) -> None:
+        assert self.airflow is not None
+        code = self.project / "dagster"
+        self.say(f"starting Dagster (webserver + daemon) on http://127.0.0.1:{port}")
+        self.dagster = DagsterServer(
+            self.work / "dagster-home",
+            ["-f", str(code / "airlift_example" / "definitions.py"), "-d", str(code)],
+            env={
+                "AIRFLOW_URL": self.airflow.url,
+                "AIRFLOW_USERNAME": self.airflow.username,
+                "AIRFLOW_PASSWORD": self.airflow.password,
+                "AIRLIFT_EXAMPLE_DATA": str(self.work / "data"),
+            },
+            daemon=True,
+            port=port,
+            cwd=code,
+        ).start()
+        self.say(
+            f"Dagster loaded the example code location in {self.dagster.startup_seconds:.0f} s"
+        )
+
+    def run_dags(self, dag_ids: Sequence[str]) -> dict[str, str]:
+        assert self.airflow is not None
+        runs = {dag_id: self.airflow.trigger(dag_id) for dag_id in dag_ids}
+        self.say(f"triggered {', '.join(f'{d} ({r})' for d, r in runs.items())}")
+        for dag_id, run_id in runs.items():
+            state = self.airflow.wait_for_run(dag_id, run_id, timeout=self.args.step_timeout)
+            if state != "success":
+                raise DemoError(
+                    f"Airflow run {run_id} of {dag_id} ended {state}; see its task logs at "
+                    f"{self.airflow.url}/dags/{dag_id}/runs"
+                )
+            self.say(f"Airflow run of {dag_id} succeeded")
+        return runs
+
+    def mapped_assets(self) -> dict[str, list[str]]:
+        """Mapped asset keys per DAG, read from the work copy's airlift.yaml."""
+        from airlift_component.config.airlift_checks import load_airlift_file
+
+        model = load_airlift_file(self.project / "airlift.yaml", environ={"AIRFLOW_PASSWORD": "-"})
+        instance = model.instance(INSTANCE)
+        return {
+            mapping.dag: [spec.key for task in mapping.tasks for spec in task.assets]
+            for mapping in instance.mappings
+        }
+
+    def wait_for_observed(self, runs: dict[str, str]) -> dict[str, int]:
+        assert self.dagster is not None
+        keys = [key for dag in runs for key in self.mapped_assets()[dag]]
+        keys += [f"{INSTANCE}/dag/{dag}" for dag in runs]
+        self.say(f"waiting for the sensor to record {len(keys)} assets as materialized in Dagster")
+        counts: dict[str, int] = {}
+
+        def probe() -> dict[str, int] | None:
+            for key in keys:
+                if not counts.get(key):
+                    counts[key] = len(materializations(self.dagster_graphql, key))
+            return dict(counts) if all(counts.values()) else None
+
+        missing = lambda: [k for k in keys if not counts.get(k)]  # noqa: E731
+        observed = self.poll(probe, "the sensor's materializations", missing)
+        self.say(f"Dagster shows observed materializations for all {len(observed)} assets")
+        return observed
+
+    def flip(self) -> None:
+        assert self.airflow is not None
+        command = [sys.executable, "-m", "airlift_component", "proxy", "on", PROXIED_DAG,
+                   PROXIED_TASK, "--config", str(self.project / "airlift.yaml")]  # fmt: skip
+        self.say(f"$ airlift proxy on {PROXIED_DAG} {PROXIED_TASK}")
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        for line in (result.stdout + result.stderr).splitlines():
+            self.say(f"  {line}")
+        if result.returncode != 0:
+            raise DemoError(f"airlift proxy on failed with exit code {result.returncode}")
+        self.say("waiting for Airflow to re-parse customers_etl (tag airlift:proxied_tasks=1)")
+        self.airflow.wait_for_dag_tags(
+            PROXIED_DAG, lambda tags: "airlift:proxied_tasks=1" in tags, timeout=120
+        )
+        self.say(f"Airflow now runs {PROXIED_DAG}.{PROXIED_TASK} as a Dagster proxy task")
+
+    def run_proxied(self) -> dict[str, Any]:
+        assert self.airflow is not None and self.dagster is not None
+        airflow_run = self.run_dags([PROXIED_DAG])[PROXIED_DAG]
+
+        def launched() -> Any:
+            runs = runs_tagged(self.dagster_graphql, "airlift/airflow_run_id", airflow_run)
+            return runs[0] if runs else None
+
+        run = self.poll(launched, "the Dagster run launched by Airflow", lambda: airflow_run)
+        if run.status != "SUCCESS":
+            raise DemoError(
+                f"Dagster run {run.run_id} ended {run.status}: {self.run_url(run.run_id)}"
+            )
+        mats = [
+            m
+            for m in materializations(self.dagster_graphql, PROXIED_ASSET)
+            if m.run_id == run.run_id
+        ]
+        if not mats:
+            raise DemoError(f"Dagster run {run.run_id} did not materialize {PROXIED_ASSET}")
+        self.say(
+            f"Airflow task {PROXIED_DAG}.{PROXIED_TASK} launched Dagster run {run.run_id}: "
+            f"{run.status}, materialized {PROXIED_ASSET}"
+        )
+
+        def still_observed() -> Any:
+            found = materializations(self.dagster_graphql, STILL_OBSERVED_ASSET)
+            return next((m for m in found if m.airflow_run_id == airflow_run), None)
+
+        observed = self.poll(still_observed, f"{STILL_OBSERVED_ASSET} observed from {airflow_run}",
+                             lambda: airflow_run)  # fmt: skip
+        self.say(f"the tasks still in Airflow were observed again ({STILL_OBSERVED_ASSET})")
+        return {
+            "airflow_run_id": airflow_run,
+            "dagster_run_id": run.run_id,
+            "status": run.status,
+            "assets": run.assets,
+            "asset": PROXIED_ASSET,
+            "run_url": self.run_url(run.run_id),
+            "still_observed": {"asset": observed.key, "airflow_run_id": observed.airflow_run_id},
+        }
+
+    # -- helpers ---------------------------------------------------------------
+
+    def dagster_graphql(self, query: str, variables: Any) -> dict[str, Any]:
+        assert self.dagster is not None
+        return self.dagster.graphql(query, variables)
+
+    def run_url(self, run_id: str) -> str:
+        return f"{self.dagster.url if self.dagster else ''}/runs/{run_id}"
+
+    def poll(self, probe: Callable[[], T | None], what: str, state: Callable[[], Any]) -> T:
+        deadline = time.monotonic() + self.args.step_timeout
+        while True:
+            result = probe()
+            if result is not None:
+                return result
+            if time.monotonic() >= deadline:
+                raise DemoError(
+                    f"timed out after {self.args.step_timeout:.0f} s waiting for {what} "
+                    f"(still missing: {state()}); logs: {self.work}/*-home/process-logs/"
+                )
+            time.sleep(1.0)
+
+    def stop(self) -> None:
+        for server in (self.dagster, self.airflow):
+            if server is not None:
+                server.stop()
+        self.dagster = self.airflow = None
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
+def _wait_forever(demo: Demo) -> None:
+    assert demo.airflow is not None and demo.dagster is not None
+    print(
+        "\nThe demo is running:\n"
+        f"  Airflow UI  {demo.airflow.url}  (user {demo.airflow.username}, "
+        f"password {demo.airflow.password})\n"
+        f"  Dagster UI  {demo.dagster.url}  (the proxied run: {demo.summary['proxied']['run_url']})\n"
+        f"  Work copy   {demo.project}\n"
+        "  Try: airlift proxy off customers_etl transform.clean "
+        f"--config {demo.project / 'airlift.yaml'}\n"
+        "Press Ctrl-C to stop Airflow and Dagster.",
+        flush=True,
+    )
+    if not demo.args.no_browser:
+        webbrowser.open(demo.dagster.url)
+    threading.Event().wait()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--airflow-port", type=int, help="Airflow port (default 8080 if free, else any free port)"
+    )
+    parser.add_argument(
+        "--dagster-port", type=int, help="Dagster port (default 3000 if free, else any free port)"
+    )
+    parser.add_argument("--headless", action="store_true", help="CI mode: --no-browser --exit")
+    parser.add_argument("--no-browser", action="store_true", help="do not open the Dagster UI")
+    parser.add_argument("--exit", action="store_true", help="stop everything after the checks")
+    parser.add_argument(
+        "--work-dir",
+        default=str(ROOT / ".demo" / "work"),
+        help="work copy and server homes (wiped first)",
+    )
+    parser.add_argument(
+        "--step-timeout", type=float, default=240.0, help="seconds to wait for each step"
+    )
+    return parser  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.headless:
+        args.no_browser = args.exit = True
+    demo = Demo(args)
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        summary = demo.run()
+        demo.say(f"done in {summary['seconds']} s: the whole loop works")
+        print(SUMMARY_PREFIX + json.dumps(summary, sort_keys=True), flush=True)
+        if not args.exit:
+            _wait_forever(demo)
+        return 0
+    except (KeyboardInterrupt, Stopped):
+        demo.say("stopping (interrupted)")
+        return 0 if demo.summary["ok"] else 130
+    except PortError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 2
+    except (DemoError, StackStartError) as exc:
+        demo.say(f"FAILED: {exc}")
+        print(SUMMARY_PREFIX + json.dumps({**demo.summary, "error": str(exc)}), flush=True)
+        return 1
+    finally:
+        demo.stop()
+        signal.signal(signal.SIGTERM, previous)
+        demo.say("stopped Airflow and Dagster")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
