@@ -404,3 +404,34 @@ def test_invalid_ids_are_usage_errors(dag: str, tasks: tuple[str, ...]) -> None:
 
     with pytest.raises(UsageError, match="is not a"):
         EditRequest(dag, True, tasks)
+
+
+_CRASHER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from airlift_component.config import atomic_write
+    from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
+
+    def write_half_then_die(fd, data):
+        os.write(fd, data[: len(data) // 2])
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    atomic_write._write_fully = write_half_then_die
+    set_proxied(Path(sys.argv[1]), EditRequest("customers", True, ("load_raw",)))
+    """
+)
+
+
+def test_process_killed_mid_write_leaves_old_file_and_next_edit_works(tmp_path: Path) -> None:
+    path = tmp_path / "customers.yaml"
+    path.write_bytes(HEAVY)
+    result = subprocess.run([sys.executable, "-c", _CRASHER, str(tmp_path)], check=False)
+    assert result.returncode == -9
+    assert path.read_bytes() == HEAVY
+    # A killed process cannot clean up: its half-written temp file is hidden and
+    # ignored by every reader (dot-prefixed, .tmp suffix).
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "customers.yaml"]
+    assert all(name.startswith(".customers.yaml.") and name.endswith(".tmp") for name in leftovers)
+    set_proxied(tmp_path, EditRequest("customers", True, ("load_raw",)))
+    assert path.read_bytes() == HEAVY.replace(b"proxied: false ", b"proxied: true ")
