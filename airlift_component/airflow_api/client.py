@@ -81,8 +81,13 @@ class AirflowClient:
         self._lock = threading.Lock()
         self._api: ApiVersion | None = None if instance.api == "auto" else instance.api
         self._airflow_version: str | None = None
+        self._shared_auth: tuple[httpx.Auth | None] | None = None
         if self._api is not None:
-            self._use_version(self._api)
+            try:
+                self._use_version(self._api)
+            except BaseException:
+                self._session.close()
+                raise
 
     @classmethod
     def for_url(
@@ -136,12 +141,22 @@ class AirflowClient:
     ) -> None:
         self.close()
 
+    def _auth_for(self, version: ApiVersion | None) -> httpx.Auth | None:
+        # Only basic auth depends on the version; every other flow is built once and
+        # shared, so a login or token survives the version probe.
+        if self.instance.auth.type != "basic" and self._shared_auth is not None:
+            return self._shared_auth[0]
+        auth = build_auth(
+            self.instance.auth, api_version=version, base_url=self.base_url, instance=self.name
+        )
+        if self.instance.auth.type != "basic":
+            self._shared_auth = (auth,)
+        return auth
+
     def _use_version(self, version: ApiVersion) -> None:
         self._api = version
         self._endpoints = Endpoints(version)
-        self._session.auth = build_auth(
-            self.instance.auth, api_version=version, base_url=self.base_url, instance=self.name
-        )
+        self._session.auth = self._auth_for(version)
 
     def _probe(self, version: ApiVersion, auth: httpx.Auth | bool | None) -> str | None:
         response = self._session.request(
@@ -162,18 +177,16 @@ class AirflowClient:
         with self._lock:
             if self._api is not None:
                 return self._api
-            probe_auth = build_auth(
-                self.instance.auth, api_version=None, base_url=self.base_url, instance=self.name
-            )
-            v1_auth = build_auth(
-                self.instance.auth, api_version="v1", base_url=self.base_url, instance=self.name
-            )
-            for version, auth in (("v2", probe_auth), ("v1", v1_auth)):
-                found = self._probe(version, auth)  # type: ignore[arg-type]
+            # The version endpoints need no auth, but MWAA and other proxies in front
+            # of Airflow want their credentials everywhere; basic auth waits for v1.
+            candidates: tuple[ApiVersion, ...] = ("v2", "v1")
+            for version in candidates:
+                auth = self._auth_for("v1" if version == "v1" else None)
+                found = self._probe(version, auth)
                 if found is not None:
                     self._airflow_version = found
-                    self._use_version(version)  # type: ignore[arg-type]
-                    return version  # type: ignore[return-value]
+                    self._use_version(version)
+                    return version
         raise AirflowApiError(
             f"Airflow instance {self.name!r}: neither /api/v2/version nor /api/v1/version "
             f"answered at {diagnostics.redact_url(self.base_url)}; check the instance url (the "

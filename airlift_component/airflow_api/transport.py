@@ -140,7 +140,7 @@ class RestSession:
                 logger.debug(
                     "%s: %s %s -> %d (%.3f s)",
                     self.instance,
-                    method,
+                    response.request.method,
                     response.request.url.path,
                     status,
                     time.monotonic() - started,

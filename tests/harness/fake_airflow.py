@@ -26,9 +26,9 @@ Authentication (none when no credentials are given):
   302 with a ``session`` cookie valid for ``session_lifetime`` seconds.
 
 The version endpoints need no auth. Faults (``fail_next``, ``delay_next``,
-``drop_next``, ``malformed_next``, ``empty_next``) apply to the next matching
-requests other than ``/version`` and the login endpoints, unless ``path``
-(a substring) says which; ``on_request`` runs before each request is answered
+``drop_next``, ``malformed_next``, ``empty_next``) apply to the next requests
+whose path contains ``path``; without ``path``, to any request but ``/version``
+and the login endpoints; ``on_request`` runs before each request is answered
 (e.g. to add a DAG between two pages).
 """
 
@@ -331,10 +331,11 @@ class FakeAirflow:
         """Answer the next ``n`` matching list requests with an empty page (true total)."""
         self._add_fault(Fault("empty", n, path))
 
-    def take_fault(self, path: str) -> Fault | None:
+    def take_fault(self, path: str, *, explicit_only: bool = False) -> Fault | None:
         with self.lock:
             for fault in self._faults:
-                if fault.remaining > 0 and (fault.path is None or fault.path in path):
+                matches = fault.path in path if fault.path is not None else not explicit_only
+                if fault.remaining > 0 and matches:
                     fault.remaining -= 1
                     return fault
         return None

@@ -138,10 +138,10 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
         self._empty_page = False
         path = parts.path
         login_paths = ("/auth/token", "/aws_mwaa/login")
-        if not path.endswith("/version") and path not in login_paths:
-            fault = fake.take_fault(path)
-            if fault is not None and self._apply_fault(fault):
-                return
+        exempt = path.endswith("/version") or path in login_paths
+        fault = fake.take_fault(path, explicit_only=exempt)
+        if fault is not None and self._apply_fault(fault):
+            return
         if path == "/auth/token" and self.command == "POST" and fake.api == "v2" and fake.username:
             return self._token()
         if path == "/aws_mwaa/login" and self.command == "POST" and fake.mwaa_web_token:
