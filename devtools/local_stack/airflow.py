@@ -1,0 +1,428 @@
+"""A real, throw-away Airflow 2 or Airflow 3 on a loopback port.
+
+Airflow 3 runs ``api-server``, ``scheduler`` and ``dag-processor`` (LocalExecutor,
+simple auth manager with a known user and password, JWTs from ``/auth/token``).
+Airflow 2 runs ``webserver`` and ``scheduler`` (SequentialExecutor, the only one
+SQLite allows; basic auth for the REST API). Both use SQLite in ``home`` and
+rescan the DAG folder every few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from devtools.local_stack.airflow_env import AirflowSecrets, airflow_environment
+from devtools.local_stack.airflow_rest import HarnessApi, HarnessApiError
+from devtools.local_stack.ports import LOOPBACK, free_ports
+from devtools.local_stack.processes import (
+    ManagedProcess,
+    StackStartError,
+    poll_for,
+    run_logged,
+    stop_all,
+)
+
+if TYPE_CHECKING:
+    from airlift_component.airflow_api.client import AirflowClient
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PYTHON = {
+    3: REPO_ROOT / ".venv" / "bin" / "python",
+    2: REPO_ROOT / ".venv-airflow2" / "bin" / "python",
+}
+COMPONENTS = {3: ("api-server", "scheduler", "dag-processor"), 2: ("webserver", "scheduler")}
+# /monitor/health (v2) and /health (v1) keys that must say "healthy" per component.
+_HEALTH_KEYS = {
+    "scheduler": "scheduler",
+    "dag-processor": "dag_processor",
+    "triggerer": "triggerer",
+}
+FINISHED_STATES = ("success", "failed")
+
+
+class AirflowServer:
+    """One local Airflow (major version 2 or 3) with its own home, database and port.
+
+    ``home`` holds the SQLite database, Airflow's logs and one log file per
+    process (``home/process-logs/<component>.<port>.log``). ``dags_folder`` is
+    used as it is: put the DAG files (and any ``proxied_state/`` folder) there;
+    files written while the server runs are picked up within a few seconds.
+    """
+
+    def __init__(
+        self,
+        version_major: int = 3,
+        *,
+        home: Path,
+        dags_folder: Path,
+        port: int | None = None,
+        python: Path | None = None,
+        env_overrides: Mapping[str, str] | None = None,
+        username: str = "admin",
+        password: str | None = None,
+        components: Sequence[str] | None = None,
+        triggerer: bool = False,
+        migrate: bool = True,
+        startup_timeout: float = 180.0,
+    ) -> None:
+        if version_major not in (2, 3):
+            raise ValueError(f"version_major must be 2 or 3, not {version_major!r}")
+        self.version_major = version_major
+        self.home = Path(home).resolve()
+        self.dags_folder = Path(dags_folder).resolve()
+        self.python = Path(python) if python else DEFAULT_PYTHON[version_major]
+        self.username = username
+        self.password = password or f"pw-{secrets.token_urlsafe(12)}"
+        self.components = tuple(components or COMPONENTS[version_major])
+        if triggerer and "triggerer" not in self.components:
+            self.components += ("triggerer",)
+        self.migrate = migrate
+        self.startup_timeout = startup_timeout
+        self._env_overrides = dict(env_overrides or {})
+        self._fixed_port = port
+        self._keys = AirflowSecrets()
+        self._processes: list[ManagedProcess] = []
+        self._api: HarnessApi | None = None
+        self._prepared = False
+        self.port = 0
+        self.env: dict[str, str] = {}
+        self.startup_seconds: float | None = None
+
+    # -- identity ---------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:40123`` (valid after :meth:`start`)."""
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def api_version(self) -> str:
+        """``"v2"`` for Airflow 3, ``"v1"`` for Airflow 2."""
+        return "v2" if self.version_major >= 3 else "v1"
+
+    @property
+    def passwords_file(self) -> Path:
+        return self.home / "simple_auth_manager_passwords.json"
+
+    def __repr__(self) -> str:
+        return f"AirflowServer(version_major={self.version_major}, url={self.url!r}, home={str(self.home)!r})"
+
+    def _argv(self, *args: str) -> list[str]:
+        candidate = self.python.parent / "airflow"
+        base = [str(candidate)] if candidate.exists() else [str(self.python), "-m", "airflow"]
+        return [*base, *args]
+
+    # -- lifecycle --------------------------------------------------------------
+
+    def start(self) -> AirflowServer:
+        """Migrate the database, start every component and wait until all are healthy."""
+        if self._processes:
+            return self
+        if not self.python.exists():
+            raise StackStartError(
+                f"Airflow {self.version_major} interpreter {self.python} does not exist; "
+                "run ./scripts/setup to create the virtualenvs."
+            )
+        started = time.monotonic()
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "plugins").mkdir(exist_ok=True)
+        self.dags_folder.mkdir(parents=True, exist_ok=True)
+        ports = free_ports(3)
+        # A restarted server keeps its URL, so clients and airlift.yaml stay valid.
+        self.port = self._fixed_port or self.port or ports[0]
+        self.env = airflow_environment(
+            version_major=self.version_major,
+            python=self.python,
+            home=self.home,
+            dags_folder=self.dags_folder,
+            port=self.port,
+            log_server_ports=(ports[1], ports[2]),
+            username=self.username,
+            passwords_file=self.passwords_file,
+            keys=self._keys,
+            overrides=self._env_overrides,
+        )
+        self._api = HarnessApi(self.url, self.api_version, self.username, self.password)
+        try:
+            self._prepare()
+            self._processes = [
+                ManagedProcess(
+                    f"airflow{self.version_major} {component}",
+                    self._argv(component),
+                    env=self.env,
+                    log_path=self.home / "process-logs" / f"{component}.{self.port}.log",
+                    cwd=self.home,
+                )
+                for component in self.components
+            ]
+            for proc in self._processes:
+                proc.start()
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - started
+        return self
+
+    def _prepare(self) -> None:
+        logs = self.home / "process-logs"
+        if self.version_major >= 3:
+            # A passwords file that already lists the user fixes its password.
+            self.passwords_file.write_text(json.dumps({self.username: self.password}))
+        if not self.migrate or self._prepared:
+            return
+        run_logged(
+            f"airflow{self.version_major} db migrate",
+            self._argv("db", "migrate"),
+            env=self.env,
+            log_path=logs / "db-migrate.log",
+            timeout=self.startup_timeout,
+            cwd=self.home,
+        )
+        if self.version_major == 2:
+            run_logged(
+                "airflow2 users create",
+                self._argv("users", "create", *_user_args(self.username, self.password)),
+                env=self.env,
+                log_path=logs / "users-create.log",
+                timeout=self.startup_timeout,
+                cwd=self.home,
+            )
+        self._prepared = True
+
+    def _wait_ready(self) -> None:
+        assert self._api is not None
+        api = self._api
+        health_path = "/api/v2/monitor/health" if self.version_major >= 3 else "/api/v1/health"
+        needed = [_HEALTH_KEYS[c] for c in self.components if c in _HEALTH_KEYS]
+        last: dict[str, str] = {"answer": "no answer yet"}
+
+        def healthy() -> bool | None:
+            resp = api.probe(health_path)
+            if resp is None:
+                return None
+            last["answer"] = f"{resp.status_code} {resp.text[:300]}"
+            if resp.status_code != 200:
+                return None
+            body = resp.json()
+            ok = all((body.get(key) or {}).get("status") == "healthy" for key in needed)
+            return True if ok else None
+
+        poll_for(
+            healthy,
+            timeout=self.startup_timeout,
+            what=f"Airflow {self.version_major} at {self.url}{health_path} to report "
+            f"{', '.join(['metadatabase', *needed])} healthy",
+            processes=self._processes,
+            last_state=lambda: f"GET {health_path} -> {last['answer']}",
+        )
+
+    def stop(self) -> None:
+        """Stop every process of this server (SIGTERM, then SIGKILL after a deadline)."""
+        stop_all(self._processes)
+        self._processes = []
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+
+    def restart(self) -> AirflowServer:
+        """Stop and start again on the same port, keeping the database and DAGs."""
+        self.stop()
+        return self.start()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._processes) and all(p.running for p in self._processes)
+
+    def __enter__(self) -> AirflowServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def spawn_api_server(self, env_overrides: Mapping[str, str]) -> AirflowServer:
+        """Start an extra API server (Airflow 3) or webserver (2) on the same database.
+
+        It has its own port and settings (e.g. a short
+        ``AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME``) while this server's scheduler
+        keeps running the DAGs. Stop it with :meth:`stop`.
+        """
+        extra = AirflowServer(
+            self.version_major,
+            home=self.home,
+            dags_folder=self.dags_folder,
+            python=self.python,
+            env_overrides={**self._env_overrides, **env_overrides},
+            username=self.username,
+            password=self.password,
+            components=self.components[:1],
+            migrate=False,
+            startup_timeout=self.startup_timeout,
+        )
+        extra._keys = self._keys
+        return extra.start()
+
+    # -- using it ---------------------------------------------------------------
+
+    @property
+    def api(self) -> HarnessApi:
+        """The harness's own authenticated REST helper (not the product's client)."""
+        if self._api is None:
+            raise StackStartError(f"{self!r} is not started")
+        return self._api
+
+    def client(self, name: str = "airflow", api: str = "auto", **kwargs: Any) -> AirflowClient:
+        """The product's :class:`AirflowClient`, logged in as this server's admin user."""
+        from airlift_component.airflow_api.client import AirflowClient
+
+        return AirflowClient.for_url(
+            self.url, name=name, api=api, username=self.username, password=self.password, **kwargs
+        )
+
+    def instance_config(self, name: str = "airflow", **extra: Any) -> dict[str, Any]:
+        """An ``instances:`` entry of ``airlift.yaml`` pointing at this server."""
+        return {
+            "name": name,
+            "url": self.url,
+            "api": "auto",
+            "auth": {"type": "basic", "username": self.username, "password": self.password},
+            **extra,
+        }
+
+    def cli(self, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+        """Run ``airflow <args>`` against this server; output captured, never raises on failure."""
+        return subprocess.run(
+            self._argv(*args),
+            env=self.env,
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def write_dag_file(self, relative_path: str, text: str) -> Path:
+        """Write a file under the DAG folder atomically, so no half file is ever parsed."""
+        target = self.dags_folder / relative_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, target)
+        return target
+
+    def get_dag(self, dag_id: str) -> dict[str, Any] | None:
+        """The DAG's REST representation, or ``None`` when Airflow does not know it (yet)."""
+        resp = self.api.request("GET", f"/dags/{dag_id}")
+        if resp.status_code == 404:
+            return None
+        if resp.status_code != 200:
+            raise HarnessApiError(f"GET /dags/{dag_id} -> {resp.status_code}: {resp.text[:300]}")
+        return dict(resp.json())
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 90.0) -> dict[str, Any]:
+        """Poll until ``dag_id`` is parsed, active and unpaused; return its REST body."""
+        return self.wait_for_dag_state(dag_id, lambda dag: True, timeout=timeout, what="parsed")
+
+    def wait_for_dag_tags(
+        self, dag_id: str, predicate: Callable[[set[str]], bool], timeout: float = 90.0
+    ) -> dict[str, Any]:
+        """Poll until the DAG's tag names satisfy ``predicate`` (e.g. after a re-parse)."""
+        return self.wait_for_dag_state(
+            dag_id,
+            lambda dag: predicate({t["name"] for t in dag.get("tags") or []}),
+            timeout=timeout,
+            what="tags matching the predicate",
+        )
+
+    def wait_for_dag_state(
+        self,
+        dag_id: str,
+        predicate: Callable[[dict[str, Any]], bool],
+        *,
+        timeout: float = 90.0,
+        what: str = "the expected state",
+    ) -> dict[str, Any]:
+        """Poll ``GET /dags/{dag_id}`` until the DAG is active and ``predicate(body)`` holds."""
+        last: dict[str, Any] = {}
+
+        def probe() -> dict[str, Any] | None:
+            dag = self.get_dag(dag_id)
+            if dag is None:
+                return None
+            last.update(dag)
+            active = not dag.get("is_stale") if self.version_major >= 3 else dag.get("is_active")
+            return dag if active and not dag.get("is_paused") and predicate(dag) else None
+
+        def state() -> str:
+            shown = {k: last.get(k) for k in ("is_paused", "is_active", "is_stale", "tags")}
+            errors = self.api.import_errors()
+            return (
+                f"DAG {dag_id}: {shown if last else 'not found'}; import errors: {errors or 'none'}"
+            )
+
+        return poll_for(
+            probe,
+            timeout=timeout,
+            what=f"DAG {dag_id!r} on {self.url} to be {what}",
+            processes=self._processes,
+            last_state=state,
+            interval=0.5,
+        )
+
+    def trigger(self, dag_id: str, conf: Mapping[str, Any] | None = None) -> str:
+        """Trigger a run of ``dag_id`` now; return its run id."""
+        body: dict[str, Any] = {"conf": dict(conf or {})}
+        if self.version_major >= 3:
+            body["logical_date"] = None
+        run = self.api.json("POST", f"/dags/{dag_id}/dagRuns", json=body, ok=(200, 201))
+        return str(run["dag_run_id"])
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 180.0) -> str:
+        """Poll the run until it finishes; return ``"success"`` or ``"failed"``."""
+        last = {"state": "unknown"}
+
+        def probe() -> str | None:
+            run = self.api.json("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+            last["state"] = str(run["state"])
+            return last["state"] if last["state"] in FINISHED_STATES else None
+
+        return poll_for(
+            probe,
+            timeout=timeout,
+            what=f"run {run_id} of {dag_id} to finish",
+            processes=self._processes,
+            last_state=lambda: f"run state {last['state']}",
+            interval=0.5,
+        )
+
+    def trigger_and_wait(
+        self, dag_id: str, conf: Mapping[str, Any] | None = None, timeout: float = 180.0
+    ) -> str:
+        """Trigger ``dag_id`` and wait for the run to finish; return its final state."""
+        return self.wait_for_run(dag_id, self.trigger(dag_id, conf), timeout=timeout)
+
+
+def _user_args(username: str, password: str) -> list[str]:
+    """``airflow users create`` options for an Airflow 2 admin user."""
+    options = {
+        "--username": username,
+        "--password": password,
+        "--role": "Admin",
+        "--email": "admin@example.invalid",
+        "--firstname": "Local",
+        "--lastname": "Admin",
+    }
+    return [item for pair in options.items() for item in pair]

@@ -1,0 +1,197 @@
+"""Real-server fixtures for the e2e tests (``tests/e2e/``).
+
+Session-scoped, started on first use, stopped at the end of the session (also
+when tests fail; an ``atexit`` hook in ``devtools.local_stack`` catches the
+rest):
+
+- ``airflow3`` / ``airflow2``: an :class:`~devtools.local_stack.AirflowServer`
+  (Airflow 3 from ``.venv``, Airflow 2.10 from ``.venv-airflow2``);
+- ``airflow``: parametrized over both (test ids ``af2`` and ``af3``).
+
+Function- or module-scoped factories: ``airflow_server_factory`` (a private
+Airflow, e.g. with other settings or for outage tests that must not disturb the
+shared ones), ``dagster_server_factory`` / ``module_dagster_server_factory``.
+
+DAG files. Each Airflow gets its own temporary copy of ``tests/e2e/dags/``
+(subfolders included, e.g. ``proxied_state/``), made when it starts: commit a
+DAG file there and every e2e run has it. A test that needs its own files writes
+them into the running server's folder and waits for the parse::
+
+    def test_flip(airflow3):
+        airflow3.write_dag_file("proxied_state/my_dag.yaml", "tasks: ...")
+        airflow3.write_dag_file("my_dag.py", DAG_SOURCE)       # atomic write
+        airflow3.wait_for_dag("my_dag")                         # polls the API
+        airflow3.wait_for_dag_tags("my_dag", lambda tags: "x" in tags)
+
+Use DAG ids unique to your test module: the servers are shared by the session.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools.local_stack import AirflowServer, DagsterServer
+
+E2E_DAGS = Path(__file__).parent / "e2e" / "dags"
+_STARTUP_TIMES: list[tuple[str, float]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: starts real Airflow and/or Dagster processes")
+
+
+def _new_airflow(
+    version: int, base: Path, env_overrides: Mapping[str, str] | None = None
+) -> AirflowServer:
+    dags = base / "dags"
+    shutil.copytree(E2E_DAGS, dags, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return AirflowServer(version, home=base / "home", dags_folder=dags, env_overrides=env_overrides)
+
+
+def _started(server: AirflowServer | DagsterServer, label: str) -> None:
+    server.start()
+    if server.startup_seconds is not None:
+        _STARTUP_TIMES.append((label, server.startup_seconds))
+
+
+def _session_airflow(version: int, factory: pytest.TempPathFactory) -> Iterator[AirflowServer]:
+    server = _new_airflow(version, factory.mktemp(f"airflow{version}"))
+    try:
+        _started(server, f"airflow{version} (session)")
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def airflow3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowServer]:
+    """A real Airflow 3 shared by the session (api-server, scheduler, dag-processor)."""
+    yield from _session_airflow(3, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def airflow2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowServer]:
+    """A real Airflow 2.10 shared by the session (webserver, scheduler)."""
+    yield from _session_airflow(2, tmp_path_factory)
+
+
+@pytest.fixture(scope="session", params=[pytest.param(2, id="af2"), pytest.param(3, id="af3")])
+def airflow(request: pytest.FixtureRequest) -> AirflowServer:
+    """Each real Airflow in turn: the test runs once against Airflow 2 and once against 3."""
+    server: AirflowServer = request.getfixturevalue(f"airflow{request.param}")
+    return server
+
+
+@pytest.fixture
+def airflow_server_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., AirflowServer]]:
+    """Start private Airflows: ``factory(3, env_overrides={...})``; stopped after the test."""
+    servers: list[AirflowServer] = []
+
+    def make(version: int = 3, env_overrides: Mapping[str, str] | None = None) -> AirflowServer:
+        server = _new_airflow(
+            version, tmp_path_factory.mktemp(f"private-airflow{version}"), env_overrides
+        )
+        servers.append(server)
+        _started(server, f"airflow{version} (private)")
+        return server
+
+    try:
+        yield make
+    finally:
+        for server in servers:
+            server.stop()
+
+
+class DagsterFactory:
+    """Starts :class:`DagsterServer` s for one scope and stops them all at its end.
+
+    ``factory(workspace, env=..., daemon=...)`` where ``workspace`` is a
+    ``workspace.yaml`` path (``-w``), a ``.py`` file (``-f``), a module name
+    (``-m``) or a list of raw ``dagster-webserver`` arguments.
+    """
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp = tmp_path_factory
+        self.servers: list[DagsterServer] = []
+
+    def __call__(
+        self,
+        workspace: str | Path | Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        daemon: bool = True,
+        **kwargs: Any,
+    ) -> DagsterServer:
+        server = DagsterServer(
+            self._tmp.mktemp("dagster-home"),
+            workspace_arguments(workspace),
+            env=env,
+            daemon=daemon,
+            **kwargs,
+        )
+        self.servers.append(server)
+        _started(server, "dagster")
+        return server
+
+    def stop_all(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def workspace_arguments(workspace: str | Path | Sequence[str]) -> list[str]:
+    """``dagster-webserver`` arguments for a workspace file, a Python file or a module."""
+    if isinstance(workspace, Path | str):
+        text = str(workspace)
+        if text.endswith((".yaml", ".yml")):
+            return ["-w", text]
+        if text.endswith(".py"):
+            return ["-f", text]
+        return ["-m", text]
+    return list(workspace)
+
+
+@pytest.fixture
+def dagster_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterFactory]:
+    """Start real Dagster webservers (and daemons) for one test; all stopped after it."""
+    factory = DagsterFactory(tmp_path_factory)
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
+
+
+@pytest.fixture(scope="module")
+def module_dagster_server_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DagsterFactory]:
+    """Like ``dagster_server_factory``, but the servers live for the whole test module."""
+    factory = DagsterFactory(tmp_path_factory)
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
+
+
+_SERVER_FIXTURES = {"airflow", "airflow2", "airflow3", "airflow_server_factory"}
+_SERVER_FIXTURES |= {"dagster_server_factory", "module_dagster_server_factory"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a real server as ``e2e`` (``-m "not e2e"`` skips them)."""
+    for item in items:
+        if _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _STARTUP_TIMES:
+        terminalreporter.section("local servers: start-up seconds")
+        for label, seconds in _STARTUP_TIMES:
+            terminalreporter.write_line(f"{label:<28} {seconds:6.1f} s")
