@@ -112,8 +112,9 @@ def _run_flip(args: argparse.Namespace) -> int:
     for change in plan.changes:
         print(f"{plan.path}: {change.describe()}")
     if plan.changed:
-        side = "Dagster" if args.value else "Airflow"
-        print(f"Done: Airflow runs the flipped work in {side} after its next parse of the DAG.")
+        what = "the DAG" if request.dag_level else "these tasks"
+        how = "hands {} to Dagster" if args.value else "runs {} itself again"
+        print(f"Done: Airflow {how.format(what)} from its next parse of {args.dag}.")
     else:
         print(f"{plan.path}: nothing to change")
     return 0
