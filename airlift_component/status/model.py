@@ -99,6 +99,7 @@ class InstanceStatus:
     config: str | None
     dags: list[DagStatus]
     note: str = ""  # e.g. the folder does not exist
+    folder_missing: bool = False
 
     @property
     def totals(self) -> Totals:
@@ -114,6 +115,7 @@ class InstanceStatus:
             "directory": self.directory,
             "config": self.config,
             "note": self.note,
+            "folder_missing": self.folder_missing,
             "totals": self.totals.as_dict(),
             "dags": [dag.as_dict() for dag in self.dags],
         }
@@ -131,7 +133,19 @@ class StatusReport:
 
     @property
     def problems(self) -> list[Problem]:
-        return [p for i in self.instances for d in i.dags for p in d.problems]
+        """Every problem found: broken files, and configured folders that do not exist."""
+        found = [
+            Problem(
+                i.config or i.directory or "",
+                1,
+                1,
+                f"instance {i.label!r}: {i.note}",
+                hint="fix proxied_state_dir (it is relative to airlift.yaml) or create the folder",
+            )
+            for i in self.instances
+            if i.folder_missing
+        ]
+        return found + [p for i in self.instances for d in i.dags for p in d.problems]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -176,6 +190,7 @@ def instance_status(source: StateSource) -> InstanceStatus:
         None if source.config is None else str(source.config),
         [dags[dag_id] for dag_id in sorted(dags)],
         note,
+        folder_missing=source.directory is not None and not source.directory.is_dir(),
     )
 
 

@@ -3,7 +3,7 @@
 Shape (stable; add keys, never rename)::
 
     {"totals": {...}, "instances": [{"instance", "directory", "config", "note",
-     "totals": {...}, "dags": [{"dag_id", "mode", "path", "tasks_proxied",
+     "folder_missing", "totals": {...}, "dags": [{"dag_id", "mode", "path", "tasks_proxied",
      "tasks_total", "dag_proxied", "mapped", "progress", "problems"}]}]}
 
 ``mode`` is ``tasks``, ``dag``, ``no file`` or ``broken``; ``progress`` is 0..1.

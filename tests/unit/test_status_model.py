@@ -67,10 +67,15 @@ def test_mapped_dags_without_file_and_unmapped_files(state_dir: Path) -> None:
 
 def test_instance_without_folder_is_noted(tmp_path: Path) -> None:
     missing = instance_status(StateSource(tmp_path / "nope", "a", None, ("x",)))
-    assert "not found" in missing.note
+    assert "not found" in missing.note and missing.folder_missing
+    report = build_report([StateSource(tmp_path / "nope", "a", tmp_path / "airlift.yaml")])
+    (problem,) = report.problems
+    assert problem.format().startswith(f"{tmp_path / 'airlift.yaml'}:1:1: instance 'a': ")
+    assert "fix proxied_state_dir" in problem.format()
     assert [d.mode for d in missing.dags] == ["no file"]
     unset = instance_status(StateSource(None, "b", None, ()))
     assert unset.note == "sets no proxied_state_dir" and unset.dags == []
+    assert not unset.folder_missing
 
 
 def test_report_totals_span_instances(state_dir: Path, tmp_path: Path) -> None:
