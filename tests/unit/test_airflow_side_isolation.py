@@ -1,0 +1,71 @@
+"""``airflow_side`` imports Airflow and never Dagster: proven with Dagster made unimportable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW2_PYTHON = ROOT / ".venv-airflow2" / "bin" / "python"
+INTERPRETERS = {"airflow3": Path(sys.executable)}
+if AIRFLOW2_PYTHON.exists():
+    INTERPRETERS["airflow2"] = AIRFLOW2_PYTHON
+
+BLOCK_DAGSTER = r"""
+import sys
+
+class BlockDagster:
+    def find_spec(self, name, path=None, target=None):
+        if name == "dagster" or name.startswith(("dagster.", "dagster_")):
+            raise ImportError(f"blocked for this test: {name}")
+        return None
+
+sys.meta_path.insert(0, BlockDagster())
+import airflow_side
+from airflow_side import __all__ as names
+from airflow_side.policy import dag_policy
+import airflow_side.operators.dagster_plus
+for name in names:
+    getattr(airflow_side, name)
+loaded = sorted(m for m in sys.modules if m == "dagster" or m.startswith(("dagster.", "dagster_")))
+assert not loaded, loaded
+assert "airflow" in sys.modules
+print("OK", len(names))
+"""
+
+
+@pytest.mark.parametrize("interpreter", sorted(INTERPRETERS), ids=sorted(INTERPRETERS))
+def test_airflow_side_imports_without_dagster(interpreter: str, tmp_path: Path) -> None:
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [str(INTERPRETERS[interpreter]), "-c", BLOCK_DAGSTER],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().startswith("OK")
+
+
+def test_public_names() -> None:
+    import airflow_side
+
+    assert set(airflow_side.__all__) >= {
+        "proxying_to_dagster",
+        "load_proxied_state_from_yaml",
+        "BaseProxyTaskToDagsterOperator",
+        "BaseProxyDAGToDagsterOperator",
+        "DefaultProxyTaskToDagsterOperator",
+        "DefaultProxyDAGToDagsterOperator",
+        "DagsterPlusProxyTaskToDagsterOperator",
+        "DagsterPlusProxyDAGToDagsterOperator",
+    }
+    for name in airflow_side.__all__:
+        if name.endswith("Operator"):
+            assert name.endswith(("ProxyTaskToDagsterOperator", "ProxyDAGToDagsterOperator"))

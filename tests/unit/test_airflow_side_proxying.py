@@ -1,0 +1,295 @@
+"""proxying_to_dagster and the cluster policy on real Airflow 3 (this venv) and Airflow 2.
+
+Each interpreter imports a folder of DAG files once (as Airflow's parser does)
+and reports what it built as JSON; the tests read that report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW2_PYTHON = ROOT / ".venv-airflow2" / "bin" / "python"
+INTERPRETERS = {"airflow3": Path(sys.executable)}
+if AIRFLOW2_PYTHON.exists():
+    INTERPRETERS["airflow2"] = AIRFLOW2_PYTHON
+
+HEADER = '''
+from datetime import datetime, timedelta
+from pathlib import Path
+try:
+    from airflow.sdk import DAG, TaskGroup
+    from airflow.providers.standard.operators.empty import EmptyOperator
+    from airflow.providers.standard.operators.python import PythonOperator
+except ImportError:
+    from airflow.models import DAG
+    from airflow.utils.task_group import TaskGroup
+    from airflow.operators.empty import EmptyOperator
+    from airflow.operators.python import PythonOperator
+from airflow_side import proxying_to_dagster, load_proxied_state_from_yaml
+STATE = load_proxied_state_from_yaml(Path(__file__).parent / "proxied_state")
+def on_fail(context):
+    pass
+'''
+
+DAG_FILES = {
+    "task_level": '''
+with DAG("task_level", start_date=datetime(2024, 1, 1), schedule=None,
+         default_args={"retries": 2, "owner": "data"}) as dag:
+    extract = EmptyOperator(task_id="extract")
+    with TaskGroup("grp") as grp:
+        load = EmptyOperator(task_id="load", retries=5, pool="p1", queue="q1",
+                             retry_delay=timedelta(seconds=7), on_failure_callback=on_fail,
+                             execution_timeout=timedelta(minutes=3), trigger_rule="all_done")
+        after = EmptyOperator(task_id="after")
+        load >> after
+    extract >> load
+    final = EmptyOperator(task_id="final")
+    grp >> final
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
+''',
+    "whole": '''
+with DAG("whole", start_date=datetime(2024, 1, 1), schedule=None, tags=["team"]) as dag:
+    with TaskGroup("grp"):
+        a = EmptyOperator(task_id="a")
+    b = EmptyOperator(task_id="b")
+    a >> b
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
+''',
+    "whole_off": '''
+with DAG("whole_off", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    a = EmptyOperator(task_id="a")
+    b = EmptyOperator(task_id="b")
+    a >> b
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
+''',
+    "no_file": '''
+with DAG("no_file", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    a = EmptyOperator(task_id="a")
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
+''',
+    "broken": '''
+with DAG("broken", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    a = EmptyOperator(task_id="a")
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
+''',
+    "mapped": '''
+with DAG("mapped", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    fan = PythonOperator.partial(task_id="fan", python_callable=print).expand(op_args=[[1], [2]])
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
+''',
+    "missing_task": '''
+with DAG("missing_task", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    a = EmptyOperator(task_id="a")
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
+''',
+    "custom": '''
+from airflow_side import BaseProxyTaskToDagsterOperator
+class ApiKeyProxyTaskToDagsterOperator(BaseProxyTaskToDagsterOperator):
+    def get_dagster_url(self, context):
+        return "http://dagster.internal:3000"
+    def get_dagster_session(self, context):
+        import httpx
+        return httpx.Client(headers={"X-Api-Key": "from-a-variable"})
+with DAG("custom", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    a = EmptyOperator(task_id="a")
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE,
+                    dagster_operator_klass=ApiKeyProxyTaskToDagsterOperator)
+''',
+}
+
+POLICY_FILE = '''
+from datetime import datetime
+try:
+    from airflow.sdk import DAG
+    from airflow.providers.standard.operators.empty import EmptyOperator
+except ImportError:
+    from airflow.models import DAG
+    from airflow.operators.empty import EmptyOperator
+with DAG("policy", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    a = EmptyOperator(task_id="a")
+    b = EmptyOperator(task_id="b")
+    a >> b
+'''
+
+STATES = {
+    "task_level": "tasks:\n  - id: extract\n    proxied: false\n  - id: grp.load\n    proxied: true\n",
+    "whole": "proxied: true\n",
+    "whole_off": "proxied: false\n",
+    "broken": "tasks:\n  - id: a\n    proxied: maybe\n",
+    "mapped": "tasks:\n  - id: fan\n    proxied: true\n",
+    "missing_task": "tasks:\n  - id: a\n    proxied: false\n  - id: gone\n    proxied: true\n",
+    "custom": "tasks:\n  - id: a\n    proxied: true\n",
+    "policy": "tasks:\n  - id: b\n    proxied: true\n",
+}
+
+SUMMARIZE = r'''
+import importlib.util, json, sys, traceback
+from pathlib import Path
+from airflow_side._compat import AIRFLOW_3, DAG
+from airflow_side.policy import dag_policy
+
+def serialize(dag):
+    if AIRFLOW_3:
+        from airflow.serialization.serialized_objects import DagSerialization
+        DagSerialization.to_dict(dag)
+    else:
+        from airflow.serialization.serialized_objects import SerializedDAG
+        SerializedDAG.to_dict(dag)
+
+def describe(dag):
+    tasks = {}
+    for task_id, t in dag.task_dict.items():
+        group = t.task_group
+        tasks[task_id] = {
+            "operator": type(t).__name__,
+            "upstream": sorted(t.upstream_task_ids),
+            "downstream": sorted(t.downstream_task_ids),
+            "group": group.group_id if group is not None else None,
+            "retries": t.retries,
+            "pool": t.pool,
+            "queue": t.queue,
+            "owner": t.owner,
+            "retry_delay": t.retry_delay.total_seconds(),
+            "execution_timeout": t.execution_timeout.total_seconds() if t.execution_timeout else None,
+            "trigger_rule": str(getattr(t.trigger_rule, "value", t.trigger_rule)),
+            "failure_callbacks": len(t.on_failure_callback if isinstance(t.on_failure_callback, list) else [t.on_failure_callback] if t.on_failure_callback else []),
+        }
+    serialize(dag)
+    return {"tasks": tasks, "tags": sorted(dag.tags or []),
+            "groups": sorted(k for k, v in dag.task_group.children.items() if hasattr(v, "children"))}
+
+out = {}
+for path in sorted(Path(sys.argv[1]).glob("*.py")):
+    try:
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        dags = [v for v in vars(module).values() if isinstance(v, DAG)]
+        for dag in dags:
+            if path.stem == "policy":
+                dag_policy(dag)
+                dag_policy(dag)  # applying twice changes nothing
+            out[dag.dag_id] = describe(dag)
+    except Exception as exc:
+        out[path.stem] = {"error": f"{type(exc).__name__}: {exc}"}
+print("JSON:" + json.dumps(out))
+'''
+
+
+def build_folder(root: Path) -> Path:
+    dags = root / "dags"
+    (dags / "proxied_state").mkdir(parents=True)
+    for name, body in DAG_FILES.items():
+        (dags / f"{name}.py").write_text(HEADER + textwrap.dedent(body))
+    (dags / "policy.py").write_text(POLICY_FILE)
+    for name, text in STATES.items():
+        (dags / "proxied_state" / f"{name}.yaml").write_text(text)
+    return dags
+
+
+@pytest.fixture(scope="module", params=sorted(INTERPRETERS), ids=sorted(INTERPRETERS))
+def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    dags = build_folder(tmp_path_factory.mktemp(request.param))
+    env = {**os.environ, "AIRFLOW_HOME": str(dags.parent / "home"), "PYTHONPATH": str(ROOT)}
+    env.pop("AIRLIFT_PROXIED_STATE_DIR", None)
+    done = subprocess.run(
+        [str(INTERPRETERS[request.param]), "-c", SUMMARIZE, str(dags)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("JSON:")]
+    assert lines, done.stdout + done.stderr
+    result: dict[str, Any] = json.loads(lines[-1][5:])
+    result["__state_dir__"] = str(dags / "proxied_state")
+    return result
+
+
+def test_proxied_task_is_replaced_keeping_its_settings(report: dict[str, Any]) -> None:
+    task = report["task_level"]["tasks"]["grp.load"]
+    assert task["operator"] == "DefaultProxyTaskToDagsterOperator"
+    assert task["group"] == "grp"
+    assert task["retries"] == 5
+    assert (task["pool"], task["queue"], task["owner"]) == ("p1", "q1", "data")
+    assert task["retry_delay"] == 7
+    assert task["execution_timeout"] == 180
+    assert task["trigger_rule"] == "all_done"
+    assert task["failure_callbacks"] == 1
+
+
+def test_proxied_task_keeps_its_edges(report: dict[str, Any]) -> None:
+    tasks = report["task_level"]["tasks"]
+    assert tasks["grp.load"]["upstream"] == ["extract"]
+    assert tasks["grp.load"]["downstream"] == ["grp.after"]
+    assert tasks["extract"]["downstream"] == ["grp.load"]
+    assert tasks["grp.after"]["upstream"] == ["grp.load"]
+    assert tasks["final"]["upstream"] == ["grp.after"]
+
+
+def test_unlisted_and_unproxied_tasks_stay(report: dict[str, Any]) -> None:
+    tasks = report["task_level"]["tasks"]
+    assert {tasks[t]["operator"] for t in ("extract", "grp.after", "final")} == {"EmptyOperator"}
+    assert tasks["extract"]["retries"] == 2
+
+
+def test_task_level_tag_counts_proxied_tasks(report: dict[str, Any]) -> None:
+    assert report["task_level"]["tags"] == ["airlift:proxied_tasks=1"]
+
+
+def test_dag_level_replaces_every_task_with_one(report: dict[str, Any]) -> None:
+    whole = report["whole"]
+    assert list(whole["tasks"]) == ["launch_dagster_dag"]
+    assert whole["tasks"]["launch_dagster_dag"]["operator"] == "DefaultProxyDAGToDagsterOperator"
+    assert whole["tags"] == ["airlift:proxied", "team"]
+    assert whole["groups"] == []
+
+
+def test_dag_level_off_leaves_the_dag_and_says_so(report: dict[str, Any]) -> None:
+    off = report["whole_off"]
+    assert {t["operator"] for t in off["tasks"].values()} == {"EmptyOperator"}
+    assert off["tasks"]["b"]["upstream"] == ["a"]
+    assert off["tags"] == ["airlift:proxied_tasks=0"]
+
+
+def test_dag_without_file_is_untouched(report: dict[str, Any]) -> None:
+    assert report["no_file"]["tags"] == []
+
+
+def test_broken_file_fails_only_its_dag_with_file_and_line(report: dict[str, Any]) -> None:
+    error = report["broken"]["error"]
+    assert error.startswith("ConfigError: ")
+    assert f"{report['__state_dir__']}/broken.yaml:3:" in error
+    assert "task_level" in report and "error" not in report["task_level"]
+
+
+def test_mapped_task_is_refused_by_name(report: dict[str, Any]) -> None:
+    error = report["mapped"]["error"]
+    assert "mapped.yaml:2:" in error
+    assert "task 'fan' of DAG 'mapped' is a mapped (dynamic) task" in error
+
+
+def test_proxied_task_missing_from_dag_is_an_error(report: dict[str, Any]) -> None:
+    assert "missing_task.yaml:4:" in report["missing_task"]["error"]
+    assert "'gone'" in report["missing_task"]["error"]
+
+
+def test_custom_operator_class(report: dict[str, Any]) -> None:
+    assert report["custom"]["tasks"]["a"]["operator"] == "ApiKeyProxyTaskToDagsterOperator"
+
+
+def test_cluster_policy_proxies_without_code(report: dict[str, Any]) -> None:
+    policy = report["policy"]
+    assert policy["tasks"]["b"]["operator"] == "DefaultProxyTaskToDagsterOperator"
+    assert policy["tasks"]["b"]["upstream"] == ["a"]
+    assert policy["tags"] == ["airlift:proxied_tasks=1"]
