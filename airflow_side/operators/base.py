@@ -62,6 +62,12 @@ class _DagsterProxyMixin:
             )
         return instance
 
+    def _configure(self, airlift_instance: str | None, timeout_seconds: float | None) -> None:
+        if airlift_instance:
+            self.airlift_instance = airlift_instance
+        if timeout_seconds:
+            self.dagster_run_timeout_seconds = timeout_seconds
+
     def proxied_task_id(self) -> str | None:
         """The Airflow task whose assets run; ``None`` for the whole DAG."""
         return self.task_id
@@ -105,6 +111,18 @@ class BaseProxyTaskToDagsterOperator(_DagsterProxyMixin, BaseOperator):
 
     ui_color = "#c5b4ff"
 
+    def __init__(
+        self,
+        *,
+        airlift_instance: str | None = None,
+        dagster_run_timeout_seconds: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``airlift_instance``: the ``airlift.yaml`` instance name (else
+        ``$AIRLIFT_INSTANCE``); ``dagster_run_timeout_seconds``: overall limit."""
+        super().__init__(**kwargs)
+        self._configure(airlift_instance, dagster_run_timeout_seconds)
+
     @classmethod
     def build_from_task(cls, task: Any) -> BaseProxyTaskToDagsterOperator:
         """A proxy for ``task``, created in its DAG and task group."""
@@ -120,6 +138,18 @@ class BaseProxyDAGToDagsterOperator(_DagsterProxyMixin, BaseOperator):
     """Runs, in Dagster, every asset mapped to the DAG (the DAG's only task)."""
 
     ui_color = "#c5b4ff"
+
+    def __init__(
+        self,
+        *,
+        airlift_instance: str | None = None,
+        dagster_run_timeout_seconds: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``airlift_instance``: the ``airlift.yaml`` instance name (else
+        ``$AIRLIFT_INSTANCE``); ``dagster_run_timeout_seconds``: overall limit."""
+        super().__init__(**kwargs)
+        self._configure(airlift_instance, dagster_run_timeout_seconds)
 
     def proxied_task_id(self) -> str | None:
         return None

@@ -64,7 +64,7 @@ def test_unreachable_names_the_url() -> None:
 
 def test_real_refused_port_fails_fast_with_url() -> None:
     client = DagsterClient("http://127.0.0.1:1", timeout=2)
-    with pytest.raises(DagsterApiError, match="127.0.0.1:1/graphql"):
+    with pytest.raises(DagsterApiError, match=r"127\.0\.0\.1:1/graphql"):
         client.version()
     client.close()
 
@@ -179,7 +179,7 @@ def test_get_run_not_found() -> None:
     client = client_with(
         answer({"runOrError": {"__typename": "RunNotFoundError", "message": "gone"}})
     )
-    with pytest.raises(DagsterApiError, match="find run r9.*gone"):
+    with pytest.raises(DagsterApiError, match=r"find run r9.*gone"):
         client.get_run("r9")
 
 

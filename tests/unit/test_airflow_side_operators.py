@@ -1,0 +1,266 @@
+"""Proxy operators end to end against a fake Dagster GraphQL endpoint (Airflow 3, no servers)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from airflow.exceptions import AirflowException
+from airflow.sdk import DAG
+
+from airflow_side import (
+    BaseProxyTaskToDagsterOperator,
+    DagsterPlusProxyTaskToDagsterOperator,
+    DefaultProxyDAGToDagsterOperator,
+    DefaultProxyTaskToDagsterOperator,
+)
+from airflow_side._compat import get_variable
+from airflow_side.operators.dagster_plus import resolve_dagster_plus
+from airflow_side.operators.default import resolve_settings
+
+
+class FakeGraphQL:
+    """Answers the client's documents; one asset ``out`` for task ``load`` of DAG ``etl``."""
+
+    def __init__(self, final_status: str = "SUCCESS") -> None:
+        self.final_status = final_status
+        self.runs: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+
+    def node(self, key: list[str]) -> dict[str, Any]:
+        is_dag = key == ["prod", "dag", "etl"]
+        tags = [{"key": "airlift/dag", "value": "prod.etl"}]
+        if not is_dag:
+            tags.append({"key": "airlift/task", "value": "prod.etl.load"})
+        return {
+            "assetKey": {"path": key},
+            "tags": tags,
+            "isExecutable": not is_dag,
+            "isPartitioned": False,
+            "partitionDefinition": None,
+            "repository": {"name": "__repository__", "location": {"name": "loc"}},
+            "dependencyKeys": [{"path": ["out"]}] if is_dag else [],
+            "metadataEntries": [],
+        }
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.headers.append(dict(request.headers))
+        payload = json.loads(request.content)
+        query, variables = payload["query"], payload["variables"]
+        if "AirliftAssetNodes" in query:
+            keys = [k["path"] for k in variables["keys"]]
+            known = [k for k in keys if k in (["prod", "dag", "etl"], ["out"])]
+            data: dict[str, Any] = {"assetNodes": [self.node(k) for k in known]}
+        elif "AirliftRuns" in query:
+            wanted = {t["key"]: t["value"] for t in variables["filter"]["tags"]}
+            found = [
+                r for r in self.runs if all(r["tags_map"].get(k) == v for k, v in wanted.items())
+            ]
+            data = {
+                "runsOrError": {"__typename": "Runs", "results": [self.public(r) for r in found]}
+            }
+        elif "AirliftLaunchRun" in query:
+            tags = {t["key"]: t["value"] for t in variables["params"]["executionMetadata"]["tags"]}
+            run = {"runId": f"run-{len(self.runs) + 1}", "status": "QUEUED", "tags_map": tags}
+            self.runs.append(run)
+            data = {
+                "launchRun": {
+                    "__typename": "LaunchRunSuccess",
+                    "run": {"runId": run["runId"], "status": "QUEUED"},
+                }
+            }
+        elif "AirliftRun(" in query:
+            run = next(r for r in self.runs if r["runId"] == variables["runId"])
+            run["status"] = self.final_status
+            data = {"runOrError": {"__typename": "Run", **self.public(run)}}
+        else:
+            raise AssertionError(query)
+        return httpx.Response(200, json={"data": data})
+
+    @staticmethod
+    def public(run: dict[str, Any]) -> dict[str, Any]:
+        tags = [{"key": k, "value": v} for k, v in run["tags_map"].items()]
+        return {"runId": run["runId"], "status": run["status"], "creationTime": 1.0, "tags": tags}
+
+
+def context(run_id: str = "manual__1", try_number: int = 1) -> dict[str, Any]:
+    return {
+        "ti": SimpleNamespace(try_number=try_number),
+        "run_id": run_id,
+        "logical_date": datetime(2026, 1, 1),
+    }
+
+
+def make(klass: type, fake: FakeGraphQL, **kwargs: Any) -> Any:
+    class Faked(klass):  # type: ignore[misc,valid-type]
+        dagster_poll_interval_seconds = 0.0
+
+        def get_dagster_session(self, ctx: Any) -> httpx.Client:
+            return httpx.Client(transport=httpx.MockTransport(fake))
+
+    Faked.__name__ = klass.__name__
+    dag = DAG("etl", start_date=datetime(2026, 1, 1), schedule=None)
+    task_id = kwargs.pop("task_id", "load")
+    return Faked(task_id=task_id, dag=dag, airlift_instance="prod", **kwargs)
+
+
+@pytest.fixture
+def dagster_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAGSTER_URL", "http://dagster.test:3000")
+    monkeypatch.delenv("AIRFLOW_CONN_DAGSTER_DEFAULT", raising=False)
+
+
+def test_task_proxy_launches_and_returns_run_id(dagster_env: None) -> None:
+    fake = FakeGraphQL()
+    operator = make(DefaultProxyTaskToDagsterOperator, fake)
+    assert operator.execute(context()) == "run-1"
+    assert fake.runs[0]["tags_map"]["airlift/airflow_task_id"] == "load"
+    assert fake.runs[0]["tags_map"]["airlift/airflow_run_id"] == "manual__1"
+
+
+def test_retry_of_succeeded_task_launches_nothing(dagster_env: None) -> None:
+    fake = FakeGraphQL()
+    operator = make(DefaultProxyTaskToDagsterOperator, fake)
+    operator.execute(context())
+    assert operator.execute(context(try_number=2)) == "run-1"
+    assert len(fake.runs) == 1
+
+
+def test_failed_run_fails_the_task_with_run_id_and_link(dagster_env: None) -> None:
+    operator = make(DefaultProxyTaskToDagsterOperator, FakeGraphQL("FAILURE"))
+    with pytest.raises(
+        AirflowException, match=r"run-1 ended FAILURE; see http://dagster.test:3000/runs/run-1"
+    ):
+        operator.execute(context())
+
+
+def test_dag_proxy_runs_all_the_dags_assets(dagster_env: None) -> None:
+    fake = FakeGraphQL()
+    operator = make(DefaultProxyDAGToDagsterOperator, fake, task_id="launch_dagster_dag")
+    assert operator.execute(context()) == "run-1"
+    assert fake.runs[0]["tags_map"]["airlift/airflow_task_id"] == "__dag__"
+
+
+def test_unreachable_dagster_fails_fast_naming_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAGSTER_URL", "http://127.0.0.1:1")
+    monkeypatch.delenv("AIRFLOW_CONN_DAGSTER_DEFAULT", raising=False)
+    dag = DAG("etl", start_date=datetime(2026, 1, 1), schedule=None)
+    operator = DefaultProxyTaskToDagsterOperator(task_id="load", dag=dag, airlift_instance="prod")
+    with pytest.raises(AirflowException, match=r"127\.0\.0\.1:1/graphql is unreachable"):
+        operator.execute(context())
+
+
+def test_missing_instance_name_is_explained(
+    dagster_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRLIFT_INSTANCE", raising=False)
+    dag = DAG("etl", start_date=datetime(2026, 1, 1), schedule=None)
+    operator = DefaultProxyTaskToDagsterOperator(task_id="load", dag=dag)
+    with pytest.raises(AirflowException, match="AIRLIFT_INSTANCE"):
+        operator.execute(context())
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_DAGSTER_DEFAULT", raising=False)
+    monkeypatch.setenv("DAGSTER_URL", "http://d:3000")
+    monkeypatch.setenv("DAGSTER_API_TOKEN", "tok-123456")
+    monkeypatch.setenv("AIRLIFT_INSTANCE", "prod")
+    settings = resolve_settings()
+    assert (settings.url, settings.token, settings.instance) == (
+        "http://d:3000",
+        "tok-123456",
+        "prod",
+    )
+    assert "tok-123456" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("conn", "url"),
+    [
+        ({"conn_type": "http", "host": "http://d:3000", "password": "tok-abcdef"}, "http://d:3000"),
+        ({"conn_type": "https", "host": "d.example", "port": 8443}, "https://d.example:8443"),
+    ],
+    ids=["full-url-host", "host-and-port"],
+)
+def test_settings_from_connection(
+    monkeypatch: pytest.MonkeyPatch, conn: dict[str, Any], url: str
+) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_DAGSTER_DEFAULT", json.dumps({**conn, "extra": {"instance": "conn_inst"}})
+    )
+    monkeypatch.setenv("DAGSTER_URL", "http://ignored:1")
+    settings = resolve_settings()
+    assert settings.url == url
+    assert settings.instance == "conn_inst"
+    assert settings.token == conn.get("password")
+
+
+def test_no_settings_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_DAGSTER_DEFAULT", raising=False)
+    monkeypatch.delenv("DAGSTER_URL", raising=False)
+    with pytest.raises(AirflowException, match=r"dagster_default.*DAGSTER_URL"):
+        resolve_settings()
+
+
+def test_dagster_plus_from_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_DAGSTER_PLUS_DEFAULT", raising=False)
+    monkeypatch.setenv("AIRFLOW_VAR_DAGSTER_PLUS_ORGANIZATION", "acme")
+    monkeypatch.setenv("AIRFLOW_VAR_DAGSTER_PLUS_DEPLOYMENT", "staging")
+    monkeypatch.setenv("AIRFLOW_VAR_DAGSTER_PLUS_USER_TOKEN", "user-token-xyz")
+    settings = resolve_dagster_plus()
+    assert settings.url == "https://acme.dagster.cloud/staging"
+    assert settings.token == "user-token-xyz"
+
+
+def test_dagster_plus_from_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_DAGSTER_PLUS_DEFAULT",
+        json.dumps(
+            {"conn_type": "generic", "host": "acme", "schema": "prod", "password": "t-12345"}
+        ),
+    )
+    settings = resolve_dagster_plus()
+    assert settings.url == "https://acme.dagster.cloud/prod"
+    assert settings.token == "t-12345"
+
+
+def test_dagster_plus_operator_sends_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_DAGSTER_PLUS_DEFAULT",
+        json.dumps(
+            {"conn_type": "generic", "host": "acme", "schema": "prod", "password": "t-12345"}
+        ),
+    )
+    dag = DAG("etl", start_date=datetime(2026, 1, 1), schedule=None)
+    operator = DagsterPlusProxyTaskToDagsterOperator(task_id="load", dag=dag)
+    session = operator.get_dagster_session({})
+    assert session.headers["Dagster-Cloud-Api-Token"] == "t-12345"
+    assert operator.get_dagster_url({}) == "https://acme.dagster.cloud/prod"
+    session.close()
+
+
+class ApiKeyProxyTaskToDagsterOperator(BaseProxyTaskToDagsterOperator):
+    """The documented custom-auth example: an API key header from an Airflow Variable."""
+
+    def get_dagster_url(self, context: Any) -> str:
+        return "http://dagster.test:3000"
+
+    def get_dagster_session(self, context: Any) -> httpx.Client:
+        return httpx.Client(headers={"X-Api-Key": get_variable("dagster_api_key")})
+
+
+def test_custom_operator_adds_api_key_from_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_VAR_DAGSTER_API_KEY", "key-from-variable")
+    fake = FakeGraphQL()
+    dag = DAG("etl", start_date=datetime(2026, 1, 1), schedule=None)
+    operator = ApiKeyProxyTaskToDagsterOperator(task_id="load", dag=dag, airlift_instance="prod")
+    operator.dagster_poll_interval_seconds = 0.0
+    session = operator.get_dagster_session({})
+    session._transport = httpx.MockTransport(fake)
+    operator.get_dagster_session = lambda ctx: session  # type: ignore[method-assign]
+    assert operator.execute(context()) == "run-1"
+    assert {h["x-api-key"] for h in fake.headers} == {"key-from-variable"}
