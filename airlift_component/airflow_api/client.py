@@ -31,7 +31,6 @@ from airlift_component.airflow_api import diagnostics, parse
 from airlift_component.airflow_api.auth import build_auth
 from airlift_component.airflow_api.endpoints import (
     PAGE_SIZE,
-    RUNS_PER_TI_BATCH,
     ApiVersion,
     Endpoints,
     glob_to_like,
@@ -336,7 +335,7 @@ class AirflowClient:
         path = endpoints.task_instances_batch_path()
         wanted = {(run.dag_id, run.run_id) for run in runs}
         result: dict[tuple[str, str, str, int], TaskInstance] = {}
-        for chunk in _chunks(sorted(wanted), RUNS_PER_TI_BATCH):
+        for chunk in _chunks(sorted(wanted), endpoints.runs_per_ti_batch):
             dag_ids = sorted({dag_id for dag_id, _ in chunk})
             run_ids = sorted({run_id for _, run_id in chunk})
 

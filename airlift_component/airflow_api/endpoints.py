@@ -25,8 +25,8 @@ ApiVersion = Literal["v1", "v2"]
 
 #: Airflow's default ``[api] maximum_page_limit``: larger pages are silently cut to it.
 PAGE_SIZE = 100
-#: Runs per task-instance batch request.
-RUNS_PER_TI_BATCH = 50
+#: Runs per task-instance batch: v1 answers every match in one response, v2 pages.
+RUNS_PER_TI_BATCH = {"v1": 50, "v2": 500}
 
 
 def segment(value: str) -> str:
@@ -115,6 +115,10 @@ class Endpoints:
     @property
     def task_instances_paged(self) -> bool:
         return self.version == "v2"
+
+    @property
+    def runs_per_ti_batch(self) -> int:
+        return RUNS_PER_TI_BATCH[self.version]
 
     def task_instances_batch_body(
         self, *, dag_ids: Sequence[str], run_ids: Sequence[str], offset: int, limit: int
