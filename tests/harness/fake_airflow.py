@@ -11,7 +11,7 @@ injected one request at a time::
         fake.add_dag("customers", tasks={"load": ["transform"], "transform": []}, tags=["team"])
         fake.add_finished_run("customers", state="success", end_date=some_datetime)
         fake.fail_next(2, status=500)              # the next two API calls fail
-        client = AirflowClient.for_url(fake.url, username="admin", password="pw")
+        client = fake.client()                      # or AirflowClient.for_url(fake.url, ...)
         ...
         assert [r.path for r in fake.request_log] == [...]
 
@@ -47,9 +47,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from airlift_component.airflow_api.retry import RetryPolicy
 from tests.harness.fake_airflow_http import FakeAirflowHandler
+
+if TYPE_CHECKING:
+    from airlift_component.airflow_api.client import AirflowClient
+
+#: Retries for tests: the production count and deadline, with millisecond waits.
+FAST_RETRIES = RetryPolicy(retries=3, deadline_seconds=10, backoff_base=0.001, backoff_max=0.01)
 
 
 @dataclass
@@ -410,6 +417,15 @@ class FakeAirflow:
             else:
                 auth = {"type": "none"}
         return {"name": name, "url": self.url, "api": api, "auth": dict(auth), **extra}
+
+    def client(self, *, api: str = "auto", **config: Any) -> AirflowClient:
+        """An :class:`AirflowClient` for this server with tiny retry backoffs
+        (``config`` as for :meth:`instance_config`)."""
+        from airlift_component.airflow_api.client import AirflowClient
+        from airlift_component.config.airlift_file import Instance
+
+        instance = Instance.model_validate(self.instance_config(api=api, **config), strict=False)
+        return AirflowClient(instance, retry_policy=FAST_RETRIES)
 
     @property
     def auth_required(self) -> bool:

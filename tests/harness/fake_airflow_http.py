@@ -57,7 +57,7 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
 
     @property
     def fake(self) -> FakeAirflow:
-        return self.server.fake  # type: ignore[attr-defined,no-any-return]
+        return self.server.fake  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet

@@ -63,7 +63,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize(("api", "server_auth", "kind"), SCENARIOS)
 def test_secrets_stay_out_of_logs_errors_and_reprs(
-    caplog: pytest.LogCaptureFixture, api: str, server_auth: dict[str, str], kind: str
+    caplog: pytest.LogCaptureFixture, api: str, server_auth: dict[str, Any], kind: str
 ) -> None:
     auth: dict[str, Any] = {
         "basic": {"type": "basic", "username": "admin", "password": PASSWORD},
