@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from airlift_component.config.airlift_file import (
     SECRET_FIELDS,
     AirliftFile,
+    DagMapping,
     Instance,
     is_loopback_url,
 )
@@ -53,22 +54,26 @@ NON_SCHEMA_RULES: dict[str, str] = {
 }
 
 
-def _walk_strings(value: Any, loc: tuple[str | int, ...] = ()) -> Any:
-    if isinstance(value, str):
-        yield loc, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk_strings(item, (*loc, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk_strings(item, (*loc, index))
+def _walk_strings(value: Any, marker: str = "") -> list[tuple[Loc, str]]:
+    """Every string in ``value`` containing ``marker``, with its location."""
+    found: list[tuple[Loc, str]] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, str):
+            if marker in node:
+                found.append((loc, node))
+        elif isinstance(node, dict):
+            stack.extend(((*loc, key), item) for key, item in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*loc, index), item) for index, item in enumerate(node))
+    found.reverse()
+    return found
 
 
 def _placeholder_problems(doc: YamlDocument) -> list[Problem]:
     problems = []
-    for loc, text in _walk_strings(doc.data):
-        if "${" not in text:
-            continue
+    for loc, text in _walk_strings(doc.data, "${"):
         try:
             placeholders(text)
         except PlaceholderError as exc:
@@ -255,13 +260,19 @@ def check_against_proxied_state(
             continue
         states = read_dir(directory)
         problems.extend(states.all_problems())
+        mappings: dict[str, DagMapping] = {}
+        for mapping in instance.mappings:
+            mappings.setdefault(mapping.dag, mapping)
         for dag_id, state in states.states.items():
-            problems.extend(_cross_file_problems(instance, dag_id, state.path, state))
+            problems.extend(
+                _cross_file_problems(instance, mappings.get(dag_id), dag_id, state.path, state)
+            )
     return problems
 
 
-def _cross_file_problems(instance: Instance, dag_id: str, path: str, state: Any) -> list[Problem]:
-    mapping = instance.mapping_for(dag_id)
+def _cross_file_problems(
+    instance: Instance, mapping: DagMapping | None, dag_id: str, path: str, state: Any
+) -> list[Problem]:
     if mapping is None:
         return [
             Problem(
@@ -306,9 +317,7 @@ def _cross_file_problems(instance: Instance, dag_id: str, path: str, state: Any)
 def resolve_placeholders(doc: YamlDocument, environ: Mapping[str, str]) -> list[Problem]:
     """Replace ``${VAR}`` in ``doc.data`` in place; problems name unset variables."""
     problems = []
-    for loc, text in list(_walk_strings(doc.data)):
-        if "${" not in text:
-            continue
+    for loc, text in _walk_strings(doc.data, "${"):
         try:
             value = resolve(text, environ)
         except PlaceholderError as exc:
