@@ -122,7 +122,8 @@ class Demo:
                 "AIRLIFT_EXAMPLE_DATA": str(self.work / "data"),
                 "PYTHONPATH": str(dags),
             },
-        ).start()
+        )
+        self.airflow.start()  # assigned first, so Ctrl-C during start still stops it
         self.say(
             f"Airflow is up in {self.airflow.startup_seconds:.0f} s; waiting for the DAGs to parse"
         )
@@ -146,7 +147,8 @@ class Demo:
             daemon=True,
             port=port,
             cwd=code,
-        ).start()
+        )
+        self.dagster.start()
         self.say(
             f"Dagster loaded the example code location in {self.dagster.startup_seconds:.0f} s"
         )
@@ -177,21 +179,27 @@ class Demo:
         }
 
     def wait_for_observed(self, runs: dict[str, str]) -> dict[str, int]:
-        assert self.dagster is not None
-        keys = [key for dag in runs for key in self.mapped_assets()[dag]]
-        keys += [f"{INSTANCE}/dag/{dag}" for dag in runs]
-        self.say(f"waiting for the sensor to record {len(keys)} assets as materialized in Dagster")
+        """Wait until every mapped asset (and DAG asset) of ``runs`` is materialized from
+        that very Airflow run; returns, per asset key, how many times it was."""
+        mapped = self.mapped_assets()
+        expected = {key: run_id for dag, run_id in runs.items() for key in mapped[dag]}
+        expected.update({f"{INSTANCE}/dag/{dag}": run_id for dag, run_id in runs.items()})
+        self.say(f"waiting for the sensor to record {len(expected)} assets in Dagster")
         counts: dict[str, int] = {}
 
         def probe() -> dict[str, int] | None:
-            for key in keys:
+            for key, run_id in expected.items():
                 if not counts.get(key):
-                    counts[key] = len(materializations(self.dagster_graphql, key))
+                    found = materializations(self.dagster_graphql, key)
+                    counts[key] = sum(1 for m in found if m.airflow_run_id == run_id)
             return dict(counts) if all(counts.values()) else None
 
-        missing = lambda: [k for k in keys if not counts.get(k)]  # noqa: E731
-        observed = self.poll(probe, "the sensor's materializations", missing)
-        self.say(f"Dagster shows observed materializations for all {len(observed)} assets")
+        observed = self.poll(
+            probe,
+            "the sensor's materializations",
+            lambda: [k for k in expected if not counts.get(k)],
+        )
+        self.say(f"Dagster shows the observed materializations of all {len(observed)} assets")
         return observed
 
     def flip(self) -> None:
@@ -274,11 +282,13 @@ class Demo:
                 )
             time.sleep(1.0)
 
-    def stop(self) -> None:
-        for server in (self.dagster, self.airflow):
-            if server is not None:
-                server.stop()
+    def stop(self) -> bool:
+        """Stop whatever was started; True when there was something to stop."""
+        servers = [server for server in (self.dagster, self.airflow) if server is not None]
+        for server in servers:
+            server.stop()
         self.dagster = self.airflow = None
+        return bool(servers)
 
 
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
@@ -349,9 +359,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(SUMMARY_PREFIX + json.dumps({**demo.summary, "error": str(exc)}), flush=True)
         return 1
     finally:
-        demo.stop()
+        if demo.stop():
+            demo.say("stopped Airflow and Dagster")
         signal.signal(signal.SIGTERM, previous)
-        demo.say("stopped Airflow and Dagster")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ class PortError(Exception):
 def is_free(port: int, host: str = LOOPBACK) -> bool:
     """True when nothing listens on ``host:port`` (we can bind it ourselves)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # as servers do: connections of a stopped server lingering in TIME_WAIT don't count
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
