@@ -93,9 +93,10 @@ class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):
     instances: list[str] | None = Field(
         default=None, description="Only build these instances (default: all of the file)."
     )
-    cache_dir: str = Field(
-        default=DEFAULT_CACHE_DIR,
-        description="Folder of the Airflow state cache, relative to airlift.yaml.",
+    cache_dir: str | None = Field(
+        default=None,
+        description=f"Folder of the Airflow state cache, relative to airlift.yaml "
+        f"(default: {DEFAULT_CACHE_DIR}).",
     )
     cache_ttl_seconds: float | None = Field(
         default=DEFAULT_TTL_SECONDS,
@@ -115,7 +116,7 @@ class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):
         return build_defs(
             base / self.airlift_yaml,
             instances=self.instances,
-            cache_dir=self.cache_dir,
+            cache_dir=self.cache_dir or None,
             cache_ttl_seconds=self.cache_ttl_seconds,
             defined_elsewhere=elsewhere,
         )
