@@ -227,3 +227,37 @@ def test_an_empty_page_ends_the_listing(many: FakeAirflow) -> None:
     with client_for(many) as client:
         assert len(client.list_dags()) == 100
     assert len(many.api_requests(r"/dags$")) == 2
+
+
+# --- through a mock transport -------------------------------------------------------------
+
+
+def mock_client(handler: Any) -> AirflowClient:
+    import httpx
+
+    instance = Instance.model_validate(
+        {"name": "mock", "url": "http://airflow.test", "api": "v2", "auth": {"type": "none"}}
+    )
+    return AirflowClient(instance, transport=httpx.MockTransport(handler), retry_policy=FAST)
+
+
+def test_a_redirect_is_not_followed_and_names_the_target() -> None:
+    import httpx
+
+    def redirect(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(301, headers={"Location": "https://airflow.test/api/v2/dags"})
+
+    with mock_client(redirect) as client, pytest.raises(AirflowApiError) as err:
+        client.list_dags()
+    assert err.value.status == 301
+    assert "https://airflow.test/api/v2/dags" in str(err.value) and "instance url" in str(err.value)
+
+
+def test_json_without_the_expected_fields_is_a_shape_error() -> None:
+    import httpx
+
+    def odd(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"items": []})
+
+    with mock_client(odd) as client, pytest.raises(AirflowApiError, match="no 'dags' list"):
+        client.list_dags()
