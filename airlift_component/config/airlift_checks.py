@@ -71,7 +71,19 @@ def _walk_strings(value: Any, marker: str = "") -> list[tuple[Loc, str]]:
     return found
 
 
+def _malformed(text: str) -> bool:
+    try:
+        placeholders(text)
+    except PlaceholderError:
+        return True
+    return False
+
+
 def _placeholder_problems(doc: YamlDocument) -> list[Problem]:
+    if doc.placeholder_strings is not None and not any(
+        _malformed(text) for text in doc.placeholder_strings
+    ):
+        return []  # the common case, decided without walking the whole document
     problems = []
     for loc, text in _walk_strings(doc.data, "${"):
         try:

@@ -106,6 +106,8 @@ class YamlDocument:
     path: str
     data: dict[str, Any]
     root: yaml.MappingNode
+    #: Every string value containing ``${`` (``None``: not recorded, look at ``data``).
+    placeholder_strings: list[str] | None = None
 
     def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at ``loc``, or of its key with ``key=True``.
@@ -170,6 +172,7 @@ class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.active: set[int] = set()
+        self.placeholder_strings: list[str] = []
 
     def fail(
         self, node: yaml.Node, message: str, hint: str = "", rule: str = "yaml"
@@ -180,7 +183,10 @@ class _Builder:
 
     def build(self, node: yaml.Node) -> Any:
         if node.tag == _STR and type(node) is yaml.ScalarNode:
-            return node.value  # the common case, first: most values are plain strings
+            value: str = node.value  # the common case, first: most values are plain strings
+            if "${" in value:
+                self.placeholder_strings.append(value)
+            return value
         if not _plain_tag(node):
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             raise self.fail(node, f"unsupported YAML tag {tag!r}", "remove the tag")
@@ -282,9 +288,10 @@ def parse_yaml_text(text: str, path: str, *, what: str) -> YamlDocument:
                 hint=f"{what} must be a YAML mapping of keys to values",
             )
         )
+    builder = _Builder(path)
     with _gc_paused():
-        data = _Builder(path).build(root)
-    return YamlDocument(path=path, data=data, root=root)
+        data = builder.build(root)
+    return YamlDocument(path, data, root, builder.placeholder_strings)
 
 
 def read_text(path: Path, *, what: str) -> str:
