@@ -273,7 +273,7 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
         return record
 
     def _page(self, items: list[Any], offset: int, limit: int) -> list[Any]:
-        if getattr(self, "_empty_page", False):
+        if self._empty_page:
             return []
         return items[offset : offset + min(limit, self.fake.max_page_limit)]
 
@@ -344,30 +344,31 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
         body = self._body or {}
         v2 = self.fake.api == "v2"
         dag_ids, run_ids = set(body.get("dag_ids") or []), set(body.get("dag_run_ids") or [])
-        records = []
-        for run in sorted(self.fake.runs.values(), key=lambda r: (r.dag_id, r.run_id)):
-            if (dag_ids and run.dag_id not in dag_ids) or (run_ids and run.run_id not in run_ids):
-                continue
-            for task, state in sorted(run.task_states.items()):
-                records.append(
-                    {
-                        "task_id": task,
-                        "dag_id": run.dag_id,
-                        "dag_run_id": run.run_id,
-                        "state": state,
-                        "start_date": _iso(run.start_date, v2),
-                        "end_date": _iso(run.end_date, v2),
-                        "try_number": run.try_numbers.get(task, 1),
-                        "map_index": -1,
-                    }
-                )
+        matches = [
+            (run, task, state)
+            for (dag_id, run_id), run in sorted(self.fake.runs.items())
+            if (not dag_ids or dag_id in dag_ids) and (not run_ids or run_id in run_ids)
+            for task, state in sorted(run.task_states.items())
+        ]
         if v2:
-            page = self._page(
-                records, int(body.get("page_offset", 0)), int(body.get("page_limit", 100))
-            )
+            offset, limit = int(body.get("page_offset", 0)), int(body.get("page_limit", 100))
+            page = self._page(matches, offset, limit)
         else:
-            page = [] if getattr(self, "_empty_page", False) else records
-        self._send(200, {"task_instances": page, "total_entries": len(records)})
+            page = [] if self._empty_page else matches
+        records = [
+            {
+                "task_id": task,
+                "dag_id": run.dag_id,
+                "dag_run_id": run.run_id,
+                "state": state,
+                "start_date": _iso(run.start_date, v2),
+                "end_date": _iso(run.end_date, v2),
+                "try_number": run.try_numbers.get(task, 1),
+                "map_index": -1,
+            }
+            for run, task, state in page
+        ]
+        self._send(200, {"task_instances": records, "total_entries": len(matches)})
 
     def _r_trigger(self, dag: str) -> None:
         fake = self.fake
