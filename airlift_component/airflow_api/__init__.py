@@ -7,7 +7,10 @@ the other modules each do one job for it:
 ==================  ==============================================================
 ``client``          the operations (DAGs, tasks, runs, task instances, trigger, pause)
 ``types``           the values it returns, the same for both API versions
+``versions``        ``api: auto`` detection, and the auth flow for the version found
 ``endpoints``       paths and bodies that differ between ``/api/v1`` and ``/api/v2``
+``dag_filter``      the instance's ``dags`` include / exclude / tags selection
+``reader``          one answer or every page, parsed, with shape errors named
 ``parse``           JSON of either version into ``types``
 ``pagination``      ``limit`` / ``offset`` paging that survives a changing collection
 ``transport``       one HTTP session: timeouts, TLS, retries, error mapping
