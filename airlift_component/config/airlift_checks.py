@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from airlift_component.config.yamldoc import (
 from airlift_component.errors import ConfigError
 
 WHAT = "airlift.yaml"
+_FROM_ENV = "the value comes from an environment variable: check what it is set to"
 
 #: Rules checked beyond the JSON Schema, by the ``rule`` id their problems carry.
 #: The corpus test proves these are exactly the verdicts where pydantic and the
@@ -369,7 +371,15 @@ def load_airlift_file(
     problems = resolve_placeholders(doc, os.environ if environ is None else environ)
     if problems:
         raise ConfigError(problems)
-    return AirliftFile.model_validate(doc.data)
+    try:
+        return AirliftFile.model_validate(doc.data)
+    except ValidationError as exc:  # a value from the environment does not fit its field
+        raise ConfigError(
+            [
+                replace(problem, hint=(problem.hint + "; " if problem.hint else "") + _FROM_ENV)
+                for problem in problems_from_validation_error(doc, exc, AirliftFile)
+            ]
+        ) from None
 
 
 def parse_airlift_text(text: str, path: str = WHAT) -> tuple[AirliftFile | None, list[Problem]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
@@ -55,6 +56,8 @@ def describe(value: Any) -> str:
 def _show(value: Any, loc: Loc) -> str:
     if any(part in _SECRET_KEYS for part in loc):
         return "this value"
+    if isinstance(value, str) and "@" in value:
+        value = re.sub(r"//[^/@\s]*@", "//***@", value)  # a URL's user:password
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
