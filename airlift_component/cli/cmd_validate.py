@@ -41,6 +41,6 @@ def run(args: argparse.Namespace) -> int:
     from airlift_component.config.report import RENDERERS
     from airlift_component.config.validation import validate_paths
 
-    result = validate_paths(args.paths)
+    result = validate_paths(args.paths, parallel=True)
     sys.stdout.write(RENDERERS[args.format](result))
     return 0 if result.ok else 1

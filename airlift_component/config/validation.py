@@ -21,6 +21,8 @@ from airlift_component.config.airlift_checks import (
     check_against_proxied_state,
     inspect_airlift_document,
 )
+from airlift_component.config.airlift_file import AirliftFile
+from airlift_component.config.background import start_in_child
 from airlift_component.config.discovery import (
     YAML_SUFFIXES,
     FileKind,
@@ -60,6 +62,12 @@ def _display(path: Path) -> Path:
     return Path(os.path.normpath(path))
 
 
+#: Below this many proxied-state files, reading them in a child is not worth a fork.
+PARALLEL_MIN_STATE_FILES = 100
+
+Deferred = tuple[YamlDocument, AirliftFile]
+
+
 class _Run:
     """One validation run: remembers what it read so every file is read and reported once."""
 
@@ -72,114 +80,119 @@ class _Run:
         for problem in problems:
             self.problems.setdefault(problem, None)
 
-    def _load(self, path: Path, what: str) -> YamlDocument | None:
-        self.read.add(os.path.abspath(path))
-        try:
-            return load_yaml_file(path, what=what)
-        except YamlLoadError as exc:
-            self.report([exc.problem])
-            return None
-
     def state(self, path: Path, doc: YamlDocument | None = None) -> StateResult:
         path = _display(path)
         key = os.path.abspath(path)
         if key not in self.states:
+            self.read.add(key)
+            result: StateResult = (None, [])
             if doc is None:
-                doc = self._load(path, STATE_WHAT)
-            if doc is None:
-                self.states[key] = (None, [])  # its load problem is already reported
-            else:
-                self.states[key] = state_from_document(doc, dag_id_for(path))
-            self.report(self.states[key][1])
+                try:
+                    doc = load_yaml_file(path, what=STATE_WHAT)
+                except YamlLoadError as exc:
+                    result = (None, [exc.problem])
+            if doc is not None:
+                result = state_from_document(doc, dag_id_for(path))
+            self.states[key] = result
+            self.report(result[1])
         return self.states[key]
+
+    def states_of(self, paths: list[Path]) -> dict[str, StateResult]:
+        """Read ``paths`` (in a child process) and hand back what was read."""
+        for path in paths:
+            self.state(path)
+        return self.states
+
+    def absorb(self, states: dict[str, StateResult]) -> None:
+        """Take over states read elsewhere, reporting their problems in this run."""
+        for key, result in states.items():
+            if key not in self.states:
+                self.read.add(key)
+                self.states[key] = result
+                self.report(result[1])
 
     def state_dir(self, directory: Path) -> ProxiedStateDir:
         return read_proxied_state_dir(directory, read_file=self.state)
 
-    def airlift(self, path: Path, doc: YamlDocument | None = None) -> None:
+    def airlift(self, path: Path, doc: YamlDocument | None = None) -> list[Deferred]:
+        """Check one airlift.yaml; returns it for the cross-file checks, run last."""
         path = _display(path)
-        if os.path.abspath(path) in self.read and doc is None:
-            return
-        doc = doc or self._load(path, AIRLIFT_WHAT)
+        key = os.path.abspath(path)
+        if key in self.read and doc is None:
+            return []
+        self.read.add(key)
         if doc is None:
-            return
+            try:
+                doc = load_yaml_file(path, what=AIRLIFT_WHAT)
+            except YamlLoadError as exc:
+                self.report([exc.problem])
+                return []
         model, problems = inspect_airlift_document(doc)
         self.report(problems)
-        if model is not None:
-            self.report(check_against_proxied_state(doc, model, read_dir=self.state_dir))
+        return [] if model is None else [(doc, model)]
 
-    def file(self, path: Path, kind: FileKind | None) -> None:
-        if kind == "airlift":
-            self.airlift(path)
-        elif kind == "proxied-state":
-            self.state(path)
-        elif path.suffix not in YAML_SUFFIXES:
-            self.report(
-                [
-                    Problem(
-                        str(path),
-                        1,
-                        1,
-                        "not an airlift.yaml or proxied-state file",
-                        hint="give .yaml or .yml files: airlift.yaml or proxied_state/<dag_id>.yaml",
-                        rule="path",
-                    )
-                ]
-            )
-        else:
-            doc = self._load(_display(path), STATE_WHAT)
-            if doc is not None and guess_kind(doc.data) == "airlift":
-                self.airlift(path, doc)
-            elif doc is not None:
-                self.state(path, doc)
+    def unnamed(self, path: Path) -> list[Deferred]:
+        """A file named explicitly whose name does not tell its kind."""
+        if path.suffix not in YAML_SUFFIXES:
+            self.report([_path_problem(path, NOT_OUR_FILE, "give .yaml or .yml files: " + KINDS)])
+            return []
+        self.read.add(os.path.abspath(path))
+        try:
+            doc = load_yaml_file(_display(path), what=STATE_WHAT)
+        except YamlLoadError as exc:
+            self.report([exc.problem])
+            return []
+        if guess_kind(doc.data) == "airlift":
+            return self.airlift(path, doc)
+        self.state(path, doc)
+        return []
 
-    def folder(self, folder: Path) -> None:
-        found = False
-        for path, kind in discover(folder):
-            found = True
-            self.file(path, kind)
-        if not found:
-            self.report(
-                [
-                    Problem(
-                        str(folder),
-                        1,
-                        1,
-                        "no airlift.yaml or proxied_state/*.yaml found in this folder",
-                        hint="give the files to check, or run in your project folder",
-                        rule="path",
-                    )
-                ]
-            )
-
-    def path(self, path: Path) -> None:
+    def targets(self, path: Path) -> list[tuple[Path, FileKind | None]]:
+        """The files to check for one command-line argument."""
         if path.is_dir():
-            self.folder(path)
-        elif path.exists() or path.is_symlink():
-            self.file(path, kind_by_name(path))
-        else:
-            self.report(
-                [
-                    Problem(
-                        str(path),
-                        1,
-                        1,
-                        "no such file or folder",
-                        hint="check the path",
-                        rule="path",
-                    )
-                ]
-            )
+            found: list[tuple[Path, FileKind | None]] = list(discover(path))
+            if not found:
+                self.report([_path_problem(path, NOTHING_FOUND, "give the files to check")])
+            return found
+        if path.exists() or path.is_symlink():
+            return [(path, kind_by_name(path))]
+        self.report([_path_problem(path, "no such file or folder", "check the path")])
+        return []
 
 
-def validate_paths(paths: Sequence[str | Path] = ()) -> ValidationResult:
+NOT_OUR_FILE = "not an airlift.yaml or proxied-state file"
+KINDS = "airlift.yaml or proxied_state/<dag_id>.yaml"
+NOTHING_FOUND = "no airlift.yaml or proxied_state/*.yaml found in this folder"
+
+
+def _path_problem(path: Path, message: str, hint: str) -> Problem:
+    return Problem(str(path), 1, 1, message, hint=hint, rule="path")
+
+
+def validate_paths(paths: Sequence[str | Path] = (), *, parallel: bool = False) -> ValidationResult:
     """Check files and folders (the current folder when ``paths`` is empty).
 
     Folders are searched for ``airlift.yaml`` files and ``proxied_state/`` folders.
-    Never raises for a problem in a file: every problem is in the result.
+    Never raises for a problem in a file: every problem is in the result. With
+    ``parallel`` (the CLI; needs ``fork``), many proxied-state files are read in a
+    child process while this one checks the airlift.yaml files.
     """
     run = _Run()
-    for path in paths or [Path(".")]:
-        run.path(Path(path))
+    targets = [target for path in paths or [Path(".")] for target in run.targets(Path(path))]
+    state_files = [path for path, kind in targets if kind == "proxied-state"]
+    pending = None
+    if parallel and len(state_files) >= PARALLEL_MIN_STATE_FILES and (os.cpu_count() or 1) > 1:
+        pending = start_in_child(lambda: run.states_of(state_files))
+    deferred: list[Deferred] = []
+    for path, kind in targets:
+        if kind == "airlift":
+            deferred.extend(run.airlift(path))
+        elif kind is None:
+            deferred.extend(run.unnamed(path))
+    if pending is not None:
+        run.absorb(pending() or {})
+    run.states_of(state_files)  # whatever the child did not deliver
+    for doc, model in deferred:
+        run.report(check_against_proxied_state(doc, model, read_dir=run.state_dir))
     problems = sorted(run.problems, key=lambda p: (p.path, p.line, p.col, p.message))
     return ValidationResult(files_checked=len(run.read), problems=problems)
