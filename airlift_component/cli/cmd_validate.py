@@ -14,8 +14,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="airlift.yaml files, proxied-state files or folders to search "
-        "(default: search the current folder)",
+        help="files or folders (default: the current folder). Folders are searched for "
+        "airlift.yaml/airlift.yml and proxied_state/*.yaml (skipping .git, .venv*, "
+        "node_modules). A file's kind comes from its name: airlift.yaml, or any .yaml in "
+        "a folder named proxied_state; other .yaml files are airlift files when they "
+        "have 'version' or 'instances', proxied-state files otherwise",
     )
     parser.add_argument(
         "--format",
