@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from devtools.local_stack.airflow_env import AirflowSecrets, airflow_environment
 from devtools.local_stack.airflow_rest import HarnessApi, HarnessApiError
 from devtools.local_stack.ports import LOOPBACK, free_ports
@@ -239,6 +241,11 @@ class AirflowServer:
         return self.start()
 
     @property
+    def processes(self) -> tuple[ManagedProcess, ...]:
+        """The running component processes (empty when stopped)."""
+        return tuple(self._processes)
+
+    @property
     def running(self) -> bool:
         return bool(self._processes) and all(p.running for p in self._processes)
 
@@ -368,7 +375,10 @@ class AirflowServer:
 
         def state() -> str:
             shown = {k: last.get(k) for k in ("is_paused", "is_active", "is_stale", "tags")}
-            errors = self.api.import_errors()
+            try:
+                errors: list[str] | str = self.api.import_errors()
+            except (httpx.HTTPError, HarnessApiError) as exc:
+                errors = f"unknown ({exc})"
             return (
                 f"DAG {dag_id}: {shown if last else 'not found'}; import errors: {errors or 'none'}"
             )
@@ -380,6 +390,7 @@ class AirflowServer:
             processes=self._processes,
             last_state=state,
             interval=0.5,
+            transient=(httpx.TransportError,),
         )
 
     def trigger(self, dag_id: str, conf: Mapping[str, Any] | None = None) -> str:
@@ -406,6 +417,7 @@ class AirflowServer:
             processes=self._processes,
             last_state=lambda: f"run state {last['state']}",
             interval=0.5,
+            transient=(httpx.TransportError,),
         )
 
     def trigger_and_wait(

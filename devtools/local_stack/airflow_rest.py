@@ -27,7 +27,7 @@ class HarnessApi:
         self._password = password
         self._token: str | None = None
         auth = httpx.BasicAuth(username, password) if api_version == "v1" else None
-        self._http = httpx.Client(base_url=url, auth=auth, timeout=httpx.Timeout(10.0))
+        self._http = httpx.Client(base_url=url, auth=auth, timeout=httpx.Timeout(30.0))
 
     def __repr__(self) -> str:
         return f"HarnessApi({self.url!r}, {self.api_version!r})"
@@ -71,7 +71,7 @@ class HarnessApi:
     def probe(self, path: str) -> httpx.Response | None:
         """GET without auth and without raising: ``None`` when nothing answers yet."""
         try:
-            return self._http.get(path, auth=None, timeout=2.0)
+            return self._http.get(path, auth=None, timeout=10.0)
         except httpx.HTTPError:
             return None
 

@@ -31,7 +31,10 @@ query {
       locationEntries {
         name
         loadStatus
-        locationOrLoadError { __typename ... on PythonError { message } }
+        locationOrLoadError {
+          __typename
+          ... on PythonError { message errorChain { error { message } } }
+        }
       }
     }
     ... on PythonError { message }
@@ -197,11 +200,17 @@ class DagsterServer:
                 timeout=self.startup_timeout,
                 what=f"dagster-daemon of {self.url} to report its daemons healthy",
                 processes=self._processes,
+                transient=(httpx.TransportError, DagsterGraphQLError),
             )
 
     def _daemons_healthy(self) -> bool | None:
         statuses = self.graphql(_DAEMON_QUERY)["instance"]["daemonHealth"]["allDaemonStatuses"]
         return True if all(s["healthy"] for s in statuses if s["required"]) else None
+
+    @property
+    def processes(self) -> tuple[ManagedProcess, ...]:
+        """The running component processes (empty when stopped)."""
+        return tuple(self._processes)
 
     def stop(self) -> None:
         """Stop the webserver, the daemon and their code servers."""
@@ -251,11 +260,15 @@ class DagsterServer:
 
     def location_errors(self) -> dict[str, str]:
         """Code location name -> load error message, for every location that failed to load."""
-        return {
-            entry["name"]: entry["locationOrLoadError"].get("message", "")
-            for entry in self.locations()
-            if (entry.get("locationOrLoadError") or {}).get("__typename") == "PythonError"
-        }
+        errors = {}
+        for entry in self.locations():
+            error = entry.get("locationOrLoadError") or {}
+            if error.get("__typename") == "PythonError":
+                chain = [link["error"]["message"] for link in error.get("errorChain") or []]
+                errors[entry["name"]] = " <- ".join(
+                    m.strip() for m in [error.get("message", ""), *chain]
+                )
+        return errors
 
     def reload_location(self, name: str, timeout: float = 60.0) -> dict[str, Any]:
         """Reload code location ``name`` (e.g. after editing ``airlift.yaml``); wait until loaded."""

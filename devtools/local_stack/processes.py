@@ -192,16 +192,31 @@ def poll_for(
     processes: Sequence[ManagedProcess] = (),
     interval: float = 0.25,
     last_state: Callable[[], str] | None = None,
+    transient: tuple[type[Exception], ...] = (),
 ) -> T:
     """Call ``probe`` until it returns something other than ``None``; return that.
 
-    Fails early when one of ``processes`` exits, and on timeout; either way the
-    :class:`StackStartError` says what was awaited and shows the processes' log
-    tails (and ``last_state()``, when given, e.g. the last HTTP answer seen).
+    Exceptions of a ``transient`` type (e.g. a read timeout of a busy server)
+    count as "not yet". Fails early when one of ``processes`` exits, and on
+    timeout; either way the :class:`StackStartError` says what was awaited and
+    shows the processes' log tails (and ``last_state()``, when given, e.g. the
+    last HTTP answer seen, or else the last transient error).
     """
     deadline = time.monotonic() + timeout
+    last_error: list[str] = []
+
+    def describe() -> str:
+        parts = [last_state()] if last_state is not None else []
+        if last_error:
+            parts.append(f"last transient error: {last_error[-1]}")
+        return "; ".join(parts)
+
     while True:
-        result = probe()
+        try:
+            result = probe()
+        except transient as exc:
+            last_error.append(f"{type(exc).__name__}: {exc}")
+            result = None
         if result is not None:
             return result
         dead = [p for p in processes if not p.running]
@@ -211,18 +226,18 @@ def poll_for(
                 headline = f"while waiting for {what}: {reason}"
             else:
                 headline = f"timed out after {timeout:.0f} s waiting for {what}"
-            raise StackStartError(_with_logs(headline, processes, last_state))
+            raise StackStartError(_with_logs(headline, processes, describe))
         time.sleep(interval)
 
 
 def _with_logs(
     headline: str,
     processes: Sequence[ManagedProcess],
-    last_state: Callable[[], str] | None,
+    last_state: Callable[[], str],
 ) -> str:
     parts = [headline]
-    if last_state is not None:
-        parts.append(f"last state seen: {last_state()}")
+    if state := last_state():
+        parts.append(f"last state seen: {state}")
     for proc in processes:
         parts.append(f"--- last lines of {proc.name} log ({proc.log_path}) ---\n{proc.tail()}")
     return "\n".join(parts)
