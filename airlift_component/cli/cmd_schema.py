@@ -37,7 +37,14 @@ def run(args: argparse.Namespace) -> int:
         if not stale:
             print(f"schemas in {out_dir} are up to date")
         return 1 if stale else 0
-    changed = write_schemas(out_dir)
+    try:
+        changed = write_schemas(out_dir)
+    except OSError as exc:
+        from airlift_component.errors import UsageError
+
+        raise UsageError(
+            f"cannot write the schemas into {out_dir}: {exc.strerror} (choose another --out)"
+        ) from None
     for path in changed:
         print(f"wrote {path}")
     if not changed:

@@ -135,3 +135,12 @@ def test_schema_command_writes_then_check_detects_drift(tmp_path: Path) -> None:
 def test_schema_check_passes_in_the_repository() -> None:
     result = _cli("--check", cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_command_reports_an_unwritable_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = _cli("--out", str(blocker / "schemas"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot write the schemas" in result.stderr
+    assert "Traceback" not in result.stderr
