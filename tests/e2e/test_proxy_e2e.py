@@ -1,0 +1,189 @@
+"""Proxying against real Airflow (2 and 3) and a real Dagster webserver.
+
+The Dagster project ``tests/e2e/projects/proxy`` has executable assets tagged
+for the DAGs in ``tests/e2e/dags/proxy_*.py``. Airflow finds Dagster through
+the ``dagster_default`` Connection (created over the REST API). Every flip goes
+through ``airlift proxy on|off`` and is awaited by polling the DAG's tags, never
+by sleeping; no DAG code is edited.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from airlift_component.dagster_api import DagsterClient
+from devtools.local_stack import AirflowServer, DagsterServer
+from devtools.local_stack.processes import poll_for
+
+PROJECT = Path(__file__).parent / "projects" / "proxy" / "definitions.py"
+INSTANCE = "e2e"
+AIRLIFT = [sys.executable, "-m", "airlift_component"]
+
+
+@pytest.fixture(scope="module")
+def dagster(
+    module_dagster_server_factory: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DagsterServer]:
+    out = tmp_path_factory.mktemp("proxy-dagster-out")
+    server: DagsterServer = module_dagster_server_factory(
+        PROJECT, env={"PROXY_E2E_OUT": str(out), "PROXY_E2E_INSTANCE": INSTANCE}, daemon=False
+    )
+    server.out = out  # type: ignore[attr-defined]
+    yield server
+
+
+@pytest.fixture
+def proxied_airflow(airflow: AirflowServer, dagster: DagsterServer) -> AirflowServer:
+    """``airflow`` with its ``dagster_default`` Connection pointing at ``dagster``."""
+    connection = {
+        "connection_id": "dagster_default",
+        "conn_type": "http",
+        "host": dagster.url,
+        "extra": json.dumps({"instance": INSTANCE}),
+    }
+    airflow.api.request("DELETE", "/connections/dagster_default")
+    airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
+    return airflow
+
+
+def airlift(*args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*AIRLIFT, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def airflow_records(airflow: AirflowServer, run_id: str) -> set[tuple[str, str]]:
+    path = airflow.dags_folder.parent / "proxy_out" / "airflow.jsonl"
+    lines = path.read_text().splitlines() if path.exists() else []
+    records = [json.loads(line) for line in lines]
+    return {(r["dag"], r["step"]) for r in records if r["run_id"] == run_id}
+
+
+def dagster_records(dagster: DagsterServer, asset: str, run_id: str) -> list[dict[str, Any]]:
+    path = dagster.out / f"{asset}.jsonl"  # type: ignore[attr-defined]
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [r for r in map(json.loads, lines) if r["airflow_run_id"] == run_id]
+
+
+def run_dag(airflow: AirflowServer, dag_id: str, timeout: float = 300) -> tuple[str, str]:
+    """Trigger ``dag_id`` and poll until the run finishes; returns (run id, state).
+
+    A single-worker api-server can stall for a while on its first task start
+    under load, so a timed-out poll is retried until the deadline.
+    """
+    run_id = airflow.trigger(dag_id)
+
+    def probe() -> str | None:
+        try:
+            state = str(airflow.api.json("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"])
+        except httpx.TimeoutException:
+            return None
+        return state if state in ("success", "failed") else None
+
+    return run_id, poll_for(probe, timeout=timeout, what=f"run {run_id} of {dag_id}", interval=0.5)
+
+
+def set_state(airflow: AirflowServer, dag_id: str, text: str, tag: str) -> None:
+    airflow.write_dag_file(f"proxied_state/{dag_id}.yaml", text)
+    airflow.wait_for_dag_tags(dag_id, lambda tags: tag in tags, timeout=120)
+
+
+def task_log(airflow: AirflowServer, dag_id: str, run_id: str, task_id: str) -> str:
+    path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/1"
+    resp = airflow.api.request("GET", path, params={"full_content": "true"})
+    assert resp.status_code == 200, resp.text[:300]
+    return json.dumps(resp.json()) if "json" in resp.headers.get("content-type", "") else resp.text
+
+
+def test_task_level_proxy_then_rollback(
+    proxied_airflow: AirflowServer, dagster: DagsterServer
+) -> None:
+    airflow = proxied_airflow
+    state_dir = str(airflow.dags_folder / "proxied_state")
+    set_state(
+        airflow,
+        "proxy_task_dag",
+        "tasks:\n  - id: extract\n    proxied: false\n  - id: load\n    proxied: false\n"
+        "  - id: report\n    proxied: false\n",
+        "airlift:proxied_tasks=0",
+    )
+    airlift("proxy", "on", "proxy_task_dag", "load", "--dir", state_dir)
+    airflow.wait_for_dag_tags("proxy_task_dag", lambda t: "airlift:proxied_tasks=1" in t, 120)
+
+    proxied_run, state = run_dag(airflow, "proxy_task_dag")
+    assert state == "success"
+    assert airflow_records(airflow, proxied_run) == {
+        ("proxy_task_dag", "extract"),
+        ("proxy_task_dag", "report"),
+    }
+    [materialized] = dagster_records(dagster, "loaded", proxied_run)
+    assert materialized["airflow_task_id"] == "load"
+
+    airlift("proxy", "off", "proxy_task_dag", "load", "--dir", state_dir)
+    airflow.wait_for_dag_tags("proxy_task_dag", lambda t: "airlift:proxied_tasks=0" in t, 120)
+    rolled_back, state = run_dag(airflow, "proxy_task_dag")
+    assert state == "success"
+    assert airflow_records(airflow, rolled_back) == {
+        ("proxy_task_dag", "extract"),
+        ("proxy_task_dag", "load"),
+        ("proxy_task_dag", "report"),
+    }
+    assert dagster_records(dagster, "loaded", rolled_back) == []
+
+
+def test_dag_level_proxy_then_rollback(
+    proxied_airflow: AirflowServer, dagster: DagsterServer
+) -> None:
+    airflow = proxied_airflow
+    state_dir = str(airflow.dags_folder / "proxied_state")
+    set_state(airflow, "proxy_whole_dag", "proxied: false\n", "airlift:proxied_tasks=0")
+    airlift("proxy", "on", "proxy_whole_dag", "--dag", "--dir", state_dir)
+    airflow.wait_for_dag_tags("proxy_whole_dag", lambda t: "airlift:proxied" in t, 120)
+
+    proxied_run, state = run_dag(airflow, "proxy_whole_dag")
+    assert state == "success"
+    assert airflow_records(airflow, proxied_run) == set()
+    assert len(dagster_records(dagster, "whole_a", proxied_run)) == 1
+    assert len(dagster_records(dagster, "whole_b", proxied_run)) == 1
+
+    airlift("proxy", "off", "proxy_whole_dag", "--dag", "--dir", state_dir)
+    airflow.wait_for_dag_tags("proxy_whole_dag", lambda t: "airlift:proxied_tasks=0" in t, 120)
+    rolled_back, state = run_dag(airflow, "proxy_whole_dag")
+    assert state == "success"
+    assert airflow_records(airflow, rolled_back) == {
+        ("proxy_whole_dag", "first"),
+        ("proxy_whole_dag", "second"),
+    }
+    assert dagster_records(dagster, "whole_a", rolled_back) == []
+
+
+def test_failing_asset_fails_the_task_with_the_run_id_in_its_log(
+    proxied_airflow: AirflowServer, dagster: DagsterServer
+) -> None:
+    airflow = proxied_airflow
+    set_state(
+        airflow,
+        "proxy_fail_dag",
+        "tasks:\n  - id: explode\n    proxied: true\n",
+        "airlift:proxied_tasks=1",
+    )
+    run_id, state = run_dag(airflow, "proxy_fail_dag")
+    assert state == "failed"
+    assert airflow_records(airflow, run_id) == set()
+
+    with DagsterClient(dagster.url) as client:
+        [dagster_run] = client.find_runs({"airlift/airflow_run_id": run_id})
+    assert dagster_run.status == "FAILURE"
+    log = task_log(airflow, "proxy_fail_dag", run_id, "explode")
+    assert f"Dagster run {dagster_run.run_id} ended FAILURE" in log
+    assert f"{dagster.url}/runs/{dagster_run.run_id}" in log
