@@ -185,3 +185,27 @@ def test_dags_parse_in_airflow_with_the_documented_shape(airflow: str, tmp_path:
     sales = report["dags"]["regional_sales"]
     assert len(sales["fetch_orders"]) == 4
     assert all(sales[f"aggregate_{r}"] == ["combine"] for r in ("emea", "amer", "apac", "latam"))
+
+
+def test_defs_yaml_points_at_the_example_airlift_yaml() -> None:
+    import yaml
+
+    defs_yaml = EXAMPLE / "dagster" / "airlift_example" / "defs" / "airflow" / "defs.yaml"
+    component = yaml.safe_load(defs_yaml.read_text())
+    assert component["type"] == "airlift_component.component.registry.AirliftComponent"
+    target = (defs_yaml.parent / component["attributes"]["airlift_yaml"]).resolve()
+    assert target == (EXAMPLE / "airlift.yaml").resolve()
+
+
+def test_dg_check_yaml_accepts_the_component_file() -> None:
+    dg = Path(sys.executable).parent / "dg"
+    result = subprocess.run(
+        [str(dg), "check", "yaml"],
+        cwd=EXAMPLE / "dagster",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "validated successfully" in result.stdout + result.stderr

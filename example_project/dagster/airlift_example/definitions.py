@@ -1,12 +1,20 @@
-"""The example's code location in plain Python: everything ``airlift.yaml`` declares.
+"""The example's code location: the components under ``defs/``.
 
-Run it with ``dagster dev -f example_project/dagster/airlift_example/definitions.py``
-(the demo does this for you), or use the component form in ``../defs.yaml``.
+``defs/airflow/defs.yaml`` loads ``example_project/airlift.yaml`` with the
+``AirliftComponent``. The same in plain Python, without a ``defs`` folder::
+
+    from airlift_component.component import build_defs
+
+    defs = build_defs(AIRLIFT_YAML)
+
+The demo serves it with ``dagster-webserver -m airlift_example.definitions``;
+``dg list defs`` in ``example_project/dagster`` lists it.
 """
 
 from __future__ import annotations
 
-from airlift_component.component import build_defs
-from airlift_example import AIRLIFT_YAML
+from pathlib import Path
 
-defs = build_defs(AIRLIFT_YAML)
+import dagster as dg
+
+defs = dg.components.load_from_defs_folder(path_within_project=Path(__file__).parent)
