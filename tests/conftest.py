@@ -36,6 +36,7 @@ from typing import Any
 import pytest
 
 from devtools.local_stack import AirflowServer, DagsterServer
+from devtools.local_stack.processes import stop_everything_on_sigterm
 
 E2E_DAGS = Path(__file__).parent / "e2e" / "dags"
 _STARTUP_TIMES: list[tuple[str, float]] = []
@@ -43,6 +44,7 @@ _STARTUP_TIMES: list[tuple[str, float]] = []
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: starts real Airflow and/or Dagster processes")
+    stop_everything_on_sigterm()
 
 
 def _new_airflow(

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -89,6 +91,7 @@ class ManagedProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent if _PRCTL is not None else None,
         )
         with _LIVE_LOCK:
             _LIVE.add(self)
@@ -127,6 +130,24 @@ class ManagedProcess:
 
     def tail(self, lines: int = 40) -> str:
         return log_tail(self.log_path, lines)
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+# Looked up once here: the child between fork and exec must not dlopen anything.
+_PRCTL = _load_prctl() if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the starting thread dies (even by SIGKILL)."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -257,3 +278,17 @@ def _stop_leftovers() -> None:
     with _LIVE_LOCK:
         leftovers = list(_LIVE)
     stop_all(leftovers, timeout=10.0)
+
+
+def stop_everything_on_sigterm() -> None:
+    """Make SIGTERM to this process stop every live server first (``atexit`` does not run
+    on a signal). Installs nothing when another SIGTERM handler is already set."""
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        _stop_leftovers()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, handler)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Callable
@@ -56,6 +58,28 @@ def test_stop_kills_the_whole_group_even_when_sigterm_is_ignored(tmp_path: Path)
     assert not _pid_alive(leader)
     assert not _pid_alive(child)
     assert not proc.running
+
+
+def test_servers_die_with_the_process_that_started_them(tmp_path: Path) -> None:
+    starter = textwrap.dedent(
+        f"""
+        import os, sys, time
+        from pathlib import Path
+        from devtools.local_stack.processes import ManagedProcess
+        proc = ManagedProcess("sleeper", ["sleep", "300"], env=os.environ,
+                              log_path=Path({str(tmp_path / "sleeper.log")!r}))
+        proc.start()
+        print(proc.pid, flush=True)
+        time.sleep(300)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", starter], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    assert _pid_alive(child)
+    parent.kill()  # SIGKILL: no atexit, no finally
+    parent.wait()
+    poll_for(lambda: True if not _pid_alive(child) else None, timeout=10, what="the orphan to die")
 
 
 def test_a_process_that_exits_early_fails_the_wait_with_its_log(tmp_path: Path) -> None:
