@@ -26,3 +26,8 @@ def __getattr__(name: str) -> Any:
 
         return build_defs
     raise AttributeError(name)
+
+
+def __dir__() -> list[str]:
+    # `dg check yaml` finds component types by dir() of the module a defs.yaml names.
+    return sorted([*globals(), *__all__])

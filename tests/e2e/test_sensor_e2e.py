@@ -35,7 +35,12 @@ def _airlift_yaml(airflow: AirflowServer) -> dict[str, Any]:
             {
                 **airflow.instance_config(name="obs"),
                 "dags": {"include": ["observe_*"]},
-                "http": {"retries": 1, "deadline_seconds": 10, "connect_timeout": 2},
+                "http": {
+                    "retries": 2,
+                    "deadline_seconds": 60,
+                    "read_timeout": 60,
+                    "connect_timeout": 5,
+                },
                 "mappings": [
                     {
                         "dag": CHAIN,
