@@ -187,8 +187,9 @@ def instance_specs(
     partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition] = {}
     dag_ids = list(state.dags)
     dag_ids += [m.dag for m in instance.mappings if m.dag not in state.dags]
+    mappings = {mapping.dag: mapping for mapping in instance.mappings}
     specs: list[dg.AssetSpec] = []
     for dag_id in dag_ids:
-        mapping = instance.mapping_for(dag_id)
+        mapping = mappings.get(dag_id)
         specs += _dag_specs(instance, dag_id, mapping, state, dag_url[dag_id], index, partitions)
     return specs, index
