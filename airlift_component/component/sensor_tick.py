@@ -114,14 +114,14 @@ def _record_run(
     emitter: _Emitter,
 ) -> None:
     for task_id, keys in entry.task_keys.items():
+        if proxied.task_proxied(run.dag_id, task_id):
+            continue  # its assets materialize in Dagster itself
         found = tis.get((run.dag_id, run.run_id, task_id))
         if not found:
             emitter.warnings.append(
                 f"DAG {run.dag_id!r}: task {task_id!r} is mapped in airlift.yaml but did not "
                 f"run in {run.run_id!r} (renamed or removed?); update airlift.yaml"
             )
-            continue
-        if proxied.task_proxied(run.dag_id, task_id):
             continue
         if all(ti.state == "success" for ti in found):
             metadata = {**run_metadata, **_task_metadata(found)}

@@ -214,3 +214,25 @@ def _drop_cache(tmp_path: Path) -> None:
 
 def test_stub_only_knows_its_own_dags() -> None:
     assert StubAirflow().client().list_dags() == []
+
+
+def test_dag_proxied_in_state_dir_records_only_dag_asset_without_warnings(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    state_dir = tmp_path / "proxied_state"
+    state_dir.mkdir()
+    (state_dir / "customers.yaml").write_text("proxied: true\n")
+    text = (
+        write_project(tmp_path)
+        .read_text()
+        .replace(
+            "    sensor: {interval_seconds: 5, batch_size: 2}\n",
+            "    sensor: {interval_seconds: 5, batch_size: 2}\n    proxied_state_dir: proxied_state\n",
+            1,
+        )
+    )
+    h = Harness(tmp_path, text)
+    h.prod.tasks["customers"] = []  # the proxied DAG runs one Dagster-launching task instead
+    h.finish("r1", 2)
+    assert [k for k, _, _ in _events(h.tick())] == ["prod/dag/customers"]
+    assert "is mapped in airlift.yaml but did not run" not in capfd.readouterr().err
