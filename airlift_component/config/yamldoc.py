@@ -35,6 +35,12 @@ _SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
 _SEQ = "tag:yaml.org,2002:seq"
+_BOOL = "tag:yaml.org,2002:bool"
+_BOOLS = {
+    word: value
+    for value, words in ((True, ("true", "True", "TRUE")), (False, ("false", "False", "FALSE")))
+    for word in words
+}
 _MAP = "tag:yaml.org,2002:map"
 
 
@@ -191,6 +197,8 @@ class _Builder:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             raise self.fail(node, f"unsupported YAML tag {tag!r}", "remove the tag")
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _BOOL and node.value in _BOOLS:
+                return _BOOLS[node.value]
             try:
                 return _scalar(node)
             except Exception:  # PyYAML's constructors raise anything on a mistagged value
@@ -212,44 +220,47 @@ class _Builder:
 
     def build_mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
-        seen: dict[Any, yaml.Node] = {}
         merges: list[dict[Any, Any]] = []
+        build = self.build
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
+            if key_node.tag == _STR and type(key_node) is yaml.ScalarNode:
+                key = key_node.value
+            elif key_node.tag == _MERGE:
                 sources = (
                     value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 )
                 for source in sources:
-                    merged = self.build(source)
+                    merged = build(source)
                     if not isinstance(merged, dict):
                         raise self.fail(source, "a '<<' merge key needs a mapping to merge")
                     merges.append(merged)
                 continue
-            if key_node.tag == _STR and type(key_node) is yaml.ScalarNode:
-                key = key_node.value
             elif not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail(
                     key_node, "mapping keys must be plain values, not lists or mappings"
                 )
             else:
-                key = self.build(key_node)
+                key = build(key_node)
                 try:
                     hash(key)
                 except TypeError:
                     raise self.fail(key_node, "mapping keys must be plain values") from None
-            if key in seen:
-                raise self.fail(
-                    key_node,
-                    f"duplicate key {key!r} (first defined on line {seen[key].start_mark.line + 1})",
-                    "keep one of them",
-                    rule="duplicate-yaml-key",
-                )
-            seen[key] = key_node
-            out[key] = self.build(value_node)
+            if key in out:  # merged keys are added only after this loop
+                raise self._duplicate(node, key_node, key)
+            out[key] = build(value_node)
         for merged in merges:
             for key, value in merged.items():
                 out.setdefault(key, value)
         return out
+
+    def _duplicate(self, node: yaml.MappingNode, key_node: yaml.Node, key: Any) -> YamlLoadError:
+        first = next(k for k, _ in node.value if k.tag != _MERGE and self.build(k) == key)
+        return self.fail(
+            key_node,
+            f"duplicate key {key!r} (first defined on line {first.start_mark.line + 1})",
+            "keep one of them",
+            rule="duplicate-yaml-key",
+        )
 
 
 def parse_yaml_text(text: str, path: str, *, what: str) -> YamlDocument:
