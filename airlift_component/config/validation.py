@@ -17,12 +17,10 @@ from pathlib import Path
 from airlift_component.config.airlift_checks import (
     WHAT as AIRLIFT_WHAT,
 )
-from airlift_component.config.airlift_checks import (
-    check_against_proxied_state,
-    inspect_airlift_document,
-)
+from airlift_component.config.airlift_checks import inspect_airlift_document
 from airlift_component.config.airlift_file import AirliftFile
 from airlift_component.config.background import start_in_child
+from airlift_component.config.cross_file import check_against_proxied_state
 from airlift_component.config.discovery import (
     YAML_SUFFIXES,
     FileKind,
