@@ -25,13 +25,13 @@ def customers_model() -> None:
 """
 
 
-def _seed_cache(airlift_yaml: Path) -> None:
+def _seed_cache(airlift_yaml: Path, cache_dir: str | None = None) -> None:
     """Write the state cache as `airlift refresh` would, so loading makes no REST call."""
     model = load_airlift_file(airlift_yaml, cross_file=False)
     make = factory(airflows())
     for instance in model.instances:
         write_state(
-            cache_file(airlift_yaml, instance.name),
+            cache_file(airlift_yaml, instance.name, cache_dir),
             fetch_state(make(instance), instance),
         )
 
@@ -41,7 +41,7 @@ def _write_component(folder: Path, attributes: dict[str, object]) -> None:
     (folder / "airlift.yaml").write_text(AIRLIFT_YAML)
     body = {"type": "airlift_component.component.AirliftComponent", "attributes": attributes}
     (folder / "defs.yaml").write_text(yaml.safe_dump(body))
-    _seed_cache(folder / "airlift.yaml")
+    _seed_cache(folder / "airlift.yaml", attributes.get("cache_dir"))  # type: ignore[arg-type]
 
 
 def test_defs_yaml_points_at_sibling_airlift_yaml() -> None:
@@ -76,3 +76,23 @@ def test_unknown_attribute_is_rejected() -> None:
         ):
             pass
         assert "airlift_yml" in str(info.getrepr())
+
+
+def test_cache_dir_and_ttl_are_honoured_without_touching_airflow(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with create_defs_folder_sandbox() as sandbox:
+        folder = sandbox.defs_folder_path / "airflow"
+        _write_component(folder, {"cache_dir": "state", "cache_ttl_seconds": None})
+        cached = folder / "state" / "prod.json"
+        before = cached.stat().st_mtime_ns
+        with sandbox.load_component_and_build_defs(defs_path=folder) as (_, defs):
+            assert dg.AssetKey(["prod", "dag", "orders"]) in defs.resolve_all_asset_keys()
+        assert cached.stat().st_mtime_ns == before
+        assert "could not be reached" not in caplog.text  # nothing asked Airflow
+
+
+def test_every_component_field_is_exercised_by_a_test() -> None:
+    tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_component*.py"))
+    missing = [name for name in AirliftComponent.model_fields if f'"{name}"' not in tests]
+    assert missing == []
