@@ -104,7 +104,7 @@ class CustomAuth(_Model):
 
     type: Literal["custom"]
     class_: StrictStr = Field(alias="class", pattern=PYTHON_REF_PATTERN)
-    options: dict[StrictStr, Any] = Field(default_factory=dict)
+    options: dict[StrictStr, Any] = Field(default_factory=dict, repr=False)
 
 
 Auth = Annotated[
