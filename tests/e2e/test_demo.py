@@ -209,6 +209,37 @@ def test_dagster_holds_the_observed_and_the_proxied_materializations(
     assert [m for m in enriched if m["airflow_run_id"] == proxied["airflow_run_id"]]
 
 
+def test_dg_list_defs_shows_the_dag_and_mapped_assets(running_demo: dict[str, Any]) -> None:
+    work = Path(running_demo["work"])
+    passwords = json.loads((work / "airflow-home/simple_auth_manager_passwords.json").read_text())
+    env = {
+        **os.environ,
+        "AIRFLOW_URL": running_demo["summary"]["airflow_url"],
+        "AIRFLOW_USERNAME": "admin",
+        "AIRFLOW_PASSWORD": passwords["admin"],
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dg"), "list", "defs", "--json"],
+        cwd=work / "example_project" / "dagster",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    listed = json.loads(result.stdout)
+    assets = {asset["asset_key"]: asset for asset in listed["assets"]}
+    assert {
+        f"local/dag/{dag}" for dag in ("customers_etl", "regional_sales", "daily_report")
+    } <= set(assets)
+    assert len(assets) == 16  # 3 DAG assets + 13 mapped task assets
+    assert assets["staging/customers_clean"]["is_executable"] is True
+    assert assets["raw/customers"]["is_executable"] is False
+    assert assets["local/dag/customers_etl"]["kinds"] == ["airflow", "dag"]
+    assert "airlift_local_sensor" in json.dumps(listed["sensors"])
+
+
 def test_sigterm_stops_every_process_and_frees_the_ports(running_demo: dict[str, Any]) -> None:
     process: subprocess.Popen[str] = running_demo["process"]
     assert process.poll() is None, "the demo should keep running until stopped"
