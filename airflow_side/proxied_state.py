@@ -1,10 +1,12 @@
 """Reading the proxied-state folder inside Airflow.
 
-A thin wrapper over :mod:`airlift_component.config.proxied_state`, the one
-reader of the format (shared with ``airlift validate``). A broken file only
-fails the DAG it belongs to: :meth:`AirflowProxiedState.get` raises
-:class:`~airlift_component.errors.ConfigError` (file, line, column, fix) when
-that DAG's state is asked for, which Airflow shows as that DAG file's import error.
+A thin layer over :mod:`airlift_component.config.proxied_state`, the one
+reader of the format (shared with ``airlift validate``). Airflow parses each
+DAG file on its own, so a DAG reads only its own ``<dag_id>.yaml`` (reading the
+whole folder from every DAG file would make parsing quadratic). A broken file
+only fails the DAG it belongs to: :meth:`AirflowProxiedState.get` raises
+:class:`~airlift_component.errors.ConfigError` (file, line, column, fix), which
+Airflow shows as that DAG file's import error.
 """
 
 from __future__ import annotations
@@ -13,33 +15,43 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from airlift_component.config.proxied_state import (
+    SUFFIXES,
     DagProxiedState,
-    ProxiedStateDir,
     read_proxied_state_dir,
+    read_proxied_state_file,
 )
+from airlift_component.errors import ConfigError
 
 
 @dataclass(frozen=True)
 class AirflowProxiedState:
-    """The proxied state of every DAG that has a file in one folder."""
+    """The proxied-state folder of a set of DAGs; files are read on demand."""
 
-    folder: ProxiedStateDir
-
-    @property
-    def directory(self) -> Path:
-        return self.folder.directory
+    directory: Path
 
     def get(self, dag_id: str) -> DagProxiedState | None:
         """The DAG's state; ``None`` without a file; ``ConfigError`` for a broken file."""
-        return self.folder.get(dag_id)
+        for suffix in SUFFIXES:
+            path = self.directory / f"{dag_id}{suffix}"
+            if path.is_file():
+                state, problems = read_proxied_state_file(path)
+                if problems:
+                    raise ConfigError(problems)
+                return state
+        return None
 
     def dag_ids(self) -> list[str]:
-        return sorted([*self.folder.states, *self.folder.problems])
+        """Every DAG with a file in the folder (reads them all)."""
+        folder = read_proxied_state_dir(self.directory)
+        return sorted([*folder.states, *folder.problems])
 
 
 def load_proxied_state_from_yaml(proxied_yaml_path: Path | str) -> AirflowProxiedState:
-    """Read ``<dag_id>.yaml`` files from a folder, usually ``Path(__file__).parent / "proxied_state"``.
+    """The proxied state in a folder, usually ``Path(__file__).parent / "proxied_state"``.
 
     A missing folder raises :class:`~airlift_component.errors.ConfigError`.
     """
-    return AirflowProxiedState(read_proxied_state_dir(Path(proxied_yaml_path)))
+    directory = Path(proxied_yaml_path)
+    if not directory.is_dir():
+        read_proxied_state_dir(directory)  # raises the shared "folder not found" problem
+    return AirflowProxiedState(directory)

@@ -91,7 +91,7 @@ def _builder(build: TaskBuilder, task: Any) -> Callable[[], Any]:
     return lambda: build(task)
 
 
-def _pick_builders(
+def pick_builders(
     build_from_task_fn: TaskBuilder | None,
     build_from_dag_fn: DagBuilder | None,
     dagster_operator_klass: type | None,
@@ -138,7 +138,7 @@ def proxying_to_dagster(
     DAGs without a file are left alone; a broken file raises
     :class:`~airlift_component.errors.ConfigError` for its DAG only.
     """
-    task_fn, dag_fn = _pick_builders(
+    task_fn, dag_fn = pick_builders(
         build_from_task_fn, build_from_dag_fn, dagster_operator_klass, dagster_dag_operator_klass
     )
     dags = {id(v): v for v in global_vars.values() if isinstance(v, DAG)}
