@@ -128,9 +128,10 @@ class DagsterRunner:
             tags=tags,
         )
         self.log.info(
-            "launched Dagster run %s of %s%s: %s",
+            "launched Dagster run %s of %s (found via %s)%s: %s",
             run.run_id,
             ", ".join(node.key_string for node in target.assets),
+            target.found_via,
             f" (partition {partition})" if partition else "",
             self.client.run_url(run.run_id),
         )

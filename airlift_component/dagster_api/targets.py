@@ -43,6 +43,7 @@ class ProxyTarget:
     location: str
     repository: str
     assets: tuple[AssetNode, ...]
+    found_via: str = "lineage"  # or "tag scan"
 
     @property
     def keys(self) -> list[tuple[str, ...]]:
@@ -94,7 +95,9 @@ def find_proxy_target(
         for node in _walk_dag_lineage(client, instance, dag_id)
         if _matches(node, task_tag, task_id)
     ]
+    found_via = "lineage"
     if not nodes:
+        found_via = "tag scan"
         tag, value = (TASK_TAG, task_tag) if task_tag else (DAG_TAG, tag_value(instance, dag_id))
         log.info("no lineage from the DAG asset; matching assets tagged %s=%s", tag, value)
         keys = client.asset_keys_with_tag(tag, value)
@@ -112,4 +115,5 @@ def find_proxy_target(
             f"({', '.join(loc for loc, _ in places)}); one proxied task runs one location"
         )
     location, repository = places[0]
-    return ProxyTarget(location, repository, tuple(sorted(nodes, key=lambda n: n.key)))
+    assets = tuple(sorted(nodes, key=lambda n: n.key))
+    return ProxyTarget(location, repository, assets, found_via)

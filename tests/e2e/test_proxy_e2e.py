@@ -187,3 +187,94 @@ def test_failing_asset_fails_the_task_with_the_run_id_in_its_log(
     log = task_log(airflow, "proxy_fail_dag", run_id, "explode")
     assert f"Dagster run {dagster_run.run_id} ended FAILURE" in log
     assert f"{dagster.url}/runs/{dagster_run.run_id}" in log
+
+
+def test_airlift_reload_against_real_dagster(dagster: DagsterServer) -> None:
+    location = dagster.locations()[0]["name"]
+    done = airlift("reload", "--location", location, "--dagster-url", dagster.url)
+    assert f"reloaded code location {location!r}" in done.stdout
+    missing = subprocess.run(
+        [*AIRLIFT, "reload", "--location", "nope", "--dagster-url", dagster.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert f"{dagster.url}/graphql" in missing.stderr
+    assert "nope" in missing.stderr
+
+
+COMPONENT_DEFS = """
+from airlift_component.component import build_defs
+
+defs = build_defs({airlift_yaml!r})
+"""
+
+
+def test_proxy_finds_assets_built_by_the_real_component(
+    proxied_airflow: AirflowServer,
+    dagster_server_factory: Any,
+    tmp_path: Path,
+) -> None:
+    """The component (airlift.yaml → build_defs) tags and links the assets the proxy looks for."""
+    airflow = proxied_airflow
+    mapping = {
+        "dag": "proxy_component_dag",
+        "tasks": [
+            {"task": "extract", "assets": ["proxy/component_raw"]},
+            {
+                "task": "load",
+                "assets": [
+                    {
+                        "key": "proxy/component_loaded",
+                        "code": "component_assets:component_loaded",
+                    }
+                ],
+            },
+            {"task": "report", "assets": ["proxy/component_report"]},
+        ],
+    }
+    config = {
+        "version": 1,
+        "instances": [
+            {
+                **airflow.instance_config(name=INSTANCE),
+                "dags": {"include": ["proxy_component_dag"]},
+                "mappings": [mapping],
+            }
+        ],
+    }
+    (tmp_path / "airlift.yaml").write_text(json.dumps(config))
+    defs_file = tmp_path / "defs.py"
+    defs_file.write_text(COMPONENT_DEFS.format(airlift_yaml=str(tmp_path / "airlift.yaml")))
+    out = tmp_path / "out"
+    server: DagsterServer = dagster_server_factory(
+        defs_file,
+        env={"PROXY_E2E_OUT": str(out), "PYTHONPATH": str(PROJECT.parent)},
+        daemon=False,
+    )
+    connection = {"host": server.url, "extra": json.dumps({"instance": INSTANCE})}
+    airflow.api.json(
+        "PATCH",
+        "/connections/dagster_default",
+        json={"connection_id": "dagster_default", "conn_type": "http", **connection},
+    )
+    set_state(
+        airflow,
+        "proxy_component_dag",
+        "tasks:\n  - id: extract\n    proxied: false\n  - id: load\n    proxied: true\n"
+        "  - id: report\n    proxied: false\n",
+        "airlift:proxied_tasks=1",
+    )
+    run_id, state = run_dag(airflow, "proxy_component_dag")
+    assert state == "success"
+    assert airflow_records(airflow, run_id) == {
+        ("proxy_component_dag", "extract"),
+        ("proxy_component_dag", "report"),
+    }
+    lines = (out / "component_loaded.jsonl").read_text().splitlines()
+    records = [r for r in map(json.loads, lines) if r["airflow_run_id"] == run_id]
+    assert [r["airflow_task_id"] for r in records] == ["load"]
+    log = task_log(airflow, "proxy_component_dag", run_id, "load")
+    assert "of proxy/component_loaded (found via lineage)" in log

@@ -76,6 +76,7 @@ def test_task_assets_found_by_walking_lineage_without_scan() -> None:
     assert target.keys == [("mart",)]
     assert (target.location, target.repository) == ("loc", "__repository__")
     assert fake.scans == 0
+    assert target.found_via == "lineage"
     assert fake.queries[0] == [("prod", "dag", "etl")]
 
 
@@ -96,6 +97,7 @@ def test_falls_back_to_tags_when_no_dag_asset() -> None:
     target = find_proxy_target(fake, instance="prod", dag_id="adhoc", task_id="work")  # type: ignore[arg-type]
     assert target.keys == [("solo",)]
     assert fake.scans == 1
+    assert target.found_via == "tag scan"
 
 
 def test_long_ids_use_the_hashed_tag_and_exact_metadata() -> None:
@@ -111,7 +113,9 @@ def test_long_ids_use_the_hashed_tag_and_exact_metadata() -> None:
 
 def test_no_executable_asset_is_a_clear_error() -> None:
     fake = FakeAssets([node("prod", "dag", "etl", dag="etl", executable=False)])
-    with pytest.raises(DagsterApiError, match="no executable asset mapped to task 'load' of DAG 'etl'"):
+    with pytest.raises(
+        DagsterApiError, match="no executable asset mapped to task 'load' of DAG 'etl'"
+    ):
         find_proxy_target(fake, instance="prod", dag_id="etl", task_id="load")  # type: ignore[arg-type]
 
 
