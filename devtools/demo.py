@@ -45,6 +45,8 @@ PROXIED_ASSET = "staging/customers_clean"
 #: An asset of the proxied DAG whose task stays in Airflow after the flip.
 STILL_OBSERVED_ASSET = "staging/customers_enriched"
 SUMMARY_PREFIX = "DEMO_SUMMARY "
+#: Written into the work dir; only a folder holding it is ever wiped.
+WORK_MARKER = ".airlift-demo-work"
 T = TypeVar("T")
 
 
@@ -101,9 +103,17 @@ class Demo:
         return self.summary
 
     def prepare_work_copy(self) -> None:
-        if self.work.exists():
+        marker = self.work / WORK_MARKER
+        if self.work.exists() and any(self.work.iterdir()):
+            earlier_demo = (self.work / "example_project" / "airlift.yaml").exists()
+            if not (marker.exists() or earlier_demo):
+                raise DemoError(
+                    f"--work-dir {self.work} is not empty and was not made by the demo; "
+                    "pick an empty or new folder (the demo wipes it on every run)"
+                )
             shutil.rmtree(self.work)
-        self.work.mkdir(parents=True)
+        self.work.mkdir(parents=True, exist_ok=True)
+        marker.write_text("made by scripts/demo; wiped on its next run\n")
         shutil.copytree(
             EXAMPLE, self.project, ignore=shutil.ignore_patterns(".data", ".airlift", "__pycache__")
         )

@@ -279,3 +279,32 @@ def test_a_taken_port_fails_fast_with_a_clear_message(tmp_path: Path) -> None:
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "--airflow-port" in result.stderr
     assert not (tmp_path / "work").exists(), "nothing may start when a port is taken"
+
+
+def test_a_folder_the_demo_did_not_make_is_never_wiped(tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "devtools.demo",
+            "--headless",
+            "--work-dir",
+            str(precious),
+            "--airflow-port",
+            str(_free_port()),
+            "--dagster-port",
+            str(_free_port()),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "is not empty and was not made by the demo" in result.stdout
+    assert (precious / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in precious.iterdir()) == ["notes.txt"]
