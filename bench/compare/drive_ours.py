@@ -1,0 +1,76 @@
+"""Driver for this project, run by our venv's python (prints JSON).
+
+    python drive_ours.py defs   AIRLIFT.yaml CACHE_DIR cold|warm
+    python drive_ours.py sensor AIRLIFT.yaml CACHE_DIR        (then "tick" lines on stdin)
+
+Cold builds find no state cache and fetch the Airflow state; warm builds read
+the cache the cold build wrote (``.airlift/cache``-style file, TTL not expired).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from airlift_component.component.defs_builder import build_defs
+
+
+def cmd_defs(yaml_path: Path, cache_dir: Path, mode: str) -> None:
+    if mode == "cold":
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    defs = build_defs(yaml_path, cache_dir=cache_dir, cache_ttl_seconds=None)
+    repo = defs.get_repository_def()
+    assets = len(repo.asset_graph.get_all_asset_keys())
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - wall,
+                "cpu_seconds": time.process_time() - cpu,
+                "assets": assets,
+            }
+        ),
+        flush=True,
+    )
+
+
+def cmd_sensor(yaml_path: Path, cache_dir: Path) -> None:
+    defs = build_defs(yaml_path, cache_dir=cache_dir, cache_ttl_seconds=None)
+    repo = defs.get_repository_def()
+    (sensor,) = repo.sensor_defs
+    instance = dg.DagsterInstance.ephemeral()
+    cursor: str | None = None
+    print(json.dumps({"ready": True}), flush=True)
+    for _line in sys.stdin:
+        wall, cpu = time.perf_counter(), time.process_time()
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, repository_def=repo)
+        result = sensor(context)
+        events = len(result.asset_events) if isinstance(result, dg.SensorResult) else 0
+        if isinstance(result, dg.SensorResult) and result.cursor is not None:
+            cursor = result.cursor
+        elif context.cursor is not None:
+            cursor = context.cursor
+        print(
+            json.dumps(
+                {
+                    "seconds": time.perf_counter() - wall,
+                    "cpu_seconds": time.process_time() - cpu,
+                    "events": events,
+                    "ticks": 1,
+                }
+            ),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    command, yaml_file, cache = sys.argv[1:4]
+    if command == "defs":
+        cmd_defs(Path(yaml_file), Path(cache), sys.argv[4])
+    else:
+        cmd_sensor(Path(yaml_file), Path(cache))

@@ -1,0 +1,348 @@
+"""This project next to dagster-airlift, on one generated workload (prints one table).
+
+    .venv/bin/python bench/compare/run.py            # 100, 1,000 and 5,000 DAGs
+    .venv/bin/python bench/compare/run.py --quick    # 100 and 1,000 DAGs only
+    .venv/bin/python bench/compare/run.py --only defs,sensor --json out.json
+
+dagster-airlift (latest release) is installed by this script only, with ``uv``,
+into throwaway venvs ``.venv-bench-theirs`` (Dagster side) and
+``.venv-bench-theirs-airflow2`` (Airflow 2.10.5 + ``dagster-airlift[in-airflow]``);
+each side runs in its own process, driven by a small script that prints JSON.
+Both talk to the same loopback fake Airflow 2 (``/api/v1``) server process
+(``fake_server.py``), which counts the REST calls. See ``BENCHMARKS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import venvs  # noqa: E402
+import workload  # noqa: E402
+from fake_server import FakeServerProcess  # noqa: E402
+
+OURS = str(ROOT / ".venv" / "bin" / "python")
+SECTIONS = ("defs", "sensor", "parse", "proxy", "validate")
+QUIET = {**os.environ, "PYTHONWARNINGS": "ignore", "DAGSTER_HOME": ""}
+QUIET.pop("DAGSTER_HOME")
+
+
+@dataclass
+class Measure:
+    seconds: float
+    calls: int | None = None
+    cpu_seconds: float | None = None
+
+
+@dataclass
+class Row:
+    benchmark: str
+    ours: Measure | None
+    theirs: Measure | None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ours is None or self.theirs is None or not self.theirs.seconds:
+            return None
+        return self.ours.seconds / self.theirs.seconds
+
+
+def run_json(
+    command: list[str], *, cwd: Path | None = None, timeout: float = 600
+) -> dict[str, Any]:
+    """Run a driver and parse the last JSON line it prints."""
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=QUIET, cwd=cwd, timeout=timeout
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"{' '.join(command[:3])} failed ({result.returncode}):\n{result.stderr[-3000:]}"
+        )
+    return dict(json.loads(lines[-1]))
+
+
+class Driver:
+    """A long-lived driver process answering one JSON line per input line."""
+
+    def __init__(self, command: list[str], log: Path) -> None:
+        self.log = log
+        # stderr to a file: an unread pipe fills up with Dagster's logs and blocks the driver
+        self.proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log.open("w"),
+            text=True,
+            env=QUIET,
+            start_new_session=True,
+        )
+        self.read()
+
+    def read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                err = self.log.read_text()
+                raise RuntimeError(f"driver exited: {err[-3000:]}")
+            if line.startswith("{"):
+                return dict(json.loads(line))
+
+    def tick(self) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("tick\n")
+        self.proc.stdin.flush()
+        return self.read()
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def measured(server: FakeServerProcess, command: list[str]) -> Measure:
+    before = server.count()
+    out = run_json(command)
+    return Measure(out["seconds"], server.count() - before, out.get("cpu_seconds"))
+
+
+def bench_defs_and_sensor(
+    sizes: list[int], theirs_py: str, work: Path, sections: set[str]
+) -> list[Row]:
+    rows: list[Row] = []
+    for dags in sizes:
+        sensor_here = "sensor" in sections and dags == 1000
+        if "defs" not in sections and not sensor_here:
+            continue
+        folder = work / f"dags_{dags}"
+        folder.mkdir()
+        print(f"  {dags} DAGs: fake Airflow, definitions ...", flush=True)
+        with FakeServerProcess(OURS, dags) as server:
+            yaml_path, mapping = folder / "airlift.yaml", folder / "mapping.json"
+            cache, state = folder / "cache", folder / "their_state.json"
+            workload.write_airlift_yaml(yaml_path, server.url, dags)
+            workload.write_mapping_json(mapping, dags)
+            ours_cmd = [OURS, str(HERE / "drive_ours.py"), "defs", str(yaml_path), str(cache)]
+            theirs_cmd = [
+                theirs_py,
+                str(HERE / "drive_theirs.py"),
+                "defs",
+                server.url,
+                str(mapping),
+                str(state),
+            ]
+            for mode in ("cold", "warm"):
+                ours = measured(server, [*ours_cmd, mode])
+                theirs = measured(server, [*theirs_cmd, mode])
+                note = (
+                    "theirs warm: reconstruction metadata (run-worker path)"
+                    if mode == "warm"
+                    else ""
+                )
+                label = f"defs build {mode}, {dags:,} DAGs x {workload.TASKS} tasks"
+                if "defs" in sections:
+                    rows.append(Row(label, ours, theirs, note))
+            if sensor_here:
+                print(f"  {dags} DAGs: sensor ticks ...", flush=True)
+                rows += bench_sensor(server, yaml_path, cache, theirs_py, mapping, state, dags)
+    return rows
+
+
+def bench_sensor(
+    server: FakeServerProcess,
+    yaml_path: Path,
+    cache: Path,
+    theirs_py: str,
+    mapping: Path,
+    state: Path,
+    dags: int,
+) -> list[Row]:
+    ours = Driver(
+        [OURS, str(HERE / "drive_ours.py"), "sensor", str(yaml_path), str(cache)],
+        yaml_path.parent / "ours_sensor.log",
+    )
+    theirs = Driver(
+        [theirs_py, str(HERE / "drive_theirs.py"), "sensor", server.url, str(mapping), str(state)],
+        yaml_path.parent / "theirs_sensor.log",
+    )
+    try:
+        results: dict[str, dict[str, Measure]] = {}
+        for label, new_runs in (("0", 0), ("1,000", 1000)):
+            if new_runs:
+                server.command(cmd="add_runs", n=new_runs)
+            for name, driver in (("ours", ours), ("theirs", theirs)):
+                before = server.count()
+                out = driver.tick()
+                measure = Measure(out["seconds"], server.count() - before, out["cpu_seconds"])
+                results.setdefault(label, {})[name] = measure
+                results[label][name + "_events"] = out["events"]  # type: ignore[assignment]
+                results[label][name + "_ticks"] = out["ticks"]  # type: ignore[assignment]
+    finally:
+        ours.close()
+        theirs.close()
+    rows = []
+    for label, got in results.items():
+        note = f"events ours {got['ours_events']}, theirs {got['theirs_events']}"
+        if got["theirs_ticks"] != 1:  # type: ignore[comparison-overlap]
+            note += f"; theirs needed {got['theirs_ticks']} ticks"
+        rows.append(
+            Row(f"sensor tick, {label} new runs ({dags:,} DAGs)", got["ours"], got["theirs"], note)
+        )
+    return rows
+
+
+def bench_validate(work: Path) -> list[Row]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_validate import write_project  # 1,000 proxied-state files + airlift.yaml
+
+    project = work / "validate"
+    write_project(project)
+    airlift = str(ROOT / ".venv" / "bin" / "airlift")
+    env = {**os.environ, "AIRFLOW_PASSWORD": "unused"}
+    best = float("inf")
+    for _ in range(4):  # the first run also writes bytecode
+        started = time.perf_counter()
+        result = subprocess.run([airlift, "validate", str(project)], capture_output=True, env=env)
+        best = min(best, time.perf_counter() - started)
+        if result.returncode != 0:
+            raise RuntimeError(f"airlift validate failed: {result.stdout[-2000:]!r}")
+    return [
+        Row(
+            "airlift validate, 1,000 proxied-state files",
+            Measure(best),
+            None,
+            "theirs: no validator",
+        )
+    ]
+
+
+def fmt_seconds(m: Measure | None) -> str:
+    return "-" if m is None else f"{m.seconds:.3f}"
+
+
+def fmt_calls(m: Measure | None) -> str:
+    return "-" if m is None or m.calls is None else f"{m.calls:,}"
+
+
+def render(rows: list[Row]) -> str:
+    header = [
+        "benchmark",
+        "ours s",
+        "ours calls",
+        "theirs s",
+        "theirs calls",
+        "ours/theirs",
+        "note",
+    ]
+    table = [header] + [
+        [
+            r.benchmark,
+            fmt_seconds(r.ours),
+            fmt_calls(r.ours),
+            fmt_seconds(r.theirs),
+            fmt_calls(r.theirs),
+            "-" if r.ratio is None else f"{r.ratio:.2f}",
+            r.note,
+        ]
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    out = []
+    for n, line in enumerate(table):
+        cells = [
+            cell.ljust(w) if i in (0, len(header) - 1) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+        if n == 0:
+            out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(out)
+
+
+def machine(theirs_py: str) -> dict[str, str]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "nproc": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "dagster (ours)": venvs.version(OURS, "dagster"),
+        "dagster (theirs)": venvs.version(theirs_py, "dagster"),
+        "dagster-airlift": venvs.version(theirs_py, "dagster-airlift"),
+        "airlift-component": venvs.version(OURS, "airlift-component"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100 and 1,000 DAGs only")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    args = parser.parse_args(argv)
+    sections = set(args.only.split(","))
+    sizes = [100, 1000] if args.quick else [100, 1000, 5000]
+    started = time.perf_counter()
+    print("preparing dagster-airlift venvs ...", flush=True)
+    theirs_py = venvs.ensure(venvs.THEIRS)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="airlift-compare-") as tmp:
+        work = Path(tmp)
+        rows += bench_defs_and_sensor(sizes, theirs_py, work, sections)
+        if "parse" in sections:
+            import parse_bench
+
+            print("  Airflow DAG-file parse ...", flush=True)
+            rows += parse_bench.run(work, venvs.ensure(venvs.THEIRS_AIRFLOW))
+        if "proxy" in sections:
+            import proxy_bench
+
+            print("  proxy operator ...", flush=True)
+            rows += proxy_bench.run(work, venvs.ensure(venvs.THEIRS_AIRFLOW))
+        if "validate" in sections:
+            print("  validate ...", flush=True)
+            rows += bench_validate(work)
+    print()
+    print(render(rows))
+    info = machine(theirs_py)
+    print()
+    print("; ".join(f"{k}: {v}" for k, v in info.items()))
+    print(
+        f"(wall seconds; ours/theirs < 1 means ours is faster; total {time.perf_counter() - started:.0f} s)"
+    )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"machine": info, "rows": [{**asdict(r), "ratio": r.ratio} for r in rows]}, indent=1
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
