@@ -158,7 +158,18 @@ class DagsterServer:
             )
         self._http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(30.0))
         try:
-            for proc in self._processes:
+            webserver, *others = self._processes
+            webserver.start()
+            # The daemon starts once the webserver answers: both would otherwise race
+            # to create the SQLite tables of a fresh DAGSTER_HOME.
+            poll_for(
+                lambda: True if self.graphql("{ version }").get("version") else None,
+                timeout=self.startup_timeout,
+                what=f"dagster-webserver at {self.url} to answer GraphQL",
+                processes=[webserver],
+                transient=(httpx.TransportError, DagsterGraphQLError),
+            )
+            for proc in others:
                 proc.start()
             self._wait_ready()
         except BaseException:
