@@ -205,6 +205,31 @@ def test_airlift_reload_against_real_dagster(dagster: DagsterServer) -> None:
     assert "nope" in missing.stderr
 
 
+def test_cluster_policy_proxies_without_touching_the_dag_file(
+    airflow_server_factory: Any, dagster: DagsterServer, tmp_path: Path
+) -> None:
+    """Zero-code mode: ``airflow_local_settings`` imports ``dag_policy``; the DAG file is plain."""
+    (tmp_path / "airflow_local_settings.py").write_text(
+        "from airflow_side.policy import dag_policy  # noqa: F401\n"
+    )
+    connection = {"conn_type": "http", "host": dagster.url, "extra": {"instance": INSTANCE}}
+    airflow: AirflowServer = airflow_server_factory(
+        3,
+        env_overrides={
+            "PYTHONPATH": str(tmp_path),
+            "AIRFLOW_CONN_DAGSTER_DEFAULT": json.dumps(connection),
+        },
+    )
+    airflow.wait_for_dag_tags("proxy_policy_dag", lambda t: "airlift:proxied_tasks=1" in t, 120)
+    run_id, state = run_dag(airflow, "proxy_policy_dag")
+    assert state == "success"
+    assert airflow_records(airflow, run_id) == {
+        ("proxy_policy_dag", "extract"),
+        ("proxy_policy_dag", "report"),
+    }
+    assert len(dagster_records(dagster, "policy_loaded", run_id)) == 1
+
+
 COMPONENT_DEFS = """
 from airlift_component.component import build_defs
 

@@ -22,7 +22,7 @@ INTERPRETERS = {"airflow3": Path(sys.executable)}
 if AIRFLOW2_PYTHON.exists():
     INTERPRETERS["airflow2"] = AIRFLOW2_PYTHON
 
-HEADER = '''
+HEADER = """
 from datetime import datetime, timedelta
 from pathlib import Path
 try:
@@ -38,10 +38,10 @@ from airflow_side import proxying_to_dagster, load_proxied_state_from_yaml
 STATE = load_proxied_state_from_yaml(Path(__file__).parent / "proxied_state")
 def on_fail(context):
     pass
-'''
+"""
 
 DAG_FILES = {
-    "task_level": '''
+    "task_level": """
 with DAG("task_level", start_date=datetime(2024, 1, 1), schedule=None,
          default_args={"retries": 2, "owner": "data"}) as dag:
     extract = EmptyOperator(task_id="extract")
@@ -55,43 +55,43 @@ with DAG("task_level", start_date=datetime(2024, 1, 1), schedule=None,
     final = EmptyOperator(task_id="final")
     grp >> final
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
-''',
-    "whole": '''
+""",
+    "whole": """
 with DAG("whole", start_date=datetime(2024, 1, 1), schedule=None, tags=["team"]) as dag:
     with TaskGroup("grp"):
         a = EmptyOperator(task_id="a")
     b = EmptyOperator(task_id="b")
     a >> b
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
-''',
-    "whole_off": '''
+""",
+    "whole_off": """
 with DAG("whole_off", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     a = EmptyOperator(task_id="a")
     b = EmptyOperator(task_id="b")
     a >> b
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
-''',
-    "no_file": '''
+""",
+    "no_file": """
 with DAG("no_file", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     a = EmptyOperator(task_id="a")
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
-''',
-    "broken": '''
+""",
+    "broken": """
 with DAG("broken", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     a = EmptyOperator(task_id="a")
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
-''',
-    "mapped": '''
+""",
+    "mapped": """
 with DAG("mapped", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     fan = PythonOperator.partial(task_id="fan", python_callable=print).expand(op_args=[[1], [2]])
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
-''',
-    "missing_task": '''
+""",
+    "missing_task": """
 with DAG("missing_task", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     a = EmptyOperator(task_id="a")
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
-''',
-    "custom": '''
+""",
+    "custom": """
 from airflow_side import BaseProxyTaskToDagsterOperator
 class ApiKeyProxyTaskToDagsterOperator(BaseProxyTaskToDagsterOperator):
     def get_dagster_url(self, context):
@@ -103,10 +103,10 @@ with DAG("custom", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     a = EmptyOperator(task_id="a")
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE,
                     dagster_operator_klass=ApiKeyProxyTaskToDagsterOperator)
-''',
+""",
 }
 
-POLICY_FILE = '''
+POLICY_FILE = """
 from datetime import datetime
 try:
     from airflow.sdk import DAG
@@ -118,7 +118,7 @@ with DAG("policy", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     a = EmptyOperator(task_id="a")
     b = EmptyOperator(task_id="b")
     a >> b
-'''
+"""
 
 STATES = {
     "task_level": "tasks:\n  - id: extract\n    proxied: false\n  - id: grp.load\n    proxied: true\n",
@@ -131,7 +131,7 @@ STATES = {
     "policy": "tasks:\n  - id: b\n    proxied: true\n",
 }
 
-SUMMARIZE = r'''
+SUMMARIZE = r"""
 import importlib.util, json, sys, traceback
 from pathlib import Path
 from airflow_side._compat import AIRFLOW_3, DAG
@@ -182,7 +182,7 @@ for path in sorted(Path(sys.argv[1]).glob("*.py")):
     except Exception as exc:
         out[path.stem] = {"error": f"{type(exc).__name__}: {exc}"}
 print("JSON:" + json.dumps(out))
-'''
+"""
 
 
 def build_folder(root: Path) -> Path:
@@ -197,7 +197,9 @@ def build_folder(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module", params=sorted(INTERPRETERS), ids=sorted(INTERPRETERS))
-def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def report(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     dags = build_folder(tmp_path_factory.mktemp(request.param))
     env = {**os.environ, "AIRFLOW_HOME": str(dags.parent / "home"), "PYTHONPATH": str(ROOT)}
     env.pop("AIRLIFT_PROXIED_STATE_DIR", None)

@@ -27,7 +27,10 @@ class FakeDagster:
         self.launched: list[dict[str, object]] = []
         self.asset = AssetNode(
             key=("out",),
-            tags={"airlift/dag": tag_value("prod", "etl"), "airlift/task": tag_value("prod", "etl", "load")},
+            tags={
+                "airlift/dag": tag_value("prod", "etl"),
+                "airlift/task": tag_value("prod", "etl", "load"),
+            },
             repository_name="__repository__",
             location_name="loc",
         )
@@ -165,7 +168,9 @@ def test_waits_for_a_retry_dagster_announced() -> None:
 def test_overall_timeout_never_hangs() -> None:
     fake = FakeDagster({"run1": ["STARTED"] * 1000})
     clock = Clock()
-    with pytest.raises(DagsterRunFailed, match=r"run1 did not finish within 30 s \(status STARTED\)"):
+    with pytest.raises(
+        DagsterRunFailed, match=r"run1 did not finish within 30 s \(status STARTED\)"
+    ):
         runner(fake, clock).run(
             ProxyRequest("prod", "etl", "load", "r", 1, timeout_seconds=30, poll_interval_seconds=2)
         )
@@ -205,7 +210,11 @@ def test_unpartitioned_assets_get_no_partition() -> None:
     ("nodes", "logical", "match"),
     [
         ((asset("STATIC"),), datetime(2026, 1, 1), "not by time"),
-        ((asset("TIME_WINDOW", "%Y"), asset("TIME_WINDOW", "%Y-%m")), datetime(2026, 1, 1), "different"),
+        (
+            (asset("TIME_WINDOW", "%Y"), asset("TIME_WINDOW", "%Y-%m")),
+            datetime(2026, 1, 1),
+            "different",
+        ),
         ((asset("TIME_WINDOW", "%Y"),), None, "no logical date"),
     ],
     ids=["static", "mixed-formats", "no-logical-date"],

@@ -63,6 +63,11 @@ def by_tag(context: AssetExecutionContext) -> None:
     _out(context, "by_tag")
 
 
+@asset(key=["proxy", "policy_loaded"], tags=_tags("proxy_policy_dag", "load"))
+def policy_loaded(context: AssetExecutionContext) -> None:
+    _out(context, "policy_loaded")
+
+
 def _dag_asset(dag_id: str, leaves: list) -> AssetSpec:
     """The DAG's asset, depending on its leaf mapped assets, as the component builds it."""
     return AssetSpec(
@@ -81,8 +86,10 @@ defs = Definitions(
         whole_a,
         whole_b,
         by_tag,
+        policy_loaded,
         _dag_asset("proxy_task_dag", [loaded]),
         _dag_asset("proxy_fail_dag", [exploded]),
         _dag_asset("proxy_whole_dag", [whole_b]),
+        _dag_asset("proxy_policy_dag", [policy_loaded]),
     ]
 )
