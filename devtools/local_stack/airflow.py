@@ -91,6 +91,7 @@ class AirflowServer(DagHelpers):
         self._processes: list[ManagedProcess] = []
         self._api: HarnessApi | None = None
         self._prepared = False
+        self._user_created = False
         self.port = 0
         self.env: dict[str, str] = {}
         self.startup_seconds: float | None = None
@@ -162,8 +163,14 @@ class AirflowServer(DagHelpers):
                 )
                 for component in self.components
             ]
+            # The Airflow 2 webserver syncs the FAB roles at start-up, so it must not
+            # race `users create`; everything else starts while the user is created.
             for proc in self._processes:
-                proc.start()
+                if not proc.name.endswith("webserver"):
+                    proc.start()
+            self._create_user()
+            for proc in self._processes:
+                proc.start()  # no-op for those already running
             self._wait_ready()
         except BaseException:
             self.stop()
@@ -172,7 +179,6 @@ class AirflowServer(DagHelpers):
         return self
 
     def _prepare(self) -> None:
-        logs = self.home / "process-logs"
         if self.version_major >= 3:
             # A passwords file that already lists the user fixes its password.
             self.passwords_file.write_text(json.dumps({self.username: self.password}))
@@ -182,20 +188,25 @@ class AirflowServer(DagHelpers):
             f"airflow{self.version_major} db migrate",
             self._argv("db", "migrate"),
             env=self.env,
-            log_path=logs / "db-migrate.log",
+            log_path=self.home / "process-logs" / "db-migrate.log",
             timeout=self.startup_timeout,
             cwd=self.home,
         )
-        if self.version_major == 2:
-            run_logged(
-                "airflow2 users create",
-                self._argv("users", "create", *_user_args(self.username, self.password)),
-                env=self.env,
-                log_path=logs / "users-create.log",
-                timeout=self.startup_timeout,
-                cwd=self.home,
-            )
         self._prepared = True
+
+    def _create_user(self) -> None:
+        """Airflow 2 only (FAB users; Airflow 3 reads the passwords file)."""
+        if self.version_major != 2 or self._user_created or not self.migrate:
+            return
+        run_logged(
+            "airflow2 users create",
+            self._argv("users", "create", *_user_args(self.username, self.password)),
+            env=self.env,
+            log_path=self.home / "process-logs" / "users-create.log",
+            timeout=self.startup_timeout,
+            cwd=self.home,
+        )
+        self._user_created = True
 
     def _wait_ready(self) -> None:
         assert self._api is not None
