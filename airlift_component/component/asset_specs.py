@@ -14,7 +14,6 @@ from typing import Any
 import dagster as dg
 
 from airlift_component.component.state_cache import AirflowState
-from airlift_component.component.tags import mapping_metadata, mapping_tags
 from airlift_component.component.task_graph import (
     leaf_mapped_tasks,
     nearest_mapped_upstreams,
@@ -27,6 +26,7 @@ from airlift_component.config.airlift_file import (
     TimePartitions,
     dag_asset_key,
 )
+from airlift_component.mapping_tags import mapping_metadata, mapping_tags
 
 _OWNER = re.compile(r"^(team:\S+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 

@@ -46,7 +46,7 @@ class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):
     the metadata ``airlift/instance``, ``airlift/dag_id``, ``airlift/task_id``
     with the exact ids. The Airflow side queries assets by ``airlift/task``.
     Values over Dagster's 63-character limit are shortened with a hash
-    (:func:`airlift_component.component.tags.task_tag_value` computes them).
+    (:func:`airlift_component.mapping_tags.task_tag_value` computes them).
 
     **Executable assets (migration).** ``code: package.module:attr`` on a mapped
     asset names an ``@asset`` / ``@multi_asset`` that computes the key; it is

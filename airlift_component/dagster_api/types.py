@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from airlift_component.mapping_tags import (  # noqa: F401  (re-exported)
+    DAG_ID_METADATA,
+    DAG_TAG,
+    INSTANCE_METADATA,
+    MAX_TAG_VALUE,
+    TASK_ID_METADATA,
+    TASK_TAG,
+    tag_value,
+)
 
 #: Run statuses after which a Dagster run never changes again.
 FINISHED_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
@@ -15,26 +24,6 @@ ROOT_RUN_TAG = "dagster/root_run_id"
 PARENT_RUN_TAG = "dagster/parent_run_id"
 #: Set on a failed run when Dagster will launch an automatic retry of it.
 WILL_RETRY_TAG = "dagster/will_retry"
-
-#: Definition tags the Dagster side puts on assets mapped to Airflow tasks/DAGs.
-TASK_TAG = "airlift/task"
-DAG_TAG = "airlift/dag"
-
-#: Text metadata holding the exact ids (tag values may be shortened with a hash).
-DAG_ID_METADATA = "airlift/dag_id"
-TASK_ID_METADATA = "airlift/task_id"
-INSTANCE_METADATA = "airlift/instance"
-MAX_TAG_VALUE = 63
-
-
-def tag_value(*parts: str) -> str:
-    """Ids joined with ``.``; past Dagster's 63-character limit, the first 46
-    characters, ``-`` and 16 hex digits of the SHA-1 (what the component writes)."""
-    value = ".".join(parts)
-    if len(value) <= MAX_TAG_VALUE:
-        return value
-    digest = hashlib.sha1(value.encode()).hexdigest()[:16]
-    return f"{value[: MAX_TAG_VALUE - 17]}-{digest}"
 
 
 @dataclass(frozen=True)

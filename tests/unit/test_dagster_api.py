@@ -219,7 +219,7 @@ def test_reload_unknown_location() -> None:
     [("analytics", "customers", "load"), ("i", "d" * 60, "t" * 40)],
     ids=["short", "hashed"],
 )
-def test_tag_value_matches_the_component(parts: tuple[str, ...]) -> None:
-    from airlift_component.component import tags
+def test_tag_value_is_the_one_the_component_writes(parts: tuple[str, ...]) -> None:
+    from airlift_component.component.asset_specs import mapping_tags
 
-    assert tag_value(*parts) == tags.tag_value(*parts)
+    assert mapping_tags(*parts)["airlift/task"] == tag_value(*parts)
