@@ -39,7 +39,9 @@ from tests.harness.fake_airflow_http import FakeAirflowHandler, _iso, _parse_dat
 
 
 class IndexedHandler(FakeAirflowHandler):
-    """The harness handler with the two batch routes answered from an index."""
+    """The harness handler with the two batch routes answered from an index; task
+    instances also carry ``execution_date``/``logical_date`` as Airflow 2 sends them
+    (dagster-airlift's sensor requires one of them)."""
 
     def _r_runs_batch(self) -> None:
         body = self._body or {}
@@ -84,6 +86,8 @@ class IndexedHandler(FakeAirflowHandler):
                 "state": state,
                 "start_date": _iso(run.start_date, False),
                 "end_date": _iso(run.end_date, False),
+                "execution_date": _iso(run.logical_date, False),
+                "logical_date": _iso(run.logical_date, False),
                 "try_number": 1,
                 "map_index": -1,
             }
