@@ -130,21 +130,26 @@ def _wait_loaded(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 def _proxy_once(
     python: str, url: str, recorder: _Recorder, env: dict[str, str], script: str
-) -> Measure:
-    recorder.reset()
-    result = subprocess.run(
-        [python, str(HERE / script), url, DAG, TASK],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    if result.returncode != 0 or len(lines) < 2 or recorder.launched_at is None:
-        raise RuntimeError(f"{script} failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    start = lines[0]["start"]
-    before_launch = sum(1 for at, _ in recorder.requests if at <= recorder.launched_at)
-    return Measure(recorder.launched_at - start, before_launch, None)
+) -> tuple[Measure | None, str]:
+    """One proxied task; on failure ``None`` and the error's last line (one retry)."""
+    error = ""
+    for _attempt in range(2):
+        recorder.reset()
+        result = subprocess.run(
+            [python, str(HERE / script), url, DAG, TASK],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+        lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+        if result.returncode == 0 and len(lines) >= 2 and recorder.launched_at is not None:
+            start = lines[0]["start"]
+            before_launch = sum(1 for at, _ in recorder.requests if at <= recorder.launched_at)
+            return Measure(recorder.launched_at - start, before_launch, None), error
+        tail = [line for line in result.stderr.splitlines() if line.strip()]
+        error = (tail[-1] if tail else f"exit {result.returncode}")[:160]
+    return None, error
 
 
 def run(work: Path, theirs_airflow_py: str) -> list[Row]:
@@ -175,9 +180,11 @@ def run(work: Path, theirs_airflow_py: str) -> list[Row]:
         proxy = _counting_proxy(upstream, recorder)
         url = f"http://127.0.0.1:{proxy.server_address[1]}"
         driver_env = {**os.environ, "PYTHONWARNINGS": "ignore", "DAGSTER_URL": url}
-        ours = _proxy_once(OURS, url, recorder, driver_env, "proxy_driver_ours.py")
+        ours, ours_error = _proxy_once(OURS, url, recorder, driver_env, "proxy_driver_ours.py")
         ours_total = len(recorder.requests)
-        theirs = _proxy_once(theirs_airflow_py, url, recorder, driver_env, "proxy_driver_theirs.py")
+        theirs, theirs_error = _proxy_once(
+            theirs_airflow_py, url, recorder, driver_env, "proxy_driver_theirs.py"
+        )
         theirs_total = len(recorder.requests)
     finally:
         if proxy is not None:
@@ -194,4 +201,7 @@ def run(work: Path, theirs_airflow_py: str) -> list[Row]:
         f"5,500 asset nodes (5,000 executable), webserver load {load_seconds:.0f} s; "
         f"requests incl. polling to success: ours {ours_total}, theirs {theirs_total}"
     )
+    for name, error in (("ours", ours_error), ("theirs", theirs_error)):
+        if error:
+            note += f"; {name} failed once: {error}"
     return [Row("proxy operator: task start -> run launched", ours, theirs, note)]

@@ -354,6 +354,18 @@ def machine(theirs_py: str) -> dict[str, str]:
     }
 
 
+def run_section(section: str, work: Path) -> list[Row]:
+    if section == "parse":
+        import parse_bench
+
+        return parse_bench.run(work, venvs.ensure(venvs.THEIRS_AIRFLOW))
+    if section == "proxy":
+        import proxy_bench
+
+        return proxy_bench.run(work, venvs.ensure(venvs.THEIRS_AIRFLOW))
+    return bench_validate(work)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 DAGs only")
@@ -369,19 +381,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="airlift-compare-") as tmp:
         work = Path(tmp)
         rows += bench_defs_and_sensor(sizes, theirs_py, work, sections)
-        if "parse" in sections:
-            import parse_bench
-
-            print("  Airflow DAG-file parse ...", flush=True)
-            rows += parse_bench.run(work, venvs.ensure(venvs.THEIRS_AIRFLOW))
-        if "proxy" in sections:
-            import proxy_bench
-
-            print("  proxy operator ...", flush=True)
-            rows += proxy_bench.run(work, venvs.ensure(venvs.THEIRS_AIRFLOW))
-        if "validate" in sections:
-            print("  validate ...", flush=True)
-            rows += bench_validate(work)
+        for section in ("parse", "proxy", "validate"):
+            if section not in sections:
+                continue
+            print(f"  {section} ...", flush=True)
+            try:
+                rows += run_section(section, work)
+            except Exception as exc:  # one failed section must not lose the others
+                rows.append(Row(f"{section}: failed", None, None, str(exc).splitlines()[-1][:200]))
     info = machine(theirs_py)
     if args.json:
         data = {"machine": info, "rows": [{**asdict(r), "ratio": r.ratio} for r in rows]}
