@@ -14,8 +14,6 @@ The instance name comes from ``extra.instance`` of the Connection, else
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
 
 from airflow_side._compat import AirflowException, get_connection, get_variable
 from airflow_side.operators.base import (
@@ -23,8 +21,8 @@ from airflow_side.operators.base import (
     BaseProxyDAGToDagsterOperator,
     BaseProxyTaskToDagsterOperator,
 )
-from airflow_side.operators.default import DagsterSettings
-from airlift_component.dagster_api import dagster_plus_url, new_session
+from airflow_side.operators.default import DagsterSettings, SettingsFromAirflowMixin
+from airlift_component.dagster_api import dagster_plus_url
 
 DAGSTER_PLUS_CONN_ID = "dagster_plus_default"
 ORGANIZATION_VARIABLE = "dagster_plus_organization"
@@ -57,28 +55,11 @@ def resolve_dagster_plus(conn_id: str = DAGSTER_PLUS_CONN_ID) -> DagsterSettings
     )
 
 
-class _DagsterPlusMixin:
+class _DagsterPlusMixin(SettingsFromAirflowMixin):
     dagster_plus_conn_id: str = DAGSTER_PLUS_CONN_ID
-    airlift_instance: str | None
-    dagster_request_timeout_seconds: float
-    _settings: DagsterSettings | None = None
 
-    def _dagster_settings(self) -> DagsterSettings:
-        if self._settings is None:
-            self._settings = resolve_dagster_plus(self.dagster_plus_conn_id)
-        return self._settings
-
-    def get_dagster_url(self, context: Mapping[str, Any]) -> str:
-        return self._dagster_settings().url
-
-    def get_dagster_session(self, context: Mapping[str, Any]) -> Any:
-        settings = self._dagster_settings()
-        return new_session(settings.token, timeout=self.dagster_request_timeout_seconds)
-
-    def get_airlift_instance(self, context: Mapping[str, Any]) -> str:
-        if not self.airlift_instance:
-            self.airlift_instance = self._dagster_settings().instance
-        return super().get_airlift_instance(context)  # type: ignore[misc]
+    def resolve_dagster_settings(self) -> DagsterSettings:
+        return resolve_dagster_plus(self.dagster_plus_conn_id)
 
 
 class DagsterPlusProxyTaskToDagsterOperator(_DagsterPlusMixin, BaseProxyTaskToDagsterOperator):

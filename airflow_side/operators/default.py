@@ -74,15 +74,20 @@ def resolve_settings(conn_id: str = DEFAULT_CONN_ID) -> DagsterSettings:
     return DagsterSettings(url, os.environ.get(TOKEN_ENV) or None, os.environ.get(INSTANCE_ENV))
 
 
-class _DefaultSettingsMixin:
-    dagster_conn_id: str = DEFAULT_CONN_ID
+class SettingsFromAirflowMixin:
+    """Answers ``get_dagster_url`` / ``get_dagster_session`` / the instance name from
+    :class:`DagsterSettings` resolved once per operator by :meth:`resolve_dagster_settings`."""
+
     airlift_instance: str | None
     dagster_request_timeout_seconds: float
     _settings: DagsterSettings | None = None
 
+    def resolve_dagster_settings(self) -> DagsterSettings:
+        raise NotImplementedError
+
     def _dagster_settings(self) -> DagsterSettings:
         if self._settings is None:
-            self._settings = resolve_settings(self.dagster_conn_id)
+            self._settings = self.resolve_dagster_settings()
         return self._settings
 
     def get_dagster_url(self, context: Mapping[str, Any]) -> str:
@@ -96,6 +101,13 @@ class _DefaultSettingsMixin:
         if not self.airlift_instance:
             self.airlift_instance = self._dagster_settings().instance
         return super().get_airlift_instance(context)  # type: ignore[misc]
+
+
+class _DefaultSettingsMixin(SettingsFromAirflowMixin):
+    dagster_conn_id: str = DEFAULT_CONN_ID
+
+    def resolve_dagster_settings(self) -> DagsterSettings:
+        return resolve_settings(self.dagster_conn_id)
 
 
 class DefaultProxyTaskToDagsterOperator(_DefaultSettingsMixin, BaseProxyTaskToDagsterOperator):
