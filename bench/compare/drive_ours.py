@@ -5,6 +5,8 @@
 
 Cold builds find no state cache and fetch the Airflow state; warm builds read
 the cache the cold build wrote (``.airlift/cache``-style file, TTL not expired).
+Imports are done before the clock starts, as for dagster-airlift's driver: the REST
+client (httpx), which ``build_defs`` imports lazily, is imported here up front.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from airlift_component.airflow_api import client as _client  # noqa: F401
 from airlift_component.component.defs_builder import build_defs
 
 
