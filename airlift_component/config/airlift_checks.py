@@ -26,6 +26,7 @@ from airlift_component.config.cross_file import check_against_proxied_state
 from airlift_component.config.interpolation import PlaceholderError, placeholders, resolve
 from airlift_component.config.problems import Problem
 from airlift_component.config.validation_messages import problems_from_validation_error
+from airlift_component.config.yaml_build import gc_paused
 from airlift_component.config.yamldoc import (
     Loc,
     YamlDocument,
@@ -275,7 +276,16 @@ def load_airlift_file(
 
     Raises :class:`ConfigError` listing every problem, each with file, line and column.
     """
-    doc = read_airlift_document(Path(path))
+    # Validation allocates many long-lived objects; pausing the cyclic collector
+    # makes loading a 1,000-DAG file ~5x faster in a process that has it on (Dagster).
+    with gc_paused():
+        return _load_airlift_file(Path(path), environ, cross_file=cross_file)
+
+
+def _load_airlift_file(
+    path: Path, environ: Mapping[str, str] | None, *, cross_file: bool
+) -> AirliftFile:
+    doc = read_airlift_document(path)
     model, problems = check_airlift_document(doc)
     if model is None:
         raise ConfigError(problems)
