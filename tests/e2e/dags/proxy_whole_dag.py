@@ -1,40 +1,14 @@
-"""E2E: a two-task DAG that can be proxied to Dagster as a whole.
+"""E2E: a two-task DAG that can be proxied to Dagster as a whole."""
 
-Each task records that it ran in Airflow under ``../proxy_out/`` (next to the
-DAG folder), so tests can tell which tasks ran where.
-"""
-
-import json
-from datetime import datetime
 from pathlib import Path
 
-try:
-    from airflow.providers.standard.operators.python import PythonOperator
-    from airflow.sdk import DAG
-except ImportError:
-    from airflow.models import DAG
-    from airflow.operators.python import PythonOperator
+from proxy_e2e_tasks import manual_dag, recording_task
 
 from airflow_side import load_proxied_state_from_yaml, proxying_to_dagster
 
-OUT = Path(__file__).resolve().parent.parent / "proxy_out"
-
-
-def record(step: str, airflow_run: str) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    with (OUT / "airflow.jsonl").open("a") as handle:
-        handle.write(
-            json.dumps({"dag": "proxy_whole_dag", "step": step, "run_id": airflow_run}) + "\n"
-        )
-
-
-with DAG("proxy_whole_dag", start_date=datetime(2024, 1, 1), schedule=None, catchup=False) as dag:
-    first = PythonOperator(
-        task_id="first", python_callable=record, op_args=["first", "{{ run_id }}"]
-    )
-    second = PythonOperator(
-        task_id="second", python_callable=record, op_args=["second", "{{ run_id }}"]
-    )
+with manual_dag("proxy_whole_dag") as dag:
+    first = recording_task(dag.dag_id, "first")
+    second = recording_task(dag.dag_id, "second")
     first >> second
 
 proxying_to_dagster(
