@@ -10,6 +10,9 @@ it looks for.
 * ``airlift/dag`` = ``<instance>.<dag_id>`` on every asset of a DAG (the DAG asset,
   DAG-level assets and task assets)
 * ``airlift/task`` = ``<instance>.<dag_id>.<task_id>`` on the assets of a task
+* ``airlift/task_assets`` (JSON metadata on the DAG asset): the asset keys of each
+  mapped task and of the DAG itself, see :func:`task_assets_index`; the Airflow
+  side reads it to find a proxied task's assets in two queries
 
 Dagster limits tag values to 63 characters of ``A-Z a-z 0-9 _ - .``. Ids are
 already in that alphabet; a value longer than 63 characters is shortened to its
@@ -22,6 +25,7 @@ confirmed with the metadata entries ``airlift/instance``, ``airlift/dag_id`` and
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 
 INSTANCE_TAG = "airlift/instance"
 DAG_TAG = "airlift/dag"
@@ -30,6 +34,8 @@ TASK_TAG = "airlift/task"
 INSTANCE_METADATA = "airlift/instance"
 DAG_ID_METADATA = "airlift/dag_id"
 TASK_ID_METADATA = "airlift/task_id"
+
+TASK_ASSETS_METADATA = "airlift/task_assets"
 
 MAX_TAG_VALUE = 63
 
@@ -67,3 +73,15 @@ def mapping_metadata(instance: str, dag_id: str, task_id: str | None = None) -> 
     if task_id is not None:
         metadata[TASK_ID_METADATA] = task_id
     return metadata
+
+
+def task_assets_index(
+    tasks: Mapping[str, Sequence[Sequence[str]]], dag_level: Sequence[Sequence[str]]
+) -> dict[str, object]:
+    """The value of :data:`TASK_ASSETS_METADATA`: ``{"tasks": {task_id: [key, ...]},
+    "dag": [key, ...]}``, each key a list of path components. ``dag`` holds the assets
+    mapped to the DAG as a whole (materialized when its run succeeds)."""
+    return {
+        "tasks": {task: [list(key) for key in keys] for task, keys in tasks.items()},
+        "dag": [list(key) for key in dag_level],
+    }

@@ -26,7 +26,12 @@ from airlift_component.config.airlift_file import (
     TimePartitions,
     dag_asset_key,
 )
-from airlift_component.mapping_tags import mapping_metadata, mapping_tags
+from airlift_component.mapping_tags import (
+    TASK_ASSETS_METADATA,
+    mapping_metadata,
+    mapping_tags,
+    task_assets_index,
+)
 
 _OWNER = re.compile(r"^(team:\S+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
@@ -102,7 +107,12 @@ def _mapped_spec(
 
 
 def _dag_spec(
-    instance: Instance, dag_id: str, state: AirflowState, deps: list[dg.AssetKey], url: str
+    instance: Instance,
+    dag_id: str,
+    state: AirflowState,
+    deps: list[dg.AssetKey],
+    url: str,
+    mapped: MappedDag | None = None,
 ) -> dg.AssetSpec:
     dag_state = state.dags.get(dag_id)
     dag = dag_state.dag if dag_state else None
@@ -120,6 +130,12 @@ def _dag_spec(
             metadata["airflow/fileloc"] = dag.fileloc
     else:
         metadata["airflow/missing"] = "mapped in airlift.yaml but not found in Airflow"
+    if mapped is not None:
+        index = task_assets_index(
+            {task: [key.path for key in keys] for task, keys in mapped.task_keys.items()},
+            [key.path for key in mapped.dag_level_keys],
+        )
+        metadata[TASK_ASSETS_METADATA] = dg.MetadataValue.json(index)
     tags = {**mapping_tags(instance.name, dag_id)}
     for tag in dag.tags if dag else ():
         if re.fullmatch(r"[A-Za-z0-9_.\-]{1,63}", tag):
@@ -172,7 +188,7 @@ def _dag_specs(
         entry.dag_level_keys.append(spec.key)
         if spec.partitions_def is not None:
             index.partitions[spec.key] = spec.partitions_def  # type: ignore[assignment]
-    specs.append(_dag_spec(instance, dag_id, state, [*leaves, *entry.dag_level_keys], url))
+    specs.append(_dag_spec(instance, dag_id, state, [*leaves, *entry.dag_level_keys], url, entry))
     return specs
 
 

@@ -71,6 +71,22 @@ def test_mapping_is_recorded_in_tags_and_metadata(defs: dg.Definitions) -> None:
     assert dag_level.tags["airlift/dag"] == "prod.customers"
 
 
+def test_dag_asset_lists_each_tasks_asset_keys_for_the_proxy_lookup(
+    defs: dg.Definitions,
+) -> None:
+    specs = _specs(defs)
+    index = specs[_key("prod/dag/customers")].metadata["airlift/task_assets"].value
+    assert index == {
+        "tasks": {
+            "extract": [["raw", "customers"]],
+            "load": [["analytics", "customers"]],
+            "publish": [["analytics", "published"]],
+        },
+        "dag": [["reports", "customers"]],
+    }
+    assert "airlift/task_assets" not in specs[_key("prod/dag/orders")].metadata
+
+
 def test_lineage_follows_task_graph_through_unmapped_tasks(defs: dg.Definitions) -> None:
     specs = _specs(defs)
     assert {d.asset_key for d in specs[_key("analytics/customers")].deps} == {_key("raw/customers")}
