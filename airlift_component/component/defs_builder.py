@@ -16,12 +16,14 @@ from airlift_component.component.state_cache import (
     DEFAULT_TTL_SECONDS,
     AirflowState,
     ClientFactory,
+    cache_directory,
     cache_file,
     default_client_factory,
     load_state,
 )
 from airlift_component.component.ui_urls import dag_ui_url
 from airlift_component.config.airlift_checks import load_airlift_file
+from airlift_component.config.checked_cache import CHECKED_CACHE_NAME
 from airlift_component.config.airlift_file import Instance
 
 log = logging.getLogger("airlift_component")
@@ -95,7 +97,8 @@ def build_defs(
     the definitions contain.
     """
     path = Path(airlift_yaml).resolve()
-    model = load_airlift_file(path, cross_file=False)
+    checked = cache_directory(path, cache_dir) / CHECKED_CACHE_NAME
+    model = load_airlift_file(path, cross_file=False, checked_cache=checked)
     if isinstance(defined_elsewhere, dg.Definitions):
         elsewhere = set(defined_elsewhere.resolve_all_asset_keys())
     else:

@@ -170,12 +170,15 @@ def instance_fingerprint(instance: Instance) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def cache_file(airlift_yaml: Path, instance: str, cache_dir: str | Path | None = None) -> Path:
-    """Where an instance's state is cached; a relative ``cache_dir`` is relative to airlift.yaml."""
+def cache_directory(airlift_yaml: Path, cache_dir: str | Path | None = None) -> Path:
+    """The component's cache folder; a relative ``cache_dir`` is relative to airlift.yaml."""
     directory = Path(cache_dir) if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
-    if not directory.is_absolute():
-        directory = airlift_yaml.parent / directory
-    return directory / f"{instance}.json"
+    return directory if directory.is_absolute() else airlift_yaml.parent / directory
+
+
+def cache_file(airlift_yaml: Path, instance: str, cache_dir: str | Path | None = None) -> Path:
+    """Where an instance's state is cached (see :func:`cache_directory`)."""
+    return cache_directory(airlift_yaml, cache_dir) / f"{instance}.json"
 
 
 def fetch_state(

@@ -10,7 +10,11 @@ ASSET_NODE_FIELDS = """
     partitionDefinition { type fmt }
     repository { name location { name } }
     dependencyKeys { path }
-    metadataEntries { label ... on TextMetadataEntry { text } }
+    metadataEntries {
+      label
+      ... on TextMetadataEntry { text }
+      ... on JsonMetadataEntry { jsonString }
+    }
 """
 
 ASSET_NODES_BY_KEYS = f"""

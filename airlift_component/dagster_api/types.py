@@ -11,6 +11,7 @@ from airlift_component.mapping_tags import (  # noqa: F401  (re-exported)
     DAG_TAG,
     INSTANCE_METADATA,
     MAX_TAG_VALUE,
+    TASK_ASSETS_METADATA,
     TASK_ID_METADATA,
     TASK_TAG,
     tag_value,
@@ -39,6 +40,8 @@ class AssetNode:
     location_name: str = ""
     dependency_keys: tuple[tuple[str, ...], ...] = ()
     text_metadata: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: JSON metadata entries as their raw JSON text (parsed by whoever reads them).
+    json_metadata: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def key_string(self) -> str:
@@ -48,10 +51,10 @@ class AssetNode:
     def from_graphql(cls, data: Mapping[str, Any]) -> AssetNode:
         repository = data.get("repository") or {}
         partition = data.get("partitionDefinition") or {}
-        metadata = {
-            entry["label"]: entry["text"]
-            for entry in data.get("metadataEntries") or []
-            if isinstance(entry.get("text"), str)
+        entries = data.get("metadataEntries") or []
+        metadata = {e["label"]: e["text"] for e in entries if isinstance(e.get("text"), str)}
+        json_metadata = {
+            e["label"]: e["jsonString"] for e in entries if isinstance(e.get("jsonString"), str)
         }
         return cls(
             key=tuple(data["assetKey"]["path"]),
@@ -63,6 +66,7 @@ class AssetNode:
             location_name=(repository.get("location") or {}).get("name", ""),
             dependency_keys=tuple(tuple(k["path"]) for k in data.get("dependencyKeys") or []),
             text_metadata=metadata,
+            json_metadata=json_metadata,
         )
 
 

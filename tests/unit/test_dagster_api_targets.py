@@ -1,14 +1,16 @@
-"""Finding a proxied task's assets: lineage walk from the DAG asset, tag fallback, errors."""
+"""Finding a proxied task's assets: the DAG asset's task index, lineage walk, tag scan, errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 
 import pytest
 
 from airlift_component.dagster_api import AssetNode, tag_value
 from airlift_component.dagster_api.targets import find_proxy_target
 from airlift_component.errors import DagsterApiError
+from airlift_component.mapping_tags import TASK_ASSETS_METADATA, task_assets_index
 
 
 def node(
@@ -19,6 +21,7 @@ def node(
     executable: bool = True,
     location: str = "loc",
     instance: str = "prod",
+    json_metadata: Mapping[str, str] | None = None,
 ) -> AssetNode:
     tags = {}
     metadata = {}
@@ -36,6 +39,7 @@ def node(
         location_name=location,
         dependency_keys=tuple(deps),
         text_metadata=metadata,
+        json_metadata=dict(json_metadata or {}),
     )
 
 
@@ -55,6 +59,10 @@ class FakeAssets:
     def asset_keys_with_tag(self, key: str, value: str) -> list[tuple[str, ...]]:
         self.scans += 1
         return [k for k, n in self.nodes.items() if n.tags.get(key) == value]
+
+    @property
+    def requests(self) -> int:
+        return len(self.queries) + self.scans
 
 
 def dag_graph() -> FakeAssets:
@@ -129,3 +137,143 @@ def test_assets_in_two_locations_are_refused() -> None:
     )
     with pytest.raises(DagsterApiError, match="2 code locations"):
         find_proxy_target(fake, instance="prod", dag_id="etl", task_id="t")  # type: ignore[arg-type]
+
+
+def indexed_dag_asset(
+    tasks: Mapping[str, Sequence[tuple[str, ...]]],
+    dag_level: Sequence[tuple[str, ...]] = (),
+    deps: Sequence[tuple[str, ...]] = (),
+) -> AssetNode:
+    """The DAG asset as the component builds it, carrying ``airlift/task_assets``."""
+    index = json.dumps(task_assets_index(tasks, dag_level))
+    return node(
+        "prod",
+        "dag",
+        "etl",
+        dag="etl",
+        deps=deps,
+        executable=False,
+        json_metadata={TASK_ASSETS_METADATA: index},
+    )
+
+
+def indexed_chain(length: int) -> FakeAssets:
+    """A chain of ``length`` task assets t0 <- t1 <- ..., each mapped to its own task."""
+    tasks = {f"t{i}": [(f"a{i}",)] for i in range(length)}
+    chain = [
+        node(f"a{i}", dag="etl", task=f"t{i}", deps=[(f"a{i - 1}",)] if i else [])
+        for i in range(length)
+    ]
+    last = (f"a{length - 1}",)
+    return FakeAssets([indexed_dag_asset(tasks, deps=[last]), *chain])
+
+
+def test_index_on_the_dag_asset_finds_a_task_in_two_requests() -> None:
+    fake = indexed_chain(10)
+    target = find_proxy_target(fake, instance="prod", dag_id="etl", task_id="t0")  # type: ignore[arg-type]
+    assert target.keys == [("a0",)]
+    assert target.found_via == "index"
+    assert fake.queries == [[("prod", "dag", "etl")], [("a0",)]]
+    assert fake.requests == 2
+
+
+def test_without_an_index_the_lineage_walk_does_not_refetch_the_dag_asset() -> None:
+    fake = dag_graph()
+    target = find_proxy_target(fake, instance="prod", dag_id="etl", task_id="load")  # type: ignore[arg-type]
+    assert target.found_via == "lineage"
+    assert sum(query.count(("prod", "dag", "etl")) for query in fake.queries) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{not json",
+        json.dumps(["a"]),
+        json.dumps({"tasks": {"transform": "mart"}}),
+        json.dumps({"tasks": {"transform": [[]]}}),
+        json.dumps({"tasks": {}, "dag": [[1]]}),
+    ],
+)
+def test_malformed_index_falls_back_to_the_lineage_walk(text: str) -> None:
+    fake = dag_graph()
+    dag_key = ("prod", "dag", "etl")
+    fake.nodes[dag_key] = node(
+        *dag_key,
+        dag="etl",
+        deps=[("mart",)],
+        executable=False,
+        json_metadata={TASK_ASSETS_METADATA: text},
+    )
+    target = find_proxy_target(fake, instance="prod", dag_id="etl", task_id="transform")  # type: ignore[arg-type]
+    assert target.keys == [("mart",)]
+    assert target.found_via == "lineage"
+
+
+def test_malformed_json_from_graphql_is_no_index() -> None:
+    data = {
+        "assetKey": {"path": ["prod", "dag", "etl"]},
+        "tags": [{"key": "airlift/dag", "value": tag_value("prod", "etl")}],
+        "isExecutable": False,
+        "dependencyKeys": [{"path": ["mart"]}],
+        "metadataEntries": [
+            {"label": "airlift/dag_id", "text": "etl"},
+            {"label": TASK_ASSETS_METADATA, "jsonString": "{oops"},
+        ],
+    }
+    fake = dag_graph()
+    fake.nodes[("prod", "dag", "etl")] = AssetNode.from_graphql(data)
+    target = find_proxy_target(fake, instance="prod", dag_id="etl", task_id="transform")  # type: ignore[arg-type]
+    assert (target.keys, target.found_via) == ([("mart",)], "lineage")
+
+
+def test_dag_level_proxying_takes_every_task_and_dag_key_from_the_index() -> None:
+    fake = FakeAssets(
+        [
+            indexed_dag_asset({"load": [("raw",)], "transform": [("mart",)]}, [("report",)]),
+            node("raw", dag="etl", task="load"),
+            node("mart", dag="etl", task="transform"),
+            node("report", dag="etl"),
+        ]
+    )
+    target = find_proxy_target(fake, instance="prod", dag_id="etl")  # type: ignore[arg-type]
+    assert target.keys == [("mart",), ("raw",), ("report",)]
+    assert target.found_via == "index"
+    assert sorted(fake.queries[1]) == [("mart",), ("raw",), ("report",)]
+    assert fake.requests == 2
+
+
+def test_index_keys_that_are_not_executable_or_missing_are_skipped() -> None:
+    fake = FakeAssets(
+        [
+            indexed_dag_asset({"load": [("raw",), ("observed",), ("gone",)]}),
+            node("raw", dag="etl", task="load"),
+            node("observed", dag="etl", task="load", executable=False),
+        ]
+    )
+    target = find_proxy_target(fake, instance="prod", dag_id="etl", task_id="load")  # type: ignore[arg-type]
+    assert target.keys == [("raw",)]
+    assert fake.requests == 2
+
+
+def test_index_with_nothing_executable_is_a_clear_error_without_fallback() -> None:
+    fake = FakeAssets(
+        [
+            indexed_dag_asset({"load": [("observed",)]}),
+            node("observed", dag="etl", task="load", executable=False),
+        ]
+    )
+    with pytest.raises(DagsterApiError, match="no executable asset mapped.*reload the code"):
+        find_proxy_target(fake, instance="prod", dag_id="etl", task_id="load")  # type: ignore[arg-type]
+    assert fake.requests == 2
+
+
+def test_task_missing_from_the_index_falls_back_to_the_old_lookup() -> None:
+    fake = FakeAssets(
+        [
+            indexed_dag_asset({"load": [("raw",)]}),
+            node("raw", dag="etl", task="load"),
+            node("by_hand", dag="etl", task="extra"),
+        ]
+    )
+    target = find_proxy_target(fake, instance="prod", dag_id="etl", task_id="extra")  # type: ignore[arg-type]
+    assert (target.keys, target.found_via) == ([("by_hand",)], "tag scan")
