@@ -262,7 +262,7 @@ def test_index_with_nothing_executable_is_a_clear_error_without_fallback() -> No
             node("observed", dag="etl", task="load", executable=False),
         ]
     )
-    with pytest.raises(DagsterApiError, match="no executable asset mapped.*reload the code"):
+    with pytest.raises(DagsterApiError, match=r"no executable asset mapped.*reload the code"):
         find_proxy_target(fake, instance="prod", dag_id="etl", task_id="load")  # type: ignore[arg-type]
     assert fake.requests == 2
 
