@@ -23,8 +23,9 @@ from airlift_component.component.state_cache import (
 )
 from airlift_component.component.ui_urls import dag_ui_url
 from airlift_component.config.airlift_checks import load_airlift_file
-from airlift_component.config.checked_cache import CHECKED_CACHE_NAME
 from airlift_component.config.airlift_file import Instance
+from airlift_component.config.checked_cache import CHECKED_CACHE_NAME
+from airlift_component.config.yaml_build import gc_paused
 
 log = logging.getLogger("airlift_component")
 
@@ -96,14 +97,32 @@ def build_defs(
     :class:`~airlift_component.component.component.AirliftComponent` for everything
     the definitions contain.
     """
-    path = Path(airlift_yaml).resolve()
+    # Everything built here stays alive; the cyclic collector would rescan it over and over.
+    with gc_paused():
+        return _build_defs(
+            Path(airlift_yaml).resolve(),
+            instances,
+            cache_dir,
+            cache_ttl_seconds,
+            defined_elsewhere,
+            client_factory or default_client_factory,
+        )
+
+
+def _build_defs(
+    path: Path,
+    instances: Sequence[str] | None,
+    cache_dir: str | Path | None,
+    cache_ttl_seconds: float | None,
+    defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions,
+    factory: ClientFactory,
+) -> dg.Definitions:
     checked = cache_directory(path, cache_dir) / CHECKED_CACHE_NAME
     model = load_airlift_file(path, cross_file=False, checked_cache=checked)
     if isinstance(defined_elsewhere, dg.Definitions):
         elsewhere = set(defined_elsewhere.resolve_all_asset_keys())
     else:
         elsewhere = set(defined_elsewhere)
-    factory = client_factory or default_client_factory
     parts = []
     for instance in selected_instances(model, instances, path):
         state = load_state(
