@@ -143,3 +143,11 @@ def test_mapped_dag_missing_from_airflow_keeps_assets_and_warns(
     defs = build_defs(write_project(tmp_path), client_factory=factory(stubs))
     assert _key("staging/raw_customers") in _specs(defs)
     assert "DAG 'customers' is mapped" in caplog.text
+
+
+def test_second_build_reuses_the_checked_airlift_yaml(tmp_path: Path) -> None:
+    path = write_project(tmp_path)
+    first = build_defs(path, client_factory=factory(airflows()))
+    assert (tmp_path / ".airlift" / "cache" / "airlift.yaml.checked.json").is_file()
+    second = build_defs(path, client_factory=factory(airflows()))
+    assert set(_specs(second)) == set(_specs(first))
