@@ -2,11 +2,14 @@
 proxy-operator benchmark. Each task asset carries both projects' mapping: our
 ``airlift/*`` tags and metadata, and dagster-airlift's ``dagster-airlift/task-mapping``
 metadata; each DAG also has our DAG asset ``bench/dag/<dag_id>`` (a spec) depending
-on its last task's asset, as our component builds it."""
+on its last task's asset and carrying the ``airlift/task_assets`` index of its tasks'
+asset keys, as our component builds it (our proxy reads that index: two lookups)."""
 
 from __future__ import annotations
 
 import dagster as dg
+
+from airlift_component.mapping_tags import TASK_ASSETS_METADATA, task_assets_index
 
 DAGS, TASKS, INSTANCE = 500, 10, "bench"
 
@@ -37,11 +40,16 @@ def _task_asset(i: int, j: int) -> dg.AssetsDefinition:
 
 def _dag_asset(i: int) -> dg.AssetSpec:
     dag_id = f"dag_{i:05d}"
+    tasks = {f"task_{j:02d}": [[INSTANCE, dag_id, f"task_{j:02d}"]] for j in range(TASKS)}
     return dg.AssetSpec(
         [INSTANCE, "dag", dag_id],
         deps=[[INSTANCE, dag_id, f"task_{TASKS - 1:02d}"]],
         tags={"airlift/instance": INSTANCE, "airlift/dag": f"{INSTANCE}.{dag_id}"},
-        metadata={"airlift/instance": INSTANCE, "airlift/dag_id": dag_id},
+        metadata={
+            "airlift/instance": INSTANCE,
+            "airlift/dag_id": dag_id,
+            TASK_ASSETS_METADATA: dg.MetadataValue.json(task_assets_index(tasks, [])),
+        },
     )
 
 
