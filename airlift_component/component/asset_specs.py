@@ -68,35 +68,38 @@ def partitions_def(model: TimePartitions) -> dg.TimeWindowPartitionsDefinition:
     return _PARTITIONS[model.schedule](start_date=start, timezone=model.timezone)
 
 
-def _key(text: str) -> dg.AssetKey:
-    return dg.AssetKey(text.split("/"))
+class _Keys(dict[str, dg.AssetKey]):
+    """Asset keys by their ``a/b/c`` text, each built once per build."""
+
+    def __missing__(self, text: str) -> dg.AssetKey:
+        key = self[text] = dg.AssetKey(text.split("/"))
+        return key
 
 
 def _mapped_spec(
     model: AssetSpecModel,
-    instance: str,
-    dag_id: str,
-    task_id: str | None,
+    where: tuple[str, str, str | None],
     deps: list[dg.AssetKey],
-    dag_url: str,
+    dag_url: dg.UrlMetadataValue,
+    keys: _Keys,
     partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition],
 ) -> dg.AssetSpec:
-    explicit = [_key(dep) for dep in model.deps]
+    instance, dag_id, task_id = where
     kinds = set(model.kinds) if model.code or len(model.kinds) >= 10 else {*model.kinds, "airflow"}
     metadata: dict[str, object] = {
         **model.metadata,
         **mapping_metadata(instance, dag_id, task_id),
-        "airlift/dag_url": dg.MetadataValue.url(dag_url),
+        "airlift/dag_url": dag_url,
     }
-    where = f"task {task_id!r} of " if task_id else ""
+    task = f"task {task_id!r} of " if task_id else ""
     pdef = None
     if model.partitions is not None:
         pdef = partitions.setdefault(model.partitions, partitions_def(model.partitions))
     return dg.AssetSpec(
-        key=_key(model.key),
-        deps=explicit if model.deps else deps,
+        key=keys[model.key],
+        deps=[keys[dep] for dep in model.deps] if model.deps else deps,
         description=model.description
-        or f"Produced by {where}Airflow DAG {dag_id!r} on instance {instance!r}.",
+        or f"Produced by {task}Airflow DAG {dag_id!r} on instance {instance!r}.",
         group_name=model.group,
         owners=model.owners,
         kinds=kinds,
@@ -159,6 +162,7 @@ def _dag_specs(
     state: AirflowState,
     url: str,
     index: InstanceIndex,
+    keys: _Keys,
     partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition],
 ) -> list[dg.AssetSpec]:
     dag_state = state.dags.get(dag_id)
@@ -168,13 +172,15 @@ def _dag_specs(
     if mapping is None:
         specs.append(_dag_spec(instance, dag_id, state, [], url))
         return specs
-    task_keys = {t.task: [_key(a.key) for a in t.assets] for t in mapping.tasks}
+    task_keys = {t.task: [keys[a.key] for a in t.assets] for t in mapping.tasks}
+    link = dg.MetadataValue.url(url)
     graph = upstreams(dag_state.tasks or ()) if dag_state else {}
     nearest = nearest_mapped_upstreams(graph, task_keys.keys())
     for task in mapping.tasks:
         deps = [key for up in sorted(nearest.get(task.task, ())) for key in task_keys[up]]
         for model in task.assets:
-            spec = _mapped_spec(model, instance.name, dag_id, task.task, deps, url, partitions)
+            where = (instance.name, dag_id, task.task)
+            spec = _mapped_spec(model, where, deps, link, keys, partitions)
             specs.append(spec)
             if spec.partitions_def is not None:
                 index.partitions[spec.key] = spec.partitions_def  # type: ignore[assignment]
@@ -183,7 +189,7 @@ def _dag_specs(
         key for t in sorted(leaf_mapped_tasks(graph, task_keys.keys())) for key in task_keys[t]
     ]
     for model in mapping.assets:
-        spec = _mapped_spec(model, instance.name, dag_id, None, leaves, url, partitions)
+        spec = _mapped_spec(model, (instance.name, dag_id, None), leaves, link, keys, partitions)
         specs.append(spec)
         entry.dag_level_keys.append(spec.key)
         if spec.partitions_def is not None:
@@ -201,11 +207,14 @@ def instance_specs(
     """
     index = InstanceIndex(instance.name)
     partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition] = {}
+    keys = _Keys()
     dag_ids = list(state.dags)
     dag_ids += [m.dag for m in instance.mappings if m.dag not in state.dags]
     mappings = {mapping.dag: mapping for mapping in instance.mappings}
     specs: list[dg.AssetSpec] = []
     for dag_id in dag_ids:
         mapping = mappings.get(dag_id)
-        specs += _dag_specs(instance, dag_id, mapping, state, dag_url[dag_id], index, partitions)
+        specs += _dag_specs(
+            instance, dag_id, mapping, state, dag_url[dag_id], index, keys, partitions
+        )
     return specs, index
