@@ -30,11 +30,14 @@ from airlift_component.config.yaml_build import gc_paused
 log = logging.getLogger("airlift_component")
 
 
-def _pinned(instance: Instance, state: AirflowState) -> Instance:
-    # The cached API version spares the sensor a detection call per new client.
-    if instance.api != "auto" or state.api_version not in ("v1", "v2"):
-        return instance
-    return instance.model_copy(update={"api": state.api_version})
+def _for_sensor(instance: Instance, state: AirflowState) -> Instance:
+    # The sensor works from the index, not the mappings: without them the (large)
+    # validated model is freed once the definitions are built. The cached API
+    # version spares the sensor a detection call per new client.
+    update: dict[str, object] = {"mappings": []}
+    if instance.api == "auto" and state.api_version in ("v1", "v2"):
+        update["api"] = state.api_version
+    return instance.model_copy(update=update)
 
 
 def _instance_defs(
@@ -71,7 +74,7 @@ def _instance_defs(
     assets += executable_assets(refs, by_key, str(path))
     state_dir = path.parent / instance.proxied_state_dir if instance.proxied_state_dir else None
     sensor = build_sensor(
-        _pinned(instance, state),
+        _for_sensor(instance, state),
         index,
         state,
         proxied_state_dir=state_dir,
