@@ -68,6 +68,12 @@ def partitions_def(model: TimePartitions) -> dg.TimeWindowPartitionsDefinition:
     return _PARTITIONS[model.schedule](start_date=start, timezone=model.timezone)
 
 
+def new_spec(**fields: Any) -> dg.AssetSpec:
+    """``dg.AssetSpec(**fields)``, from a frame holding nothing else: Dagster's records
+    keep the locals of the frame that first constructs one, for good."""
+    return dg.AssetSpec(**fields)
+
+
 class _Keys(dict[str, dg.AssetKey]):
     """Asset keys by their ``a/b/c`` text, each built once per build."""
 
@@ -95,7 +101,7 @@ def _mapped_spec(
     pdef = None
     if model.partitions is not None:
         pdef = partitions.setdefault(model.partitions, partitions_def(model.partitions))
-    return dg.AssetSpec(
+    return new_spec(
         key=keys[model.key],
         deps=[keys[dep] for dep in model.deps] if model.deps else deps,
         description=model.description
@@ -143,7 +149,7 @@ def _dag_spec(
     for tag in dag.tags if dag else ():
         if re.fullmatch(r"[A-Za-z0-9_.\-]{1,63}", tag):
             tags[f"airflow/tag.{tag}"[:63]] = ""
-    return dg.AssetSpec(
+    return new_spec(
         key=dg.AssetKey(dag_asset_key(instance.name, dag_id)),
         deps=deps,
         description=(dag.description if dag and dag.description else None)

@@ -80,6 +80,14 @@ def _instance_defs(
         proxied_state_dir=state_dir,
         client_factory=client_factory,
     )
+    return _definitions(assets, sensor)
+
+
+def _definitions(
+    assets: list[dg.AssetSpec | dg.AssetsDefinition], sensor: dg.SensorDefinition
+) -> dg.Definitions:
+    # Its own frame: Dagster's records keep the locals of the frame that first
+    # constructs one, which must not be the caller's (the whole validated model).
     return dg.Definitions(assets=assets, sensors=[sensor])
 
 
