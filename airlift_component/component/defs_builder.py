@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from airlift_component.cli.config_args import selected_instances
+from airlift_component.component import gc_policy
 from airlift_component.component.asset_specs import instance_specs
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
@@ -25,7 +26,6 @@ from airlift_component.component.ui_urls import dag_ui_url
 from airlift_component.config.airlift_checks import load_airlift_file
 from airlift_component.config.airlift_file import Instance
 from airlift_component.config.checked_cache import CHECKED_CACHE_NAME
-from airlift_component.config.yaml_build import gc_paused
 
 log = logging.getLogger("airlift_component")
 
@@ -108,8 +108,7 @@ def build_defs(
     :class:`~airlift_component.component.component.AirliftComponent` for everything
     the definitions contain.
     """
-    # Everything built here stays alive; the cyclic collector would rescan it over and over.
-    with gc_paused():
+    with gc_policy.building():
         return _build_defs(
             Path(airlift_yaml).resolve(),
             instances,
