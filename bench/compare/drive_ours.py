@@ -3,8 +3,11 @@
     python drive_ours.py defs   AIRLIFT.yaml CACHE_DIR cold|warm
     python drive_ours.py sensor AIRLIFT.yaml CACHE_DIR        (then "tick" lines on stdin)
 
-Cold builds find no state cache and fetch the Airflow state; warm builds read
-the cache the cold build wrote (``.airlift/cache``-style file, TTL not expired).
+Cold builds find no cache at all (the folder is deleted): they parse and check
+``airlift.yaml`` and fetch the Airflow state. Warm builds read what the cold build
+wrote (``.airlift/cache``-style folder: the instance's state, TTL not expired, and
+the checked ``airlift.yaml``). Each run is a fresh process, so the first build of
+the process is the one measured, as in a code server.
 Imports are done before the clock starts, as for dagster-airlift's driver: the REST
 client (httpx), which ``build_defs`` imports lazily, is imported here up front.
 """
