@@ -302,4 +302,4 @@ def test_proxy_finds_assets_built_by_the_real_component(
     records = [r for r in map(json.loads, lines) if r["airflow_run_id"] == run_id]
     assert [r["airflow_task_id"] for r in records] == ["load"]
     log = task_log(airflow, "proxy_component_dag", run_id, "load")
-    assert "of proxy/component_loaded (found via lineage)" in log
+    assert "of proxy/component_loaded (found via index)" in log
