@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from airlift_component import __version__
 from airlift_component.config.atomic_write import atomic_write_bytes
 from airlift_component.config.yamldoc import Loc
 
@@ -42,8 +43,6 @@ class CheckedDocument:
 
 def content_digest(text: str) -> str:
     """The cache key of a file's text (with the package version and cache format)."""
-    from airlift_component import __version__
-
     head = f"{_FORMAT}:{__version__}:".encode()
     return hashlib.sha256(head + text.encode("utf-8")).hexdigest()
 
