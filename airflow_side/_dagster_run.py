@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from airlift_component.dagster_api import DagsterClient, DagsterRun
-from airlift_component.dagster_api.targets import ProxyTarget, find_proxy_target
+from airlift_component.dagster_api.targets import ProxyTarget, dag_asset_key, find_proxy_target
 from airlift_component.dagster_api.types import PARENT_RUN_TAG, ROOT_RUN_TAG
 from airlift_component.errors import AirliftError, DagsterApiError
 
@@ -95,9 +95,15 @@ class DagsterRunner:
         self._clock = clock
 
     def run(self, request: ProxyRequest) -> DagsterRun:
-        """Make sure the request's assets are materialized; returns the successful run."""
+        """Make sure the request's assets are materialized; returns the successful run.
+
+        Three requests before a launch: the task instance's runs together with the
+        DAG's asset, the task's assets, then the launch.
+        """
         deadline = self._clock() + request.timeout_seconds
-        existing = self.client.find_runs(request.identity_tags())
+        existing, dag_nodes = self.client.find_runs_and_asset_nodes(
+            request.identity_tags(), [dag_asset_key(request.instance, request.dag_id)]
+        )
         done = next((run for run in existing if run.status == "SUCCESS"), None)
         if done is not None:
             self.log.info(
@@ -116,6 +122,7 @@ class DagsterRunner:
             instance=request.instance,
             dag_id=request.dag_id,
             task_id=request.task_id,
+            dag_nodes=dag_nodes,
         )
         tags = {**request.identity_tags(), AIRFLOW_TRY_TAG: str(request.try_number)}
         partition = partition_key(target, request.logical_date)

@@ -60,6 +60,10 @@ def _keys_input(keys: Iterable[Sequence[str]]) -> list[dict[str, list[str]]]:
     return [{"path": list(key)} for key in keys]
 
 
+def _runs_input(tags: Mapping[str, str], limit: int) -> dict[str, Any]:
+    return {"filter": {"tags": [{"key": k, "value": v} for k, v in tags.items()]}, "limit": limit}
+
+
 class DagsterClient:
     """Talks to one Dagster webserver (OSS or Dagster+) over GraphQL.
 
@@ -205,13 +209,27 @@ class DagsterClient:
             self._result(data, "runOrError", "Run", f"find run {run_id}")
         )
 
-    def find_runs(self, tags: Mapping[str, str], *, limit: int = 50) -> list[DagsterRun]:
-        """Runs carrying all of ``tags``, newest first."""
-        run_filter = {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
-        data = self.graphql(queries.RUNS_BY_TAGS, {"filter": run_filter, "limit": limit})
+    def _runs(self, data: dict[str, Any]) -> list[DagsterRun]:
         result = self._result(data, "runsOrError", "Runs", "list runs")
         runs = [DagsterRun.from_graphql(run) for run in result["results"]]
         return sorted(runs, key=lambda run: run.creation_time, reverse=True)
+
+    def find_runs(self, tags: Mapping[str, str], *, limit: int = 50) -> list[DagsterRun]:
+        """Runs carrying all of ``tags``, newest first."""
+        data = self.graphql(queries.RUNS_BY_TAGS, _runs_input(tags, limit))
+        return self._runs(data)
+
+    def find_runs_and_asset_nodes(
+        self, tags: Mapping[str, str], keys: Iterable[Sequence[str]], *, limit: int = 50
+    ) -> tuple[list[DagsterRun], list[AssetNode]]:
+        """``find_runs(tags)`` and ``asset_nodes(keys)`` answered by one request."""
+        keys_input = _keys_input(keys)
+        if not keys_input:
+            return self.find_runs(tags, limit=limit), []
+        variables = {**_runs_input(tags, limit), "keys": keys_input}
+        data = self.graphql(queries.RUNS_AND_ASSET_NODES, variables)
+        nodes = [AssetNode.from_graphql(node) for node in data["assetNodes"]]
+        return self._runs(data), nodes
 
     def reload_location(self, name: str) -> None:
         """Ask the webserver to reload a code location; raises when it fails to load."""

@@ -56,14 +56,25 @@ query AirliftRun($runId: ID!) {{
 }}
 """
 
-RUNS_BY_TAGS = f"""
-query AirliftRuns($filter: RunsFilter, $limit: Int) {{
+RUNS_OR_ERROR = f"""
   runsOrError(filter: $filter, limit: $limit) {{
     __typename
     ... on Runs {{ results {{ {RUN_FIELDS} }} }}
     ... on Error {{ message }}
     ... on PythonError {{ message }}
   }}
+"""
+
+RUNS_BY_TAGS = f"""
+query AirliftRuns($filter: RunsFilter, $limit: Int) {{ {RUNS_OR_ERROR} }}
+"""
+
+# What a proxy operator needs first, in one request: the runs already launched for
+# its task instance and the DAG's asset (whose metadata indexes the task's assets).
+RUNS_AND_ASSET_NODES = f"""
+query AirliftRunsAndAssetNodes($filter: RunsFilter, $limit: Int, $keys: [AssetKeyInput!]) {{
+  {RUNS_OR_ERROR}
+  assetNodes(assetKeys: $keys) {{ {ASSET_NODE_FIELDS} }}
 }}
 """
 

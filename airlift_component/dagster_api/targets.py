@@ -7,7 +7,8 @@ asset ``[instance, "dag", dag_id]``:
 1. The component puts JSON metadata ``airlift/task_assets`` on that asset: the
    asset keys of each mapped task and of the DAG as a whole. When it is there
    and lists keys for the request, one more query fetches exactly those keys
-   (two requests in all); the index is then authoritative.
+   (two requests in all, or one when the caller already fetched the DAG asset,
+   e.g. together with its runs); the index is then authoritative.
 2. Without an index (an older component, hand-written definitions), the lookup
    walks the lineage: the component makes the DAG asset depend on the DAG's leaf
    mapped assets, and the walk goes upstream one level per query while the
@@ -46,6 +47,11 @@ log = logging.getLogger(__name__)
 MAX_DEPTH = 200
 
 AssetKey = tuple[str, ...]
+
+
+def dag_asset_key(instance: str, dag_id: str) -> AssetKey:
+    """The key of the asset standing for ``dag_id`` of the Airflow ``instance``."""
+    return (instance, "dag", dag_id)
 
 
 @dataclass(frozen=True)
@@ -165,11 +171,14 @@ def _found_without_index(
 
 
 def _find_nodes(
-    client: DagsterClient, instance: str, dag_id: str, task_id: str | None
+    client: DagsterClient,
+    instance: str,
+    dag_id: str,
+    task_id: str | None,
+    dag_nodes: Sequence[AssetNode],
 ) -> tuple[list[AssetNode], str]:
     """The matching nodes and how they were found; an index that lists keys for the
     request is authoritative, one that lists none falls back like a missing one."""
-    dag_nodes = client.asset_nodes([(instance, "dag", dag_id)])
     dag_tag = tag_value(instance, dag_id)
     dag_node = next((node for node in dag_nodes if _belongs(node, dag_tag, dag_id)), None)
     index = _index_of(dag_node) if dag_node else None
@@ -189,12 +198,23 @@ def _find_nodes(
 
 
 def find_proxy_target(
-    client: DagsterClient, *, instance: str, dag_id: str, task_id: str | None = None
+    client: DagsterClient,
+    *,
+    instance: str,
+    dag_id: str,
+    task_id: str | None = None,
+    dag_nodes: Sequence[AssetNode] | None = None,
 ) -> ProxyTarget:
     """The executable assets mapped to ``task_id`` of ``dag_id`` (all of the DAG's
-    when ``task_id`` is None); raises :class:`DagsterApiError` when there are none."""
+    when ``task_id`` is None); raises :class:`DagsterApiError` when there are none.
+
+    ``dag_nodes`` is the answer to ``client.asset_nodes([dag_asset_key(instance,
+    dag_id)])`` when the caller already has it; it is fetched otherwise.
+    """
     what = f"task {task_id!r} of DAG {dag_id!r}" if task_id else f"DAG {dag_id!r}"
-    nodes, found_via = _find_nodes(client, instance, dag_id, task_id)
+    if dag_nodes is None:
+        dag_nodes = client.asset_nodes([dag_asset_key(instance, dag_id)])
+    nodes, found_via = _find_nodes(client, instance, dag_id, task_id, dag_nodes)
     if not nodes:
         raise DagsterApiError(
             f"Dagster at {client.base_url} has no executable asset mapped to {what} "

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
+import httpx
 import pytest
 
-from airflow_side._dagster_run import DagsterRunFailed, DagsterRunner, ProxyRequest, partition_key
-from airlift_component.dagster_api import AssetNode, DagsterRun, tag_value
+from airflow_side._dagster_run import (
+    AIRFLOW_TRY_TAG,
+    DagsterRunFailed,
+    DagsterRunner,
+    ProxyRequest,
+    partition_key,
+)
+from airlift_component.dagster_api import AssetNode, DagsterClient, DagsterRun, tag_value
 from airlift_component.dagster_api.targets import ProxyTarget
 from airlift_component.errors import DagsterApiError
+from airlift_component.mapping_tags import TASK_ASSETS_METADATA, task_assets_index
 
 LOG = logging.getLogger("test")
 
@@ -63,6 +73,11 @@ class FakeDagster:
     def find_runs(self, tags: Mapping[str, str], *, limit: int = 50) -> list[DagsterRun]:
         found = [r for r in self.runs.values() if all(r.tags.get(k) == v for k, v in tags.items())]
         return sorted(found, key=lambda r: r.creation_time, reverse=True)
+
+    def find_runs_and_asset_nodes(
+        self, tags: Mapping[str, str], keys: Iterable[Sequence[str]], *, limit: int = 50
+    ) -> tuple[list[DagsterRun], list[AssetNode]]:
+        return self.find_runs(tags, limit=limit), self.asset_nodes(keys)
 
 
 class Clock:
@@ -224,3 +239,110 @@ def test_partition_problems_are_clear(
 ) -> None:
     with pytest.raises(DagsterApiError, match=match):
         partition_key(ProxyTarget("l", "r", nodes), logical)
+
+
+class FakeGraphQL:
+    """Dagster's GraphQL endpoint for one indexed DAG ``etl`` whose task ``load``
+    materializes ``out``; runs succeed when first polled. Records the operation
+    name of every request."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+        self.runs: list[dict[str, Any]] = []
+        index = json.dumps(task_assets_index({"load": [("out",)]}, []))
+        dag_tags = [{"key": "airlift/dag", "value": tag_value("prod", "etl")}]
+        self.nodes = {
+            ("prod", "dag", "etl"): graphql_node(
+                ["prod", "dag", "etl"], dag_tags, executable=False, index=index
+            ),
+            ("out",): graphql_node(
+                ["out"],
+                [*dag_tags, {"key": "airlift/task", "value": tag_value("prod", "etl", "load")}],
+            ),
+        }
+
+    def add_run(self, run_id: str, status: str, tags: Mapping[str, str]) -> None:
+        pairs = [{"key": k, "value": v} for k, v in tags.items()]
+        self.runs.append({"runId": run_id, "status": status, "creationTime": 1.0, "tags": pairs})
+
+    def _runs(self, variables: Mapping[str, Any]) -> dict[str, Any]:
+        wanted = {(t["key"], t["value"]) for t in variables["filter"]["tags"]}
+        found = [r for r in self.runs if wanted <= {(t["key"], t["value"]) for t in r["tags"]}]
+        return {"__typename": "Runs", "results": found}
+
+    def _nodes(self, variables: Mapping[str, Any]) -> list[dict[str, Any]]:
+        keys = [tuple(k["path"]) for k in variables["keys"]]
+        return [self.nodes[k] for k in keys if k in self.nodes]
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        payload = json.loads(request.content)
+        operation = payload["query"].split("(")[0].split()[-1]
+        self.operations.append(operation)
+        variables = payload["variables"]
+        data: dict[str, Any]
+        if operation == "AirliftRunsAndAssetNodes":
+            data = {"runsOrError": self._runs(variables), "assetNodes": self._nodes(variables)}
+        elif operation == "AirliftAssetNodes":
+            data = {"assetNodes": self._nodes(variables)}
+        elif operation == "AirliftLaunchRun":
+            tags = variables["params"]["executionMetadata"]["tags"]
+            self.add_run("launched", "QUEUED", {t["key"]: t["value"] for t in tags})
+            data = {
+                "launchRun": {
+                    "__typename": "LaunchRunSuccess",
+                    "run": {"runId": "launched", "status": "QUEUED"},
+                }
+            }
+        elif operation == "AirliftRun":
+            run = next(r for r in self.runs if r["runId"] == variables["runId"])
+            run["status"] = "SUCCESS"
+            data = {"runOrError": {"__typename": "Run", **run}}
+        else:
+            raise AssertionError(f"unexpected operation {operation}")
+        return httpx.Response(200, json={"data": data})
+
+    def before_launch(self) -> list[str]:
+        """The operations up to and including the first launch."""
+        return self.operations[: self.operations.index("AirliftLaunchRun") + 1]
+
+
+def graphql_node(
+    key: list[str], tags: list[dict[str, str]], *, executable: bool = True, index: str = ""
+) -> dict[str, Any]:
+    entries = [{"label": TASK_ASSETS_METADATA, "jsonString": index}] if index else []
+    return {
+        "assetKey": {"path": key},
+        "tags": tags,
+        "isExecutable": executable,
+        "isPartitioned": False,
+        "partitionDefinition": None,
+        "repository": {"name": "__repository__", "location": {"name": "loc"}},
+        "dependencyKeys": [],
+        "metadataEntries": entries,
+    }
+
+
+def graphql_runner(fake: FakeGraphQL) -> DagsterRunner:
+    session = httpx.Client(transport=httpx.MockTransport(fake))
+    return DagsterRunner(DagsterClient("http://dagster.test", session=session), log=LOG)
+
+
+def test_three_requests_up_to_the_launch_on_the_index_path() -> None:
+    fake = FakeGraphQL()
+    run = graphql_runner(fake).run(REQUEST)
+    assert run.run_id == "launched"
+    assert fake.before_launch() == [
+        "AirliftRunsAndAssetNodes",
+        "AirliftAssetNodes",
+        "AirliftLaunchRun",
+    ]
+
+
+@pytest.mark.parametrize("status", ["SUCCESS", "STARTED"])
+def test_an_existing_run_short_circuits_after_one_request(status: str) -> None:
+    fake = FakeGraphQL()
+    fake.add_run("earlier", status, {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "1"})
+    run = graphql_runner(fake).run(REQUEST)
+    assert (run.run_id, run.status) == ("earlier", "SUCCESS")
+    polls = ["AirliftRun"] if status == "STARTED" else []
+    assert fake.operations == ["AirliftRunsAndAssetNodes", *polls]

@@ -175,6 +175,44 @@ def test_find_runs_filters_by_tags_newest_first() -> None:
     assert requests[0]["variables"]["filter"] == {"tags": [{"key": "k", "value": "v"}]}
 
 
+def test_runs_and_asset_nodes_come_from_one_request() -> None:
+    requests: list[dict[str, Any]] = []
+    runs = [
+        {"runId": "old", "status": "FAILURE", "creationTime": 1.0, "tags": []},
+        {"runId": "new", "status": "STARTED", "creationTime": 2.0, "tags": []},
+    ]
+    node = {"assetKey": {"path": ["i", "dag", "d"]}, "isExecutable": False}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(body(request))
+        data = {"runsOrError": {"__typename": "Runs", "results": runs}, "assetNodes": [node]}
+        return httpx.Response(200, json={"data": data})
+
+    client = client_with(handler)
+    found, nodes = client.find_runs_and_asset_nodes({"k": "v"}, [("i", "dag", "d")])
+    assert [run.run_id for run in found] == ["new", "old"]
+    assert [(n.key, n.is_executable) for n in nodes] == [(("i", "dag", "d"), False)]
+    assert len(requests) == 1 == client.request_count
+    variables = requests[0]["variables"]
+    assert variables["filter"] == {"tags": [{"key": "k", "value": "v"}]}
+    assert variables["keys"] == [{"path": ["i", "dag", "d"]}]
+    assert "runsOrError" in requests[0]["query"]
+    assert "assetNodes" in requests[0]["query"]
+
+
+def test_runs_and_asset_nodes_report_a_runs_error() -> None:
+    client = client_with(
+        answer(
+            {
+                "runsOrError": {"__typename": "PythonError", "message": "db down"},
+                "assetNodes": [],
+            }
+        )
+    )
+    with pytest.raises(DagsterApiError, match="list runs: PythonError: db down"):
+        client.find_runs_and_asset_nodes({"k": "v"}, [("a",)])
+
+
 def test_get_run_not_found() -> None:
     client = client_with(
         answer({"runOrError": {"__typename": "RunNotFoundError", "message": "gone"}})

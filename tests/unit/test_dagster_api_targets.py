@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pytest
 
 from airlift_component.dagster_api import AssetNode, tag_value
-from airlift_component.dagster_api.targets import find_proxy_target
+from airlift_component.dagster_api.targets import dag_asset_key, find_proxy_target
 from airlift_component.errors import DagsterApiError
 from airlift_component.mapping_tags import TASK_ASSETS_METADATA, task_assets_index
 
@@ -277,3 +277,44 @@ def test_task_missing_from_the_index_falls_back_to_the_old_lookup() -> None:
     )
     target = find_proxy_target(fake, instance="prod", dag_id="etl", task_id="extra")  # type: ignore[arg-type]
     assert (target.keys, target.found_via) == ([("by_hand",)], "tag scan")
+
+
+def test_an_already_fetched_dag_asset_leaves_one_request_on_the_index_path() -> None:
+    fake = indexed_chain(10)
+    dag_nodes = [fake.nodes[dag_asset_key("prod", "etl")]]
+    target = find_proxy_target(
+        fake,  # type: ignore[arg-type]
+        instance="prod",
+        dag_id="etl",
+        task_id="t3",
+        dag_nodes=dag_nodes,
+    )
+    assert (target.keys, target.found_via) == ([("a3",)], "index")
+    assert fake.queries == [[("a3",)]]
+
+
+def test_an_already_fetched_dag_asset_is_not_fetched_again_by_the_lineage_walk() -> None:
+    fake = dag_graph()
+    dag_nodes = [fake.nodes[dag_asset_key("prod", "etl")]]
+    target = find_proxy_target(
+        fake,  # type: ignore[arg-type]
+        instance="prod",
+        dag_id="etl",
+        task_id="load",
+        dag_nodes=dag_nodes,
+    )
+    assert (target.keys, target.found_via) == ([("raw",)], "lineage")
+    assert all(("prod", "dag", "etl") not in query for query in fake.queries)
+
+
+def test_an_empty_fetched_dag_asset_answer_falls_back_to_the_tag_scan() -> None:
+    fake = FakeAssets([node("solo", dag="adhoc", task="work")])
+    target = find_proxy_target(
+        fake,  # type: ignore[arg-type]
+        instance="prod",
+        dag_id="adhoc",
+        task_id="work",
+        dag_nodes=[],
+    )
+    assert (target.keys, target.found_via) == ([("solo",)], "tag scan")
+    assert all(("prod", "dag", "adhoc") not in query for query in fake.queries)
