@@ -79,7 +79,7 @@ def partition_key(target: ProxyTarget, logical_date: datetime | None) -> str | N
 
 
 class DagsterRunner:
-    """Finds, launches (at most once per Airflow task instance) and follows a run."""
+    """Finds, launches (at most once per Airflow try) and follows a run."""
 
     def __init__(
         self,
@@ -104,19 +104,11 @@ class DagsterRunner:
         existing, dag_nodes = self.client.find_runs_and_asset_nodes(
             request.identity_tags(), [dag_asset_key(request.instance, request.dag_id)]
         )
-        done = next((run for run in existing if run.status == "SUCCESS"), None)
-        if done is not None:
-            self.log.info(
-                "Dagster run %s already succeeded for this task instance; not launching "
-                "another: %s",
-                done.run_id,
-                self.client.run_url(done.run_id),
-            )
-            return done
-        running = next((run for run in existing if not run.finished), None)
-        if running is not None:
-            self.log.info("following Dagster run %s launched by an earlier try", running.run_id)
-            return self._wait(running, request, deadline)
+        reused = self._reusable(existing, request)
+        if reused is not None:
+            if reused.status == "SUCCESS":
+                return reused
+            return self._wait(reused, request, deadline)
         target = find_proxy_target(
             self.client,
             instance=request.instance,
@@ -143,6 +135,52 @@ class DagsterRunner:
             self.client.run_url(run.run_id),
         )
         return self._wait(run, request, deadline)
+
+    def _reusable(self, existing: list[DagsterRun], request: ProxyRequest) -> DagsterRun | None:
+        """The run this try should end with or follow instead of launching one.
+
+        A run that succeeded for this very try (the try ran again, e.g. its worker
+        died after the run succeeded) is the result; a run still going, from any
+        try, is followed (the worker died mid-run and Airflow retried). A run that
+        succeeded for an earlier try is not reused: the task was cleared, or
+        retried after a later step failed, so its assets run again.
+        """
+        this_try = str(request.try_number)
+        done = next(
+            (
+                r
+                for r in existing
+                if r.status == "SUCCESS" and r.tags.get(AIRFLOW_TRY_TAG) == this_try
+            ),
+            None,
+        )
+        if done is not None:
+            self.log.info(
+                "Dagster run %s already succeeded for try %s of this task instance; not "
+                "launching another: %s",
+                done.run_id,
+                this_try,
+                self.client.run_url(done.run_id),
+            )
+            return done
+        running = next((r for r in existing if not r.finished), None)
+        if running is not None:
+            self.log.info(
+                "following Dagster run %s launched by try %s",
+                running.run_id,
+                running.tags.get(AIRFLOW_TRY_TAG, "?"),
+            )
+            return running
+        if existing:
+            last = existing[0]
+            self.log.info(
+                "Dagster run %s of try %s ended %s; try %s launches a new run",
+                last.run_id,
+                last.tags.get(AIRFLOW_TRY_TAG, "?"),
+                last.status,
+                this_try,
+            )
+        return None
 
     def _retry_of(self, run: DagsterRun) -> DagsterRun | None:
         chain = self.client.find_runs({ROOT_RUN_TAG: run.root_run_id})

@@ -113,19 +113,50 @@ def test_launches_one_run_tagged_with_the_task_instance_and_waits() -> None:
     }
 
 
-def test_airflow_retry_after_success_launches_nothing() -> None:
+def request(try_number: int) -> ProxyRequest:
+    return ProxyRequest("prod", "etl", "load", "manual__1", try_number, poll_interval_seconds=1)
+
+
+def test_same_try_run_again_after_success_launches_nothing() -> None:
     fake = FakeDagster({"run1": ["SUCCESS"]})
-    runner(fake).run(REQUEST)
-    again = runner(fake).run(ProxyRequest("prod", "etl", "load", "manual__1", 2))
-    assert again.run_id == "run1"
+    runner(fake).run(request(1))
+    again = runner(fake).run(request(1))
+    assert (again.run_id, again.status) == ("run1", "SUCCESS")
     assert len(fake.launched) == 1
 
 
-def test_airflow_retry_follows_a_run_still_going() -> None:
+def test_cleared_task_after_success_launches_a_new_run_for_the_new_try() -> None:
+    fake = FakeDagster({"run1": ["SUCCESS"], "run2": ["STARTED", "SUCCESS"]})
+    runner(fake).run(request(1))
+    again = runner(fake).run(request(2))
+    assert (again.run_id, again.status) == ("run2", "SUCCESS")
+    assert [launch["tags"][AIRFLOW_TRY_TAG] for launch in fake.launched] == ["1", "2"]  # type: ignore[index]
+
+
+def test_success_of_this_try_is_reused_over_an_earlier_tries_success() -> None:
     fake = FakeDagster()
-    fake.add("earlier", "STARTED", REQUEST.identity_tags(), 1.0)
+    fake.add("first", "SUCCESS", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "1"}, 1.0)
+    fake.add("second", "SUCCESS", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "2"}, 2.0)
+    assert runner(fake).run(request(2)).run_id == "second"
+    assert runner(fake).run(request(1)).run_id == "first"
+    assert fake.launched == []
+
+
+def test_airflow_retry_follows_a_run_of_an_earlier_try_still_going() -> None:
+    fake = FakeDagster()
+    fake.add("earlier", "STARTED", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "1"}, 1.0)
     fake.scripts["earlier"] = ["STARTED", "SUCCESS"]
-    assert runner(fake).run(REQUEST).run_id == "earlier"
+    run = runner(fake).run(request(2))
+    assert (run.run_id, run.status) == ("earlier", "SUCCESS")
+    assert fake.launched == []
+
+
+def test_a_run_still_going_is_followed_even_next_to_an_earlier_success() -> None:
+    fake = FakeDagster()
+    fake.add("done", "SUCCESS", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "1"}, 1.0)
+    fake.add("going", "QUEUED", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "2"}, 2.0)
+    fake.scripts["going"] = ["STARTED", "SUCCESS"]
+    assert runner(fake).run(request(3)).run_id == "going"
     assert fake.launched == []
 
 
@@ -142,7 +173,8 @@ def test_airflow_retry_after_failure_launches_a_new_run() -> None:
     fake = FakeDagster({"run1": ["FAILURE"], "run2": ["SUCCESS"]})
     with pytest.raises(DagsterRunFailed):
         runner(fake).run(REQUEST)
-    assert runner(fake).run(ProxyRequest("prod", "etl", "load", "manual__1", 2)).run_id == "run2"
+    assert runner(fake).run(request(2)).run_id == "run2"
+    assert fake.launched[1]["tags"][AIRFLOW_TRY_TAG] == "2"  # type: ignore[index]
 
 
 def test_follows_dagster_automatic_retries() -> None:
