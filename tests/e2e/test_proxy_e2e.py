@@ -189,6 +189,70 @@ def test_failing_asset_fails_the_task_with_the_run_id_in_its_log(
     assert f"{dagster.url}/runs/{dagster_run.run_id}" in log
 
 
+def clear_task(airflow: AirflowServer, dag_id: str, run_id: str, task_id: str) -> None:
+    """Clear one finished task instance as the Airflow UI does (its DAG run runs again)."""
+    body = {
+        "dry_run": False,
+        "task_ids": [task_id],
+        "dag_run_id": run_id,
+        "only_failed": False,
+        "reset_dag_runs": True,
+    }
+    airflow.api.json("POST", f"/dags/{dag_id}/clearTaskInstances", json=body)
+
+
+def wait_for_try(
+    airflow: AirflowServer, dag_id: str, run_id: str, task_id: str, try_number: int
+) -> str:
+    """Poll until try ``try_number`` of the task instance and its DAG run finished;
+    returns the task instance's state."""
+    path = f"/dags/{dag_id}/dagRuns/{run_id}"
+    last = {"state": "unknown"}
+
+    def probe() -> str | None:
+        try:
+            ti = airflow.api.json("GET", f"{path}/taskInstances/{task_id}")
+            run = airflow.api.json("GET", path)
+        except httpx.TimeoutException:
+            return None
+        last["state"] = f"try {ti['try_number']} {ti['state']}, run {run['state']}"
+        finished = ti["state"] in ("success", "failed") and run["state"] in ("success", "failed")
+        return str(ti["state"]) if finished and ti["try_number"] >= try_number else None
+
+    return poll_for(
+        probe,
+        timeout=300,
+        what=f"try {try_number} of {task_id} in run {run_id} of {dag_id}",
+        interval=0.5,
+        last_state=lambda: last["state"],
+    )
+
+
+def test_clearing_a_proxied_task_runs_its_assets_again(
+    proxied_airflow: AirflowServer, dagster: DagsterServer
+) -> None:
+    airflow = proxied_airflow
+    airflow.wait_for_dag_tags("proxy_clear_dag", lambda t: "airlift:proxied_tasks=1" in t, 120)
+    run_id, state = run_dag(airflow, "proxy_clear_dag")
+    assert state == "success"
+    [first] = dagster_records(dagster, "cleared", run_id)
+    assert (first["airflow_task_id"], first["airflow_try_number"]) == ("load", "1")
+
+    clear_task(airflow, "proxy_clear_dag", run_id, "load")
+    assert wait_for_try(airflow, "proxy_clear_dag", run_id, "load", 2) == "success"
+
+    records = dagster_records(dagster, "cleared", run_id)
+    assert [r["airflow_try_number"] for r in records] == ["1", "2"]
+    assert records[1]["run_id"] != first["run_id"]
+    assert airflow_records(airflow, run_id) == set()
+    with DagsterClient(dagster.url) as client:
+        runs = client.find_runs({"airlift/airflow_run_id": run_id})
+    assert sorted((r.tags["airlift/airflow_try_number"], r.status) for r in runs) == [
+        ("1", "SUCCESS"),
+        ("2", "SUCCESS"),
+    ]
+
+
 def test_airlift_reload_against_real_dagster(dagster: DagsterServer) -> None:
     location = dagster.locations()[0]["name"]
     done = airlift("reload", "--location", location, "--dagster-url", dagster.url)

@@ -25,6 +25,7 @@ def _out(context: AssetExecutionContext, name: str) -> None:
         "run_id": context.run_id,
         "airflow_run_id": tags.get("airlift/airflow_run_id"),
         "airflow_task_id": tags.get("airlift/airflow_task_id"),
+        "airflow_try_number": tags.get("airlift/airflow_try_number"),
         "partition": tags.get("dagster/partition"),
     }
     with (out / f"{name}.jsonl").open("a") as handle:
@@ -63,6 +64,11 @@ def by_tag(context: AssetExecutionContext) -> None:
     _out(context, "by_tag")
 
 
+@asset(key=["proxy", "cleared"], tags=_tags("proxy_clear_dag", "load"))
+def cleared(context: AssetExecutionContext) -> None:
+    _out(context, "cleared")
+
+
 @asset(key=["proxy", "policy_loaded"], tags=_tags("proxy_policy_dag", "load"))
 def policy_loaded(context: AssetExecutionContext) -> None:
     _out(context, "policy_loaded")
@@ -87,9 +93,11 @@ defs = Definitions(
         whole_b,
         by_tag,
         policy_loaded,
+        cleared,
         _dag_asset("proxy_task_dag", [loaded]),
         _dag_asset("proxy_fail_dag", [exploded]),
         _dag_asset("proxy_whole_dag", [whole_b]),
         _dag_asset("proxy_policy_dag", [policy_loaded]),
+        _dag_asset("proxy_clear_dag", [cleared]),
     ]
 )
