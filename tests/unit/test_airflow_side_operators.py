@@ -51,23 +51,11 @@ class FakeGraphQL:
         self.headers.append(dict(request.headers))
         payload = json.loads(request.content)
         query, variables = payload["query"], payload["variables"]
-        if "AirliftAssetNodes" in query:
-            keys = [k["path"] for k in variables["keys"]]
-            known = [k for k in keys if k in (["prod", "dag", "etl"], ["out"])]
-            data: dict[str, Any] = {"assetNodes": [self.node(k) for k in known]}
-        elif "AirliftRuns" in query:
-            wanted = {t["key"]: t["value"] for t in variables["filter"]["tags"]}
-            found = [
-                r for r in self.runs if all(r["tags_map"].get(k) == v for k, v in wanted.items())
-            ]
-            data = {
-                "runsOrError": {"__typename": "Runs", "results": [self.public(r) for r in found]}
-            }
-        elif "AirliftLaunchRun" in query:
+        if "AirliftLaunchRun" in query:
             tags = {t["key"]: t["value"] for t in variables["params"]["executionMetadata"]["tags"]}
             run = {"runId": f"run-{len(self.runs) + 1}", "status": "QUEUED", "tags_map": tags}
             self.runs.append(run)
-            data = {
+            data: dict[str, Any] = {
                 "launchRun": {
                     "__typename": "LaunchRunSuccess",
                     "run": {"runId": run["runId"], "status": "QUEUED"},
@@ -78,8 +66,26 @@ class FakeGraphQL:
             run["status"] = self.final_status
             data = {"runOrError": {"__typename": "Run", **self.public(run)}}
         else:
-            raise AssertionError(query)
+            data = self.read(query, variables)
         return httpx.Response(200, json={"data": data})
+
+    def read(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Answer the root fields a query document asks for (several in one request)."""
+        data: dict[str, Any] = {}
+        if "assetNodes(" in query:
+            keys = [k["path"] for k in variables["keys"]]
+            known = [k for k in keys if k in (["prod", "dag", "etl"], ["out"])]
+            data["assetNodes"] = [self.node(k) for k in known]
+        if "runsOrError(" in query:
+            wanted = {t["key"]: t["value"] for t in variables["filter"]["tags"]}
+            found = [
+                r for r in self.runs if all(r["tags_map"].get(k) == v for k, v in wanted.items())
+            ]
+            results = [self.public(r) for r in found]
+            data["runsOrError"] = {"__typename": "Runs", "results": results}
+        if not data:
+            raise AssertionError(query)
+        return data
 
     @staticmethod
     def public(run: dict[str, Any]) -> dict[str, Any]:
@@ -122,12 +128,20 @@ def test_task_proxy_launches_and_returns_run_id(dagster_env: None) -> None:
     assert fake.runs[0]["tags_map"]["airlift/airflow_run_id"] == "manual__1"
 
 
-def test_retry_of_succeeded_task_launches_nothing(dagster_env: None) -> None:
+def test_same_try_again_after_success_launches_nothing(dagster_env: None) -> None:
     fake = FakeGraphQL()
     operator = make(DefaultProxyTaskToDagsterOperator, fake)
     operator.execute(context())
-    assert operator.execute(context(try_number=2)) == "run-1"
+    assert operator.execute(context(try_number=1)) == "run-1"
     assert len(fake.runs) == 1
+
+
+def test_cleared_task_launches_a_new_run_for_its_new_try(dagster_env: None) -> None:
+    fake = FakeGraphQL()
+    operator = make(DefaultProxyTaskToDagsterOperator, fake)
+    operator.execute(context())
+    assert operator.execute(context(try_number=2)) == "run-2"
+    assert fake.runs[1]["tags_map"]["airlift/airflow_try_number"] == "2"
 
 
 def test_failed_run_fails_the_task_with_run_id_and_link(dagster_env: None) -> None:
