@@ -45,6 +45,9 @@ class ProxyRequest:
     airflow_run_id: str
     try_number: int
     logical_date: datetime | None = None
+    #: The first try since the task instance was last cleared (Airflow's own
+    #: ``max_tries - retries + 1``); 1 when not known.
+    first_try_number: int = 1
     timeout_seconds: float = 6 * 3600
     poll_interval_seconds: float = 2.0
 
@@ -76,6 +79,24 @@ def partition_key(target: ProxyTarget, logical_date: datetime | None) -> str | N
             f"assets {names} are time-partitioned but this Airflow run has no logical date"
         )
     return logical_date.strftime(formats.pop())
+
+
+def _try_of(run: DagsterRun) -> int:
+    """The Airflow try that launched ``run`` (0 when its tag is missing or malformed)."""
+    try:
+        return int(run.tags.get(AIRFLOW_TRY_TAG, ""))
+    except ValueError:
+        return 0
+
+
+def first_try_since_clear(try_number: int, max_tries: object, retries: object) -> int:
+    """The first try of the current clear: clearing a task instance sets its
+    ``max_tries`` to ``try_number + retries``, so this is ``max_tries - retries + 1``
+    (as Airflow computes it for reschedules). 1 when Airflow does not say."""
+    if not isinstance(max_tries, int) or max_tries < 0:
+        return 1
+    first = max_tries - (retries if isinstance(retries, int) else 0) + 1
+    return max(1, min(first, try_number))
 
 
 class DagsterRunner:
@@ -139,27 +160,26 @@ class DagsterRunner:
     def _reusable(self, existing: list[DagsterRun], request: ProxyRequest) -> DagsterRun | None:
         """The run this try should end with or follow instead of launching one.
 
-        A run that succeeded for this very try (the try ran again, e.g. its worker
-        died after the run succeeded) is the result; a run still going, from any
-        try, is followed (the worker died mid-run and Airflow retried). A run that
-        succeeded for an earlier try is not reused: the task was cleared, or
-        retried after a later step failed, so its assets run again.
+        A run that succeeded for a try since the task instance was last cleared is
+        the result: Airflow is retrying after a lost worker, or after something
+        failed once the run had succeeded. A run still going, from any try, is
+        followed. A success from before the last clear is not reused: clearing a
+        task is how a user asks for its assets to run again.
         """
-        this_try = str(request.try_number)
         done = next(
             (
                 r
                 for r in existing
-                if r.status == "SUCCESS" and r.tags.get(AIRFLOW_TRY_TAG) == this_try
+                if r.status == "SUCCESS" and _try_of(r) >= request.first_try_number
             ),
             None,
         )
         if done is not None:
             self.log.info(
-                "Dagster run %s already succeeded for try %s of this task instance; not "
-                "launching another: %s",
+                "Dagster run %s already succeeded for try %s of this task instance "
+                "(not cleared since); not launching another: %s",
                 done.run_id,
-                this_try,
+                done.tags.get(AIRFLOW_TRY_TAG, "?"),
                 self.client.run_url(done.run_id),
             )
             return done
@@ -173,12 +193,13 @@ class DagsterRunner:
             return running
         if existing:
             last = existing[0]
+            why = "before the task was cleared" if last.status == "SUCCESS" else last.status
             self.log.info(
                 "Dagster run %s of try %s ended %s; try %s launches a new run",
                 last.run_id,
                 last.tags.get(AIRFLOW_TRY_TAG, "?"),
-                last.status,
-                this_try,
+                why,
+                request.try_number,
             )
         return None
 

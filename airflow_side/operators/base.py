@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_side._compat import AirflowException, BaseOperator
-from airflow_side._dagster_run import DagsterRunner, ProxyRequest
+from airflow_side._dagster_run import DagsterRunner, ProxyRequest, first_try_since_clear
 from airflow_side._surgery import inherited_kwargs, local_task_id
 from airlift_component.dagster_api import DagsterClient
 from airlift_component.errors import AirliftError
@@ -39,6 +39,7 @@ class _DagsterProxyMixin:
     # Set by BaseOperator; declared for type checkers.
     task_id: str
     dag_id: str
+    retries: int | None
     log: Any
 
     def get_dagster_url(self, context: Mapping[str, Any]) -> str:
@@ -76,13 +77,17 @@ class _DagsterProxyMixin:
         """Launch (or find) the Dagster run and wait for it; returns its run id."""
         ti = context["ti"]
         logical: datetime | None = context.get("logical_date") or context.get("data_interval_start")
+        try_number = int(getattr(ti, "try_number", 1) or 1)
         request = ProxyRequest(
             instance=self.get_airlift_instance(context),
             dag_id=self.dag_id,
             task_id=self.proxied_task_id(),
             airflow_run_id=context["run_id"],
-            try_number=int(getattr(ti, "try_number", 1) or 1),
+            try_number=try_number,
             logical_date=logical,
+            first_try_number=first_try_since_clear(
+                try_number, getattr(ti, "max_tries", None), self.retries
+            ),
             timeout_seconds=self.dagster_run_timeout_seconds,
             poll_interval_seconds=self.dagster_poll_interval_seconds,
         )

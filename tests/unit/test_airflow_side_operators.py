@@ -93,9 +93,9 @@ class FakeGraphQL:
         return {"runId": run["runId"], "status": run["status"], "creationTime": 1.0, "tags": tags}
 
 
-def context(run_id: str = "manual__1", try_number: int = 1) -> dict[str, Any]:
+def context(run_id: str = "manual__1", try_number: int = 1, max_tries: int = 0) -> dict[str, Any]:
     return {
-        "ti": SimpleNamespace(try_number=try_number),
+        "ti": SimpleNamespace(try_number=try_number, max_tries=max_tries),
         "run_id": run_id,
         "logical_date": datetime(2026, 1, 1),
     }
@@ -140,8 +140,17 @@ def test_cleared_task_launches_a_new_run_for_its_new_try(dagster_env: None) -> N
     fake = FakeGraphQL()
     operator = make(DefaultProxyTaskToDagsterOperator, fake)
     operator.execute(context())
-    assert operator.execute(context(try_number=2)) == "run-2"
+    # Clearing after try 1 sets max_tries to try_number + retries = 1.
+    assert operator.execute(context(try_number=2, max_tries=1)) == "run-2"
     assert fake.runs[1]["tags_map"]["airlift/airflow_try_number"] == "2"
+
+
+def test_retry_after_a_lost_worker_reuses_the_succeeded_run(dagster_env: None) -> None:
+    fake = FakeGraphQL()
+    operator = make(DefaultProxyTaskToDagsterOperator, fake, retries=1)
+    operator.execute(context(max_tries=1))
+    assert operator.execute(context(try_number=2, max_tries=1)) == "run-1"
+    assert len(fake.runs) == 1
 
 
 def test_failed_run_fails_the_task_with_run_id_and_link(dagster_env: None) -> None:

@@ -16,6 +16,7 @@ from airflow_side._dagster_run import (
     DagsterRunFailed,
     DagsterRunner,
     ProxyRequest,
+    first_try_since_clear,
     partition_key,
 )
 from airlift_component.dagster_api import AssetNode, DagsterClient, DagsterRun, tag_value
@@ -113,8 +114,17 @@ def test_launches_one_run_tagged_with_the_task_instance_and_waits() -> None:
     }
 
 
-def request(try_number: int) -> ProxyRequest:
-    return ProxyRequest("prod", "etl", "load", "manual__1", try_number, poll_interval_seconds=1)
+def request(try_number: int, first_try_number: int = 1) -> ProxyRequest:
+    """A try of the task instance; ``first_try_number`` is the first since its last clear."""
+    return ProxyRequest(
+        "prod",
+        "etl",
+        "load",
+        "manual__1",
+        try_number,
+        poll_interval_seconds=1,
+        first_try_number=first_try_number,
+    )
 
 
 def test_same_try_run_again_after_success_launches_nothing() -> None:
@@ -128,17 +138,54 @@ def test_same_try_run_again_after_success_launches_nothing() -> None:
 def test_cleared_task_after_success_launches_a_new_run_for_the_new_try() -> None:
     fake = FakeDagster({"run1": ["SUCCESS"], "run2": ["STARTED", "SUCCESS"]})
     runner(fake).run(request(1))
-    again = runner(fake).run(request(2))
+    again = runner(fake).run(request(2, first_try_number=2))
     assert (again.run_id, again.status) == ("run2", "SUCCESS")
     assert [launch["tags"][AIRFLOW_TRY_TAG] for launch in fake.launched] == ["1", "2"]  # type: ignore[index]
 
 
-def test_success_of_this_try_is_reused_over_an_earlier_tries_success() -> None:
+def test_retry_without_a_clear_reuses_an_earlier_tries_success() -> None:
+    # The worker was lost after the Dagster run succeeded; Airflow retries as try 2.
+    fake = FakeDagster({"run1": ["SUCCESS"]})
+    runner(fake).run(request(1))
+    again = runner(fake).run(request(2, first_try_number=1))
+    assert (again.run_id, again.status) == ("run1", "SUCCESS")
+    assert len(fake.launched) == 1
+
+
+def test_success_from_before_the_last_clear_is_not_reused_by_a_later_retry() -> None:
+    fake = FakeDagster()
+    fake.add("before", "SUCCESS", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "1"}, 1.0)
+    fake.add("after", "SUCCESS", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "2"}, 2.0)
+    assert runner(fake).run(request(3, first_try_number=2)).run_id == "after"
+    fake.add("other", "SUCCESS", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "x"}, 3.0)
+    assert runner(fake).run(request(3, first_try_number=2)).run_id == "after"
+    assert fake.launched == []
+
+
+@pytest.mark.parametrize(
+    ("try_number", "max_tries", "retries", "first"),
+    [
+        (1, 0, 0, 1),  # never cleared, no retries
+        (2, 1, 1, 1),  # a retry: max_tries unchanged
+        (2, 1, 0, 2),  # cleared after try 1 (max_tries = 1 + 0)
+        (3, 3, 1, 3),  # cleared after try 2 with one retry left to use
+        (1, None, 0, 1),  # Airflow does not say
+        (1, -1, 0, 1),  # not set yet
+        (2, 9, 0, 2),  # never later than this try
+    ],
+)
+def test_first_try_since_clear(
+    try_number: int, max_tries: object, retries: int, first: int
+) -> None:
+    assert first_try_since_clear(try_number, max_tries, retries) == first
+
+
+def test_the_newest_success_since_the_last_clear_is_reused() -> None:
     fake = FakeDagster()
     fake.add("first", "SUCCESS", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "1"}, 1.0)
     fake.add("second", "SUCCESS", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "2"}, 2.0)
-    assert runner(fake).run(request(2)).run_id == "second"
-    assert runner(fake).run(request(1)).run_id == "first"
+    assert runner(fake).run(request(2, first_try_number=2)).run_id == "second"
+    assert runner(fake).run(request(3, first_try_number=1)).run_id == "second"
     assert fake.launched == []
 
 
@@ -156,7 +203,8 @@ def test_a_run_still_going_is_followed_even_next_to_an_earlier_success() -> None
     fake.add("done", "SUCCESS", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "1"}, 1.0)
     fake.add("going", "QUEUED", {**REQUEST.identity_tags(), AIRFLOW_TRY_TAG: "2"}, 2.0)
     fake.scripts["going"] = ["STARTED", "SUCCESS"]
-    assert runner(fake).run(request(3)).run_id == "going"
+    # Cleared after try 1; try 2's worker was lost, so try 3 follows its run.
+    assert runner(fake).run(request(3, first_try_number=2)).run_id == "going"
     assert fake.launched == []
 
 
