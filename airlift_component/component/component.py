@@ -29,7 +29,9 @@ class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):
       ``airlift/dag_url``), description, owners (those that are e-mails or
       ``team:`` names; all of them in metadata ``airflow/owners``) and tags;
       it depends on the DAG's leaf mapped assets (the assets of mapped tasks with
-      no mapped task downstream) and on the DAG-level assets;
+      no mapped task downstream) and on the DAG-level assets; a mapped DAG's
+      asset also lists each mapped task's asset keys in the JSON metadata
+      ``airlift/task_assets``, which the proxy operators read to find them;
     * every asset mapped in ``airlift.yaml`` with its deps, group, owners, kinds,
       tags, description, metadata and time partitions. Without explicit ``deps``
       a task's assets depend on the assets of the nearest mapped tasks upstream
@@ -44,7 +46,8 @@ class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):
     tags ``airlift/instance: <instance>``, ``airlift/dag: <instance>.<dag_id>``
     and, for task assets, ``airlift/task: <instance>.<dag_id>.<task_id>``, and
     the metadata ``airlift/instance``, ``airlift/dag_id``, ``airlift/task_id``
-    with the exact ids. The Airflow side queries assets by ``airlift/task``.
+    with the exact ids. The Airflow side finds a task's assets through the DAG
+    asset's ``airlift/task_assets`` index, and by ``airlift/task`` without one.
     Values over Dagster's 63-character limit are shortened with a hash
     (:func:`airlift_component.mapping_tags.task_tag_value` computes them).
 

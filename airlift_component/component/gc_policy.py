@@ -10,10 +10,13 @@ can never be freed.
 :func:`building` therefore pauses the collector while the definitions are built
 and, the first time in a process, moves everything alive at the end of the
 build into the permanent generation (:func:`gc.freeze`), where later collections
-no longer look. Frozen objects are still freed by reference counting; only
-reference cycles among them are never collected, which costs nothing for
-definitions that a code server keeps until it exits. Freezing once per process
-keeps that bound when a process builds again and again (tests, notebooks).
+no longer look. The garbage cycles made during the build are collected first
+(a pass over the youngest generation, which holds everything the build
+allocated). Frozen objects are still freed by reference counting; only
+reference cycles among objects alive at the freeze are never collected: the
+definitions themselves, which a code server keeps until it exits, and whatever
+else the process held then. Freezing once per process keeps that bound when a
+process builds again and again (tests, notebooks).
 ``AIRLIFT_GC_FREEZE=0`` turns the freeze off; a process that disabled the
 collector itself is left as it is.
 """
@@ -45,6 +48,10 @@ def building() -> Iterator[None]:
     try:
         yield
         if enabled and freeze_enabled():
+            # Everything the build allocated is still in the youngest generation:
+            # collecting just that one frees its garbage cycles (HTTP clients leave
+            # some per request) before the survivors are frozen for good.
+            gc.collect(0)
             gc.freeze()
             _froze_once = True
     finally:

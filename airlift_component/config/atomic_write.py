@@ -85,18 +85,19 @@ def _write_temp(target: Path, data: bytes, mode: int) -> Path:
 
 
 def atomic_write_bytes(
-    path: str | os.PathLike[str], data: bytes, *, mode: int | None = None
+    path: str | os.PathLike[str], data: bytes, *, new_file_mode: int | None = None
 ) -> None:
     """Replace the file at ``path`` with ``data`` atomically, keeping its permission bits.
 
     A symbolic link is followed, so the link stays and its target gets the content.
-    A new file gets ``mode``, by default the usual permissions (``0o666`` minus the umask).
+    A new file gets ``new_file_mode``, by default the usual permissions (``0o666``
+    minus the umask).
     """
     target = Path(os.path.realpath(path))
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        mode = _default_mode() if mode is None else mode
+        mode = _default_mode() if new_file_mode is None else new_file_mode
     temp = _write_temp(target, data, mode)
     try:
         os.replace(temp, target)

@@ -7,6 +7,7 @@ data *before* ``${VAR}`` placeholders are resolved, plus where the placeholders
 are. Values from the environment are never written; the file holds what
 ``airlift.yaml`` holds, and it is created readable by its owner only.
 
+The key covers the file's text, the code of the checks and the package version.
 A corrupt, foreign or stale cache file is ignored and rewritten. Anything that
 goes wrong on the fast path (an unset variable, an environment value that does
 not fit its field) sends the caller back to the full load, which reports the
@@ -16,6 +17,7 @@ problem with file, line and column.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -41,9 +43,34 @@ class CheckedDocument:
     placeholders: list[Loc]
 
 
+# The modules whose code decides what "passed every check" means.
+_RULE_MODULES = (
+    "airlift_checks",
+    "airlift_file",
+    "checked_cache",
+    "interpolation",
+    "yaml_build",
+    "yamldoc",
+)
+
+
+@functools.cache
+def rules_fingerprint() -> bytes:
+    """A hash of the checking code, so an edited or upgraded check re-checks every file
+    (the package version alone does not change in a source checkout)."""
+    folder = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in _RULE_MODULES:
+        try:
+            digest.update((folder / f"{name}.py").read_bytes())
+        except OSError:  # installed without sources: the version still keys the cache
+            digest.update(name.encode())
+    return digest.digest()
+
+
 def content_digest(text: str) -> str:
-    """The cache key of a file's text (with the package version and cache format)."""
-    head = f"{_FORMAT}:{__version__}:".encode()
+    """The cache key of a file's text, the checking code, package version and format."""
+    head = f"{_FORMAT}:{__version__}:".encode() + rules_fingerprint()
     return hashlib.sha256(head + text.encode("utf-8")).hexdigest()
 
 
@@ -83,5 +110,4 @@ def write_checked(path: Path, digest: str, document: CheckedDocument) -> None:
         return
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, text.encode("utf-8"), mode=0o600)
-
+        atomic_write_bytes(path, text.encode("utf-8"), new_file_mode=0o600)

@@ -9,6 +9,7 @@ import pytest
 from component_fixtures import airflows, factory, write_project
 
 from airlift_component.component import build_defs
+from airlift_component.config import airlift_checks
 from airlift_component.errors import UsageError
 
 
@@ -145,9 +146,20 @@ def test_mapped_dag_missing_from_airflow_keeps_assets_and_warns(
     assert "DAG 'customers' is mapped" in caplog.text
 
 
-def test_second_build_reuses_the_checked_airlift_yaml(tmp_path: Path) -> None:
+def test_second_build_reuses_the_checked_airlift_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    real = airlift_checks.parse_yaml_text
+
+    def counting(text: str, path: str, *, what: str):  # type: ignore[no-untyped-def]
+        parsed.append(path)
+        return real(text, path, what=what)
+
+    monkeypatch.setattr(airlift_checks, "parse_yaml_text", counting)
     path = write_project(tmp_path)
     first = build_defs(path, client_factory=factory(airflows()))
     assert (tmp_path / ".airlift" / "cache" / "airlift.yaml.checked.json").is_file()
     second = build_defs(path, client_factory=factory(airflows()))
+    assert parsed == [str(path)]
     assert set(_specs(second)) == set(_specs(first))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config import airlift_checks
+from airlift_component.config import airlift_checks, checked_cache
 from airlift_component.config.airlift_checks import load_airlift_file
 from airlift_component.config.checked_cache import (
     CheckedDocument,
@@ -138,6 +138,23 @@ def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(
     cache.write_text(json.dumps({"digest": content_digest(path.read_text()), "document": []}))
     assert load_airlift_file(path, ENV, cross_file=False, checked_cache=cache) == model
     assert len(parses) == 2
+
+
+def test_changed_checking_code_checks_the_file_again(
+    project: tuple[Path, Path], parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, cache = project
+    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    monkeypatch.setattr(checked_cache, "rules_fingerprint", lambda: b"edited rules")
+    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    assert len(parses) == 2
+
+
+def test_checked_cache_needs_the_cross_file_checks_off(project: tuple[Path, Path]) -> None:
+    path, cache = project
+    with pytest.raises(ValueError, match="cross_file=False"):
+        load_airlift_file(path, ENV, checked_cache=cache)
 
 
 def test_file_with_problems_is_not_cached(tmp_path: Path) -> None:

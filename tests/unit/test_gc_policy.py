@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -67,3 +68,19 @@ def test_a_failed_build_restores_the_collector_without_freezing(fresh_process: N
         raise RuntimeError("bad airlift.yaml")
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_garbage_cycles_made_during_the_build_are_collected_not_frozen(
+    fresh_process: None,
+) -> None:
+    class Node:
+        pass
+
+    gc.unfreeze()
+    with gc_policy.building():
+        cycle = Node()
+        cycle.self = cycle  # type: ignore[attr-defined]
+        gone = weakref.ref(cycle)
+        del cycle
+    assert gc.get_freeze_count() > 0
+    assert gone() is None
