@@ -16,9 +16,11 @@ asset ``[instance, "dag", dag_id]``:
 3. Only when that walk finds nothing (assets defined by hand without lineage to
    the DAG asset) does it fall back to matching tags over all asset keys.
 
-Matches are the executable assets tagged ``airlift/task: <instance>.<dag>.<task>``
-(confirmed by the exact ids in the ``airlift/dag_id`` / ``airlift/task_id``
-metadata when present).
+For a task, matches are the executable assets tagged
+``airlift/task: <instance>.<dag>.<task>`` (confirmed by the exact ids in the
+``airlift/dag_id`` / ``airlift/task_id`` metadata when present), however they
+were found. For a whole DAG, the keys its index lists need only be executable;
+the lineage walk also requires the ``airlift/dag`` tag.
 """
 
 from __future__ import annotations
