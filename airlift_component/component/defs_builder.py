@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
@@ -26,6 +27,9 @@ from airlift_component.component.ui_urls import dag_ui_url
 from airlift_component.config.airlift_checks import load_airlift_file
 from airlift_component.config.airlift_file import Instance
 from airlift_component.config.checked_cache import CHECKED_CACHE_NAME
+
+if TYPE_CHECKING:
+    from airlift_component.airflow_api.client import AirflowClient
 
 log = logging.getLogger("airlift_component")
 
@@ -108,7 +112,7 @@ def build_defs(
     :class:`~airlift_component.component.component.AirliftComponent` for everything
     the definitions contain.
     """
-    with gc_policy.building():
+    with gc_policy.building() as build:
         return _build_defs(
             Path(airlift_yaml).resolve(),
             instances,
@@ -116,6 +120,7 @@ def build_defs(
             cache_ttl_seconds,
             defined_elsewhere,
             client_factory or default_client_factory,
+            build,
         )
 
 
@@ -126,7 +131,12 @@ def _build_defs(
     cache_ttl_seconds: float | None,
     defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions,
     factory: ClientFactory,
+    build: gc_policy.Build,
 ) -> dg.Definitions:
+    def fetching_factory(instance: Instance) -> AirflowClient:
+        build.talked_to_airflow = True
+        return factory(instance)
+
     checked = cache_directory(path, cache_dir) / CHECKED_CACHE_NAME
     model = load_airlift_file(path, cross_file=False, checked_cache=checked)
     if isinstance(defined_elsewhere, dg.Definitions):
@@ -139,7 +149,7 @@ def _build_defs(
             instance,
             cache_file(path, instance.name, cache_dir),
             ttl_seconds=cache_ttl_seconds,
-            client_factory=factory,
+            client_factory=fetching_factory,
         )
         parts.append(_instance_defs(instance, state, path, elsewhere, factory))
     return dg.Definitions.merge(*parts)

@@ -10,9 +10,9 @@ can never be freed.
 :func:`building` therefore pauses the collector while the definitions are built
 and, the first time in a process, moves everything alive at the end of the
 build into the permanent generation (:func:`gc.freeze`), where later collections
-no longer look. The garbage cycles made during the build are collected first
-(a pass over the youngest generation, which holds everything the build
-allocated). Frozen objects are still freed by reference counting; only
+no longer look. When the build talked to Airflow, the garbage cycles it made
+are collected first (HTTP clients leave some per request): a pass over the
+youngest generation, which holds everything the build allocated. Frozen objects are still freed by reference counting; only
 reference cycles among objects alive at the freeze are never collected: the
 definitions themselves, which a code server keeps until it exits, and whatever
 else the process held then. Freezing once per process keeps that bound when a
@@ -34,24 +34,32 @@ FREEZE_ENV = "AIRLIFT_GC_FREEZE"
 _froze_once = False
 
 
+class Build:
+    """What a build tells the policy about itself."""
+
+    def __init__(self) -> None:
+        #: Set when the build made HTTP requests, whose clients leave garbage cycles.
+        self.talked_to_airflow = False
+
+
 def freeze_enabled() -> bool:
     """Whether a build may freeze the heap (not yet done in this process, not opted out)."""
     return not _froze_once and os.environ.get(FREEZE_ENV, "1").strip() != "0"
 
 
 @contextmanager
-def building() -> Iterator[None]:
+def building() -> Iterator[Build]:
     """Pause the collector for a build; freeze the heap after the first one."""
     global _froze_once
     enabled = gc.isenabled()
     gc.disable()
+    build = Build()
     try:
-        yield
+        yield build
         if enabled and freeze_enabled():
-            # Everything the build allocated is still in the youngest generation:
-            # collecting just that one frees its garbage cycles (HTTP clients leave
-            # some per request) before the survivors are frozen for good.
-            gc.collect(0)
+            if build.talked_to_airflow:
+                # Everything the build allocated is still in the youngest generation.
+                gc.collect(0)
             gc.freeze()
             _froze_once = True
     finally:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import dagster as dg
 import pytest
 from component_fixtures import airflows, factory, write_project
 
-from airlift_component.component import build_defs
+from airlift_component.component import build_defs, gc_policy
 from airlift_component.config import airlift_checks
 from airlift_component.errors import UsageError
 
@@ -163,3 +164,22 @@ def test_second_build_reuses_the_checked_airlift_yaml(
     second = build_defs(path, client_factory=factory(airflows()))
     assert parsed == [str(path)]
     assert set(_specs(second)) == set(_specs(first))
+
+
+def test_only_a_build_that_fetched_from_airflow_asks_for_a_collection_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    real = gc_policy.building
+
+    @contextlib.contextmanager
+    def recording():  # type: ignore[no-untyped-def]
+        with real() as build:
+            yield build
+            seen.append(build.talked_to_airflow)
+
+    monkeypatch.setattr(gc_policy, "building", recording)
+    path = write_project(tmp_path)
+    build_defs(path, client_factory=factory(airflows()))
+    build_defs(path, client_factory=factory(airflows()))
+    assert seen == [True, False]

@@ -70,17 +70,30 @@ def test_a_failed_build_restores_the_collector_without_freezing(fresh_process: N
     assert gc.get_freeze_count() == 0
 
 
-def test_garbage_cycles_made_during_the_build_are_collected_not_frozen(
+def test_garbage_cycles_of_a_build_that_talked_to_airflow_are_collected_not_frozen(
     fresh_process: None,
 ) -> None:
     class Node:
         pass
 
     gc.unfreeze()
-    with gc_policy.building():
+    with gc_policy.building() as build:
+        build.talked_to_airflow = True
         cycle = Node()
         cycle.self = cycle  # type: ignore[attr-defined]
         gone = weakref.ref(cycle)
         del cycle
     assert gc.get_freeze_count() > 0
     assert gone() is None
+
+
+def test_a_build_from_the_caches_alone_skips_the_collection_pass(
+    fresh_process: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: passes.append(generation) or 0)
+    gc.unfreeze()
+    with gc_policy.building():
+        pass
+    assert passes == []
+    assert gc.get_freeze_count() > 0
