@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -251,18 +251,33 @@ def check_airlift_document(doc: YamlDocument) -> tuple[AirliftFile | None, list[
     return (None if problems else model), problems
 
 
-def resolve_placeholders(doc: YamlDocument, environ: Mapping[str, str]) -> list[Problem]:
-    """Replace ``${VAR}`` in ``doc.data`` in place; problems name unset variables."""
-    problems = []
-    for loc, text in _walk_strings(doc.data, "${"):
+def _substitute(
+    data: Any, locs: Iterable[Loc], environ: Mapping[str, str]
+) -> list[tuple[Loc, PlaceholderError]]:
+    """Resolve the ``${VAR}`` strings at ``locs`` in ``data`` in place; those that
+    cannot be resolved are left as they are and returned with the reason."""
+    failed = []
+    for loc in locs:
         try:
-            value = resolve(text, environ)
+            value = resolve(_value_at(data, loc), environ)
         except PlaceholderError as exc:
-            problems.append(doc.problem(loc, str(exc), rule="placeholder"))
+            failed.append((loc, exc))
             continue
-        parent = _value_at(doc.data, loc[:-1])
-        parent[loc[-1]] = value
-    return problems
+        _value_at(data, loc[:-1])[loc[-1]] = value
+    return failed
+
+
+def resolve_placeholders(
+    doc: YamlDocument, environ: Mapping[str, str], locs: Iterable[Loc] | None = None
+) -> list[Problem]:
+    """Replace ``${VAR}`` in ``doc.data`` in place (at ``locs`` when the caller already
+    found them); problems name unset variables."""
+    if locs is None:
+        locs = [loc for loc, _ in _walk_strings(doc.data, "${")]
+    return [
+        doc.problem(loc, str(exc), rule="placeholder")
+        for loc, exc in _substitute(doc.data, locs, environ)
+    ]
 
 
 def read_airlift_document(path: Path) -> YamlDocument:
@@ -301,15 +316,11 @@ def load_airlift_file(
 def _load_with_checked_cache(path: Path, environ: Mapping[str, str], cache: Path) -> AirliftFile:
     try:
         text = read_text(path, what=WHAT)
-    except YamlLoadError as exc:
-        raise ConfigError([exc.problem]) from None
-    digest = content_digest(text)
-    cached = read_checked(cache, digest)
-    if cached is not None:
-        model = _model_from_checked(cached, environ)
+        digest = content_digest(text)
+        cached = read_checked(cache, digest)
+        model = _model_from_checked(cached, environ) if cached is not None else None
         if model is not None:
             return model
-    try:
         doc = parse_yaml_text(text, str(path), what=WHAT)
     except YamlLoadError as exc:
         raise ConfigError([exc.problem]) from None
@@ -318,12 +329,11 @@ def _load_with_checked_cache(path: Path, environ: Mapping[str, str], cache: Path
 
 def _model_from_checked(cached: CheckedDocument, environ: Mapping[str, str]) -> AirliftFile | None:
     # None sends the caller to the full load, which reports problems with positions.
-    data = cached.data
     try:
-        for loc in cached.placeholders:
-            _value_at(data, loc[:-1])[loc[-1]] = resolve(_value_at(data, loc), environ)
-        return AirliftFile.model_validate(data)
-    except (PlaceholderError, ValidationError, LookupError, TypeError):
+        if _substitute(cached.data, cached.placeholders, environ):
+            return None
+        return AirliftFile.model_validate(cached.data)
+    except (ValidationError, LookupError, TypeError):
         return None
 
 
@@ -340,10 +350,10 @@ def _load_airlift_file(
         problems = check_against_proxied_state(doc, model)
         if problems:
             raise ConfigError(problems)
+    found = [loc for loc, _ in _walk_strings(doc.data, "${")]
     if remember is not None:
-        found = [loc for loc, _ in _walk_strings(doc.data, "${")]
         write_checked(remember[0], remember[1], CheckedDocument(doc.data, found))
-    problems = resolve_placeholders(doc, environ)
+    problems = resolve_placeholders(doc, environ, found)
     if problems:
         raise ConfigError(problems)
     try:
