@@ -6,6 +6,7 @@ Dagster (``tag:airlift/dag=analytics.customers``). This module imports no
 Dagster, so the Airflow side can use :func:`task_tag_value` to compute the value
 it looks for.
 
+* the DAG asset's key is ``[<instance>, "dag", <dag_id>]`` (:func:`dag_asset_key`)
 * ``airlift/instance`` = ``<instance>``
 * ``airlift/dag`` = ``<instance>.<dag_id>`` on every asset of a DAG (the DAG asset,
   DAG-level assets and task assets)
@@ -38,6 +39,11 @@ TASK_ID_METADATA = "airlift/task_id"
 TASK_ASSETS_METADATA = "airlift/task_assets"
 
 MAX_TAG_VALUE = 63
+
+
+def dag_asset_key(instance: str, dag_id: str) -> tuple[str, str, str]:
+    """The key path of the asset standing for ``dag_id`` of the Airflow ``instance``."""
+    return (instance, "dag", dag_id)
 
 
 def tag_value(*parts: str) -> str:

@@ -24,6 +24,8 @@ from pydantic import (
     StrictStr,
 )
 
+from airlift_component import mapping_tags
+
 INSTANCE_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 ASSET_KEY_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$"
 DAG_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
@@ -280,4 +282,4 @@ def is_loopback_url(url: str) -> bool:
 
 def dag_asset_key(instance: str, dag_id: str) -> list[str]:
     """The asset key of a peered DAG: ``<instance>/dag/<dag_id>``."""
-    return [instance, "dag", dag_id]
+    return list(mapping_tags.dag_asset_key(instance, dag_id))

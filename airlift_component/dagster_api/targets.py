@@ -39,6 +39,7 @@ from airlift_component.dagster_api.types import (
     TASK_ID_METADATA,
     TASK_TAG,
     AssetNode,
+    dag_asset_key,
     tag_value,
 )
 from airlift_component.errors import DagsterApiError
@@ -49,11 +50,6 @@ log = logging.getLogger(__name__)
 MAX_DEPTH = 200
 
 AssetKey = tuple[str, ...]
-
-
-def dag_asset_key(instance: str, dag_id: str) -> AssetKey:
-    """The key of the asset standing for ``dag_id`` of the Airflow ``instance``."""
-    return (instance, "dag", dag_id)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from airlift_component.mapping_tags import (  # noqa: F401  (re-exported)
     TASK_ASSETS_METADATA,
     TASK_ID_METADATA,
     TASK_TAG,
+    dag_asset_key,
     tag_value,
 )
 
