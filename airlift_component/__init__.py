@@ -1,33 +1,22 @@
 """airlift-component: observe Airflow DAGs in Dagster and migrate them task by task.
 
-The base package (configuration models, validation, the `airlift` CLI) imports
-neither Dagster nor Airflow. The Dagster component is imported lazily from
-``airlift_component.component`` so that installing only the base extra works.
+Packages, from the ground up (``docs/architecture.md`` draws them):
+
+* :mod:`airlift_component.config`: the ``airlift.yaml`` and proxied-state formats,
+  reading, checking and editing them;
+* :mod:`airlift_component.airflow_api` / :mod:`airlift_component.dagster_api`:
+  the REST and GraphQL clients;
+* :mod:`airlift_component.airflow_state`: what the CLI, the component and the
+  sensor share about Airflow (the fetched state, the task graph, the cursor);
+* :mod:`airlift_component.component`: the Dagster component (needs ``[dagster]``);
+* :mod:`airlift_component.cli`: the ``airlift`` command.
+
+Importing this package imports neither Dagster nor Airflow. The Dagster entry
+points live in :mod:`airlift_component.component`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
-__all__ = ["AirliftComponent", "__version__", "build_defs", "load_airlift_file"]
-
-if TYPE_CHECKING:
-    from airlift_component.component import AirliftComponent, build_defs
-    from airlift_component.config.airlift_checks import load_airlift_file
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("AirliftComponent", "build_defs"):
-        from airlift_component.errors import require
-
-        require("dagster", "dagster")
-        from airlift_component import component
-
-        return getattr(component, name)
-    if name == "load_airlift_file":
-        from airlift_component.config.airlift_checks import load_airlift_file
-
-        return load_airlift_file
-    raise AttributeError(f"module 'airlift_component' has no attribute {name!r}")
+__all__ = ["__version__"]

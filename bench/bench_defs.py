@@ -42,14 +42,9 @@ def airlift_yaml(url: str) -> str:
 
 def write_cache(path: Path) -> None:
     from airlift_component.airflow_api.types import AirflowDag, AirflowTask
-    from airlift_component.component.state_cache import (
-        AirflowState,
-        DagState,
-        cache_file,
-        instance_fingerprint,
-        write_state,
-    )
-    from airlift_component.config.airlift_checks import load_airlift_file
+    from airlift_component.airflow_state.fetch import cache_file, instance_fingerprint
+    from airlift_component.airflow_state.state import AirflowState, DagState, write_state
+    from airlift_component.config.airlift_load import load_airlift_file
 
     instance = load_airlift_file(path, cross_file=False).instances[0]
     dags = {}
@@ -73,8 +68,8 @@ def no_rest(instance: object) -> object:
 def time_refresh() -> tuple[float, int]:
     """Seconds and REST calls to fetch the state of DAGS mapped DAGs from the fake server."""
     from airlift_component.airflow_api.client import AirflowClient
-    from airlift_component.component.state_cache import cache_file, refresh_state
-    from airlift_component.config.airlift_checks import load_airlift_file
+    from airlift_component.airflow_state.fetch import cache_file, refresh_state
+    from airlift_component.config.airlift_load import load_airlift_file
     from tests.harness.fake_airflow import FakeAirflow
 
     clients: list[AirflowClient] = []
@@ -100,7 +95,7 @@ def main() -> int:
     import dagster as dg
 
     from airlift_component.component import build_defs
-    from airlift_component.config.airlift_checks import load_airlift_file
+    from airlift_component.config.airlift_load import load_airlift_file
 
     import_seconds = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:

@@ -34,7 +34,7 @@ from airlift_component.airflow_api.retry import RetryPolicy
 from airlift_component.airflow_api.transport import RestSession
 from airlift_component.airflow_api.types import AirflowDag, AirflowTask, DagRun, TaskInstance
 from airlift_component.airflow_api.versions import VersionResolver
-from airlift_component.config.airlift_file import Instance
+from airlift_component.config.airlift_model import Instance
 from airlift_component.errors import AirflowApiError
 
 T = TypeVar("T")

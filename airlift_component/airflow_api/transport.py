@@ -24,7 +24,7 @@ from airlift_component.airflow_api.retry import (
     is_retryable_status,
     parse_retry_after,
 )
-from airlift_component.config.airlift_file import HttpSettings
+from airlift_component.config.airlift_model import HttpSettings
 from airlift_component.errors import AirflowApiError
 
 logger = logging.getLogger("airlift_component.airflow_api")

@@ -21,7 +21,7 @@ from airlift_component.airflow_api import diagnostics
 from airlift_component.airflow_api.auth import build_auth
 from airlift_component.airflow_api.endpoints import ApiVersion, Endpoints
 from airlift_component.airflow_api.transport import RestSession
-from airlift_component.config.airlift_file import Instance
+from airlift_component.config.airlift_model import Instance
 from airlift_component.errors import AirflowApiError
 
 

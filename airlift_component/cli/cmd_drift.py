@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from airlift_component.cli.config_args import add_config_arguments
+
 NAME = "drift"
 HELP = "compare airlift.yaml with live Airflow (exit 1 when a mapped DAG or task is gone)"
 ORDER = 45
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        default="airlift.yaml",
-        metavar="PATH",
-        help="the airlift.yaml to read (default: ./airlift.yaml)",
-    )
-    parser.add_argument(
-        "--instance", action="append", metavar="NAME", help="only this instance (repeatable)"
-    )
+    add_config_arguments(parser, "only this instance (repeatable)")
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
@@ -32,14 +26,15 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from airlift_component.cli.config_args import load_config, selected_instances
-    from airlift_component.component.state_cache import (
+    from airlift_component.airflow_state.drift import RENDERERS, compute_drift
+    from airlift_component.airflow_state.fetch import (
         cache_file,
         default_client_factory,
         fetch_state,
-        read_state,
     )
-    from airlift_component.drift import RENDERERS, compute_drift
+    from airlift_component.airflow_state.state import read_state
+    from airlift_component.cli.config_args import load_config
+    from airlift_component.config.instances import selected_instances
 
     path = Path(args.config)
     model = load_config(path)

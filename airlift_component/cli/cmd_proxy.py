@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from airlift_component.status.locate import Location
+    from airlift_component.config.proxied_state_dirs import Location
 
 NAME = "proxy"
 HELP = "flip tasks or DAGs between Airflow and Dagster, or show migration progress"
@@ -82,15 +82,15 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _location(args: argparse.Namespace) -> Location:
-    from airlift_component.status.locate import Location
+    from airlift_component.config.proxied_state_dirs import Location
 
     return Location(Path("."), args.dir, args.config, args.instance)
 
 
 def _run_flip(args: argparse.Namespace) -> int:
+    from airlift_component.config.proxied_state_dirs import find_edit_directory
     from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
     from airlift_component.errors import UsageError
-    from airlift_component.status.locate import find_edit_directory
 
     if args.whole_dag and args.tasks:
         raise UsageError("give either TASK ids or --dag, not both")
@@ -122,8 +122,8 @@ def _run_flip(args: argparse.Namespace) -> int:
 
 def _run_status(args: argparse.Namespace) -> int:
     from airlift_component.config.atomic_write import atomic_write_bytes
+    from airlift_component.config.proxied_state_dirs import find_sources
     from airlift_component.errors import AirliftError
-    from airlift_component.status.locate import find_sources
     from airlift_component.status.model import build_report
 
     report = build_report(find_sources(_location(args)))

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from airlift_component.cli.config_args import add_config_arguments
+
 NAME = "refresh"
 HELP = "fetch DAGs and tasks from Airflow into the state cache the Dagster component loads"
 ORDER = 40
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        default="airlift.yaml",
-        metavar="PATH",
-        help="the airlift.yaml to read (default: ./airlift.yaml)",
-    )
-    parser.add_argument(
-        "--instance",
-        action="append",
-        metavar="NAME",
-        help="refresh only this instance (repeatable; default: all)",
-    )
+    add_config_arguments(parser, "refresh only this instance (repeatable; default: all)")
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
@@ -35,8 +26,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from airlift_component.cli.config_args import load_config, selected_instances
-    from airlift_component.component.state_cache import cache_file, refresh_state
+    from airlift_component.airflow_state.fetch import cache_file, refresh_state
+    from airlift_component.cli.config_args import load_config
+    from airlift_component.config.instances import selected_instances
     from airlift_component.errors import AirflowApiError
 
     path = Path(args.config)

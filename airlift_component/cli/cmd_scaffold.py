@@ -176,7 +176,8 @@ def _client_and_out(args: argparse.Namespace) -> tuple[AirflowClient, Path]:
     from airlift_component.errors import UsageError
 
     if args.config:
-        from airlift_component.cli.config_args import load_config, selected_instances
+        from airlift_component.cli.config_args import load_config
+        from airlift_component.config.instances import selected_instances
 
         path = Path(args.config)
         model = load_config(path)

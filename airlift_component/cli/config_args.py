@@ -1,34 +1,35 @@
-"""Shared by the commands that read airlift.yaml and talk to Airflow (refresh, drift)."""
+"""The ``--config`` / ``--instance`` arguments of the commands that read airlift.yaml.
+
+Imports nothing heavy at module level: every subcommand registers its arguments
+when ``airlift --help`` runs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from airlift_component.config.airlift_file import AirliftFile, Instance
-from airlift_component.errors import UsageError
+if TYPE_CHECKING:
+    from airlift_component.config.airlift_model import AirliftFile
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, instance_help: str) -> None:
+    """``--config PATH`` (default ``./airlift.yaml``) and a repeatable ``--instance NAME``."""
+    parser.add_argument(
+        "--config",
+        default="airlift.yaml",
+        metavar="PATH",
+        help="the airlift.yaml to read (default: ./airlift.yaml)",
+    )
+    parser.add_argument("--instance", action="append", metavar="NAME", help=instance_help)
 
 
 def load_config(path: Path) -> AirliftFile:
     """Load airlift.yaml for use (placeholders resolved); a missing file is a usage error."""
-    from airlift_component.config.airlift_checks import load_airlift_file
+    from airlift_component.config.airlift_load import load_airlift_file
+    from airlift_component.errors import UsageError
 
     if not path.is_file():
         raise UsageError(f"{path}: no such file (pass the airlift.yaml with --config PATH)")
     return load_airlift_file(path, cross_file=False)
-
-
-def selected_instances(
-    model: AirliftFile, names: Sequence[str] | None, path: Path
-) -> list[Instance]:
-    """The instances named on the command line (all when none), in file order."""
-    if not names:
-        return list(model.instances)
-    known = {instance.name for instance in model.instances}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise UsageError(
-            f"{path}: no instance named {', '.join(map(repr, unknown))} "
-            f"(the file defines {', '.join(sorted(known))})"
-        )
-    return [instance for instance in model.instances if instance.name in names]

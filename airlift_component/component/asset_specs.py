@@ -13,13 +13,13 @@ from typing import Any
 
 import dagster as dg
 
-from airlift_component.component.state_cache import AirflowState
-from airlift_component.component.task_graph import (
+from airlift_component.airflow_state.state import AirflowState
+from airlift_component.airflow_state.task_graph import (
     leaf_mapped_tasks,
     nearest_mapped_upstreams,
     upstreams,
 )
-from airlift_component.config.airlift_file import (
+from airlift_component.config.airlift_model import (
     AssetSpecModel,
     DagMapping,
     Instance,

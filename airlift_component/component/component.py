@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from airlift_component.airflow_state.fetch import DEFAULT_CACHE_DIR, DEFAULT_TTL_SECONDS
 from airlift_component.component.defs_builder import build_defs
-from airlift_component.component.state_cache import DEFAULT_CACHE_DIR, DEFAULT_TTL_SECONDS
 
 
 class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):

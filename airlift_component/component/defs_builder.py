@@ -9,27 +9,26 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from airlift_component.cli.config_args import selected_instances
-from airlift_component.component import gc_policy
-from airlift_component.component.asset_specs import instance_specs
-from airlift_component.component.executable import executable_assets
-from airlift_component.component.sensor import build_sensor
-from airlift_component.component.state_cache import (
+from airlift_component.airflow_state.fetch import (
     DEFAULT_TTL_SECONDS,
-    AirflowState,
     ClientFactory,
     cache_directory,
     cache_file,
     default_client_factory,
     load_state,
 )
-from airlift_component.component.ui_urls import dag_ui_url
-from airlift_component.config.airlift_checks import load_airlift_file
-from airlift_component.config.airlift_file import Instance
+from airlift_component.airflow_state.state import AirflowState
+from airlift_component.airflow_state.ui_urls import dag_ui_url
+from airlift_component.component.asset_specs import instance_specs
+from airlift_component.component.executable import executable_assets
+from airlift_component.component.sensor import build_sensor
+from airlift_component.config.airlift_load import load_airlift_file
+from airlift_component.config.airlift_model import Instance
 from airlift_component.config.checked_cache import CHECKED_CACHE_NAME
+from airlift_component.config.instances import selected_instances
 
 if TYPE_CHECKING:
-    from airlift_component.airflow_api.client import AirflowClient
+    pass
 
 log = logging.getLogger("airlift_component")
 
@@ -112,16 +111,14 @@ def build_defs(
     :class:`~airlift_component.component.component.AirliftComponent` for everything
     the definitions contain.
     """
-    with gc_policy.building() as build:
-        return _build_defs(
-            Path(airlift_yaml).resolve(),
-            instances,
-            cache_dir,
-            cache_ttl_seconds,
-            defined_elsewhere,
-            client_factory or default_client_factory,
-            build,
-        )
+    return _build_defs(
+        Path(airlift_yaml).resolve(),
+        instances,
+        cache_dir,
+        cache_ttl_seconds,
+        defined_elsewhere,
+        client_factory or default_client_factory,
+    )
 
 
 def _build_defs(
@@ -131,12 +128,7 @@ def _build_defs(
     cache_ttl_seconds: float | None,
     defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions,
     factory: ClientFactory,
-    build: gc_policy.Build,
 ) -> dg.Definitions:
-    def fetching_factory(instance: Instance) -> AirflowClient:
-        build.talked_to_airflow = True
-        return factory(instance)
-
     checked = cache_directory(path, cache_dir) / CHECKED_CACHE_NAME
     model = load_airlift_file(path, cross_file=False, checked_cache=checked)
     if isinstance(defined_elsewhere, dg.Definitions):
@@ -149,7 +141,7 @@ def _build_defs(
             instance,
             cache_file(path, instance.name, cache_dir),
             ttl_seconds=cache_ttl_seconds,
-            client_factory=fetching_factory,
+            client_factory=factory,
         )
         parts.append(_instance_defs(instance, state, path, elsewhere, factory))
     return dg.Definitions.merge(*parts)

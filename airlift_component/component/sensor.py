@@ -1,7 +1,7 @@
 """The sensor of one Airflow instance: ``airlift_<instance>_sensor``.
 
 Every ``sensor.interval_seconds`` it records the Airflow runs that finished
-since its cursor (see :mod:`airlift_component.component.sensor_cursor`) as
+since its cursor (see :mod:`airlift_component.airflow_state.sensor_cursor`) as
 asset materializations. When Airflow cannot be reached the tick is skipped with
 the error as its reason and the cursor stays where it was.
 """
@@ -14,16 +14,13 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from airlift_component.airflow_state.fetch import ClientFactory, default_client_factory
+from airlift_component.airflow_state.proxied import proxied_lookup
+from airlift_component.airflow_state.sensor_cursor import DEFAULT_OVERLAP, SensorCursor
+from airlift_component.airflow_state.state import AirflowState
 from airlift_component.component.asset_specs import InstanceIndex
-from airlift_component.component.proxied import proxied_lookup
-from airlift_component.component.sensor_cursor import DEFAULT_OVERLAP, SensorCursor
 from airlift_component.component.sensor_tick import TickResult, evaluate_tick
-from airlift_component.component.state_cache import (
-    AirflowState,
-    ClientFactory,
-    default_client_factory,
-)
-from airlift_component.config.airlift_file import Instance
+from airlift_component.config.airlift_model import Instance
 from airlift_component.errors import AirflowApiError
 
 if TYPE_CHECKING:

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 
 from airlift_component.airflow_api.types import DagRun, TaskInstance
+from airlift_component.airflow_state.proxied import ProxiedLookup
+from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.component.asset_specs import InstanceIndex, MappedDag
-from airlift_component.component.proxied import ProxiedLookup
-from airlift_component.component.sensor_cursor import SensorCursor
-from airlift_component.config.airlift_file import Instance
+from airlift_component.config.airlift_model import Instance
 
 if TYPE_CHECKING:
     from airlift_component.airflow_api.client import AirflowClient

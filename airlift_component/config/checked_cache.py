@@ -26,7 +26,7 @@ from typing import Any
 
 from airlift_component import __version__
 from airlift_component.config.atomic_write import atomic_write_bytes
-from airlift_component.config.yamldoc import Loc
+from airlift_component.config.yaml_read import Loc
 
 #: File name of the cache, in the component's cache folder.
 CHECKED_CACHE_NAME = "airlift.yaml.checked.json"

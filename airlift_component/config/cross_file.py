@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from airlift_component.config.airlift_file import AirliftFile, DagMapping, Instance
+from airlift_component.config.airlift_model import AirliftFile, DagMapping, Instance
 from airlift_component.config.problems import Problem
 from airlift_component.config.proxied_state import ProxiedStateDir, read_proxied_state_dir
-from airlift_component.config.yamldoc import YamlDocument
+from airlift_component.config.yaml_read import YamlDocument
 
 
 def check_against_proxied_state(

@@ -31,9 +31,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from airlift_component.config.airlift_file import TASK_ID_PATTERN
+from airlift_component.config.airlift_model import TASK_ID_PATTERN
 from airlift_component.config.problems import Problem
-from airlift_component.config.yamldoc import YamlDocument, YamlLoadError, load_yaml_file
+from airlift_component.config.yaml_read import YamlDocument, YamlLoadError, load_yaml_file
 from airlift_component.errors import ConfigError
 
 WHAT = "a proxied-state file"
@@ -118,7 +118,7 @@ class DagProxiedState:
 
 def check_document(doc: YamlDocument) -> tuple[ProxiedStateFile | None, list[Problem]]:
     """Validate a parsed proxied-state file; problems carry line and column."""
-    from airlift_component.config.validation_messages import problems_from_validation_error
+    from airlift_component.config.model_errors import problems_from_validation_error
 
     try:
         model = ProxiedStateFile.model_validate(doc.data)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airlift_component.config.airlift_file import DAG_ID_PATTERN, TASK_ID_PATTERN
+from airlift_component.config.airlift_model import DAG_ID_PATTERN, TASK_ID_PATTERN
 from airlift_component.config.atomic_write import atomic_write_bytes, create_exclusive, locked
 from airlift_component.config.problems import Problem
 from airlift_component.config.proxied_state import (
@@ -43,7 +43,7 @@ from airlift_component.config.proxied_state import (
     check_document,
 )
 from airlift_component.config.yaml_bool_edit import SharedValueError, set_bools
-from airlift_component.config.yamldoc import YamlDocument, YamlLoadError, parse_yaml_text
+from airlift_component.config.yaml_read import YamlDocument, YamlLoadError, parse_yaml_text
 from airlift_component.errors import ProxyStateEditError, UsageError
 
 #: Most task ids a refusal lists before it says "and N more".

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from airlift_component.config.airlift_checks import (
+from airlift_component.config.airlift_load import (
     WHAT as AIRLIFT_WHAT,
 )
-from airlift_component.config.airlift_checks import inspect_airlift_document
-from airlift_component.config.airlift_file import AirliftFile
+from airlift_component.config.airlift_load import inspect_airlift_document
+from airlift_component.config.airlift_model import AirliftFile
 from airlift_component.config.background import start_in_child
 from airlift_component.config.cross_file import check_against_proxied_state
 from airlift_component.config.discovery import (
@@ -39,7 +39,7 @@ from airlift_component.config.proxied_state import (
     read_proxied_state_dir,
     state_from_document,
 )
-from airlift_component.config.yamldoc import YamlDocument, YamlLoadError, load_yaml_file
+from airlift_component.config.yaml_read import YamlDocument, YamlLoadError, load_yaml_file
 
 StateResult = tuple[DagProxiedState | None, list[Problem]]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from airlift_component.config.problems import Problem
-from airlift_component.status.locate import StateSource
+from airlift_component.config.proxied_state_dirs import StateSource
 
 Mode = Literal["tasks", "dag", "no file", "broken"]
 

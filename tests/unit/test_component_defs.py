@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
+import gc
 from pathlib import Path
 
 import dagster as dg
 import pytest
 from component_fixtures import airflows, factory, write_project
 
-from airlift_component.component import build_defs, gc_policy
-from airlift_component.config import airlift_checks
+from airlift_component.component import build_defs
+from airlift_component.config import airlift_load
 from airlift_component.errors import UsageError
 
 
@@ -151,13 +151,13 @@ def test_second_build_reuses_the_checked_airlift_yaml(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    real = airlift_checks.parse_yaml_text
+    real = airlift_load.parse_yaml_text
 
     def counting(text: str, path: str, *, what: str):  # type: ignore[no-untyped-def]
         parsed.append(path)
         return real(text, path, what=what)
 
-    monkeypatch.setattr(airlift_checks, "parse_yaml_text", counting)
+    monkeypatch.setattr(airlift_load, "parse_yaml_text", counting)
     path = write_project(tmp_path)
     first = build_defs(path, client_factory=factory(airflows()))
     assert (tmp_path / ".airlift" / "cache" / "airlift.yaml.checked.json").is_file()
@@ -166,20 +166,17 @@ def test_second_build_reuses_the_checked_airlift_yaml(
     assert set(_specs(second)) == set(_specs(first))
 
 
-def test_only_a_build_that_fetched_from_airflow_asks_for_a_collection_pass(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[bool] = []
-    real = gc_policy.building
-
-    @contextlib.contextmanager
-    def recording():  # type: ignore[no-untyped-def]
-        with real() as build:
-            yield build
-            seen.append(build.talked_to_airflow)
-
-    monkeypatch.setattr(gc_policy, "building", recording)
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> None:
+    # A library is a guest: the code server, a notebook or a test runner owns the GC.
     path = write_project(tmp_path)
-    build_defs(path, client_factory=factory(airflows()))
-    build_defs(path, client_factory=factory(airflows()))
-    assert seen == [True, False]
+    frozen = gc.get_freeze_count()
+    thresholds = gc.get_threshold()
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            build_defs(path, client_factory=factory(airflows()))
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert gc.get_freeze_count() == frozen
+    assert gc.get_threshold() == thresholds

@@ -10,9 +10,10 @@ import yaml
 from component_fixtures import AIRLIFT_YAML, airflows, factory
 from dagster.components.testing import create_defs_folder_sandbox
 
+from airlift_component.airflow_state.fetch import cache_file, fetch_state
+from airlift_component.airflow_state.state import write_state
 from airlift_component.component import AirliftComponent
-from airlift_component.component.state_cache import cache_file, fetch_state, write_state
-from airlift_component.config.airlift_checks import load_airlift_file
+from airlift_component.config.airlift_load import load_airlift_file
 
 OTHER_COMPONENT = """\
 import dagster as dg

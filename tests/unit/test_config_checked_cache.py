@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config import airlift_checks, checked_cache
-from airlift_component.config.airlift_checks import load_airlift_file
+from airlift_component.config import airlift_load, checked_cache
+from airlift_component.config.airlift_load import load_airlift_file
 from airlift_component.config.checked_cache import (
     CheckedDocument,
     content_digest,
@@ -50,13 +50,13 @@ def project(tmp_path: Path) -> tuple[Path, Path]:
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths load_airlift_file parsed as YAML."""
     seen: list[str] = []
-    real = airlift_checks.parse_yaml_text
+    real = airlift_load.parse_yaml_text
 
     def counting(text: str, path: str, *, what: str):  # type: ignore[no-untyped-def]
         seen.append(path)
         return real(text, path, what=what)
 
-    monkeypatch.setattr(airlift_checks, "parse_yaml_text", counting)
+    monkeypatch.setattr(airlift_load, "parse_yaml_text", counting)
     return seen
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from airlift_component.airflow_state.state import read_state
 from airlift_component.cli.main import main
-from airlift_component.component.state_cache import read_state
 from tests.harness.fake_airflow import FakeAirflow
 
 AIRLIFT = """\

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.airlift_checks import load_airlift_file
+from airlift_component.config.airlift_load import load_airlift_file
 from airlift_component.config.proxied_state import read_proxied_state_dir
 
 ROOT = Path(__file__).resolve().parents[2]

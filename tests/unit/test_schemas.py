@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from airlift_component.config.airlift_file import AirliftFile
+from airlift_component.config.airlift_model import AirliftFile
 from airlift_component.config.proxied_state import ProxiedStateFile
 from airlift_component.config.schema_export import DRAFT_07, SCHEMA_FILES, generate, stale_schemas
 

@@ -10,8 +10,8 @@ import pytest
 from airlift_stub import StubAirflow
 from component_fixtures import airflows, factory, write_project
 
+from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.component import build_defs
-from airlift_component.component.sensor_cursor import SensorCursor
 
 NOW = datetime.now(timezone.utc)
 

@@ -8,7 +8,7 @@ import pytest
 from airlift_stub import T0
 
 from airlift_component.airflow_api.types import DagRun
-from airlift_component.component.sensor_cursor import CursorError, SensorCursor
+from airlift_component.airflow_state.sensor_cursor import CursorError, SensorCursor
 
 OVERLAP = timedelta(minutes=10)
 

@@ -9,14 +9,9 @@ from pathlib import Path
 import pytest
 from airlift_stub import StubAirflow
 
-from airlift_component.component.state_cache import (
-    AirflowState,
-    StateCacheError,
-    cache_file,
-    load_state,
-    read_state,
-)
-from airlift_component.config.airlift_file import Instance
+from airlift_component.airflow_state.fetch import cache_file, load_state
+from airlift_component.airflow_state.state import AirflowState, StateCacheError, read_state
+from airlift_component.config.airlift_model import Instance
 
 
 def _instance(**overrides: object) -> Instance:

@@ -245,7 +245,7 @@ class AirliftFile(_Model):
         strict=True,
         frozen=True,
         title="airlift.yaml",
-        json_schema_extra={"$comment": "Generated from airlift_component.config.airlift_file"},
+        json_schema_extra={"$comment": "Generated from airlift_component.config.airlift_model"},
     )
 
     version: Literal[1]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from airlift_component.config.problems import Problem
-from airlift_component.config.yamldoc import Loc, YamlDocument, format_loc
+from airlift_component.config.yaml_read import Loc, YamlDocument, format_loc
 
 _SECRET_KEYS = frozenset({"password", "token", "api_token"})
 
@@ -138,7 +138,7 @@ def allowed_keys(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
 
 
 def _pattern_hint(loc: Loc) -> str:
-    from airlift_component.config.airlift_file import PATTERN_HINTS
+    from airlift_component.config.airlift_model import PATTERN_HINTS
 
     for part in reversed(loc):
         if isinstance(part, str):

@@ -10,9 +10,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-from airlift_component.component.state_cache import AirflowState
-from airlift_component.component.task_graph import upstreams
-from airlift_component.config.airlift_file import Instance
+from airlift_component.airflow_state.state import AirflowState
+from airlift_component.airflow_state.task_graph import upstreams
+from airlift_component.config.airlift_model import Instance
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from airlift_component.config.proxied_state_dirs import Location, find_edit_directory, find_sources
 from airlift_component.errors import ConfigError, UsageError
-from airlift_component.status.locate import Location, find_edit_directory, find_sources
 
 INSTANCE = """\
   - name: {name}

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.airlift_checks import (
+from airlift_component.config.airlift_load import (
     load_airlift_file,
     parse_airlift_text,
 )
-from airlift_component.config.airlift_file import (
+from airlift_component.config.airlift_model import (
     AirliftFile,
     AssetSpecModel,
     dag_asset_key,

@@ -21,12 +21,11 @@ from typing import Any
 import yaml
 
 from airlift_component.config.problems import Problem
-from airlift_component.config.yaml_build import (
+from airlift_component.config.yaml_values import (
     MERGE,
     Builder,
     Loader,
     YamlLoadError,
-    gc_paused,
     scalar_value,
 )
 
@@ -111,8 +110,7 @@ def parse_yaml_text(text: str, path: str, *, what: str) -> YamlDocument:
             Problem(path, 1, 1, "this is not a text file", hint=f"{what} must be UTF-8 YAML")
         )
     try:
-        with gc_paused():
-            root = yaml.compose(text, Loader=Loader)
+        root = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -141,8 +139,7 @@ def parse_yaml_text(text: str, path: str, *, what: str) -> YamlDocument:
             )
         )
     builder = Builder(path)
-    with gc_paused():
-        data = builder.build(root)
+    data = builder.build(root)
     return YamlDocument(path, data, root, builder.placeholder_strings)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.yamldoc import (
+from airlift_component.config.yaml_read import (
     YamlLoadError,
     format_loc,
     load_yaml_file,

@@ -1,15 +1,12 @@
 """Turning libyaml's node tree into plain values, refusing what JSON cannot hold.
 
-Used by :mod:`airlift_component.config.yamldoc`, which keeps the nodes for
+Used by :mod:`airlift_component.config.yaml_read`, which keeps the nodes for
 positions. The loader resolves tags more cheaply than PyYAML's own, and the
 builder is written for speed: `airlift validate` runs it over every file.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -73,19 +70,6 @@ class Loader(_BaseLoader):
 
     def ascend_resolver(self) -> None:
         """No path resolvers are registered: nothing to track."""
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Building a node tree allocates many small objects that all stay alive; the
-    cyclic collector would rescan them again and again (3x slower on big files)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class YamlLoadError(Exception):

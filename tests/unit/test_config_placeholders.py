@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airlift_component.config.interpolation import (
+from airlift_component.config.placeholders import (
     Placeholder,
     PlaceholderError,
     has_placeholder,

@@ -59,11 +59,11 @@ def _config_path(loc: Location) -> Path | None:
 
 
 def _instances(config: Path) -> list[StateSource]:
-    from airlift_component.config.airlift_checks import (
+    from airlift_component.config.airlift_load import (
         check_airlift_document,
         read_airlift_document,
     )
-    from airlift_component.config.interpolation import PlaceholderError, resolve
+    from airlift_component.config.placeholders import PlaceholderError, resolve
 
     doc = read_airlift_document(config)
     model, problems = check_airlift_document(doc)

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from airlift_component.component.state_cache import AirflowState
+from airlift_component.airflow_state.state import AirflowState
 from airlift_component.config.proxied_state import read_proxied_state_dir
 from airlift_component.errors import ConfigError
 

@@ -1,0 +1,8 @@
+"""What the CLI, the Dagster component and the sensor share about an Airflow instance.
+
+The fetched state and its file (:mod:`.state`, :mod:`.fetch`), the lineage of
+a task graph (:mod:`.task_graph`), which tasks ran in Dagster
+(:mod:`.proxied`), the sensor's cursor (:mod:`.sensor_cursor`), links into
+Airflow's UI (:mod:`.ui_urls`) and drift against ``airlift.yaml``
+(:mod:`.drift`). Imports no Dagster and no Airflow: the base install uses it.
+"""
