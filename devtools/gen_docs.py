@@ -207,7 +207,7 @@ Rules a JSON Schema cannot express, checked by `airlift validate`:
 
 def render() -> str:
     """The reference document, as Markdown."""
-    from airlift_component.config.airlift_load import NON_SCHEMA_RULES
+    from airlift_component.config.airlift_rules import NON_SCHEMA_RULES
     from airlift_component.config.airlift_model import AirliftFile
     from airlift_component.config.proxied_state import ProxiedStateFile
 

@@ -7,7 +7,9 @@ data *before* ``${VAR}`` placeholders are resolved, plus where the placeholders
 are. Values from the environment are never written; the file holds what
 ``airlift.yaml`` holds, and it is created readable by its owner only.
 
-The key covers the file's text, the code of the checks and the package version.
+The key covers the file's text, the package version and
+:data:`~airlift_component.config.airlift_rules.RULES_VERSION`, which a test ties to
+the rules and models, so a changed check never reuses an old verdict.
 A corrupt, foreign or stale cache file is ignored and rewritten. Anything that
 goes wrong on the fast path (an unset variable, an environment value that does
 not fit its field) sends the caller back to the full load, which reports the
@@ -17,7 +19,6 @@ problem with file, line and column.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -25,14 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from airlift_component import __version__
+from airlift_component.config.airlift_rules import RULES_VERSION
 from airlift_component.config.atomic_write import atomic_write_bytes
 from airlift_component.config.yaml_read import Loc
 
 #: File name of the cache, in the component's cache folder.
 CHECKED_CACHE_NAME = "airlift.yaml.checked.json"
 
-# Bumped whenever the models or the checks change what a document means.
-_FORMAT = 1
+# Bumped when the layout of the cache file changes.
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -43,34 +45,10 @@ class CheckedDocument:
     placeholders: list[Loc]
 
 
-# The modules whose code decides what "passed every check" means.
-_RULE_MODULES = (
-    "airlift_checks",
-    "airlift_file",
-    "checked_cache",
-    "interpolation",
-    "yaml_build",
-    "yamldoc",
-)
-
-
-@functools.cache
-def rules_fingerprint() -> bytes:
-    """A hash of the checking code, so an edited or upgraded check re-checks every file
-    (the package version alone does not change in a source checkout)."""
-    folder = Path(__file__).parent
-    digest = hashlib.sha256()
-    for name in _RULE_MODULES:
-        try:
-            digest.update((folder / f"{name}.py").read_bytes())
-        except OSError:  # installed without sources: the version still keys the cache
-            digest.update(name.encode())
-    return digest.digest()
-
-
 def content_digest(text: str) -> str:
-    """The cache key of a file's text, the checking code, package version and format."""
-    head = f"{_FORMAT}:{__version__}:".encode() + rules_fingerprint()
+    """The cache key of a file's text: also the package version, the rules version and
+    the cache format, so a changed check never reuses an old verdict."""
+    head = f"{_FORMAT}:{__version__}:{RULES_VERSION}:".encode()
     return hashlib.sha256(head + text.encode("utf-8")).hexdigest()
 
 

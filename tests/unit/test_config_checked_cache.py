@@ -4,14 +4,17 @@ nothing about the result or its errors changes."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import stat
 from pathlib import Path
 
 import pytest
 
-from airlift_component.config import airlift_load, checked_cache
+from airlift_component.config import airlift_load, airlift_rules, checked_cache
 from airlift_component.config.airlift_load import load_airlift_file
+from airlift_component.config.airlift_model import AirliftFile
+from airlift_component.config.airlift_rules import NON_SCHEMA_RULES, RULES_VERSION
 from airlift_component.config.checked_cache import (
     CheckedDocument,
     content_digest,
@@ -140,15 +143,37 @@ def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(
     assert len(parses) == 2
 
 
-def test_changed_checking_code_checks_the_file_again(
+def test_changed_rules_version_checks_the_file_again(
     project: tuple[Path, Path], parses: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, cache = project
     load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
-    monkeypatch.setattr(checked_cache, "rules_fingerprint", lambda: b"edited rules")
+    monkeypatch.setattr(checked_cache, "RULES_VERSION", checked_cache.RULES_VERSION + 1)
     load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
     load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
     assert len(parses) == 2
+
+
+def _rules_fingerprint() -> str:
+    """What decides a verdict: the rule list, the models' schema and the rules' code."""
+    rules = Path(airlift_rules.__file__).read_text(encoding="utf-8")
+    code = "\n".join(line for line in rules.splitlines() if not line.startswith("RULES_VERSION"))
+    schema = json.dumps(AirliftFile.model_json_schema(), sort_keys=True)
+    blob = json.dumps([sorted(NON_SCHEMA_RULES.items()), schema, code])
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+#: RULES_VERSION -> the fingerprint of the rules it stands for.
+RECORDED_RULES = {2: "0cc7f61896fb8a19"}
+
+
+def test_rules_version_changes_with_the_rules() -> None:
+    # Fails when a rule, the rule list or the models change: bump RULES_VERSION in
+    # airlift_rules.py (so caches checked by the old rules are not reused) and
+    # record the new fingerprint here.
+    assert RECORDED_RULES.get(RULES_VERSION) == _rules_fingerprint(), (
+        f"the rules changed: bump RULES_VERSION and record {_rules_fingerprint()!r}"
+    )
 
 
 def test_checked_cache_needs_the_cross_file_checks_off(project: tuple[Path, Path]) -> None:

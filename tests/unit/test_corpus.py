@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from airlift_component.config.airlift_load import NON_SCHEMA_RULES
+from airlift_component.config.airlift_rules import NON_SCHEMA_RULES
 from airlift_component.config.discovery import guess_kind, kind_by_name
 from airlift_component.config.problems import Problem
 from airlift_component.config.validation import ValidationResult, validate_paths
