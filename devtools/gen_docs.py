@@ -207,8 +207,8 @@ Rules a JSON Schema cannot express, checked by `airlift validate`:
 
 def render() -> str:
     """The reference document, as Markdown."""
-    from airlift_component.config.airlift_rules import NON_SCHEMA_RULES
     from airlift_component.config.airlift_model import AirliftFile
+    from airlift_component.config.airlift_rules import NON_SCHEMA_RULES
     from airlift_component.config.proxied_state import ProxiedStateFile
 
     lines = [HEADER.rstrip("\n"), ""]
