@@ -18,24 +18,38 @@ See ``docs/airflow-side.md``.
 from __future__ import annotations
 
 from airflow_side.operators import (
+    BaseDagsterAssetsOperator,
     BaseProxyDAGToDagsterOperator,
     BaseProxyTaskToDagsterOperator,
     DagsterPlusProxyDAGToDagsterOperator,
     DagsterPlusProxyTaskToDagsterOperator,
     DefaultProxyDAGToDagsterOperator,
     DefaultProxyTaskToDagsterOperator,
+    build_dagster_task,
 )
-from airflow_side.proxied_state import AirflowProxiedState, load_proxied_state_from_yaml
-from airflow_side.proxying import proxying_to_dagster
+from airflow_side.proxied_state import (
+    AirflowProxiedState,
+    DagProxiedState,
+    ProxiedStateParsingError,
+    TaskProxiedState,
+    load_proxied_state_from_yaml,
+)
+from airflow_side.proxying import NoDagsFoundError, proxying_to_dagster
 
 __all__ = [
     "AirflowProxiedState",
+    "BaseDagsterAssetsOperator",
     "BaseProxyDAGToDagsterOperator",
     "BaseProxyTaskToDagsterOperator",
+    "DagProxiedState",
     "DagsterPlusProxyDAGToDagsterOperator",
     "DagsterPlusProxyTaskToDagsterOperator",
     "DefaultProxyDAGToDagsterOperator",
     "DefaultProxyTaskToDagsterOperator",
+    "NoDagsFoundError",
+    "ProxiedStateParsingError",
+    "TaskProxiedState",
+    "build_dagster_task",
     "load_proxied_state_from_yaml",
     "proxying_to_dagster",
 ]

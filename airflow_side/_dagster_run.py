@@ -7,17 +7,21 @@ is tested without Airflow.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from airlift_component.dagster_api import DagsterClient, DagsterRun
+from airlift_component.dagster_api.client import TransientDagsterApiError, execution_params
 from airlift_component.dagster_api.targets import ProxyTarget, dag_asset_key, find_proxy_target
 from airlift_component.dagster_api.types import PARENT_RUN_TAG, ROOT_RUN_TAG
 from airlift_component.errors import AirliftError, DagsterApiError
 
+AIRFLOW_INSTANCE_TAG = "airlift/airflow_instance"
 AIRFLOW_DAG_TAG = "airlift/airflow_dag_id"
 AIRFLOW_RUN_TAG = "airlift/airflow_run_id"
 AIRFLOW_TASK_TAG = "airlift/airflow_task_id"
@@ -25,6 +29,8 @@ AIRFLOW_TRY_TAG = "airlift/airflow_try_number"
 PARTITION_TAG = "dagster/partition"
 #: Task id recorded on runs launched for a whole proxied DAG.
 DAG_LEVEL_TASK = "__dag__"
+
+T = TypeVar("T")
 
 
 class DagsterRunFailed(AirliftError):
@@ -50,10 +56,18 @@ class ProxyRequest:
     first_try_number: int = 1
     timeout_seconds: float = 6 * 3600
     poll_interval_seconds: float = 2.0
+    #: How long a failed run tagged ``dagster/will_retry=true`` may go without its retry
+    #: appearing before the task gives up on it.
+    retry_appear_seconds: float = 120.0
+    #: Further tags for the launched run (an operator's ``default_dagster_run_tags``);
+    #: the identity and try tags always win.
+    extra_tags: Mapping[str, str] = field(default_factory=dict)
 
     def identity_tags(self) -> dict[str, str]:
-        """Tags naming the Airflow task instance, the same on every try."""
+        """Tags naming the Airflow task instance, the same on every try. The instance
+        is part of it: two Airflows may share a DAG id and a scheduled run id."""
         return {
+            AIRFLOW_INSTANCE_TAG: self.instance,
             AIRFLOW_DAG_TAG: self.dag_id,
             AIRFLOW_RUN_TAG: self.airflow_run_id,
             AIRFLOW_TASK_TAG: self.task_id or DAG_LEVEL_TASK,
@@ -99,6 +113,29 @@ def first_try_since_clear(try_number: int, max_tries: object, retries: object) -
     return max(1, min(first, try_number))
 
 
+class RunHooks:
+    """The steps of a proxied run an operator may change; these defaults are airlift's.
+
+    The proxy operators pass one that calls their overridable methods
+    (``filter_asset_nodes``, ``get_partition_key``, ``launch_dagster_run``,
+    ``get_dagster_run_obj``).
+    """
+
+    def select_assets(self, target: ProxyTarget) -> ProxyTarget:
+        """The assets to run, out of those mapped to the task."""
+        return target
+
+    def partition_key(self, target: ProxyTarget, request: ProxyRequest) -> str | None:
+        return partition_key(target, request.logical_date)
+
+    def launch(self, client: DagsterClient, params: dict[str, Any]) -> str:
+        """Launch a run with Dagster's ``ExecutionParams``; returns its run id."""
+        return client.launch(params).run_id
+
+    def get_run(self, client: DagsterClient, run_id: str) -> DagsterRun:
+        return client.get_run(run_id)
+
+
 class DagsterRunner:
     """Finds, launches (at most once per Airflow try) and follows a run."""
 
@@ -106,12 +143,14 @@ class DagsterRunner:
         self,
         client: DagsterClient,
         *,
-        log: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
+        log: Any = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        hooks: RunHooks | None = None,
     ) -> None:
         self.client = client
         self.log = log or logging.getLogger(__name__)
+        self.hooks = hooks or RunHooks()
         self._sleep = sleep
         self._clock = clock
 
@@ -137,16 +176,22 @@ class DagsterRunner:
             task_id=request.task_id,
             dag_nodes=dag_nodes,
         )
-        tags = {**request.identity_tags(), AIRFLOW_TRY_TAG: str(request.try_number)}
-        partition = partition_key(target, request.logical_date)
+        target = self.hooks.select_assets(target)
+        tags = {
+            **request.extra_tags,
+            **request.identity_tags(),
+            AIRFLOW_TRY_TAG: str(request.try_number),
+        }
+        partition = self.hooks.partition_key(target, request)
         if partition is not None:
             tags[PARTITION_TAG] = partition
-        run = self.client.launch_run(
+        params = execution_params(
             location=target.location,
             repository=target.repository,
             asset_keys=target.keys,
             tags=tags,
         )
+        run = DagsterRun(self.hooks.launch(self.client, params), "QUEUED", tags)
         self.log.info(
             "launched Dagster run %s of %s (found via %s)%s: %s",
             run.run_id,
@@ -207,15 +252,34 @@ class DagsterRunner:
         chain = self.client.find_runs({ROOT_RUN_TAG: run.root_run_id})
         return next((r for r in chain if r.tags.get(PARENT_RUN_TAG) == run.run_id), None)
 
+    def _patiently(self, call: Callable[[], T], request: ProxyRequest, deadline: float) -> T:
+        """``call()``, retried after transient errors (a 502, a timeout, a dropped
+        connection) until the overall deadline; the last error is raised then."""
+        while True:
+            try:
+                return call()
+            except TransientDagsterApiError as exc:
+                if self._clock() + request.poll_interval_seconds >= deadline:
+                    raise
+                self.log.warning("Dagster did not answer (%s); asking again", exc)
+                self._sleep(request.poll_interval_seconds)
+
     def _wait(self, run: DagsterRun, request: ProxyRequest, deadline: float) -> DagsterRun:
         current = run
+        retry_wait_since: float | None = None
         while True:
-            current = self.client.get_run(current.run_id)
+            current = self._patiently(
+                functools.partial(self.hooks.get_run, self.client, current.run_id),
+                request,
+                deadline,
+            )
             if current.status == "SUCCESS":
                 self.log.info("Dagster run %s succeeded", current.run_id)
                 return current
             if current.finished:
-                retry = self._retry_of(current)
+                retry = self._patiently(
+                    functools.partial(self._retry_of, current), request, deadline
+                )
                 if retry is not None:
                     self.log.info(
                         "Dagster run %s ended %s; following its retry %s",
@@ -224,11 +288,21 @@ class DagsterRunner:
                         retry.run_id,
                     )
                     current = retry
+                    retry_wait_since = None
                     continue
                 if not current.will_retry:
                     raise DagsterRunFailed(
                         f"Dagster run {current.run_id} ended {current.status}; "
                         f"see {self.client.run_url(current.run_id)}",
+                        current.run_id,
+                    )
+                retry_wait_since = self._clock() if retry_wait_since is None else retry_wait_since
+                if self._clock() - retry_wait_since >= request.retry_appear_seconds:
+                    raise DagsterRunFailed(
+                        f"Dagster run {current.run_id} ended {current.status} and is tagged "
+                        f"dagster/will_retry=true, but no retry appeared within "
+                        f"{request.retry_appear_seconds:.0f} s (is the Dagster daemon "
+                        f"running?); see {self.client.run_url(current.run_id)}",
                         current.run_id,
                     )
             if self._clock() >= deadline:

@@ -88,18 +88,73 @@ def _detach(dag: Any, task: Any) -> None:
         dag.task_dict[downstream_id].upstream_task_ids.discard(task.task_id)
 
 
-def replace_task(dag: Any, task: Any, build: Callable[[], Any]) -> Any:
-    """Swap ``task`` for ``build()`` keeping id, edges and task group.
+def _group_id(group: Any) -> str | None:
+    return getattr(group, "group_id", None) if group is not None else None
 
-    ``build`` must create the new operator with ``dag=dag``, the same local task
-    id and ``task_group=task.task_group`` (see :func:`inherited_kwargs`).
+
+def _has_dag(task: Any) -> bool:
+    has_dag = getattr(task, "has_dag", None)
+    return bool(has_dag()) if callable(has_dag) else getattr(task, "dag", None) is not None
+
+
+def attach(dag: Any, new: Any, group: Any) -> None:
+    """Put ``new`` in ``dag`` and in ``group`` (the replaced task's task group).
+
+    A builder may return an operator without ``dag=`` (dagster-airlift's documented
+    ``MyOperator(task_id=task.task_id)``), or one that landed in the DAG's root group
+    because no ``task_group=`` was given; both end up where the original task was.
+    """
+    current = getattr(new, "task_group", None)
+    if current is not None and group is not None and _group_id(current) != _group_id(group):
+        current.children.pop(new.node_id, None)
+        new.task_group = None
+    if group is not None and getattr(new, "task_group", None) is None:
+        group.add(new)
+    if not _has_dag(new):
+        dag.add_task(new)
+    elif new.dag is not dag:
+        raise ValueError(
+            f"the replacement of task {new.task_id!r} belongs to DAG {new.dag.dag_id!r}, "
+            f"not {dag.dag_id!r}; build it with dag=task.dag or without a DAG"
+        )
+
+
+#: Settings a replacement takes from the original when its builder left them unset.
+_PLACE_DEFAULTS: tuple[tuple[str, Any], ...] = (
+    ("pool", "default_pool"),
+    ("pool_slots", 1),
+    ("outlets", []),
+    ("inlets", []),
+)
+
+
+def _inherit_place(task: Any, new: Any) -> None:
+    for name, default in _PLACE_DEFAULTS:
+        mine, theirs = getattr(new, name, default), getattr(task, name, default)
+        if mine == default and theirs not in (None, default):
+            setattr(new, name, list(theirs) if isinstance(theirs, list) else theirs)
+
+
+def replace_task(dag: Any, task: Any, build: Callable[[], Any]) -> Any:
+    """Swap ``task`` for ``build()`` keeping id, edges, task group, pool and outlets.
+
+    ``build`` may create the operator in the DAG (``dag=dag``, the local task id and
+    ``task_group=task.task_group``, see :func:`inherited_kwargs`) or without a DAG
+    (``task_id=task.task_id``); either way it takes the original task's place.
     """
     upstream = set(task.upstream_task_ids)
     downstream = set(task.downstream_task_ids)
+    group = getattr(task, "task_group", None)
     _detach(dag, task)
     new = build()
     if new.task_id != task.task_id:
-        raise ValueError(f"replacement of task {task.task_id!r} has id {new.task_id!r}")
+        raise ValueError(
+            f"the replacement built for task {task.task_id!r} of DAG {dag.dag_id!r} has id "
+            f"{new.task_id!r}; keep the task id (task_id=task.task_id without a DAG, or "
+            "the local id with dag= and task_group=)"
+        )
+    attach(dag, new, group)
+    _inherit_place(task, new)
     for upstream_id in upstream:
         new.upstream_task_ids.add(upstream_id)
         dag.task_dict[upstream_id].downstream_task_ids.add(new.task_id)

@@ -36,7 +36,7 @@ def dag_policy(dag: Any) -> None:
     directory = state_dir_for(dag)
     if directory is None:
         return
-    state = AirflowProxiedState(directory).get(dag.dag_id) if directory.is_dir() else None
+    state = AirflowProxiedState(directory=directory).get(dag.dag_id) if directory.is_dir() else None
     if state is None:
         return
     task_fn, dag_fn = pick_builders(None, None, None, None)

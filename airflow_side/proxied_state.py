@@ -1,57 +1,232 @@
-"""Reading the proxied-state folder inside Airflow.
+"""Reading the proxied-state folder inside Airflow, with dagster-airlift's types.
 
-A thin layer over :mod:`airlift_component.config.proxied_state`, the one
-reader of the format (shared with ``airlift validate``). Airflow parses each
-DAG file on its own, so a DAG reads only its own ``<dag_id>.yaml`` (reading the
-whole folder from every DAG file would make parsing quadratic). A broken file
-only fails the DAG it belongs to: :meth:`AirflowProxiedState.get` raises
-:class:`~airlift_component.errors.ConfigError` (file, line, column, fix), which
-Airflow shows as that DAG file's import error.
+The names and shapes match dagster-airlift's ``in_airflow.proxied_state``
+(:class:`TaskProxiedState` with ``task_id``, :class:`DagProxiedState`,
+:class:`AirflowProxiedState` with ``dags`` and ``from_dict``), so code and tests
+written against it work after the import rename.
+
+Files are read by :mod:`airlift_component.config.proxied_state`, the one reader of
+the format (shared with ``airlift validate``). Airflow parses each DAG file on its
+own, so a DAG reads only its own ``<dag_id>.yaml`` (reading the whole folder from
+every DAG file would make parsing quadratic). A broken file only fails the DAG it
+belongs to, with :class:`ProxiedStateParsingError` naming file, line and column;
+Airflow shows it as that DAG file's import error.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
+from pydantic import ValidationError
+
+from airlift_component.config.problems import Problem
 from airlift_component.config.proxied_state import (
     SUFFIXES,
-    DagProxiedState,
+    ProxiedStateFile,
     read_proxied_state_dir,
     read_proxied_state_file,
 )
-from airlift_component.errors import ConfigError
+from airlift_component.config.proxied_state import DagProxiedState as StateOfFile
+from airlift_component.errors import AirliftError, ConfigError
 
 
-@dataclass(frozen=True)
+class ProxiedStateParsingError(ConfigError):
+    """A proxied-state file (or dict) is malformed.
+
+    A :class:`~airlift_component.errors.ConfigError`, so both dagster-airlift's
+    name and this project's catch it; ``str()`` is ``path:line:col: message (hint)``.
+    """
+
+    def __init__(self, problems: Sequence[Problem] = (), message: str | None = None) -> None:
+        self.problems = list(problems)
+        AirliftError.__init__(self, message or "\n".join(p.format() for p in self.problems))
+
+
+class TaskProxiedState(NamedTuple):
+    """Whether one task runs in Dagster."""
+
+    task_id: str
+    proxied: bool
+
+    @staticmethod
+    def from_dict(task_dict: Mapping[str, Any]) -> TaskProxiedState:
+        """From a file's task entry: ``{"id": ..., "proxied": true|false}``."""
+        state = _checked("<task entry>", {"tasks": [dict(task_dict)]})
+        [(task_id, proxied)] = state.tasks.items()
+        return TaskProxiedState(task_id, proxied)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.task_id, "proxied": self.proxied}
+
+
+class DagProxiedState(NamedTuple):
+    """The proxied state of one DAG: ``proxied`` (DAG level, else ``None``) and its tasks."""
+
+    proxied: bool | None
+    tasks: dict[str, TaskProxiedState]
+
+    @staticmethod
+    def from_dict(dag_dict: Mapping[str, Any]) -> DagProxiedState:
+        """From a file's content: ``{"tasks": [...]}`` or ``{"proxied": true|false}``."""
+        return _public(_checked("<dict>", dag_dict))
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.proxied is not None:
+            return {"proxied": self.proxied}
+        return {"tasks": [task.to_dict() for task in self.tasks.values()]}
+
+    def is_task_proxied(self, task_id: str) -> bool:
+        task = self.tasks.get(task_id)
+        return bool(task and task.proxied)
+
+    @property
+    def dag_proxies_at_task_level(self) -> bool:
+        return self.proxied is None
+
+    @property
+    def dag_proxies_at_dag_level(self) -> bool:
+        return self.proxied is not None
+
+
+def _checked(dag_id: str, data: Mapping[str, Any]) -> StateOfFile:
+    """Validate a dict as a proxied-state file would be (same model, same rules)."""
+    where = f"proxied state of DAG {dag_id!r}" if not dag_id.startswith("<") else "proxied state"
+    try:
+        model = ProxiedStateFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "$"
+        raise ProxiedStateParsingError(
+            message=f"{where}: {field}: {first['msg']} (expected {{'tasks': [{{'id': ..., "
+            "'proxied': true|false}, ...]}} or {'proxied': true|false})"
+        ) from None
+    if (model.tasks is None) == (model.proxied is None):
+        raise ProxiedStateParsingError(
+            message=f"{where}: set exactly one of 'tasks' and 'proxied' (got {sorted(data)})"
+        )
+    tasks: dict[str, bool] = {}
+    for task in model.tasks or []:
+        if task.id in tasks:
+            raise ProxiedStateParsingError(message=f"{where}: task {task.id!r} is listed twice")
+        tasks[task.id] = task.proxied
+    return StateOfFile(dag_id, model.proxied, tasks)
+
+
+def _public(state: StateOfFile) -> DagProxiedState:
+    tasks = {task_id: TaskProxiedState(task_id, on) for task_id, on in state.tasks.items()}
+    return DagProxiedState(state.proxied, tasks)
+
+
+def _internal(dag_id: str, state: DagProxiedState) -> StateOfFile:
+    tasks = {task_id: task.proxied for task_id, task in state.tasks.items()}
+    return StateOfFile(dag_id, state.proxied, tasks)
+
+
 class AirflowProxiedState:
-    """The proxied-state folder of a set of DAGs; files are read on demand."""
+    """The proxied state of a set of DAGs.
 
-    directory: Path
+    Built by :func:`load_proxied_state_from_yaml` (files read on demand, one DAG at
+    a time) or by :meth:`from_dict` / ``AirflowProxiedState(dags={...})``.
+    """
 
-    def get(self, dag_id: str) -> DagProxiedState | None:
-        """The DAG's state; ``None`` without a file; ``ConfigError`` for a broken file."""
+    def __init__(
+        self,
+        dags: Mapping[str, DagProxiedState] | None = None,
+        *,
+        directory: Path | None = None,
+    ) -> None:
+        self._given = dict(dags or {})
+        self.directory = directory
+        self._read: dict[str, StateOfFile | None] = {}
+
+    def __repr__(self) -> str:
+        where = f"directory={str(self.directory)!r}" if self.directory else f"dags={self._given!r}"
+        return f"AirflowProxiedState({where})"
+
+    @staticmethod
+    def from_dict(proxied_dict: Mapping[str, Mapping[str, Any]]) -> AirflowProxiedState:
+        """``{dag_id: <file content as a dict>}``; raises :class:`ProxiedStateParsingError`."""
+        return AirflowProxiedState(
+            {dag_id: _public(_checked(dag_id, data)) for dag_id, data in proxied_dict.items()}
+        )
+
+    def get(self, dag_id: str) -> StateOfFile | None:
+        """The DAG's state; ``None`` without one; :class:`ProxiedStateParsingError` for a
+        broken file (path, line and column)."""
+        if dag_id in self._given:
+            return _internal(dag_id, self._given[dag_id])
+        if self.directory is None:
+            return None
+        if dag_id not in self._read:
+            self._read[dag_id] = self._read_file(dag_id)
+        return self._read[dag_id]
+
+    def _read_file(self, dag_id: str) -> StateOfFile | None:
+        assert self.directory is not None
         for suffix in SUFFIXES:
             path = self.directory / f"{dag_id}{suffix}"
             if path.is_file():
                 state, problems = read_proxied_state_file(path)
                 if problems:
-                    raise ConfigError(problems)
+                    raise ProxiedStateParsingError(problems)
                 return state
         return None
 
+    @property
+    def dags(self) -> dict[str, DagProxiedState]:
+        """Every DAG's state (reads the whole folder; any broken file raises)."""
+        found = dict(self._given)
+        if self.directory is not None:
+            try:
+                folder = read_proxied_state_dir(self.directory)
+            except ConfigError as exc:
+                raise ProxiedStateParsingError(exc.problems) from None
+            if folder.problems:
+                raise ProxiedStateParsingError(folder.all_problems())
+            for dag_id, state in folder.states.items():
+                found.setdefault(dag_id, _public(state))
+        return found
+
     def dag_ids(self) -> list[str]:
-        """Every DAG with a file in the folder (reads them all)."""
-        folder = read_proxied_state_dir(self.directory)
-        return sorted([*folder.states, *folder.problems])
+        """Every DAG with a state (reads the whole folder)."""
+        return sorted(self.dags)
+
+    def dag_has_proxied_state(self, dag_id: str) -> bool:
+        return self.get(dag_id) is not None
+
+    def get_task_proxied_state(self, *, dag_id: str, task_id: str) -> bool | None:
+        state = self.get(dag_id)
+        return None if state is None else state.tasks.get(task_id)
+
+    def dag_proxies_at_task_level(self, dag_id: str) -> bool:
+        return self._required(dag_id).proxied is None
+
+    def dag_proxies_at_dag_level(self, dag_id: str) -> bool:
+        return self._required(dag_id).proxied is not None
+
+    def get_proxied_dict_for_dag(self, dag_id: str) -> dict[str, Any] | None:
+        state = self.get(dag_id)
+        return None if state is None else _public(state).to_dict()
+
+    def _required(self, dag_id: str) -> StateOfFile:
+        state = self.get(dag_id)
+        if state is None:
+            raise KeyError(dag_id)
+        return state
 
 
 def load_proxied_state_from_yaml(proxied_yaml_path: Path | str) -> AirflowProxiedState:
     """The proxied state in a folder, usually ``Path(__file__).parent / "proxied_state"``.
 
-    A missing folder raises :class:`~airlift_component.errors.ConfigError`.
+    Files are read when a DAG asks for its own. A missing folder raises
+    :class:`ProxiedStateParsingError`.
     """
     directory = Path(proxied_yaml_path)
     if not directory.is_dir():
-        read_proxied_state_dir(directory)  # raises the shared "folder not found" problem
-    return AirflowProxiedState(directory)
+        try:
+            read_proxied_state_dir(directory)  # raises the shared "folder not found" problem
+        except ConfigError as exc:
+            raise ProxiedStateParsingError(exc.problems) from None
+    return AirflowProxiedState(directory=directory)

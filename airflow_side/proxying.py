@@ -15,21 +15,22 @@ and tagged so the Airflow UI and REST API show what is proxied:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from airflow_side._compat import DAG, is_mapped
-from airflow_side._surgery import add_tags, remove_all_tasks, replace_task
+from airflow_side._surgery import add_tags, attach, remove_all_tasks, replace_task
 from airflow_side.operators import (
     BaseProxyDAGToDagsterOperator,
     BaseProxyTaskToDagsterOperator,
     DefaultProxyDAGToDagsterOperator,
     DefaultProxyTaskToDagsterOperator,
 )
-from airflow_side.proxied_state import AirflowProxiedState
+from airflow_side.proxied_state import AirflowProxiedState, ProxiedStateParsingError
 from airlift_component.config.problems import Problem
 from airlift_component.config.proxied_state import DagProxiedState
-from airlift_component.errors import ConfigError
+from airlift_component.errors import AirliftError
 
 DAG_PROXIED_TAG = "airlift:proxied"
 TASKS_PROXIED_TAG = "airlift:proxied_tasks"
@@ -40,9 +41,17 @@ TaskBuilder = Callable[[Any], BaseProxyTaskToDagsterOperator]
 DagBuilder = Callable[[Any], BaseProxyDAGToDagsterOperator]
 
 
-def _problem(state: DagProxiedState, task_id: str, message: str, hint: str) -> ConfigError:
+class NoDagsFoundError(AirliftError, ValueError):
+    """``proxying_to_dagster`` found no DAG in ``global_vars``."""
+
+
+def _problem(
+    state: DagProxiedState, task_id: str, message: str, hint: str
+) -> ProxiedStateParsingError:
+    if not state.path:  # a state built from a dict: no file to point at
+        return ProxiedStateParsingError(message=f"{message} ({hint})")
     line = state.task_lines.get(task_id, 1)
-    return ConfigError([Problem(state.path, line, 1, message, hint=hint)])
+    return ProxiedStateParsingError([Problem(state.path, line, 1, message, hint=hint)])
 
 
 def proxy_dag(
@@ -57,7 +66,7 @@ def proxy_dag(
         return
     if state.dag_level and state.proxied:
         remove_all_tasks(dag)
-        build_from_dag_fn(dag)
+        attach(dag, build_from_dag_fn(dag), None)
         add_tags(dag, [DAG_PROXIED_TAG])
         setattr(dag, MARKER, True)
         return
@@ -121,28 +130,66 @@ def proxying_to_dagster(
     *,
     global_vars: Mapping[str, Any],
     proxied_state: AirflowProxiedState,
+    logger: logging.Logger | None = None,
     build_from_task_fn: TaskBuilder | None = None,
     build_from_dag_fn: DagBuilder | None = None,
     dagster_operator_klass: type | None = None,
     dagster_dag_operator_klass: type | None = None,
 ) -> None:
-    """Proxy the DAGs defined in ``global_vars`` as their proxied-state files say.
+    """Proxy the DAGs defined in ``global_vars`` as their proxied state says.
 
-    - ``proxied_state``: from :func:`load_proxied_state_from_yaml`.
+    - ``proxied_state``: from :func:`load_proxied_state_from_yaml` (or
+      ``AirflowProxiedState.from_dict``).
+    - ``logger``: where to log what is proxied (default ``airflow_side``).
     - ``build_from_task_fn`` / ``build_from_dag_fn``: build the replacement
-      operator; default ``<klass>.build_from_task`` / ``.build_from_dag``.
+      operator; default ``<klass>.build_from_task`` / ``.build_from_dag``. The
+      operator may be built without ``dag=``: it is attached in the original
+      task's place (edges, task group, pool, outlets).
     - ``dagster_operator_klass``: a subclass of ``BaseProxyTaskToDagsterOperator``
       (or of ``BaseProxyDAGToDagsterOperator``) to connect to Dagster your way;
       ``dagster_dag_operator_klass`` sets the DAG-level one explicitly.
 
-    DAGs without a file are left alone; a broken file raises
-    :class:`~airlift_component.errors.ConfigError` for its DAG only.
+    DAGs without a proxied state are left alone. Raises :class:`NoDagsFoundError`
+    when ``global_vars`` holds no DAG. A broken proxied-state file (or a proxied
+    task the DAG lacks) raises :class:`ProxiedStateParsingError`; when the file
+    defines other DAGs that are fine, only the broken DAG fails to load (Airflow
+    records the error as the file's import error) and the others load.
     """
+    log = logger or logging.getLogger("airflow_side")
     task_fn, dag_fn = pick_builders(
         build_from_task_fn, build_from_dag_fn, dagster_operator_klass, dagster_dag_operator_klass
     )
-    dags = {id(v): v for v in global_vars.values() if isinstance(v, DAG)}
-    for dag in dags.values():
-        state = proxied_state.get(dag.dag_id)
-        if state is not None:
+    dags = list({id(v): v for v in global_vars.values() if isinstance(v, DAG)}.values())
+    if not dags:
+        module = global_vars.get("__name__") or global_vars.get("__file__") or "this module"
+        raise NoDagsFoundError(
+            f"proxying_to_dagster found no DAG in the globals of {module}: pass "
+            "global_vars=globals() and call it at the end of the DAG file, after the DAGs "
+            "are defined"
+        )
+    failed: list[tuple[Any, ProxiedStateParsingError]] = []
+    for dag in dags:
+        try:
+            state = proxied_state.get(dag.dag_id)
+            if state is None:
+                log.debug("DAG %s has no proxied state; left as it is", dag.dag_id)
+                continue
             proxy_dag(dag, state, build_from_task_fn=task_fn, build_from_dag_fn=dag_fn)
+        except ProxiedStateParsingError as exc:
+            failed.append((dag, exc))
+    if failed and len(failed) == len(dags):
+        raise failed[0][1]
+    for dag, error in failed:
+        log.error("DAG %s does not load: %s", dag.dag_id, error)
+        fail_on_load(dag, error)
+
+
+def fail_on_load(dag: Any, error: Exception) -> None:
+    """Make Airflow refuse ``dag`` alone with ``error``: Airflow 2 and 3 validate each
+    DAG of a file separately and record a failure as the file's import error, while
+    the file's other DAGs still load."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise error
+
+    dag.validate = refuse

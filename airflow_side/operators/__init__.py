@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from airflow_side.operators.base import (
-    DAG_PROXY_TASK_ID,
+    DAG_PROXY_TASK_PREFIX,
+    BaseDagsterAssetsOperator,
     BaseProxyDAGToDagsterOperator,
     BaseProxyTaskToDagsterOperator,
+    build_dagster_task,
+    dag_proxy_task_id,
 )
 from airflow_side.operators.dagster_plus import (
     DagsterPlusProxyDAGToDagsterOperator,
@@ -17,11 +20,14 @@ from airflow_side.operators.default import (
 )
 
 __all__ = [
-    "DAG_PROXY_TASK_ID",
+    "DAG_PROXY_TASK_PREFIX",
+    "BaseDagsterAssetsOperator",
     "BaseProxyDAGToDagsterOperator",
     "BaseProxyTaskToDagsterOperator",
     "DagsterPlusProxyDAGToDagsterOperator",
     "DagsterPlusProxyTaskToDagsterOperator",
     "DefaultProxyDAGToDagsterOperator",
     "DefaultProxyTaskToDagsterOperator",
+    "build_dagster_task",
+    "dag_proxy_task_id",
 ]

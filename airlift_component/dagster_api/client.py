@@ -8,14 +8,31 @@ answer arrived, the HTTP status; tokens never appear in messages or reprs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
+from airlift_component.airflow_api.diagnostics import redact_url
 from airlift_component.dagster_api import queries
 from airlift_component.dagster_api.types import AssetNode, DagsterRun
 from airlift_component.errors import DagsterApiError
 
+T = TypeVar("T")
+
 DEFAULT_TIMEOUT = 30.0
+#: HTTP statuses that say "ask again later" rather than "this is wrong".
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+
+#: Reads one root field out of a GraphQL HTTP response (an operator's
+#: ``get_valid_graphql_response``); raises when the answer is not usable.
+FieldReader = Callable[[Any, str], Any]
+
+
+class TransientDagsterApiError(DagsterApiError):
+    """A failure worth asking again: no answer, a timeout, a dropped connection, or
+    HTTP 429/502/503/504. Callers that poll retry it within their own deadline."""
+
+
 #: Header Dagster+ reads a user or agent token from.
 DAGSTER_CLOUD_TOKEN_HEADER = "Dagster-Cloud-Api-Token"
 
@@ -56,6 +73,81 @@ def new_session(token: str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -
     return httpx.Client(headers=token_headers(token), timeout=timeout)
 
 
+def execution_params(
+    *,
+    location: str,
+    repository: str,
+    asset_keys: Iterable[Sequence[str]],
+    tags: Mapping[str, str],
+) -> dict[str, Any]:
+    """Dagster's ``ExecutionParams`` for one run of exactly these assets (``__ASSET_JOB``)."""
+    return {
+        "selector": {
+            "repositoryLocationName": location,
+            "repositoryName": repository,
+            "jobName": "__ASSET_JOB",
+            "assetSelection": _keys_input(asset_keys),
+        },
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
+    }
+
+
+def _operation(query: str) -> str:
+    """The operation name of a GraphQL document (``AirliftRun``), for messages."""
+    found = re.search(r"\b(?:query|mutation)\s+(\w+)", query)
+    return found.group(1) if found else "query"
+
+
+def read_field(response: Any, key: str) -> Any:
+    """Root field ``key`` of a GraphQL HTTP response, checked strictly.
+
+    The default of an operator's ``get_valid_graphql_response``. Raises
+    :class:`TransientDagsterApiError` for HTTP 429/502/503/504 and
+    :class:`DagsterApiError` for anything else unusable (messages say what and
+    the fix; the caller adds which request).
+    """
+    status = int(response.status_code)
+    if status in (401, 403):
+        raise DagsterApiError(
+            f"rejected the credentials (HTTP {status}); check the Dagster API token"
+        )
+    if status in TRANSIENT_STATUSES:
+        raise TransientDagsterApiError(f"answered HTTP {status}; try again later")
+    if status >= 400:
+        raise DagsterApiError(
+            f"answered HTTP {status}: {response.text[:300]}; "
+            "check the URL (it should point at the Dagster webserver)"
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        raise DagsterApiError(
+            f"answered HTTP {status} with a body that is not JSON; "
+            "check the URL (it should point at the Dagster webserver)"
+        ) from None
+    if not isinstance(body, dict):
+        raise DagsterApiError(
+            f"answered a JSON {type(body).__name__}, not a GraphQL response object; "
+            "check the URL (it should point at the Dagster webserver)"
+        )
+    errors = body.get("errors")
+    if errors:
+        items = errors if isinstance(errors, list) else [errors]
+        messages = "; ".join(
+            str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in items
+        )
+        raise DagsterApiError(f"returned errors: {messages}")
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise DagsterApiError(f"returned no data (HTTP {status})")
+    value = data.get(key)
+    if value is None:
+        raise DagsterApiError(
+            f"answered {key}: null; is this a Dagster webserver of a supported version?"
+        )
+    return value
+
+
 def _keys_input(keys: Iterable[Sequence[str]]) -> list[dict[str, list[str]]]:
     return [{"path": list(key)} for key in keys]
 
@@ -79,10 +171,14 @@ class DagsterClient:
         session: Session | None = None,
         token: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        read_field: FieldReader | None = None,
     ) -> None:
-        self.base_url = url.rstrip("/")
-        self.graphql_url = graphql_url(url)
+        # What messages, logs and run links show: never a user:password@ part.
+        self.base_url = redact_url(url.rstrip("/"))
+        self.graphql_url = graphql_url(self.base_url)
+        self._endpoint = graphql_url(url)
         self.timeout = timeout
+        self._read_field = read_field
         self._owns_session = session is None
         self._session: Any = session if session is not None else new_session(token, timeout=timeout)
         self.request_count = 0
@@ -107,51 +203,50 @@ class DagsterClient:
 
     # -- transport ---------------------------------------------------------------
 
-    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Send one GraphQL document; returns ``data`` or raises :class:`DagsterApiError`."""
+    def graphql(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, fields: Sequence[str]
+    ) -> dict[str, Any]:
+        """Send one GraphQL document; returns the root ``fields`` the caller reads, or
+        raises :class:`DagsterApiError` naming the request (and the HTTP status)."""
         where = f"Dagster GraphQL at {self.graphql_url}"
+        request = f"[request {_operation(query)}]"
         self.request_count += 1
         try:
             response = self._session.post(
-                self.graphql_url,
+                self._endpoint,
                 json={"query": query, "variables": dict(variables or {})},
                 timeout=self.timeout,
             )
         except Exception as exc:  # httpx, requests and socket errors differ
-            raise DagsterApiError(
-                f"{where} is unreachable ({type(exc).__name__}: {exc}); "
-                "check that the Dagster webserver runs and the URL is right"
+            raise TransientDagsterApiError(
+                f"{where} is unreachable ({type(exc).__name__}: {redact_url(str(exc))}); "
+                f"check that the Dagster webserver runs and the URL is right {request}"
             ) from None
-        status = int(response.status_code)
-        if status in (401, 403):
-            raise DagsterApiError(
-                f"{where} rejected the credentials (HTTP {status}); check the Dagster API token"
-            )
-        if status >= 400:
-            raise DagsterApiError(
-                f"{where} answered HTTP {status}: {response.text[:300]}; "
-                "check the URL (it should point at the Dagster webserver)"
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            raise DagsterApiError(
-                f"{where} answered HTTP {status} with a body that is not JSON; "
-                "check the URL (it should point at the Dagster webserver)"
-            ) from None
-        if body.get("errors"):
-            messages = "; ".join(str(e.get("message", e)) for e in body["errors"])
-            raise DagsterApiError(f"{where} returned errors: {messages}")
-        data = body.get("data")
-        if not isinstance(data, dict):
-            raise DagsterApiError(f"{where} returned no data (HTTP {status})")
+        reader = self._read_field or read_field
+        data: dict[str, Any] = {}
+        for field in fields:
+            try:
+                data[field] = reader(response, field)
+            except DagsterApiError as exc:
+                raise type(exc)(f"{where} {exc} {request}") from None
+            except Exception as exc:  # a reader an operator supplies is user code
+                raise DagsterApiError(
+                    f"{where}: reading {field!r} failed ({type(exc).__name__}: "
+                    f"{redact_url(str(exc))[:300]}) {request}"
+                ) from None
         return data
 
     def _result(self, data: dict[str, Any], field: str, expected: str, doing: str) -> Any:
         result = data[field]
+        if not isinstance(result, dict):
+            raise DagsterApiError(
+                f"Dagster at {self.graphql_url} could not {doing}: {field} is a "
+                f"{type(result).__name__}, not an object"
+            )
         if result.get("__typename") != expected:
             message = result.get("message") or "; ".join(
-                e.get("message", "") for e in result.get("errors") or []
+                e.get("message", "") if isinstance(e, dict) else str(e)
+                for e in result.get("errors") or []
             )
             raise DagsterApiError(
                 f"Dagster at {self.graphql_url} could not {doing}: "
@@ -159,27 +254,62 @@ class DagsterClient:
             )
         return result
 
+    def _parsed(self, doing: str, parse: Callable[[], T]) -> T:
+        """``parse()``; an answer of the wrong shape becomes a :class:`DagsterApiError`."""
+        try:
+            return parse()
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DagsterApiError(
+                f"Dagster at {self.graphql_url} answered {doing} in an unexpected shape "
+                f"({type(exc).__name__}: {str(exc)[:200]}); is this a Dagster webserver "
+                "of a supported version?"
+            ) from None
+
     # -- operations --------------------------------------------------------------
 
     def version(self) -> str:
-        return str(self.graphql(queries.VERSION)["version"])
+        data = self.graphql(queries.VERSION, fields=["version"])
+        return self._parsed("the version query", lambda: str(data["version"]))
+
+    def _nodes(self, data: dict[str, Any]) -> list[AssetNode]:
+        nodes = data["assetNodes"]
+        return self._parsed("assetNodes", lambda: [AssetNode.from_graphql(node) for node in nodes])
 
     def asset_nodes(self, keys: Iterable[Sequence[str]]) -> list[AssetNode]:
         """The asset definitions with these keys (unknown keys are left out)."""
         keys_input = _keys_input(keys)
         if not keys_input:
             return []
-        data = self.graphql(queries.ASSET_NODES_BY_KEYS, {"keys": keys_input})
-        return [AssetNode.from_graphql(node) for node in data["assetNodes"]]
+        data = self.graphql(
+            queries.ASSET_NODES_BY_KEYS, {"keys": keys_input}, fields=["assetNodes"]
+        )
+        return self._nodes(data)
 
     def asset_keys_with_tag(self, key: str, value: str) -> list[tuple[str, ...]]:
         """Keys of asset definitions carrying a definition tag (scans keys and tags)."""
-        data = self.graphql(queries.ASSET_TAGS_SCAN)
-        return [
-            tuple(node["assetKey"]["path"])
-            for node in data["assetNodes"]
-            if any(t["key"] == key and t["value"] == value for t in node.get("tags") or [])
-        ]
+        data = self.graphql(queries.ASSET_TAGS_SCAN, fields=["assetNodes"])
+        return self._parsed(
+            "assetNodes",
+            lambda: [
+                tuple(node["assetKey"]["path"])
+                for node in data["assetNodes"]
+                if any(t["key"] == key and t["value"] == value for t in node.get("tags") or [])
+            ],
+        )
+
+    def launch(self, params: Mapping[str, Any]) -> DagsterRun:
+        """Launch a run from Dagster's ``ExecutionParams`` (see :func:`execution_params`)."""
+        data = self.graphql(queries.LAUNCH_RUN, {"params": dict(params)}, fields=["launchRun"])
+        result = self._result(data, "launchRun", "LaunchRunSuccess", "launch a run")
+        tags = (params.get("executionMetadata") or {}).get("tags") or []
+        return self._parsed(
+            "launchRun",
+            lambda: DagsterRun(
+                result["run"]["runId"],
+                result["run"]["status"],
+                {tag["key"]: tag["value"] for tag in tags},
+            ),
+        )
 
     def launch_run(
         self,
@@ -190,33 +320,27 @@ class DagsterClient:
         tags: Mapping[str, str],
     ) -> DagsterRun:
         """Launch one run of exactly these assets (``__ASSET_JOB``), tagged with ``tags``."""
-        params = {
-            "selector": {
-                "repositoryLocationName": location,
-                "repositoryName": repository,
-                "jobName": "__ASSET_JOB",
-                "assetSelection": _keys_input(asset_keys),
-            },
-            "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
-        }
-        data = self.graphql(queries.LAUNCH_RUN, {"params": params})
-        result = self._result(data, "launchRun", "LaunchRunSuccess", "launch a run")
-        return DagsterRun(result["run"]["runId"], result["run"]["status"], dict(tags))
+        return self.launch(
+            execution_params(
+                location=location, repository=repository, asset_keys=asset_keys, tags=tags
+            )
+        )
 
     def get_run(self, run_id: str) -> DagsterRun:
-        data = self.graphql(queries.RUN_BY_ID, {"runId": run_id})
-        return DagsterRun.from_graphql(
-            self._result(data, "runOrError", "Run", f"find run {run_id}")
-        )
+        data = self.graphql(queries.RUN_BY_ID, {"runId": run_id}, fields=["runOrError"])
+        result = self._result(data, "runOrError", "Run", f"find run {run_id}")
+        return self._parsed(f"run {run_id}", lambda: DagsterRun.from_graphql(result))
 
     def _runs(self, data: dict[str, Any]) -> list[DagsterRun]:
         result = self._result(data, "runsOrError", "Runs", "list runs")
-        runs = [DagsterRun.from_graphql(run) for run in result["results"]]
+        runs = self._parsed(
+            "runsOrError", lambda: [DagsterRun.from_graphql(run) for run in result["results"]]
+        )
         return sorted(runs, key=lambda run: run.creation_time, reverse=True)
 
     def find_runs(self, tags: Mapping[str, str], *, limit: int = 50) -> list[DagsterRun]:
         """Runs carrying all of ``tags``, newest first."""
-        data = self.graphql(queries.RUNS_BY_TAGS, _runs_input(tags, limit))
+        data = self.graphql(queries.RUNS_BY_TAGS, _runs_input(tags, limit), fields=["runsOrError"])
         return self._runs(data)
 
     def find_runs_and_asset_nodes(
@@ -227,19 +351,22 @@ class DagsterClient:
         if not keys_input:
             return self.find_runs(tags, limit=limit), []
         variables = {**_runs_input(tags, limit), "keys": keys_input}
-        data = self.graphql(queries.RUNS_AND_ASSET_NODES, variables)
-        nodes = [AssetNode.from_graphql(node) for node in data["assetNodes"]]
-        return self._runs(data), nodes
+        data = self.graphql(
+            queries.RUNS_AND_ASSET_NODES, variables, fields=["runsOrError", "assetNodes"]
+        )
+        return self._runs(data), self._nodes(data)
 
     def reload_location(self, name: str) -> None:
         """Ask the webserver to reload a code location; raises when it fails to load."""
-        data = self.graphql(queries.RELOAD_LOCATION, {"name": name})
+        data = self.graphql(
+            queries.RELOAD_LOCATION, {"name": name}, fields=["reloadRepositoryLocation"]
+        )
         result = self._result(
             data, "reloadRepositoryLocation", "WorkspaceLocationEntry", f"reload location {name!r}"
         )
         loaded = result.get("locationOrLoadError") or {}
-        if loaded.get("__typename") == "PythonError":
+        if isinstance(loaded, dict) and loaded.get("__typename") == "PythonError":
             raise DagsterApiError(
                 f"Dagster at {self.graphql_url} reloaded location {name!r} but it failed "
-                f"to load: {loaded.get('message', '').strip()}"
+                f"to load: {str(loaded.get('message', '')).strip()}"
             )

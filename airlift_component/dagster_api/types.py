@@ -43,6 +43,8 @@ class AssetNode:
     text_metadata: Mapping[str, str] = field(default_factory=dict, repr=False)
     #: JSON metadata entries as their raw JSON text (parsed by whoever reads them).
     json_metadata: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: The GraphQL answer this node was read from (what ``filter_asset_nodes`` gets).
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def key_string(self) -> str:
@@ -68,6 +70,7 @@ class AssetNode:
             dependency_keys=tuple(tuple(k["path"]) for k in data.get("dependencyKeys") or []),
             text_metadata=metadata,
             json_metadata=json_metadata,
+            raw=data,
         )
 
 

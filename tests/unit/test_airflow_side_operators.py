@@ -163,7 +163,7 @@ def test_failed_run_fails_the_task_with_run_id_and_link(dagster_env: None) -> No
 
 def test_dag_proxy_runs_all_the_dags_assets(dagster_env: None) -> None:
     fake = FakeGraphQL()
-    operator = make(DefaultProxyDAGToDagsterOperator, fake, task_id="launch_dagster_dag")
+    operator = make(DefaultProxyDAGToDagsterOperator, fake, task_id="DAGSTER_OVERRIDE_DAG_etl")
     assert operator.execute(context()) == "run-1"
     assert fake.runs[0]["tags_map"]["airlift/airflow_task_id"] == "__dag__"
 

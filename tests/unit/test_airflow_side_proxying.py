@@ -251,8 +251,9 @@ def test_task_level_tag_counts_proxied_tasks(report: dict[str, Any]) -> None:
 
 def test_dag_level_replaces_every_task_with_one(report: dict[str, Any]) -> None:
     whole = report["whole"]
-    assert list(whole["tasks"]) == ["launch_dagster_dag"]
-    assert whole["tasks"]["launch_dagster_dag"]["operator"] == "DefaultProxyDAGToDagsterOperator"
+    assert list(whole["tasks"]) == ["DAGSTER_OVERRIDE_DAG_whole"]
+    operator = whole["tasks"]["DAGSTER_OVERRIDE_DAG_whole"]["operator"]
+    assert operator == "DefaultProxyDAGToDagsterOperator"
     assert whole["tags"] == ["airlift:proxied", "team"]
     assert whole["groups"] == []
 
@@ -270,7 +271,7 @@ def test_dag_without_file_is_untouched(report: dict[str, Any]) -> None:
 
 def test_broken_file_fails_only_its_dag_with_file_and_line(report: dict[str, Any]) -> None:
     error = report["broken"]["error"]
-    assert error.startswith("ConfigError: ")
+    assert error.startswith("ProxiedStateParsingError: ")
     assert f"{report['__state_dir__']}/broken.yaml:3:" in error
     assert "task_level" in report and "error" not in report["task_level"]
 

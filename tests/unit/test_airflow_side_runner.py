@@ -64,6 +64,15 @@ class FakeDagster:
         self.add(run_id, "QUEUED", kwargs["tags"], float(len(self.runs)))  # type: ignore[arg-type]
         return self.runs[run_id]
 
+    def launch(self, params: Mapping[str, Any]) -> DagsterRun:
+        selector = params["selector"]
+        return self.launch_run(
+            location=selector["repositoryLocationName"],
+            repository=selector["repositoryName"],
+            asset_keys=[tuple(key["path"]) for key in selector["assetSelection"]],
+            tags={t["key"]: t["value"] for t in params["executionMetadata"]["tags"]},
+        )
+
     def get_run(self, run_id: str) -> DagsterRun:
         script = self.scripts.get(run_id)
         if script:
@@ -107,6 +116,7 @@ def test_launches_one_run_tagged_with_the_task_instance_and_waits() -> None:
     assert len(fake.launched) == 1
     assert fake.launched[0]["asset_keys"] == [("out",)]
     assert fake.launched[0]["tags"] == {
+        "airlift/airflow_instance": "prod",
         "airlift/airflow_dag_id": "etl",
         "airlift/airflow_run_id": "manual__1",
         "airlift/airflow_task_id": "load",
