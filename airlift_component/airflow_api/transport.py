@@ -116,62 +116,11 @@ class RestSession:
         deadline = Deadline(self.policy.deadline_seconds)
         attempt = 0
         while True:
-            started = time.monotonic()
-            failure: AirflowApiError
-            retry_after: float | None = None
-            try:
-                response = self._client.request(
-                    method,
-                    path,
-                    params=params,
-                    json=json,
-                    auth=flow if flow is not None else httpx.USE_CLIENT_DEFAULT,
-                    timeout=self._attempt_timeout(deadline),
-                )
-            except httpx.TransportError as exc:
-                failure = diagnostics.transport_error(
-                    self.instance, method, f"{self.base_url}{path}", exc, timeouts=self._timeouts
-                )
-                logger.debug(
-                    "%s: %s %s failed: %s", self.instance, method, path, type(exc).__name__
-                )
-            else:
-                status = response.status_code
-                logger.debug(
-                    "%s: %s %s -> %d (%.3f s)",
-                    self.instance,
-                    response.request.method,
-                    response.request.url.path,
-                    status,
-                    time.monotonic() - started,
-                )
-                if 200 <= status < 300 or status in accept_statuses:
-                    return response
-                failure = diagnostics.status_error(
-                    self.instance, response, auth_type=self.auth_type
-                )
-                if not is_retryable_status(status):
-                    raise failure
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if attempt >= self.policy.retries:
-                raise AirflowApiError(
-                    f"{failure} (gave up after {attempt + 1} attempts)",
-                    instance=failure.instance,
-                    method=failure.method,
-                    path=failure.path,
-                    status=failure.status,
-                )
-            wait = retry_after if retry_after is not None else self.policy.backoff(attempt)
-            if not deadline.allows(wait):
-                raise AirflowApiError(
-                    f"{failure} (gave up after {attempt + 1} attempts: the deadline of "
-                    f"{self.policy.deadline_seconds} s (http.deadline_seconds) leaves no time "
-                    f"for another after waiting {wait:.1f} s)",
-                    instance=failure.instance,
-                    method=failure.method,
-                    path=failure.path,
-                    status=failure.status,
-                )
+            outcome = self._attempt(method, path, params, json, flow, accept_statuses, deadline)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            failure, retry_after = outcome
+            wait = self._wait_before_retry(failure, retry_after, attempt, deadline)
             logger.info(
                 "%s: %s %s failed (%s); retrying in %.2f s",
                 self.instance,
@@ -182,6 +131,73 @@ class RestSession:
             )
             time.sleep(wait)
             attempt += 1
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        flow: httpx.Auth | None,
+        accept_statuses: Collection[int],
+        deadline: Deadline,
+    ) -> httpx.Response | tuple[AirflowApiError, float | None]:
+        """One try: the response when it is an answer to keep, else the failure to retry
+        and the server's ``Retry-After``; raises when retrying cannot help."""
+        started = time.monotonic()
+        try:
+            response = self._client.request(
+                method,
+                path,
+                params=params,
+                json=json,
+                auth=flow if flow is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=self._attempt_timeout(deadline),
+            )
+        except httpx.TransportError as exc:
+            logger.debug("%s: %s %s failed: %s", self.instance, method, path, type(exc).__name__)
+            return (
+                diagnostics.transport_error(
+                    self.instance, method, f"{self.base_url}{path}", exc, timeouts=self._timeouts
+                ),
+                None,
+            )
+        status = response.status_code
+        logger.debug(
+            "%s: %s %s -> %d (%.3f s)",
+            self.instance,
+            response.request.method,
+            response.request.url.path,
+            status,
+            time.monotonic() - started,
+        )
+        if 200 <= status < 300 or status in accept_statuses:
+            return response
+        failure = diagnostics.status_error(self.instance, response, auth_type=self.auth_type)
+        if not is_retryable_status(status):
+            raise failure
+        return failure, parse_retry_after(response.headers.get("retry-after"))
+
+    def _wait_before_retry(
+        self,
+        failure: AirflowApiError,
+        retry_after: float | None,
+        attempt: int,
+        deadline: Deadline,
+    ) -> float:
+        """The give-up policy: how long to wait before the next try, or raise ``failure``
+        when the retries or the deadline are used up."""
+        if attempt >= self.policy.retries:
+            raise _gave_up(failure, f"gave up after {attempt + 1} attempts")
+        wait = retry_after if retry_after is not None else self.policy.backoff(attempt)
+        if not deadline.allows(wait):
+            raise _gave_up(
+                failure,
+                f"gave up after {attempt + 1} attempts: the deadline of "
+                f"{self.policy.deadline_seconds} s (http.deadline_seconds) leaves no time "
+                f"for another after waiting {wait:.1f} s",
+            )
+        return wait
 
     def get_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """Like :meth:`request`, returning the decoded JSON body."""
@@ -196,3 +212,13 @@ class RestSession:
             return response.json()
         except ValueError:
             raise diagnostics.json_error(self.instance, response) from None
+
+
+def _gave_up(failure: AirflowApiError, why: str) -> AirflowApiError:
+    return AirflowApiError(
+        f"{failure} ({why})",
+        instance=failure.instance,
+        method=failure.method,
+        path=failure.path,
+        status=failure.status,
+    )
