@@ -1,0 +1,138 @@
+"""Who may import whom: the layers of docs/architecture.md, read from the source.
+
+Every ``import`` counts, also those inside functions and under ``TYPE_CHECKING``:
+a lazy import is still a dependency. The isolation tests
+(``test_base_install``, ``test_airflow_side_isolation``,
+``test_dagster_side_isolation``) prove the same at run time in blocked
+interpreters; this one names the offending file and line at once.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Layer -> the project layers it may import. "" is the package root (``__version__``).
+ALLOWED: dict[str, set[str]] = {
+    "": set(),
+    "errors": {"config"},
+    "mapping_tags": set(),
+    "config": {"", "errors", "mapping_tags"},
+    "airflow_api": {"config", "errors"},
+    "dagster_api": {"airflow_api", "config", "errors", "mapping_tags"},
+    "airflow_state": {"airflow_api", "config", "errors", "mapping_tags"},
+    "status": {"config", "errors"},
+    "cli": {
+        "airflow_api",
+        "airflow_state",
+        "config",
+        "dagster_api",
+        "errors",
+        "mapping_tags",
+        "status",
+    },
+    "__main__": {"cli"},
+    "component": {"airflow_api", "airflow_state", "config", "errors", "mapping_tags"},
+    "airflow_side": {"config", "dagster_api", "errors", "mapping_tags"},
+}
+
+#: Third-party packages only some layers may import.
+GUARDED = {"dagster": {"component"}, "dagster_dg_cli": {"component"}, "airflow": {"airflow_side"}}
+
+
+def _layer(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    if parts[0] == "airflow_side":
+        return "airflow_side"
+    return "" if parts[1] == "__init__" else parts[1]
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "airlift_component":
+                found += [(node.lineno, f"airlift_component.{a.name}") for a in node.names]
+            else:
+                found.append((node.lineno, node.module))
+    return found
+
+
+def _target(name: str) -> str | None:
+    parts = name.split(".")
+    if parts[0] == "airflow_side":
+        return "airflow_side"
+    if parts[0] != "airlift_component":
+        return None
+    if len(parts) == 1 or parts[1] == "__version__":
+        return ""
+    return parts[1]
+
+
+SOURCES = sorted(
+    [*(ROOT / "airlift_component").rglob("*.py"), *(ROOT / "airflow_side").rglob("*.py")]
+)
+
+
+def violations(path: Path) -> list[str]:
+    """Every import in ``path`` that its layer may not make, as ``file:line: message``."""
+    layer = _layer(path)
+    where = path.relative_to(ROOT)
+    bad = []
+    for line, name in _imports(path):
+        top = name.split(".")[0]
+        if top in GUARDED and layer not in GUARDED[top]:
+            bad.append(f"{where}:{line}: layer {layer or 'root'!r} imports {name}")
+        target = _target(name)
+        if target is not None and target != layer and target not in ALLOWED[layer]:
+            bad.append(f"{where}:{line}: layer {layer or 'root'!r} imports {name}")
+    return bad
+
+
+def test_every_layer_is_known() -> None:
+    assert {_layer(path) for path in SOURCES} <= set(ALLOWED)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_follow_the_layers(path: Path) -> None:
+    assert violations(path) == []
+
+
+@pytest.mark.parametrize(
+    ("layer_file", "source", "offending"),
+    [
+        (
+            "airlift_component/cli/cmd_x.py",
+            "from airlift_component.component import build_defs",
+            "component",
+        ),
+        ("airlift_component/component/x.py", "from airlift_component.cli import main", "cli"),
+        ("airlift_component/config/x.py", "import dagster", "dagster"),
+        ("airlift_component/airflow_state/x.py", "def f():\n    import dagster as dg\n", "dagster"),
+        ("airflow_side/x.py", "from dagster import asset", "dagster"),
+        ("airlift_component/component/x.py", "from airflow.sdk import DAG", "airflow"),
+    ],
+    ids=[
+        "cli->component",
+        "component->cli",
+        "base->dagster",
+        "lazy base->dagster",
+        "airflow_side->dagster",
+        "component->airflow",
+    ],
+)
+def test_a_forbidden_import_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layer_file: str, source: str, offending: str
+) -> None:
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    path = tmp_path / layer_file
+    path.parent.mkdir(parents=True)
+    path.write_text(source)
+    (found,) = violations(path)
+    assert offending in found and found.startswith(layer_file)
