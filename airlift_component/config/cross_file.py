@@ -15,6 +15,7 @@ from airlift_component.config.airlift_model import AirliftFile, DagMapping, Inst
 from airlift_component.config.problems import Problem
 from airlift_component.config.proxied_state import ProxiedStateDir, read_proxied_state_dir
 from airlift_component.config.yaml_read import YamlDocument
+from airlift_component.errors import ConfigError
 
 
 def check_against_proxied_state(
@@ -44,7 +45,11 @@ def check_against_proxied_state(
                 )
             )
             continue
-        states = read_dir(directory)
+        try:
+            states = read_dir(directory)
+        except ConfigError as exc:  # the folder cannot be listed
+            problems.extend(exc.problems)
+            continue
         problems.extend(states.all_problems())
         mappings: dict[str, DagMapping] = {}
         for mapping in instance.mappings:

@@ -10,7 +10,7 @@ file. A file named explicitly that fits neither rule is judged by its content
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,13 +46,16 @@ def _skipped(name: str) -> bool:
     return name in SKIPPED_FOLDERS or name.startswith(".venv")
 
 
-def discover(folder: Path) -> Iterator[tuple[Path, FileKind]]:
+def discover(
+    folder: Path, on_error: Callable[[OSError], None] | None = None
+) -> Iterator[tuple[Path, FileKind]]:
     """Every airlift file and proxied-state file under ``folder``, in a stable order.
 
     Skips ``.git``, ``.venv*``, ``node_modules`` and caches; does not follow
-    symlinked folders (they may loop).
+    symlinked folders (they may loop). A folder that cannot be listed is passed
+    to ``on_error`` (it is never skipped silently when one is given).
     """
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder, onerror=on_error):
         dirs[:] = sorted(d for d in dirs if not _skipped(d))
         here = Path(root)
         in_state_folder = here.name == PROXIED_STATE_FOLDER

@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
+
+#: Characters that would break a report line: C0/C1 controls and Unicode line breaks.
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters and line breaks escaped (``\\n``, ``\\x01``).
+
+    A file name or value holding a newline can then never start a second line
+    that looks like another ``path:line:col:`` report.
+    """
+    return _LINE_BREAKING.sub(
+        lambda m: (
+            _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}")
+            if ord(m.group()) < 0x100
+            else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -24,11 +45,14 @@ class Problem:
     rule: str = ""
 
     def format(self) -> str:
-        """Render as ``path:line:col: message (hint)``, the shape editors and CI parse."""
+        """Render as ``path:line:col: message (hint)``, the shape editors and CI parse.
+
+        Always one line: control characters anywhere are escaped (see :func:`one_line`).
+        """
         text = f"{self.path}:{self.line}:{self.col}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return one_line(text)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

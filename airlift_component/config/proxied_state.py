@@ -223,7 +223,7 @@ def read_proxied_state_dir(
 ) -> ProxiedStateDir:
     """Read every ``*.yaml`` / ``*.yml`` in ``directory``.
 
-    A missing folder raises :class:`ConfigError`; problems in single files are
+    A missing or unreadable folder raises :class:`ConfigError`; problems in single files are
     collected in :attr:`ProxiedStateDir.problems`, keyed by DAG id. ``read_file``
     replaces :func:`read_proxied_state_file` (the validator passes a caching one).
     """
@@ -241,7 +241,21 @@ def read_proxied_state_dir(
             ]
         )
     result = ProxiedStateDir(directory)
-    for path in iter_state_files(directory):
+    try:
+        paths = list(iter_state_files(directory))
+    except OSError as exc:
+        raise ConfigError(
+            [
+                Problem(
+                    str(directory),
+                    1,
+                    1,
+                    f"cannot read the proxied-state folder: {exc.strerror or exc}",
+                    hint="check its permissions: the user running this must be able to list it",
+                )
+            ]
+        ) from None
+    for path in paths:
         state, problems = read_file(path)
         dag_id = dag_id_for(path)
         if state is not None:

@@ -43,7 +43,12 @@ from airlift_component.config.proxied_state import (
     check_document,
 )
 from airlift_component.config.yaml_bool_edit import SharedValueError, set_bools
-from airlift_component.config.yaml_read import YamlDocument, YamlLoadError, parse_yaml_text
+from airlift_component.config.yaml_read import (
+    YamlDocument,
+    YamlLoadError,
+    parse_yaml_text,
+    read_bytes,
+)
 from airlift_component.errors import ProxyStateEditError, UsageError
 
 #: Most task ids a refusal lists before it says "and N more".
@@ -221,13 +226,20 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
     if not locs:
         return plan
     try:
-        new_text, plan.method = set_bools(text, locs, request.value)
+        new_text, plan.method = set_bools(text, locs, request.value, doc.root)
     except SharedValueError as exc:
         raise _fail(
             path,
             f"line {exc.line}: this 'proxied' value is {exc.how}, so it cannot be flipped "
             "for this entry alone;",
             "write a plain 'proxied: true/false' in each task's entry and run again.",
+        ) from None
+    except Exception:  # the ruamel.yaml fallback refuses what it cannot round-trip
+        raise _fail(
+            path,
+            "could not change the file safely (it cannot be rewritten without changing "
+            "other values);",
+            "edit the 'proxied' value(s) by hand.",
         ) from None
     expected = dict(before)
     expected.update({change.target: change.after for change in changes})
@@ -240,6 +252,14 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
         )
     plan.new = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
     return plan
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes, bounded like every read (a FIFO or huge file is refused)."""
+    try:
+        return read_bytes(path, what=WHAT)
+    except YamlLoadError as exc:
+        raise _broken(str(path), [exc.problem]) from None
 
 
 def state_file_for(directory: Path, dag_id: str) -> Path | None:
@@ -278,7 +298,7 @@ def set_proxied(directory: Path, request: EditRequest, *, create: bool = False) 
         return _create(directory, request, create)
     try:
         with locked(path):
-            plan = plan_edit(path.read_bytes(), str(path), request)
+            plan = plan_edit(_read(path), str(path), request)
             if plan.changed:
                 atomic_write_bytes(path, plan.new)
     except OSError as exc:
@@ -308,6 +328,11 @@ def _create(directory: Path, request: EditRequest, create: bool) -> EditPlan:
     except FileExistsError:
         raise ProxyStateEditError(
             f"{path}: the file was created by someone else meanwhile; run the command again"
+        ) from None
+    except OSError as exc:
+        raise ProxyStateEditError(
+            f"{path}: cannot create the file: {exc.strerror or exc}; check the permissions "
+            "of the folder and free disk space (nothing was written)"
         ) from None
     model, _ = _check(data.decode("utf-8"), str(path))
     changes = [Change(t, False, request.value, 0) for t in _flags(model)]

@@ -148,8 +148,12 @@ class _Run:
     def targets(self, path: Path) -> list[tuple[Path, FileKind | None]]:
         """The files to check for one command-line argument."""
         if path.is_dir():
-            found: list[tuple[Path, FileKind | None]] = list(discover(path))
-            if not found:
+            unreadable: list[Problem] = []
+            found: list[tuple[Path, FileKind | None]] = list(
+                discover(path, lambda exc: unreadable.append(_unreadable_folder(path, exc)))
+            )
+            self.report(unreadable)
+            if not found and not unreadable:
                 self.report([_path_problem(path, NOTHING_FOUND, "give the files to check")])
             return found
         if path.exists() or path.is_symlink():
@@ -161,6 +165,15 @@ class _Run:
 NOT_OUR_FILE = "not an airlift.yaml or proxied-state file"
 KINDS = "airlift.yaml or proxied_state/<dag_id>.yaml"
 NOTHING_FOUND = "no airlift.yaml or proxied_state/*.yaml found in this folder"
+
+
+def _unreadable_folder(top: Path, exc: OSError) -> Problem:
+    where = exc.filename if isinstance(exc.filename, str) else str(top)
+    return _path_problem(
+        Path(where),
+        f"cannot read this folder: {exc.strerror or exc}",
+        "check its permissions: the user running this must be able to list it",
+    )
 
 
 def _path_problem(path: Path, message: str, hint: str) -> Problem:

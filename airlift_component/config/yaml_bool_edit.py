@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 Loc = Sequence[str | int]
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _BOOL_WORDS = {"true", "false", "yes", "no", "on", "off"}
 _TOKEN = re.compile(r"(?P<props>(?:[!&]\S*\s+)*)(?P<quote>[\"']?)(?P<word>[A-Za-z]+)(?P=quote)")
@@ -58,12 +59,15 @@ def spelling(old_word: str, value: bool) -> str:
 
 
 def compose(text: str) -> yaml.MappingNode:
-    """The node tree of a YAML mapping document, with exact character offsets.
+    """The node tree of a YAML mapping document (``text`` without a byte-order mark).
 
-    The pure-Python loader is used on purpose: its mark indexes are positions in
-    ``text``, which libyaml's are not guaranteed to be.
+    libyaml composes it, as it does for the reader
+    (:mod:`~airlift_component.config.yaml_read`), so the editor accepts exactly
+    the files the reader accepts (a tab after ``id:`` included). Its mark indexes
+    count characters of ``text``; :func:`span_edit` still checks that each span
+    holds the word it expects before touching it.
     """
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = yaml.compose(text, Loader=_LOADER)
     if not isinstance(root, yaml.MappingNode):
         raise ValueError("the document is not a YAML mapping")
     return root
@@ -94,44 +98,55 @@ def node_path(root: yaml.Node, loc: Loc) -> list[yaml.Node]:
     return path
 
 
-def _count_uses(node: yaml.Node, counts: dict[int, int]) -> None:
-    counts[id(node)] = counts.get(id(node), 0) + 1
-    if counts[id(node)] > 1:
-        return
-    if isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _count_uses(item, counts)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _count_uses(key, counts)
-            _count_uses(value, counts)
+def _shared_nodes(root: yaml.Node) -> set[int]:
+    """The ids of the nodes reached more than once (anchored values used by aliases)."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            shared.add(id(node))
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+    return shared
 
 
-def span_edit(text: str, locs: Sequence[Loc], value: bool) -> str | None:
+def span_edit(
+    text: str, locs: Sequence[Loc], value: bool, root: yaml.MappingNode | None = None
+) -> str | None:
     """Rewrite only the word of each value; ``None`` when one is spelled unusually.
 
+    ``root`` is ``text``'s node tree when the caller has it already (libyaml's).
     Raises :class:`SharedValueError` when a value (or a mapping holding it) is
     shared through an alias, or inherited through a merge key.
     """
-    root = compose(text)
-    counts: dict[int, int] = {}
-    _count_uses(root, counts)
+    root = compose(text) if root is None else root
+    shared = _shared_nodes(root)
     edits: list[tuple[int, int, str]] = []
     for loc in locs:
         chain = node_path(root, loc)
         node = chain[-1]
-        if any(counts[id(n)] > 1 for n in chain):
+        if any(id(n) in shared for n in chain):
             raise SharedValueError(node.start_mark.line + 1, _ALIASED)
         start, end = node.start_mark.index, node.end_mark.index
-        match = _TOKEN.fullmatch(text[start:end])
+        match = _TOKEN.fullmatch(text, start, end)
         if match is None or match["word"].lower() not in _BOOL_WORDS:
             return None
-        edits.append(
-            (start + match.start("word"), start + match.end("word"), spelling(match["word"], value))
-        )
-    for start, end, word in sorted(edits, reverse=True):
-        text = text[:start] + word + text[end:]
-    return text
+        edits.append((match.start("word"), match.end("word"), spelling(match["word"], value)))
+    pieces = []
+    done = 0
+    for start, end, word in sorted(edits):
+        pieces += [text[done:start], word]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _guess_indent(root: yaml.MappingNode) -> dict[str, int]:
@@ -167,11 +182,16 @@ def roundtrip_edit(text: str, locs: Sequence[Loc], value: bool) -> str:
     return result.replace("\n", newline)
 
 
-def set_bools(text: str, locs: Sequence[Loc], value: bool) -> tuple[str, str]:
-    """Set the booleans at ``locs`` to ``value``; returns (new text, ``"span"`` or ``"roundtrip"``)."""
+def set_bools(
+    text: str, locs: Sequence[Loc], value: bool, root: yaml.MappingNode | None = None
+) -> tuple[str, str]:
+    """Set the booleans at ``locs`` to ``value``; returns (new text, ``"span"`` or ``"roundtrip"``).
+
+    ``root``: ``text``'s node tree, when the caller has composed it already.
+    """
     if not locs:
         return text, "none"
-    edited = span_edit(text, locs, value)
+    edited = span_edit(text, locs, value, root)
     if edited is not None:
         return edited, "span"
     return roundtrip_edit(text, locs, value), "roundtrip"

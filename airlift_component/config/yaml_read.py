@@ -9,10 +9,19 @@ means the same thing to all three.
 
 Timestamps stay strings (the models parse dates themselves), duplicate keys are
 errors rather than "last one wins", and only the standard safe tags are allowed.
+
+Hostile files get bounded time and memory: only regular files up to
+:data:`MAX_FILE_BYTES` are read (a FIFO or a link to ``/dev/zero`` is refused, not
+waited on), and alias expansion and nesting are capped (see
+:class:`~airlift_component.config.yaml_values.Builder`). Every failure is one
+:class:`~airlift_component.config.problems.Problem` with a line and column.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +42,18 @@ __all__ = [
     "Loc",
     "YamlDocument",
     "YamlLoadError",
+    "decode_text",
     "format_loc",
     "load_yaml_file",
     "parse_yaml_text",
+    "read_bytes",
     "read_text",
 ]
+
+#: Largest file the tools read (a proxied-state file listing 100,000 tasks is ~3 MB).
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Characters YAML does not allow in a file (C0/C1 controls other than tab and line breaks).
+_NOT_YAML = re.compile(r"[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 Loc = Sequence[str | int]
 
@@ -120,8 +136,13 @@ def parse_yaml_text(text: str, path: str, *, what: str) -> YamlDocument:
         raise YamlLoadError(
             Problem(path, line, col, f"YAML syntax error: {detail}", hint="fix the YAML syntax")
         ) from None
-    except yaml.YAMLError as exc:
-        raise YamlLoadError(Problem(path, 1, 1, f"YAML error: {exc}")) from None
+    except yaml.reader.ReaderError:
+        raise YamlLoadError(_bad_character(text, path)) from None
+    except yaml.YAMLError as exc:  # no position: say what, on one line
+        detail = " ".join(str(exc).split())
+        raise YamlLoadError(
+            Problem(path, 1, 1, f"YAML error: {detail}", hint="fix the YAML syntax")
+        ) from None
     if root is None:
         raise YamlLoadError(
             Problem(path, 1, 1, "file is empty", hint=f"{what} must be a YAML mapping")
@@ -143,33 +164,97 @@ def parse_yaml_text(text: str, path: str, *, what: str) -> YamlDocument:
     return YamlDocument(path, data, root, builder.placeholder_strings)
 
 
-def read_text(path: Path, *, what: str) -> str:
-    """Read a UTF-8 file, turning I/O and decoding failures into :class:`YamlLoadError`."""
+def _bad_character(text: str, path: str) -> Problem:
+    """The first character YAML does not allow, with its line and column."""
+    found = _NOT_YAML.search(text)
+    if found is None:
+        return Problem(path, 1, 1, "the file holds a character YAML does not allow")
+    before = text[: found.start()]
+    line = before.count("\n") + 1
+    col = found.start() - (before.rfind("\n") + 1) + 1
+    return Problem(
+        path,
+        line,
+        col,
+        f"control character U+{ord(found.group()):04X} is not allowed in YAML",
+        hint="remove it, or write it as an escape inside double quotes",
+    )
+
+
+def _file_problem(path: Path, message: str, hint: str) -> YamlLoadError:
+    return YamlLoadError(Problem(str(path), 1, 1, message, hint=hint))
+
+
+def _too_big(path: Path, size: int) -> YamlLoadError:
+    return _file_problem(
+        path,
+        f"file is too big ({size:,} bytes; at most {MAX_FILE_BYTES:,} are read)",
+        "split it, or check that this is the file you meant",
+    )
+
+
+def read_bytes(path: Path, *, what: str) -> bytes:
+    """The content of a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    Anything else (a folder, FIFO, device or socket, a missing or unreadable
+    file, or one too big) raises :class:`YamlLoadError` at once, without
+    waiting on the file or reading more than the limit.
+    """
+    not_regular = "is not a regular file (a FIFO, device or socket)"
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise YamlLoadError(
-            Problem(str(path), 1, 1, "is a folder, not a file", hint=f"give the path of {what}")
-        ) from None
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise _file_problem(path, "is a folder, not a file", f"give the path of {what}")
+        if not stat.S_ISREG(info.st_mode):  # checked before opening: a FIFO would block
+            raise _file_problem(path, not_regular, f"give the path of {what}")
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags)
     except FileNotFoundError:
-        raise YamlLoadError(
-            Problem(str(path), 1, 1, "no such file", hint="check the path")
-        ) from None
+        raise _file_problem(path, "no such file", "check the path") from None
     except OSError as exc:
-        raise YamlLoadError(
-            Problem(str(path), 1, 1, f"cannot read file: {exc.strerror}", hint="check permissions")
+        raise _file_problem(
+            path, f"cannot read file: {exc.strerror or exc}", "check permissions"
         ) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the check
+            raise _file_problem(path, not_regular, f"give the path of {what}")
+        chunks = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise _file_problem(
+            path, f"cannot read file: {exc.strerror or exc}", "check permissions"
+        ) from None
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
+        raise _too_big(path, max(size, info.st_size))
+    return b"".join(chunks)
+
+
+def decode_text(raw: bytes, path: str, *, what: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped), or :class:`YamlLoadError` saying why not."""
     if b"\x00" in raw:
         raise YamlLoadError(
-            Problem(str(path), 1, 1, "this is not a text file", hint=f"{what} must be UTF-8 YAML")
+            Problem(path, 1, 1, "this is not a text file", hint=f"{what} must be UTF-8 YAML")
         )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlLoadError(
-            Problem(str(path), line, 1, "file is not valid UTF-8", hint="save it as UTF-8")
+            Problem(path, line, 1, "file is not valid UTF-8", hint="save it as UTF-8")
         ) from None
+
+
+def read_text(path: Path, *, what: str) -> str:
+    """Read a UTF-8 file, turning I/O and decoding failures into :class:`YamlLoadError`."""
+    return decode_text(read_bytes(path, what=what), str(path), what=what)
 
 
 def load_yaml_file(path: Path, *, what: str) -> YamlDocument:

@@ -84,16 +84,43 @@ def scalar_value(node: yaml.ScalarNode) -> Any:
     """The value of a scalar node; timestamps stay strings (the models parse dates)."""
     if node.tag == _STR or node.tag == _TIMESTAMP:
         return node.value
-    return _scalar_constructor.construct_object(node, deep=True)
+    try:
+        return _scalar_constructor.construct_object(node, deep=True)
+    finally:  # the constructor remembers every node it built; it must not keep ours
+        _scalar_constructor.constructed_objects.pop(node, None)
+
+
+#: Most alias uses (``*name``) one file may contain.
+MAX_ALIASES = 10_000
+#: Most values that aliases may add to a file in total (a "billion laughs" adds billions).
+MAX_ALIAS_VALUES = 100_000
+#: Deepest nesting of lists and mappings (airlift's formats need fewer than ten levels).
+MAX_DEPTH = 100
+
+
+def _same_key(a: Any, b: Any) -> bool:
+    """Key equality that also holds for NaN (``.nan`` twice is the same key to a reader)."""
+    return a is b or a == b or (a != a and b != b)
 
 
 class Builder:
-    """Turns a node tree into dicts, lists and scalars, reporting misuse with positions."""
+    """Turns a node tree into dicts, lists and scalars, reporting misuse with positions.
+
+    An alias (``*name``) gives the value built for its anchor again, shared rather
+    than copied; what aliases would add if expanded is counted, and a file whose
+    aliases expand beyond :data:`MAX_ALIASES` uses or :data:`MAX_ALIAS_VALUES` values
+    is refused (alias and merge-key bombs), as is nesting deeper than :data:`MAX_DEPTH`.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.active: set[int] = set()
         self.placeholder_strings: list[str] = []
+        #: id(node) -> (value, how many values it holds when fully expanded)
+        self.built: dict[int, tuple[Any, int]] = {}
+        self.values = 0  # values built or added by aliases so far
+        self.aliases = 0
+        self.alias_values = 0
 
     def fail(
         self, node: yaml.Node, message: str, hint: str = "", rule: str = "yaml"
@@ -122,16 +149,46 @@ class Builder:
                     f"{node.value!r} cannot be read as {node.tag.rsplit(':', 1)[-1]}",
                     "fix the value or remove the tag",
                 ) from None
-        if id(node) in self.active:
+        key = id(node)
+        done = self.built.get(key)
+        if done is not None:
+            return self._alias(node, *done)
+        if key in self.active:
             raise self.fail(node, "recursive YAML alias", "expand the alias by hand")
-        self.active.add(id(node))
+        if len(self.active) >= MAX_DEPTH:
+            raise self.fail(
+                node,
+                f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
+                "flatten the structure",
+            )
+        self.active.add(key)
+        before = self.values
+        self.values += 1 + len(node.value)
         try:
+            built: list[Any] | dict[Any, Any]
             if isinstance(node, yaml.SequenceNode):
-                return [self.build(item) for item in node.value]
-            assert isinstance(node, yaml.MappingNode)
-            return self.build_mapping(node)
+                built = [self.build(item) for item in node.value]
+            else:
+                assert isinstance(node, yaml.MappingNode)
+                built = self.build_mapping(node)
         finally:
-            self.active.discard(id(node))
+            self.active.discard(key)
+        self.built[key] = (built, self.values - before)
+        return built
+
+    def _alias(self, node: yaml.Node, value: Any, size: int) -> Any:
+        """A value used again through an alias: counted as if it were copied."""
+        self.aliases += 1
+        self.alias_values += size
+        self.values += size
+        if self.aliases > MAX_ALIASES or self.alias_values > MAX_ALIAS_VALUES:
+            raise self.fail(
+                node,
+                f"YAML aliases expand to too much (over {MAX_ALIASES:,} uses or "
+                f"{MAX_ALIAS_VALUES:,} values); the value anchored here is one of them",
+                "write the values out instead of repeating aliases",
+            )
+        return value
 
     def build_mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -169,7 +226,14 @@ class Builder:
         return out
 
     def _duplicate(self, node: yaml.MappingNode, key_node: yaml.Node, key: Any) -> YamlLoadError:
-        first = next(k for k, _ in node.value if k.tag != MERGE and self.build(k) == key)
+        first = next(
+            (
+                k
+                for k, _ in node.value
+                if k is not key_node and k.tag != MERGE and _same_key(self.build(k), key)
+            ),
+            key_node,
+        )
         return self.fail(
             key_node,
             f"duplicate key {key!r} (first defined on line {first.start_mark.line + 1})",

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,10 +119,14 @@ def test_unreadable_file(
 ) -> None:
     path = _write(tmp_path / "airlift.yaml", GOOD_AIRLIFT)
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    def refuse(file: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
     code, out = _run(capsys, str(path))
     assert code == 1
     assert f"{path}:1:1: cannot read file: Permission denied (check permissions)" in out
