@@ -314,9 +314,8 @@ def test_dagless_builder_task_in_a_task_group() -> None:
 
 
 def test_builder_with_dag_but_no_task_group_lands_in_the_group() -> None:
-    with DAG("grouped2", start_date=datetime(2024, 1, 1), schedule=None) as dag:
-        with TaskGroup("grp"):
-            PythonOperator(task_id="load", python_callable=noop)
+    with DAG("grouped2", start_date=datetime(2024, 1, 1), schedule=None) as dag, TaskGroup("grp"):
+        PythonOperator(task_id="load", python_callable=noop)
 
     def with_dag_only(task: Any) -> Any:
         return DaglessProxyTaskToDagsterOperator(task_id=task.task_id, dag=task.dag)
@@ -329,9 +328,7 @@ def test_builder_with_dag_but_no_task_group_lands_in_the_group() -> None:
 
 def test_dagless_builder_next_to_a_mapped_task() -> None:
     with DAG("mapped_neighbour", start_date=datetime(2024, 1, 1), schedule=None) as dag:
-        fan = PythonOperator.partial(task_id="fan", python_callable=noop).expand(
-            op_args=[[1], [2]]
-        )
+        fan = PythonOperator.partial(task_id="fan", python_callable=noop).expand(op_args=[[1], [2]])
         load = PythonOperator(task_id="load", python_callable=noop)
         fan_in = PythonOperator.partial(task_id="fan_in", python_callable=noop).expand(
             op_args=[[1], [2]]
@@ -346,9 +343,8 @@ def test_dagless_builder_next_to_a_mapped_task() -> None:
 
 
 def test_build_dagster_task_copies_the_task() -> None:
-    with DAG("copied", start_date=datetime(2024, 1, 1), schedule=None) as dag:
-        with TaskGroup("grp"):
-            task = PythonOperator(task_id="load", python_callable=noop, retries=4, pool="p2")
+    with DAG("copied", start_date=datetime(2024, 1, 1), schedule=None) as dag, TaskGroup("grp"):
+        task = PythonOperator(task_id="load", python_callable=noop, retries=4, pool="p2")
     dag.task_dict.pop("grp.load")
     dag.task_group.children["grp"].children.pop("grp.load")
     dag.task_group.used_group_ids.discard("grp.load")
