@@ -9,25 +9,17 @@ login endpoints, whose validation errors may echo the submitted credentials.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from airlift_component.errors import AirflowApiError, AirflowAuthError
+from airlift_component.redact import redact_url
+
+__all__ = ["redact_url"]
 
 _LOGIN_PATHS = ("/auth/token", "/aws_mwaa/login")
 _DETAIL_LIMIT = 300
-
-
-def redact_url(url: str) -> str:
-    """``url`` without any ``user:password@`` part."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def _detail(response: httpx.Response) -> str:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.airflow_state.task_graph import upstreams
 from airlift_component.config.airlift_model import Instance
+from airlift_component.redact import redact_url
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def compute_drift(
     cached: AirflowState | None,
 ) -> DriftReport:
     """Compare ``instance``'s mappings with ``live`` (and its task graph with ``cached``)."""
-    report = DriftReport(instance.name, instance.url)
+    report = DriftReport(instance.name, redact_url(instance.url))
     mapped = {mapping.dag: mapping for mapping in instance.mappings}
     report.unmapped_dags = sorted(set(live.dags) - set(mapped))
     for dag_id, mapping in mapped.items():
@@ -97,8 +98,17 @@ def compute_drift(
     return report
 
 
-def render_text(reports: Sequence[DriftReport]) -> str:
-    """One line per finding, grouped by instance."""
+#: Unmapped DAGs listed by name before the rest are only counted (``--verbose``: all).
+UNMAPPED_SHOWN = 5
+
+
+def render_text(reports: Sequence[DriftReport], *, verbose: bool = False) -> str:
+    """One line per finding, grouped by instance.
+
+    What is gone, filtered out or changed is always listed in full. Peered DAGs
+    that map no task are a normal stage of a migration: without ``verbose`` they
+    are counted and the first :data:`UNMAPPED_SHOWN` named.
+    """
     lines = []
     for r in reports:
         lines.append(f"instance {r.instance} ({r.url}):")
@@ -117,8 +127,7 @@ def render_text(reports: Sequence[DriftReport]) -> str:
                 f"  CHANGED  task {change.dag}.{change.task}: upstreams were [{before}], "
                 f"now [{after}]"
             )
-        for dag in r.unmapped_dags:
-            lines.append(f"  UNMAPPED DAG {dag}: peered (DAG asset only), no task mapped")
+        lines.extend(_unmapped_lines(r.unmapped_dags, verbose))
         if r.note:
             lines.append(f"  note: {r.note}")
         if r.clean:
@@ -130,8 +139,18 @@ def render_text(reports: Sequence[DriftReport]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(reports: Sequence[DriftReport]) -> str:
-    """A JSON document: ``{"something_gone": bool, "instances": [...]}``."""
+def _unmapped_lines(dags: Sequence[str], verbose: bool) -> list[str]:
+    if verbose or len(dags) <= UNMAPPED_SHOWN + 1:
+        return [f"  UNMAPPED DAG {dag}: peered (DAG asset only), no task mapped" for dag in dags]
+    first = ", ".join(dags[:UNMAPPED_SHOWN])
+    return [
+        f"  UNMAPPED {len(dags)} DAGs peered (DAG asset only), no task mapped: {first} and "
+        f"{len(dags) - UNMAPPED_SHOWN} more (--verbose or --format json lists all)"
+    ]
+
+
+def render_json(reports: Sequence[DriftReport], *, verbose: bool = True) -> str:
+    """A JSON document: ``{"something_gone": bool, "instances": [...]}``, always complete."""
     body = {
         "something_gone": any(r.something_gone for r in reports),
         "instances": [{**asdict(r), "something_gone": r.something_gone} for r in reports],

@@ -22,6 +22,7 @@ from airlift_component.config.airlift_model import SECRET_FIELDS, AirliftFile, i
 from airlift_component.config.placeholders import PlaceholderError, placeholders
 from airlift_component.config.problems import Problem
 from airlift_component.config.yaml_read import Loc, YamlDocument
+from airlift_component.redact import redact_url
 
 #: Bump whenever a rule here, or the models, change what a document means.
 RULES_VERSION = 2
@@ -64,11 +65,6 @@ def value_at(data: Any, loc: Loc) -> Any:
     for part in loc:
         data = data[part]
     return data
-
-
-def without_userinfo(url: str) -> str:
-    """``url`` with any ``user:password@`` removed, for messages."""
-    return re.sub(r"//[^/@]*@", "//", url, count=1)
 
 
 def _malformed(text: str) -> bool:
@@ -132,7 +128,7 @@ def _secret_problems(doc: YamlDocument) -> list[Problem]:
                 problems.append(
                     doc.problem(
                         ("instances", i, "auth", field),
-                        f"literal secret in '{field}' for {without_userinfo(url)}",
+                        f"literal secret in '{field}' for {redact_url(url)}",
                         hint=f"read it from the environment, without a default, e.g. "
                         f"{field}: ${{AIRFLOW_{field.upper()}}}",
                         rule="literal-secret",

@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "": set(),
     "errors": {"config"},
     "mapping_tags": set(),
+    "redact": set(),
     "config": {"", "errors", "mapping_tags"},
     "airflow_api": {"config", "errors"},
     "dagster_api": {"airflow_api", "config", "errors", "mapping_tags"},
@@ -39,6 +40,9 @@ ALLOWED: dict[str, set[str]] = {
     "component": {"airflow_api", "airflow_state", "config", "errors", "mapping_tags"},
     "airflow_side": {"config", "dagster_api", "errors", "mapping_tags"},
 }
+
+for _layer_deps in ALLOWED.values():
+    _layer_deps.add("redact")
 
 #: Third-party packages only some layers may import.
 GUARDED = {"dagster": {"component"}, "dagster_dg_cli": {"component"}, "airflow": {"airflow_side"}}
