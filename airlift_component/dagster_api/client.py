@@ -92,6 +92,14 @@ def execution_params(
     }
 
 
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]*@")
+
+
+def scrub_userinfo(text: str) -> str:
+    """``text`` with the ``user:password@`` part of every URL in it removed."""
+    return _USERINFO.sub(r"\g<scheme>", text)
+
+
 def _operation(query: str) -> str:
     """The operation name of a GraphQL document (``AirliftRun``), for messages."""
     found = re.search(r"\b(?:query|mutation)\s+(\w+)", query)
@@ -219,7 +227,7 @@ class DagsterClient:
             )
         except Exception as exc:  # httpx, requests and socket errors differ
             raise TransientDagsterApiError(
-                f"{where} is unreachable ({type(exc).__name__}: {redact_url(str(exc))}); "
+                f"{where} is unreachable ({type(exc).__name__}: {scrub_userinfo(str(exc))}); "
                 f"check that the Dagster webserver runs and the URL is right {request}"
             ) from None
         reader = self._read_field or read_field
@@ -228,11 +236,11 @@ class DagsterClient:
             try:
                 data[field] = reader(response, field)
             except DagsterApiError as exc:
-                raise type(exc)(f"{where} {exc} {request}") from None
+                raise type(exc)(scrub_userinfo(f"{where} {exc} {request}")) from None
             except Exception as exc:  # a reader an operator supplies is user code
                 raise DagsterApiError(
                     f"{where}: reading {field!r} failed ({type(exc).__name__}: "
-                    f"{redact_url(str(exc))[:300]}) {request}"
+                    f"{scrub_userinfo(str(exc))[:300]}) {request}"
                 ) from None
         return data
 
