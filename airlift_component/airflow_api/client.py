@@ -26,9 +26,8 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from airlift_component.airflow_api import dag_filter, diagnostics, parse
-from airlift_component.airflow_api.endpoints import (
-    Endpoints,
-)
+from airlift_component.airflow_api.changed_runs import RunStream
+from airlift_component.airflow_api.endpoints import PAGE_SIZE, Endpoints
 from airlift_component.airflow_api.reader import JsonReader
 from airlift_component.airflow_api.retry import RetryPolicy
 from airlift_component.airflow_api.transport import RestSession
@@ -228,6 +227,22 @@ class AirflowClient:
         finished = [run for run in runs if run.finished and run.end_date is not None]
         epoch = datetime.min.replace(tzinfo=timezone.utc)
         return sorted(finished, key=lambda r: (r.end_date or epoch, r.dag_id, r.run_id))
+
+    def changed_dag_runs(self, *, updated_at_gte: datetime) -> RunStream:
+        """Finished runs (``success`` / ``failed``) that Airflow changed (finished, or
+        cleared and finished again, or marked) at or after ``updated_at_gte``, across
+        DAGs, oldest change first, fetched lazily as the stream is iterated; see
+        :mod:`.changed_runs` for how a listing that changes under it is detected."""
+        endpoints = self.endpoints
+        path = endpoints.changed_runs_path()
+
+        def fetch(offset: int, limit: int) -> tuple[list[DagRun], int | None]:
+            params = endpoints.changed_runs_params(
+                offset=offset, limit=limit, states=FINISHED_STATES, updated_at_gte=updated_at_gte
+            )
+            return self._reader.page("GET", path, "dag_runs", parse.parse_dag_run, params=params)
+
+        return RunStream(fetch, PAGE_SIZE)
 
     def list_task_instances(self, runs: Sequence[DagRun]) -> list[TaskInstance]:
         """The task instances of ``runs``, fetched in batches across runs and DAGs."""

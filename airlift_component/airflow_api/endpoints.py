@@ -8,6 +8,9 @@ this module keeps in one place:
   v2 only; on v1 it returns everything that matches, so runs are sent in chunks;
 * DAG listing filters by tag in "any" mode on v2 only when asked
   (``tags_match_mode``); v1 always matches any tag;
+* changed runs are listed with ``GET /dags/~/dagRuns`` filtered by
+  ``updated_at_gte`` (the batch ``POST`` refuses that field on v2); neither
+  version sends a run's ``updated_at`` back;
 * UI links: ``/dags/<id>/runs/<run>`` on Airflow 3, ``/dags/<id>/grid?dag_run_id=`` on 2.
 """
 
@@ -108,6 +111,22 @@ class Endpoints:
         if dag_ids is not None:
             body["dag_ids"] = list(dag_ids)
         return body
+
+    def changed_runs_path(self) -> str:
+        return f"{self.prefix}/dags/~/dagRuns"
+
+    def changed_runs_params(
+        self, *, offset: int, limit: int, states: Sequence[str], updated_at_gte: datetime
+    ) -> dict[str, Any]:
+        """Runs of every DAG changed at or after ``updated_at_gte``, oldest change first
+        (``updated_at_gte`` and ``order_by=updated_at`` exist on v1 and v2)."""
+        return {
+            "updated_at_gte": format_datetime(updated_at_gte),
+            "order_by": "updated_at",
+            "state": list(states),
+            "limit": limit,
+            "offset": offset,
+        }
 
     def task_instances_batch_path(self) -> str:
         return f"{self.prefix}/dags/~/dagRuns/~/taskInstances/list"

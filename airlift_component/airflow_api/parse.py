@@ -112,6 +112,7 @@ def parse_dag_run(record: Any) -> DagRun:
         end_date=parse_datetime(record.get("end_date"), "end_date"),
         run_type=record.get("run_type"),
         conf=conf if isinstance(conf, dict) else {},
+        updated_at=parse_datetime(record.get("updated_at"), "updated_at"),
     )
 
 
@@ -129,4 +130,15 @@ def parse_task_instance(record: Any) -> TaskInstance:
         end_date=parse_datetime(record.get("end_date"), "end_date"),
         try_number=int(record.get("try_number") or 0),
         map_index=int(map_index) if map_index is not None else -1,
+        operator=_operator(record),
     )
+
+
+def _operator(record: dict[str, Any]) -> str | None:
+    """The recorded operator: ``operator`` (the class name, v1 and v2), else v2's
+    ``operator_name`` (a custom display name when the operator sets one)."""
+    for name in ("operator", "operator_name"):
+        value = record.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -46,6 +46,8 @@ class DagRun:
     end_date: datetime | None = None
     run_type: str | None = None
     conf: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: When Airflow last changed the run (finished, cleared, marked); ``None`` when not sent.
+    updated_at: datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -64,3 +66,5 @@ class TaskInstance:
     end_date: datetime | None = None
     try_number: int = 0
     map_index: int = -1
+    #: The operator class Airflow recorded for this task instance (``None`` when not sent).
+    operator: str | None = None

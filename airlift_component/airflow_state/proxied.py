@@ -1,10 +1,22 @@
-"""Which Airflow tasks run in Dagster (are proxied), so the sensor does not record them twice.
+"""Which Airflow task tries ran in Dagster (were proxied), so the sensor does not record them twice.
 
 A proxied task launches a Dagster run that materializes its assets in Dagster
-itself. The sensor learns this, in order of preference, from the instance's
-``proxied_state_dir`` (read at every tick, so a flip is seen at once) or from
-the operator class names in the cached task list: the Airflow side's operators
-end in ``ProxyTaskToDagsterOperator`` / ``ProxyDAGToDagsterOperator``.
+itself. What counts is what Airflow ran for that try: the operator Airflow
+recorded on the task instance (:func:`recorded_proxy`). The rule:
+
+* a recorded operator whose name ends in ``ProxyDAGToDagsterOperator``, or a
+  task id starting with ``DAGSTER_OVERRIDE_DAG_`` (the whole-DAG proxy task):
+  the run was proxied as a whole;
+* a recorded operator whose name ends in ``ProxyTaskToDagsterOperator``: that
+  try was proxied;
+* any other recorded operator: not proxied.
+
+The Airflow side's operators (``Default…``, ``DagsterPlus…``, ``Base…``) all
+end that way, and so must the class names of users' own subclasses. Only
+when Airflow sends no operator (it always does on 2.10 and 3.x) does the
+sensor fall back to today's view: the instance's ``proxied_state_dir`` or the
+operator names in the cached task list (and ``launch_dagster_dag``, the
+whole-DAG proxy's task id, in a run).
 """
 
 from __future__ import annotations
@@ -12,13 +24,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from airlift_component.airflow_api.types import TaskInstance
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.config.proxied_state import read_proxied_state_dir
 from airlift_component.errors import ConfigError
 
 TASK_PROXY_SUFFIX = "ProxyTaskToDagsterOperator"
 DAG_PROXY_SUFFIX = "ProxyDAGToDagsterOperator"
+#: Task ids of the single task that replaces a whole proxied DAG.
+DAG_PROXY_TASK_PREFIX = "DAGSTER_OVERRIDE_DAG_"
+LEGACY_DAG_PROXY_TASK_ID = "launch_dagster_dag"
+
+ProxyKind = Literal["task", "dag"]
 
 log = logging.getLogger("airlift_component")
 
@@ -77,3 +96,23 @@ def proxied_lookup(state: AirflowState, directory: Path | None) -> ProxiedLookup
         except ConfigError as exc:
             log.warning("%s; using operator names instead", exc)
     return from_operators(state)
+
+
+def recorded_proxy(ti: TaskInstance, fallback: ProxiedLookup | None = None) -> ProxyKind | None:
+    """``"dag"``, ``"task"`` or ``None`` for one task try, from the operator Airflow
+    recorded on it (the rule in the module docstring); ``fallback`` decides only
+    when Airflow sent no operator."""
+    if ti.task_id.startswith(DAG_PROXY_TASK_PREFIX):
+        return "dag"
+    operator = ti.operator
+    if operator:
+        if operator.endswith(DAG_PROXY_SUFFIX):
+            return "dag"
+        return "task" if operator.endswith(TASK_PROXY_SUFFIX) else None
+    if ti.task_id == LEGACY_DAG_PROXY_TASK_ID:
+        return "dag"
+    if fallback is None:
+        return None
+    if fallback.dag_proxied(ti.dag_id):
+        return "dag"
+    return "task" if fallback.task_proxied(ti.dag_id, ti.task_id) else None

@@ -1,9 +1,12 @@
 """The sensor of one Airflow instance: ``airlift_<instance>_sensor``.
 
-Every ``sensor.interval_seconds`` it records the Airflow runs that finished
-since its cursor (see :mod:`airlift_component.airflow_state.sensor_cursor`) as
-asset materializations. When Airflow cannot be reached the tick is skipped with
-the error as its reason and the cursor stays where it was.
+Every ``sensor.interval_seconds`` it records each successful Airflow task try,
+and each successful completion of a run, exactly once as asset
+materializations (see docs/exactly-once.md and
+:mod:`airlift_component.airflow_state.sensor_pass`). When Airflow cannot be
+reached the tick is skipped with the error as its reason and the cursor stays
+where it was. A limit of the guarantee met on a tick is logged and named in
+the tick's reason.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from airlift_component.airflow_state.state import AirflowState
 from airlift_component.component.asset_specs import InstanceIndex
 from airlift_component.component.sensor_tick import TickResult, evaluate_tick
 from airlift_component.config.airlift_model import Instance
+from airlift_component.dagster_api.client import scrub_userinfo
 from airlift_component.errors import AirflowApiError
+from airlift_component.redact import redact_url
 
 if TYPE_CHECKING:
     from airlift_component.airflow_api.client import AirflowClient
@@ -104,8 +109,9 @@ def build_sensor(
         minimum_interval_seconds=settings.interval_seconds,
         default_status=status,
         description=(
-            f"Records runs of Airflow instance {instance.name!r} ({instance.url}) as "
-            "materializations of their mapped assets, exactly once."
+            f"Records runs of Airflow instance {instance.name!r} ({redact_url(instance.url)}) "
+            "as materializations of their mapped assets: each successful task try and each "
+            "successful run completion exactly once."
         ),
     )
     def _airlift_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
@@ -120,20 +126,31 @@ def build_sensor(
             )
         except AirflowApiError as exc:
             shared.discard()
-            context.log.warning("Airflow %s unreachable: %s", instance.name, exc)
+            message = scrub_userinfo(str(exc))
+            context.log.warning("Airflow %s unreachable: %s", instance.name, message)
             return dg.SkipReason(
                 f"Airflow instance {instance.name!r} could not be read; the cursor was not "
-                f"moved and the next tick retries. {exc}"
+                f"moved and the next tick retries. {message}"
             )
         for warning in result.warnings:
-            context.log.warning(warning)
-        if not result.runs:
-            return dg.SkipReason(f"no Airflow run of {instance.name!r} finished since last tick")
-        context.log.info(
-            "recorded %d finished Airflow run(s) as %d materialization(s)",
-            result.runs,
-            len(result.events),
+            context.log.warning(scrub_userinfo(warning))
+        limits = " ".join(f"Limit: {scrub_userinfo(text)}." for text in result.limits)
+        for text in result.limits:
+            context.log.warning("exactly-once limit: %s", scrub_userinfo(text))
+        cursor = result.cursor.to_json()
+        if not result.events:
+            reason = f"nothing new from Airflow instance {instance.name!r} since the last tick."
+            if cursor == context.cursor:
+                return dg.SkipReason(f"{reason} {limits}".strip())
+        else:
+            reason = (
+                f"recorded {len(result.events)} materialization(s) from {result.runs} changed "
+                f"Airflow run(s) of {instance.name!r}."
+            )
+            context.log.info(reason)
+        # The events are stored whatever the reason; it only labels the tick.
+        return dg.SensorResult(
+            asset_events=result.events, cursor=cursor, skip_reason=f"{reason} {limits}".strip()
         )
-        return dg.SensorResult(asset_events=result.events, cursor=result.cursor.to_json())
 
     return _airlift_sensor

@@ -1,9 +1,8 @@
-"""One sensor tick: finished Airflow runs in, asset materializations and a new cursor out."""
+"""One sensor tick: what :mod:`~airlift_component.airflow_state.sensor_pass` found new
+(task tries and run completions) turned into asset materializations."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
@@ -13,7 +12,9 @@ import dagster as dg
 
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup
+from airlift_component.airflow_state.run_ledger import RunOutcome
 from airlift_component.airflow_state.sensor_cursor import SensorCursor
+from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pass
 from airlift_component.component.asset_specs import InstanceIndex, MappedDag
 from airlift_component.config.airlift_model import Instance
 
@@ -29,6 +30,8 @@ class TickResult:
     cursor: SensorCursor
     runs: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: Limits of the guarantee met on this tick (also logged; they go in the reason).
+    limits: list[str] = field(default_factory=list)
 
 
 def _iso(value: datetime | None) -> str:
@@ -48,14 +51,14 @@ def _run_metadata(client: AirflowClient, instance: str, run: DagRun) -> dict[str
     }
 
 
-def _task_metadata(tis: Sequence[TaskInstance]) -> dict[str, Any]:
-    starts = [ti.start_date for ti in tis if ti.start_date]
-    ends = [ti.end_date for ti in tis if ti.end_date]
+def _task_metadata(ti: TaskInstance) -> dict[str, Any]:
     return {
-        "airflow/task_id": tis[0].task_id,
-        "airflow/try_number": max(ti.try_number for ti in tis),
-        "airflow/task_start_date": _iso(min(starts) if starts else None),
-        "airflow/task_end_date": _iso(max(ends) if ends else None),
+        "airflow/task_id": ti.task_id,
+        "airflow/map_index": ti.map_index,
+        "airflow/try_number": ti.try_number,
+        "airflow/operator": ti.operator or "",
+        "airflow/task_start_date": _iso(ti.start_date),
+        "airflow/task_end_date": _iso(ti.end_date),
     }
 
 
@@ -95,44 +98,19 @@ class _Emitter:
         return pdef.get_partition_key_for_timestamp(run.logical_date.timestamp())
 
 
-def _task_instances(
-    client: AirflowClient, runs: Sequence[DagRun], batch_size: int
-) -> dict[tuple[str, str, str], list[TaskInstance]]:
-    by_task: dict[tuple[str, str, str], list[TaskInstance]] = defaultdict(list)
-    for start in range(0, len(runs), batch_size):
-        for ti in client.list_task_instances(runs[start : start + batch_size]):
-            by_task[(ti.dag_id, ti.run_id, ti.task_id)].append(ti)
-    return by_task
-
-
-def _record_run(
-    run: DagRun,
-    entry: MappedDag,
-    tis: dict[tuple[str, str, str], list[TaskInstance]],
-    proxied: ProxiedLookup,
-    run_metadata: dict[str, Any],
-    emitter: _Emitter,
+def _record(
+    outcome: RunOutcome, entry: MappedDag, metadata: dict[str, Any], emitter: _Emitter
 ) -> None:
-    for task_id, keys in entry.task_keys.items():
-        if proxied.task_proxied(run.dag_id, task_id):
-            continue  # its assets materialize in Dagster itself
-        found = tis.get((run.dag_id, run.run_id, task_id))
-        if not found:
-            emitter.warnings.append(
-                f"DAG {run.dag_id!r}: task {task_id!r} is mapped in airlift.yaml but did not "
-                f"run in {run.run_id!r} (renamed or removed?); update airlift.yaml"
-            )
-            continue
-        if all(ti.state == "success" for ti in found):
-            metadata = {**run_metadata, **_task_metadata(found)}
-            for key in keys:
+    run = outcome.run
+    for ti in outcome.tries:
+        task_metadata = {**metadata, **_task_metadata(ti)}
+        for key in entry.task_keys.get(ti.task_id, ()):
+            emitter.emit(key, run, task_metadata)
+    if outcome.completed:
+        if not outcome.dag_proxied:
+            for key in entry.dag_level_keys:
                 emitter.emit(key, run, metadata)
-    if run.state != "success":
-        return
-    if not proxied.dag_proxied(run.dag_id):
-        for key in entry.dag_level_keys:
-            emitter.emit(key, run, run_metadata)
-    emitter.emit(entry.dag_key, run, run_metadata)
+        emitter.emit(entry.dag_key, run, metadata)
 
 
 def _matches_filter(instance: Instance, dag_id: str) -> bool:
@@ -149,26 +127,38 @@ def evaluate_tick(
     *,
     now: datetime,
     overlap: timedelta,
-    max_runs: int | None = None,
+    max_runs: int,
 ) -> TickResult:
-    """Record the runs that finished since ``cursor``; raises ``AirflowApiError`` untouched
-    so the caller can fail the tick softly without moving the cursor."""
-    settings = instance.sensor
-    start = cursor.query_start(now, timedelta(hours=settings.lookback_hours), overlap)
-    runs = cursor.new_runs(client.list_finished_dag_runs(end_date_gte=start), max_runs)
+    """Record what is new since ``cursor``; raises ``AirflowApiError`` untouched so the
+    caller can fail the tick softly without moving the cursor. ``proxied`` decides only
+    for task instances that Airflow sent without their operator."""
+    settings = PassSettings(
+        lookback=timedelta(hours=instance.sensor.lookback_hours),
+        overlap=overlap,
+        max_runs=max_runs,
+        batch_size=instance.sensor.batch_size,
+    )
+    mapped = {dag_id: frozenset(entry.task_keys) for dag_id, entry in index.dags.items()}
+    needs = {d for d, e in index.dags.items() if e.task_keys or e.dag_level_keys}
+    result = sensor_pass(
+        client,
+        cursor,
+        now=now,
+        settings=settings,
+        mapped_tasks=mapped,
+        needs_tasks=needs,
+        fallback=proxied,
+    )
     warnings: list[str] = []
-    known = [run for run in runs if run.dag_id in index.dags]
-    unknown = sorted({run.dag_id for run in runs if run.dag_id not in index.dags})
-    for dag_id in unknown:
+    for dag_id in result.unknown_dags:
         if _matches_filter(instance, dag_id):
             warnings.append(
                 f"DAG {dag_id!r} ran in Airflow but has no asset in the definitions (new since "
                 "the state was cached?); run `airlift refresh` and reload the code location"
             )
-    needs_tasks = [run for run in known if index.dags[run.dag_id].task_keys]
-    tis = _task_instances(client, needs_tasks, settings.batch_size) if needs_tasks else {}
     emitter = _Emitter(index, warnings)
-    for run in known:
-        metadata = _run_metadata(client, instance.name, run)
-        _record_run(run, index.dags[run.dag_id], tis, proxied, metadata, emitter)
-    return TickResult(emitter.events, cursor.advance(runs, overlap), len(runs), warnings)
+    for outcome in result.outcomes:
+        entry = index.dags[outcome.run.dag_id]
+        metadata = _run_metadata(client, instance.name, outcome.run)
+        _record(outcome, entry, metadata, emitter)
+    return TickResult(emitter.events, result.cursor, result.changed_runs, warnings, result.limits)

@@ -105,6 +105,12 @@ class FakeRun:
     conf: dict[str, Any] = field(default_factory=dict)
     task_states: dict[str, str | None] = field(default_factory=dict)
     try_numbers: dict[str, int] = field(default_factory=dict)
+    #: When the run last changed (Airflow filters and orders by it but never sends it).
+    updated_at: datetime | None = None
+    #: The operator recorded per task instance (default ``PythonOperator``).
+    operators: dict[str, str] = field(default_factory=dict)
+    #: Per task instance: (start_date, end_date) of its current try, when set.
+    task_dates: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
 
 
 class FakeAirflow:
@@ -261,6 +267,7 @@ class FakeAirflow:
                 dict(conf or {}),
                 states,
                 {task: 1 for task in states},
+                updated_at=end_date or now,
             )
             self.runs[(dag_id, run_id)] = run
         return run
@@ -303,6 +310,26 @@ class FakeAirflow:
             run.start_date = run.start_date or run.end_date
             run.task_states = {task: state for task in run.task_states}
             run.task_states.update(task_states or {})
+            run.updated_at = run.end_date
+        return run
+
+    def clear_task(
+        self, dag_id: str, run_id: str, task_id: str, *, state: str = "success"
+    ) -> FakeRun:
+        """Clear one task of a finished run and let it run again at once: a new try,
+        a new run start and end (what Airflow 2 and 3 do when the run is reset)."""
+        with self.lock:
+            run = self.runs[(dag_id, run_id)]
+            now = datetime.now(timezone.utc)
+            run.start_date = now
+            run.try_numbers[task_id] = run.try_numbers.get(task_id, 1) + 1
+            run.task_states[task_id] = state
+            run.task_dates[task_id] = (now, now)
+            run.state = (
+                "success" if all(s == "success" for s in run.task_states.values()) else "failed"
+            )
+            run.end_date = now
+            run.updated_at = now
         return run
 
     # --- faults and auth ---------------------------------------------------------

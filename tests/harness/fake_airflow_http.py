@@ -26,6 +26,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("PATCH", re.compile(r"^/dags/(?P<dag>[^/]+)$"), "patch_dag"),
     ("GET", re.compile(r"^/dags/(?P<dag>[^/]+)/tasks$"), "list_tasks"),
     ("POST", re.compile(r"^/dags/(?P<dag>[^/]+)/dagRuns$"), "trigger"),
+    ("GET", re.compile(r"^/dags/(?P<dag>[^/]+)/dagRuns$"), "list_runs"),
     ("GET", re.compile(r"^/dags/(?P<dag>[^/]+)/dagRuns/(?P<run>[^/]+)$"), "get_run"),
 ]
 
@@ -340,6 +341,23 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
         page = self._page(runs, int(body.get("page_offset", 0)), int(body.get("page_limit", 100)))
         self._send(200, {"dag_runs": [self._run_json(r) for r in page], "total_entries": len(runs)})
 
+    def _r_list_runs(self, dag: str) -> None:
+        """``GET /dags/{id|~}/dagRuns``: ``state``, ``updated_at_gte``, ``order_by``."""
+        q = self._query
+        runs = [r for r in self.fake.runs.values() if dag == "~" or r.dag_id == dag]
+        if q.get("state"):
+            runs = [r for r in runs if r.state in set(q["state"])]
+        gte = _parse_date((q.get("updated_at_gte") or [None])[0])
+        if gte is not None:
+            runs = [r for r in runs if r.updated_at is not None and r.updated_at >= gte]
+        far = datetime.max.replace(tzinfo=timezone.utc)
+        order = (q.get("order_by") or ["id"])[0]
+        if order == "updated_at":
+            runs.sort(key=lambda r: (r.updated_at or far, r.dag_id, r.run_id))
+        offset, limit = int(q.get("offset", ["0"])[0]), int(q.get("limit", ["100"])[0])
+        page = self._page(runs, offset, limit)
+        self._send(200, {"dag_runs": [self._run_json(r) for r in page], "total_entries": len(runs)})
+
     def _r_ti_batch(self) -> None:
         body = self._body or {}
         v2 = self.fake.api == "v2"
@@ -361,10 +379,11 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
                 "dag_id": run.dag_id,
                 "dag_run_id": run.run_id,
                 "state": state,
-                "start_date": _iso(run.start_date, v2),
-                "end_date": _iso(run.end_date, v2),
+                "start_date": _iso(run.task_dates.get(task, (run.start_date, None))[0], v2),
+                "end_date": _iso(run.task_dates.get(task, (None, run.end_date))[1], v2),
                 "try_number": run.try_numbers.get(task, 1),
                 "map_index": -1,
+                "operator": run.operators.get(task, "PythonOperator"),
             }
             for run, task, state in page
         ]

@@ -1,0 +1,89 @@
+"""What one changed run has that was not recorded yet: task tries and a completion.
+
+The unit of record is a task try, ``(dag_id, run_id, task_id, map_index,
+try_number)`` of one instance: a successful try is recorded once. A run's
+*completion* (the DAG asset and the DAG-level assets) is keyed by the end date
+of a successful finish: a run cleared and finishing successfully again is a new
+completion; a run re-listed without re-running is not.
+
+Proxied or not is what Airflow recorded on the task instance (see
+:func:`airlift_component.airflow_state.proxied.recorded_proxy`), never today's
+files: a proxied try's assets were materialized by the Dagster run it launched,
+so it is settled without an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from airlift_component.airflow_api.types import DagRun, TaskInstance
+from airlift_component.airflow_state.proxied import ProxiedLookup, recorded_proxy
+from airlift_component.airflow_state.sensor_cursor import RunMemory, TaskKey, run_version
+
+
+@dataclass
+class RunOutcome:
+    """The new tries and completion of one run, and what to remember of it."""
+
+    run: DagRun
+    tries: list[TaskInstance] = field(default_factory=list)
+    completed: bool = False
+    dag_proxied: bool = False
+    memory: RunMemory | None = None
+
+
+def _handled_before(
+    ti: TaskInstance, run: DagRun, memory: RunMemory | None, horizon: datetime | None
+) -> bool:
+    """Whether a successful try was already settled (recorded or proxied)."""
+    key: TaskKey = (ti.task_id, ti.map_index)
+    if memory is not None and key in memory.tries:
+        return ti.try_number <= memory.tries[key]
+    covered = memory.covered if memory is not None else horizon
+    if covered is None or ti.end_date is None:
+        return False
+    # Ended by the covered time and before the run's current start: it belongs to a
+    # completion handled before the run was cleared and started again.
+    started = run.start_date
+    return ti.end_date <= covered and started is not None and ti.end_date < started
+
+
+def settle_run(
+    run: DagRun,
+    tis: Sequence[TaskInstance],
+    memory: RunMemory | None,
+    *,
+    horizon: datetime | None,
+    mapped_tasks: Collection[str],
+    fallback: ProxiedLookup,
+    seen: datetime,
+) -> RunOutcome:
+    """Decide what of ``run`` (with its task instances ``tis``) is new."""
+    outcome = RunOutcome(run)
+    end = run.end_date
+    if memory is None and horizon is not None and end is not None and end <= horizon:
+        # Forgotten (or before the sensor's first window) and not re-run since.
+        outcome.memory = RunMemory(
+            run_version(run), end, end if run.state == "success" else None, {}, seen
+        )
+        return outcome
+    tries = dict(memory.tries) if memory is not None else {}
+    kinds = {ti.task_id: recorded_proxy(ti, fallback) for ti in tis}
+    outcome.dag_proxied = "dag" in kinds.values()
+    for ti in tis:
+        if ti.task_id not in mapped_tasks or ti.state != "success":
+            continue
+        key: TaskKey = (ti.task_id, ti.map_index)
+        if kinds[ti.task_id] is None and not _handled_before(ti, run, memory, horizon):
+            outcome.tries.append(ti)
+        tries[key] = max(tries.get(key, 0), ti.try_number)
+    last = memory.completion if memory is not None else None
+    if run.state == "success" and end is not None:
+        outcome.completed = last is None or end > last
+        if memory is None and horizon is not None and end <= horizon:
+            outcome.completed = False
+    completion = end if run.state == "success" else last
+    outcome.memory = RunMemory(run_version(run), end, completion, tries, seen)
+    return outcome
