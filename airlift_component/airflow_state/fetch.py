@@ -1,11 +1,13 @@
-"""Fetching an instance's Airflow state, and the cache the component loads it from.
+"""Fetching the Airflow state of the instances of an ``airlift.yaml``: the refresh.
 
-Loading a code location must not depend on Airflow answering, and must not cost
-one REST call per DAG each time: the state (:mod:`.state`) is fetched once and
-written to ``<cache_dir>/<instance>.json`` (default ``cache_dir``: ``.airlift/cache``
-next to ``airlift.yaml``). :func:`load_state` reads the cache while it is fresh,
-refetches when it is older than the TTL or when the instance's settings changed,
-and falls back to a stale cache with a warning when Airflow is unreachable.
+A refresh is the only thing that asks Airflow for the state the definitions are
+built from. ``dg utils refresh-defs-state`` (through
+:meth:`AirliftComponent.write_state_to_path`), ``airlift refresh`` and, in
+development, ``dagster dev`` / ``dg dev`` call :func:`refresh_state_file`; loading
+definitions only reads the file (:mod:`.state_file`). A refresh is all or nothing:
+when one instance cannot be read nothing is written, so the last good state stays,
+and :class:`StateFileError` names the instance, its URL (without credentials) and
+the fix.
 
 Imports no Dagster: ``airlift refresh`` and ``airlift drift`` use it.
 """
@@ -14,31 +16,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from airlift_component.airflow_state.state import (
-    AirflowState,
-    DagState,
-    StateCacheError,
-    read_state,
-    write_state,
-)
+from airlift_component.airflow_api.diagnostics import redact_url
+from airlift_component.airflow_state.state import AirflowState, DagState, StateFileError
+from airlift_component.airflow_state.state_file import AirliftStateFile, write_state_file
 from airlift_component.errors import AirflowApiError
 
 if TYPE_CHECKING:
     from airlift_component.airflow_api.client import AirflowClient
     from airlift_component.config.airlift_model import Instance
 
-log = logging.getLogger("airlift_component")
-
-DEFAULT_CACHE_DIR = ".airlift/cache"
-DEFAULT_TTL_SECONDS = 3600
-#: Parallel task-list requests while fetching the state.
+#: Parallel task-list requests while fetching one instance.
 FETCH_THREADS = 8
 
 ClientFactory = Callable[["Instance"], "AirflowClient"]
@@ -47,23 +40,12 @@ ClientFactory = Callable[["Instance"], "AirflowClient"]
 def instance_fingerprint(instance: Instance) -> str:
     """Changes whenever a setting that decides what is fetched changes."""
     relevant = {
-        "url": instance.url,
+        "url": redact_url(instance.url),
         "api": instance.api,
         "dags": instance.dags.model_dump(),
         "mapped": sorted(mapping.dag for mapping in instance.mappings),
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def cache_directory(airlift_yaml: Path, cache_dir: str | Path | None = None) -> Path:
-    """The component's cache folder; a relative ``cache_dir`` is relative to airlift.yaml."""
-    directory = Path(cache_dir) if cache_dir is not None else Path(DEFAULT_CACHE_DIR)
-    return directory if directory.is_absolute() else airlift_yaml.parent / directory
-
-
-def cache_file(airlift_yaml: Path, instance: str, cache_dir: str | Path | None = None) -> Path:
-    """Where an instance's state is cached (see :func:`cache_directory`)."""
-    return cache_directory(airlift_yaml, cache_dir) / f"{instance}.json"
 
 
 def fetch_state(
@@ -85,7 +67,7 @@ def fetch_state(
             dags[dag_id] = DagState(dags[dag_id].dag, tuple(tasks))
     return AirflowState(
         instance=instance.name,
-        url=instance.url,
+        url=redact_url(instance.url),
         api_version=api_version,
         airflow_version=airflow_version,
         fetched_at=datetime.now(timezone.utc),
@@ -100,59 +82,30 @@ def default_client_factory(instance: Instance) -> AirflowClient:
     return AirflowClient(instance)
 
 
-def refresh_state(
-    instance: Instance, path: Path, client_factory: ClientFactory | None = None
-) -> AirflowState:
-    """Fetch the instance's state now and write it to ``path``."""
-    with (client_factory or default_client_factory)(instance) as client:
-        state = fetch_state(client, instance)
-    write_state(path, state)
-    return state
-
-
-def load_state(
-    instance: Instance,
-    path: Path,
-    *,
-    ttl_seconds: float | None = DEFAULT_TTL_SECONDS,
-    client_factory: ClientFactory | None = None,
-    now: datetime | None = None,
-) -> AirflowState:
-    """The instance's state for building definitions.
-
-    The cache is used without any REST call while it is younger than
-    ``ttl_seconds`` (``None``: never refetch while a cache exists) and was
-    fetched with the instance's current settings. Otherwise the state is
-    refetched and cached; when that fails, a cache of any age is used with a
-    warning, and without a cache :class:`StateCacheError` names the URL.
-    """
-    now = now or datetime.now(timezone.utc)
-    try:
-        cached = read_state(path)
-    except StateCacheError as exc:
-        log.warning("%s", exc)
-        cached = None
-    if cached is not None and cached.fingerprint == instance_fingerprint(instance):
-        fresh = ttl_seconds is None or cached.age_seconds(now) < ttl_seconds
-        if fresh:
-            return cached
-    try:
-        return refresh_state(instance, path, client_factory)
-    except AirflowApiError as exc:
-        if cached is None:
-            raise StateCacheError(
-                f"instance {instance.name!r}: Airflow at {instance.url} could not be reached "
-                f"and there is no cached state at {path}. {exc} "
-                "Start Airflow (or fix the url/auth in airlift.yaml), or run "
-                "`airlift refresh` once it is reachable."
+def fetch_state_file(
+    instances: Sequence[Instance], client_factory: ClientFactory | None = None
+) -> AirliftStateFile:
+    """Fetch every instance; :class:`StateFileError` (naming the first that failed) or all."""
+    factory = client_factory or default_client_factory
+    states: dict[str, AirflowState] = {}
+    for instance in instances:
+        try:
+            with factory(instance) as client:
+                states[instance.name] = fetch_state(client, instance)
+        except AirflowApiError as exc:
+            raise StateFileError(
+                f"refresh failed: instance {instance.name!r}, Airflow at "
+                f"{redact_url(instance.url)}: {exc} Nothing was written; the last good state "
+                "stays in use. Start Airflow (or fix the url/auth in airlift.yaml), then "
+                "refresh again."
             ) from None
-        log.warning(
-            "instance %r: Airflow at %s could not be reached (%s); using the cached state "
-            "from %s (fetched %s)",
-            instance.name,
-            instance.url,
-            exc,
-            path,
-            cached.fetched_at.isoformat(timespec="seconds"),
-        )
-        return cached
+    return AirliftStateFile(fetched_at=datetime.now(timezone.utc), instances=states)
+
+
+def refresh_state_file(
+    instances: Sequence[Instance], path: Path, client_factory: ClientFactory | None = None
+) -> AirliftStateFile:
+    """Fetch every instance and write the state file at ``path`` (atomically, only if all succeed)."""
+    state = fetch_state_file(instances, client_factory)
+    write_state_file(path, state)
+    return state

@@ -1,27 +1,23 @@
-"""The Airflow state the definitions are built from, and its file.
+"""What the component knows about one Airflow instance, as plain data.
 
-One instance's DAGs, the tasks of its mapped DAGs (with the task graph) and the
-API version, as fetched by :mod:`airlift_component.airflow_state.fetch`, in a
-JSON document (``format`` :data:`CACHE_FORMAT`). Imports no Dagster.
+:class:`AirflowState` holds one instance's DAGs, the tasks of its mapped DAGs
+(with the task graph) and the API version, as fetched by
+:mod:`airlift_component.airflow_state.fetch`. The file that holds the states of
+every instance of an ``airlift.yaml`` is :mod:`.state_file`. Imports no Dagster.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from airlift_component.airflow_api.types import AirflowDag, AirflowTask
-from airlift_component.config.atomic_write import atomic_write_bytes
 from airlift_component.errors import AirliftError
 
-CACHE_FORMAT = 1
 
-
-class StateCacheError(AirliftError):
-    """The cached Airflow state cannot be read, or cannot be obtained at all."""
+class StateFileError(AirliftError):
+    """The Airflow state file cannot be read, or a refresh could not produce one."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,12 @@ class DagState:
 
 @dataclass(frozen=True)
 class AirflowState:
-    """What one Airflow instance looked like when it was last fetched."""
+    """What one Airflow instance looked like when it was last fetched.
+
+    ``url`` never carries ``user:password@``; ``fingerprint`` changes with the
+    settings of the instance that decide what is fetched (see
+    :func:`~airlift_component.airflow_state.fetch.instance_fingerprint`).
+    """
 
     instance: str
     url: str
@@ -50,32 +51,21 @@ class AirflowState:
     fingerprint: str
     dags: dict[str, DagState] = field(default_factory=dict)
 
-    def age_seconds(self, now: datetime) -> float:
-        return (now - self.fetched_at).total_seconds()
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format": CACHE_FORMAT,
-                "instance": self.instance,
-                "url": self.url,
-                "api_version": self.api_version,
-                "airflow_version": self.airflow_version,
-                "fetched_at": self.fetched_at.isoformat(),
-                "fingerprint": self.fingerprint,
-                "dags": [_dag_to_json(state) for state in self.dags.values()],
-            },
-            indent=1,
-        )
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "api_version": self.api_version,
+            "airflow_version": self.airflow_version,
+            "fetched_at": self.fetched_at.isoformat(),
+            "fingerprint": self.fingerprint,
+            "dags": [_dag_to_json(state) for state in self.dags.values()],
+        }
 
     @classmethod
-    def from_json(cls, text: str) -> AirflowState:
-        data = json.loads(text)
-        if data.get("format") != CACHE_FORMAT:
-            raise ValueError(f"unknown cache format {data.get('format')!r}")
+    def from_dict(cls, instance: str, data: dict[str, Any]) -> AirflowState:
         dags = [_dag_from_json(item) for item in data["dags"]]
         return cls(
-            instance=data["instance"],
+            instance=instance,
             url=data["url"],
             api_version=data["api_version"],
             airflow_version=data["airflow_version"],
@@ -134,27 +124,3 @@ def _dag_from_json(item: dict[str, Any]) -> DagState:
             for task in tasks
         ),
     )
-
-
-def write_state(path: Path, state: AirflowState) -> None:
-    """Write the state file atomically: a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, state.to_json().encode("utf-8"))
-
-
-def read_state(path: Path) -> AirflowState | None:
-    """The cached state, or ``None`` when there is no cache file.
-
-    A corrupt file raises :class:`StateCacheError` naming it.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    try:
-        return AirflowState.from_json(text)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise StateCacheError(
-            f"{path}: the cached Airflow state cannot be read ({exc}); "
-            "delete the file or run: airlift refresh"
-        ) from None

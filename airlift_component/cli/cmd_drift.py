@@ -14,11 +14,15 @@ ORDER = 45
 def register(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser, "only this instance (repeatable)")
     parser.add_argument(
-        "--cache-dir",
-        metavar="DIR",
-        help="state cache folder to compare task graphs with (default: .airlift/cache)",
+        "--state",
+        metavar="FILE",
+        help="the Airflow state file to compare task graphs with (default: the one "
+        "`airlift refresh` writes)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--verbose", action="store_true", help="list every peered DAG that maps no task"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,24 +30,26 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from airlift_component.airflow_api.diagnostics import redact_url
     from airlift_component.airflow_state.drift import RENDERERS, compute_drift
-    from airlift_component.airflow_state.fetch import (
-        cache_file,
-        default_client_factory,
-        fetch_state,
-    )
-    from airlift_component.airflow_state.state import read_state
+    from airlift_component.airflow_state.fetch import default_client_factory, fetch_state
+    from airlift_component.airflow_state.state_file import read_state_file
+    from airlift_component.airflow_state.state_location import refresh_targets
     from airlift_component.cli.config_args import load_config
     from airlift_component.config.instances import selected_instances
 
     path = Path(args.config)
     model = load_config(path)
+    state_path = Path(args.state) if args.state else refresh_targets(path).paths[0]
+    stored = read_state_file(state_path)
     reports = []
     for instance in selected_instances(model, args.instance, path):
         with default_client_factory(instance) as client:
             live = fetch_state(client, instance)
             all_ids = {dag.dag_id for dag in client.list_dags(apply_filter=False)}
-        cached = read_state(cache_file(path.resolve(), instance.name, args.cache_dir))
-        reports.append(compute_drift(instance, live, all_ids, cached))
-    sys.stdout.write(RENDERERS[args.format](reports))
+        cached = stored.instances.get(instance.name) if stored else None
+        # The report shows the URL: never with user:password@.
+        shown = instance.model_copy(update={"url": redact_url(instance.url)})
+        reports.append(compute_drift(shown, live, all_ids, cached))
+    sys.stdout.write(RENDERERS[args.format](reports, verbose=args.verbose))
     return 1 if any(report.something_gone for report in reports) else 0

@@ -129,7 +129,7 @@ def _dag_spec(
     metadata: dict[str, object] = {
         **mapping_metadata(instance.name, dag_id),
         "airlift/dag_url": dg.MetadataValue.url(url),
-        "airflow/instance_url": instance.url,
+        "airflow/instance_url": state.url,
     }
     if dag is not None:
         metadata["airflow/owners"] = ", ".join(dag.owners)

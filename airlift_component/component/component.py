@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import logging
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
-from pydantic import Field
+from dagster.components import DefsStateConfig, DefsStateConfigArgs, ResolvedDefsStateConfig
+from dagster_shared.serdes.objects.models.defs_state_info import DefsStateManagementType
+from pydantic import Field, PrivateAttr
 
-from airlift_component.airflow_state.fetch import DEFAULT_CACHE_DIR, DEFAULT_TTL_SECONDS
-from airlift_component.component.defs_builder import build_defs
+from airlift_component.airflow_state.fetch import fetch_state_file
+from airlift_component.airflow_state.state import StateFileError
+from airlift_component.airflow_state.state_file import AirliftStateFile
+from airlift_component.airflow_state.state_location import default_state_key
+from airlift_component.component.defs_builder import defs_from_state, load_model
+
+log = logging.getLogger("airlift_component")
+
+# (project root, component folder) of the component being loaded: its relative
+# airlift_yaml and its default state key are resolved against them.
+_LOADING: contextvars.ContextVar[tuple[Path, Path] | None] = contextvars.ContextVar(
+    "airlift_loading", default=None
+)
 
 
-class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):
+class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
     """Observe Airflow DAGs in Dagster, and migrate them task by task.
 
     Point it at an ``airlift.yaml`` next to this ``defs.yaml``::
@@ -20,18 +37,40 @@ class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):
         attributes:
           airlift_yaml: airlift.yaml     # relative to this folder
           instances: [analytics]         # optional: only these instances
-          cache_ttl_seconds: 3600        # optional
+          defs_state:                    # optional: where the Airflow state lives
+            management_type: VERSIONED_STATE_STORAGE
+
+    **Airflow state (a state-backed component).** The DAG list, the tasks of
+    mapped DAGs and the API version of every instance of ``airlift.yaml`` are one
+    state document (format: :mod:`airlift_component.airflow_state.state_file`),
+    kept in Dagster's defs-state storage under the key
+    ``AirliftComponent[<airlift.yaml relative to the project root>]`` (set
+    ``defs_state.key`` to choose another). Loading the code location — in the
+    code server, a run worker or ``dg list defs`` — only reads that state: no
+    REST call to Airflow. The state is fetched by ``dg utils refresh-defs-state``,
+    by ``airlift refresh`` (the same file, without Dagster; local state only), and
+    at each load under ``dagster dev`` / ``dg dev`` unless
+    ``defs_state.refresh_if_dev`` is false. ``management_type``:
+    ``LOCAL_FILESYSTEM`` (default; the file lives in the defs folder's
+    ``.local_defs_state``, refresh while building the image) or
+    ``VERSIONED_STATE_STORAGE`` (``defs_state_storage`` in ``dagster.yaml``, e.g.
+    S3 or GCS; runs load the exact version their code server used). A refresh
+    that cannot read every instance writes nothing and fails with an error naming
+    the instance and its URL; under ``dagster dev`` the error is logged and the
+    last good state stays in use. With no state yet, each instance's mapped assets
+    are still defined, with a warning saying how to refresh.
 
     **What it defines, per Airflow instance** (merged into one ``Definitions``):
 
     * one asset per peered DAG, key ``<instance>/dag/<dag_id>``, kinds
       ``airflow`` and ``dag``, with the DAG's URL in Airflow (metadata
-      ``airlift/dag_url``), description, owners (those that are e-mails or
-      ``team:`` names; all of them in metadata ``airflow/owners``) and tags;
-      it depends on the DAG's leaf mapped assets (the assets of mapped tasks with
-      no mapped task downstream) and on the DAG-level assets; a mapped DAG's
-      asset also lists each mapped task's asset keys in the JSON metadata
-      ``airlift/task_assets``, which the proxy operators read to find them;
+      ``airlift/dag_url``; never with ``user:password@``), description, owners
+      (those that are e-mails or ``team:`` names; all of them in metadata
+      ``airflow/owners``) and tags; it depends on the DAG's leaf mapped assets
+      (the assets of mapped tasks with no mapped task downstream) and on the
+      DAG-level assets; a mapped DAG's asset also lists each mapped task's asset
+      keys in the JSON metadata ``airlift/task_assets``, which the proxy
+      operators read to find them;
     * every asset mapped in ``airlift.yaml`` with its deps, group, owners, kinds,
       tags, description, metadata and time partitions. Without explicit ``deps``
       a task's assets depend on the assets of the nearest mapped tasks upstream
@@ -62,14 +101,6 @@ class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):
     to those assets with the other component's ``post_processing`` so the Airflow
     side finds them.
 
-    **Airflow state cache.** The DAG list, the tasks of mapped DAGs and the API
-    version are read from ``<cache_dir>/<instance>.json`` (default
-    ``.airlift/cache`` next to ``airlift.yaml``): loading the code location makes
-    no REST call while the cache is younger than ``cache_ttl_seconds`` and the
-    instance's settings are unchanged. ``airlift refresh`` rewrites it. When
-    Airflow cannot be reached the cache is used whatever its age, with a
-    warning; with no cache the load fails with an error naming the URL.
-
     **Sensor.** Each tick asks Airflow for the runs that finished since the
     cursor, then for their task instances, in batches (``sensor.batch_size``
     runs per request). A successful task that is not proxied materializes its
@@ -96,30 +127,103 @@ class AirliftComponent(dg.Component, dg.Model, dg.Resolvable):
     instances: list[str] | None = Field(
         default=None, description="Only build these instances (default: all of the file)."
     )
-    cache_dir: str | None = Field(
-        default=None,
-        description=f"Folder of the Airflow state cache, relative to airlift.yaml "
-        f"(default: {DEFAULT_CACHE_DIR}).",
-    )
-    cache_ttl_seconds: float | None = Field(
-        default=DEFAULT_TTL_SECONDS,
-        description="Age after which the cache is refetched at load; null: only by `airlift refresh`.",
-    )
     defer_to: list[str] = Field(
         default_factory=list,
         description="Folders (relative to the defs folder) of components whose assets take "
         "precedence: no spec is emitted for keys they define.",
     )
+    defs_state: ResolvedDefsStateConfig = Field(
+        default_factory=DefsStateConfigArgs.local_filesystem,
+        description="Where the Airflow state is kept (management_type, key, refresh_if_dev).",
+    )
+
+    _project_root: Path | None = PrivateAttr(default=None)
+    _folder: Path | None = PrivateAttr(default=None)
+
+    @classmethod
+    def load(cls, attributes: Any, context: dg.ComponentLoadContext) -> AirliftComponent:
+        folder = context.path if context.path.is_dir() else context.path.parent
+        token = _LOADING.set((context.project_root, folder))
+        try:
+            return super().load(attributes, context)
+        finally:
+            _LOADING.reset(token)
+
+    def model_post_init(self, __context: Any) -> None:
+        loading = _LOADING.get()
+        if loading is not None:
+            self._project_root, self._folder = loading
+
+    @property
+    def airlift_path(self) -> Path:
+        """The absolute path of ``airlift.yaml`` (relative: to this component's folder)."""
+        return ((self._folder or Path.cwd()) / self.airlift_yaml).resolve()
+
+    @property
+    def defs_state_config(self) -> DefsStateConfig:
+        key = default_state_key(self.airlift_path, self._project_root)
+        return DefsStateConfig.from_args(self.defs_state, default_key=key)
+
+    def write_state_to_path(self, state_path: Path) -> None:
+        """Fetch every instance of ``airlift.yaml`` from Airflow into ``state_path``."""
+        state = fetch_state_file(load_model(self.airlift_path).instances)
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        state_path.write_bytes(state.to_bytes())
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
-        base = context.path if context.path.is_dir() else context.path.parent
+        if self._refreshes_in_dev():
+            # Dagster would fail the whole code location on a failed dev refresh;
+            # keep the last good state instead, and say why.
+            from dagster._core.definitions.definitions_load_context import (
+                DefinitionsLoadContext,
+            )
+            from dagster._core.storage.defs_state.base import DefsStateStorage
+
+            load = DefinitionsLoadContext.get()
+            config = self.defs_state_config
+            try:
+                version = asyncio.run(self.refresh_state(context.project_root))
+                load.add_defs_state_info(config.key, version)
+            except StateFileError as exc:
+                log.warning("%s", exc)
+            storage = DefsStateStorage.get()
+            with load.state_path(config, storage, context.project_root) as state_path:
+                return self.build_defs_from_state(context, state_path)
+        return super().build_defs(context)
+
+    def _refreshes_in_dev(self) -> bool:
+        from dagster._core.definitions.definitions_load_context import (
+            DefinitionsLoadContext,
+            DefinitionsLoadType,
+        )
+        from dagster._utils.env import using_dagster_dev
+
+        config = self.defs_state_config
+        return (
+            DefinitionsLoadContext.get().load_type == DefinitionsLoadType.INITIALIZATION
+            and using_dagster_dev()
+            and config.refresh_if_dev
+            and config.management_type != DefsStateManagementType.LEGACY_CODE_SERVER_SNAPSHOTS
+        )
+
+    def build_defs_from_state(
+        self, context: dg.ComponentLoadContext, state_path: Path | None
+    ) -> dg.Definitions:
+        state = (
+            AirliftStateFile.from_bytes(state_path.read_bytes(), f"defs state {self._key()}")
+            if state_path is not None
+            else None
+        )
         elsewhere: set[dg.AssetKey] = set()
         for folder in self.defer_to:
             elsewhere |= set(context.build_defs(Path(folder)).resolve_all_asset_keys())
-        return build_defs(
-            base / self.airlift_yaml,
+        return defs_from_state(
+            self.airlift_path,
+            state,
+            where=f"the defs state {self._key()}",
             instances=self.instances,
-            cache_dir=self.cache_dir or None,
-            cache_ttl_seconds=self.cache_ttl_seconds,
             defined_elsewhere=elsewhere,
         )
+
+    def _key(self) -> str:
+        return self.defs_state_config.key

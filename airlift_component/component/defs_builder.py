@@ -1,46 +1,92 @@
-"""Build one merged ``Definitions`` from ``airlift.yaml`` (the plain-Python entry)."""
+"""Definitions from ``airlift.yaml`` and its Airflow state file.
+
+:func:`defs_from_state` is what every load does, in the component and in plain
+Python: it reads ``airlift.yaml`` and builds from a state already on disk, with
+no REST call. :func:`build_defs` is the plain-Python entry point.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Literal
 
 import dagster as dg
 
+from airlift_component.airflow_api.diagnostics import redact_url
 from airlift_component.airflow_state.fetch import (
-    DEFAULT_TTL_SECONDS,
     ClientFactory,
-    cache_directory,
-    cache_file,
     default_client_factory,
-    load_state,
+    instance_fingerprint,
+    refresh_state_file,
 )
 from airlift_component.airflow_state.state import AirflowState
+from airlift_component.airflow_state.state_file import (
+    AirliftStateFile,
+    default_state_file,
+    read_state_file,
+)
 from airlift_component.airflow_state.ui_urls import dag_ui_url
 from airlift_component.component.asset_specs import instance_specs
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
 from airlift_component.config.airlift_load import load_airlift_file
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_model import AirliftFile, Instance
 from airlift_component.config.checked_cache import CHECKED_CACHE_NAME
 from airlift_component.config.instances import selected_instances
 
-if TYPE_CHECKING:
-    pass
-
 log = logging.getLogger("airlift_component")
+
+Refresh = Literal["never", "if_missing", "always"]
+REFRESH_HINT = "run `dg utils refresh-defs-state` (component) or `airlift refresh`"
+
+
+def load_model(path: Path) -> AirliftFile:
+    """``airlift.yaml``, reusing its last checked form from ``.airlift/`` next to it."""
+    checked = path.parent / ".airlift" / CHECKED_CACHE_NAME
+    return load_airlift_file(path, cross_file=False, checked_cache=checked)
 
 
 def _for_sensor(instance: Instance, state: AirflowState) -> Instance:
     # The sensor works from the index, not the mappings: without them the (large)
-    # validated model is freed once the definitions are built. The cached API
+    # validated model is freed once the definitions are built. The stored API
     # version spares the sensor a detection call per new client.
     update: dict[str, object] = {"mappings": []}
     if instance.api == "auto" and state.api_version in ("v1", "v2"):
         update["api"] = state.api_version
     return instance.model_copy(update=update)
+
+
+def _state_for(instance: Instance, state: AirliftStateFile | None, where: str) -> AirflowState:
+    found = state.instances.get(instance.name) if state else None
+    if found is None:
+        log.warning(
+            "instance %r: %s holds no Airflow state for it; only the assets mapped in "
+            "airlift.yaml are defined, without Airflow's task graph. To see every DAG, %s",
+            instance.name,
+            where,
+            REFRESH_HINT,
+        )
+        return AirflowState(
+            instance=instance.name,
+            url=redact_url(instance.url),
+            api_version=instance.api if instance.api in ("v1", "v2") else "v2",
+            airflow_version="",
+            fetched_at=datetime.fromtimestamp(0, timezone.utc),
+            fingerprint="",
+        )
+    if found.fingerprint != instance_fingerprint(instance):
+        log.warning(
+            "instance %r: its url, api, dags filter or mapped DAGs changed in airlift.yaml "
+            "since the Airflow state was fetched (%s); the definitions may lack DAGs or tasks "
+            "until you %s",
+            instance.name,
+            found.fetched_at.isoformat(timespec="seconds"),
+            REFRESH_HINT,
+        )
+    return found
 
 
 def _instance_defs(
@@ -51,16 +97,17 @@ def _instance_defs(
     client_factory: ClientFactory,
 ) -> dg.Definitions:
     missing = [m.dag for m in instance.mappings if m.dag not in state.dags]
-    for dag_id in missing:
-        log.warning(
-            "instance %r: DAG %r is mapped in %s but Airflow does not list it (removed, renamed "
-            "or filtered out?); its assets are kept, run `airlift drift` to review",
-            instance.name,
-            dag_id,
-            path,
-        )
+    if state.airflow_version:
+        for dag_id in missing:
+            log.warning(
+                "instance %r: DAG %r is mapped in %s but Airflow does not list it (removed, "
+                "renamed or filtered out?); its assets are kept, run `airlift drift` to review",
+                instance.name,
+                dag_id,
+                path,
+            )
     urls = {
-        dag_id: dag_ui_url(instance.url, state.api_version, dag_id)
+        dag_id: dag_ui_url(state.url, state.api_version, dag_id)
         for dag_id in [*state.dags, *missing]
     }
     specs, index = instance_specs(instance, state, urls)
@@ -94,16 +141,51 @@ def _definitions(
     return dg.Definitions(assets=assets, sensors=[sensor])
 
 
+def defs_from_state(
+    path: Path,
+    state: AirliftStateFile | None,
+    *,
+    where: str,
+    instances: Sequence[str] | None = None,
+    defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions = (),
+    client_factory: ClientFactory | None = None,
+) -> dg.Definitions:
+    """Definitions for ``path`` (an absolute ``airlift.yaml``) from ``state``; no REST call.
+
+    ``where`` names the state's origin in warnings. An instance missing from the
+    state still gets its mapped assets, with a warning that says how to refresh.
+    ``client_factory`` is what the sensors use on their ticks.
+    """
+    model = load_model(path)
+    if isinstance(defined_elsewhere, dg.Definitions):
+        elsewhere = set(defined_elsewhere.resolve_all_asset_keys())
+    else:
+        elsewhere = set(defined_elsewhere)
+    factory = client_factory or default_client_factory
+    parts = [
+        _instance_defs(instance, _state_for(instance, state, where), path, elsewhere, factory)
+        for instance in selected_instances(model, instances, path)
+    ]
+    return dg.Definitions.merge(*parts)
+
+
 def build_defs(
     airlift_yaml: str | Path,
     *,
     instances: Sequence[str] | None = None,
-    cache_dir: str | Path | None = None,
-    cache_ttl_seconds: float | None = DEFAULT_TTL_SECONDS,
+    state_file: str | Path | None = None,
+    refresh: Refresh = "if_missing",
     defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions = (),
     client_factory: ClientFactory | None = None,
 ) -> dg.Definitions:
     """Definitions for every instance of ``airlift_yaml`` (or those named in ``instances``).
+
+    The Airflow state is read from ``state_file`` (default ``.airlift/state.json``
+    next to ``airlift.yaml``; ``airlift refresh`` writes it). ``refresh`` decides
+    when this call asks Airflow: ``"never"`` (a process that must not call
+    Airflow, such as a run worker: no state is a warning, not a fetch),
+    ``"if_missing"`` (the default: only when there is no state file yet) or
+    ``"always"``. A failed refresh keeps the last good state and logs the error.
 
     ``defined_elsewhere`` lists asset keys (or a ``Definitions``) computed by other
     code in the same code location, e.g. a dbt project: no spec is emitted for
@@ -111,37 +193,34 @@ def build_defs(
     :class:`~airlift_component.component.component.AirliftComponent` for everything
     the definitions contain.
     """
-    return _build_defs(
-        Path(airlift_yaml).resolve(),
-        instances,
-        cache_dir,
-        cache_ttl_seconds,
-        defined_elsewhere,
-        client_factory or default_client_factory,
+    path = Path(airlift_yaml).resolve()
+    target = Path(state_file).resolve() if state_file is not None else default_state_file(path)
+    state = read_state_file(target)
+    if refresh == "always" or (refresh == "if_missing" and state is None):
+        state = refresh_or_keep(path, target, state, client_factory)
+    return defs_from_state(
+        path,
+        state,
+        where=str(target),
+        instances=instances,
+        defined_elsewhere=defined_elsewhere,
+        client_factory=client_factory,
     )
 
 
-def _build_defs(
+def refresh_or_keep(
     path: Path,
-    instances: Sequence[str] | None,
-    cache_dir: str | Path | None,
-    cache_ttl_seconds: float | None,
-    defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions,
-    factory: ClientFactory,
-) -> dg.Definitions:
-    checked = cache_directory(path, cache_dir) / CHECKED_CACHE_NAME
-    model = load_airlift_file(path, cross_file=False, checked_cache=checked)
-    if isinstance(defined_elsewhere, dg.Definitions):
-        elsewhere = set(defined_elsewhere.resolve_all_asset_keys())
-    else:
-        elsewhere = set(defined_elsewhere)
-    parts = []
-    for instance in selected_instances(model, instances, path):
-        state = load_state(
-            instance,
-            cache_file(path, instance.name, cache_dir),
-            ttl_seconds=cache_ttl_seconds,
-            client_factory=factory,
-        )
-        parts.append(_instance_defs(instance, state, path, elsewhere, factory))
-    return dg.Definitions.merge(*parts)
+    target: Path,
+    last_good: AirliftStateFile | None,
+    client_factory: ClientFactory | None,
+) -> AirliftStateFile | None:
+    """Refresh ``target`` from Airflow; on failure log why and keep ``last_good``."""
+    from airlift_component.airflow_state.state import StateFileError
+
+    try:
+        return refresh_state_file(load_model(path).instances, target, client_factory)
+    except StateFileError as exc:
+        if last_good is None:
+            raise
+        log.warning("%s", exc)
+        return last_good

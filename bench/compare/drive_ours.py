@@ -3,10 +3,10 @@
     python drive_ours.py defs   AIRLIFT.yaml CACHE_DIR cold|warm
     python drive_ours.py sensor AIRLIFT.yaml CACHE_DIR        (then "tick" lines on stdin)
 
-Cold builds find no cache at all (the folder is deleted): they parse and check
-``airlift.yaml`` and fetch the Airflow state. Warm builds read what the cold build
-wrote (``.airlift/cache``-style folder: the instance's state, TTL not expired, and
-the checked ``airlift.yaml``). Each run is a fresh process, so the first build of
+Cold builds find no state at all (the folders are deleted): they parse and check
+``airlift.yaml`` and fetch the Airflow state (``refresh="if_missing"``). Warm builds
+read what the cold build wrote (``CACHE_DIR/state.json`` and the checked
+``airlift.yaml`` in ``.airlift/``), as a code server or run worker loads from state. Each run is a fresh process, so the first build of
 the process is the one measured, as in a code server.
 Imports are done before the clock starts, as for dagster-airlift's driver: the REST
 client (httpx), which ``build_defs`` imports lazily, is imported here up front.
@@ -29,8 +29,9 @@ from airlift_component.component.defs_builder import build_defs
 def cmd_defs(yaml_path: Path, cache_dir: Path, mode: str) -> None:
     if mode == "cold":
         shutil.rmtree(cache_dir, ignore_errors=True)
+        shutil.rmtree(yaml_path.parent / ".airlift", ignore_errors=True)
     wall, cpu = time.perf_counter(), time.process_time()
-    defs = build_defs(yaml_path, cache_dir=cache_dir, cache_ttl_seconds=None)
+    defs = build_defs(yaml_path, state_file=cache_dir / "state.json", refresh="if_missing")
     repo = defs.get_repository_def()
     assets = len(repo.asset_graph.get_all_asset_keys())
     print(
@@ -46,7 +47,7 @@ def cmd_defs(yaml_path: Path, cache_dir: Path, mode: str) -> None:
 
 
 def cmd_sensor(yaml_path: Path, cache_dir: Path) -> None:
-    defs = build_defs(yaml_path, cache_dir=cache_dir, cache_ttl_seconds=None)
+    defs = build_defs(yaml_path, state_file=cache_dir / "state.json", refresh="if_missing")
     repo = defs.get_repository_def()
     (sensor,) = repo.sensor_defs
     instance = dg.DagsterInstance.ephemeral()

@@ -4,6 +4,7 @@ a real Airflow 3, and `dg list defs` / `dg check yaml` on a dg project that uses
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -113,19 +114,18 @@ def test_daemon_records_a_triggered_airflow_run_once(
         assert _run_ids(server, key).count(run_id) == 1, key
 
 
-def _dg(args: list[str], airflow: AirflowServer, cache: Path) -> subprocess.CompletedProcess[str]:
+def _dg(args: list[str], airflow: AirflowServer, project: Path) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "PYTHONPATH": str(PROJECT / "src"),
+        "PYTHONPATH": str(project / "src"),
         "VIRTUAL_ENV": str(BIN.parent),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "AIRFLOW_URL": airflow.url,
         "AIRFLOW_USER": airflow.username,
         "AIRFLOW_PASSWORD": airflow.password,
-        "AIRLIFT_CACHE_DIR": str(cache),
     }
     return subprocess.run(
-        [str(BIN / "dg"), *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300
+        [str(BIN / "dg"), *args], cwd=project, env=env, capture_output=True, text=True, timeout=300
     )
 
 
@@ -133,9 +133,12 @@ def test_dg_lists_dag_and_mapped_assets_of_the_project(
     airflow3: AirflowServer, tmp_path: Path
 ) -> None:
     airflow3.wait_for_dag(CHAIN)
-    checked = _dg(["check", "yaml"], airflow3, tmp_path)
+    project = tmp_path / "observe"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    checked = _dg(["check", "yaml"], airflow3, project)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    listed = _dg(["list", "defs", "--json"], airflow3, tmp_path)
+    # dg refreshes the state in development (refresh_if_dev), into the defs folder.
+    listed = _dg(["list", "defs", "--json"], airflow3, project)
     assert listed.returncode == 0, listed.stdout + listed.stderr
     for name in [
         "obs/dag/observe_chain",
@@ -145,4 +148,9 @@ def test_dg_lists_dag_and_mapped_assets_of_the_project(
     ]:
         assert name in listed.stdout, name
     assert "airlift_obs_sensor" in listed.stdout
-    assert (tmp_path / "obs.json").is_file()
+    defs = project / "src" / "observe_project" / "defs"
+    (state,) = (defs / ".local_defs_state").glob("*/state")
+    assert (
+        state.parent.name == "AirliftComponent__src__observe_project__defs__airflow__airlift.yaml_"
+    )
+    assert '"obs"' in state.read_text()

@@ -160,7 +160,7 @@ def test_second_build_reuses_the_checked_airlift_yaml(
     monkeypatch.setattr(airlift_load, "parse_yaml_text", counting)
     path = write_project(tmp_path)
     first = build_defs(path, client_factory=factory(airflows()))
-    assert (tmp_path / ".airlift" / "cache" / "airlift.yaml.checked.json").is_file()
+    assert (tmp_path / ".airlift" / "airlift.yaml.checked.json").is_file()
     second = build_defs(path, client_factory=factory(airflows()))
     assert parsed == [str(path)]
     assert set(_specs(second)) == set(_specs(first))

@@ -10,8 +10,9 @@ import yaml
 from component_fixtures import AIRLIFT_YAML, airflows, factory
 from dagster.components.testing import create_defs_folder_sandbox
 
-from airlift_component.airflow_state.fetch import cache_file, fetch_state
-from airlift_component.airflow_state.state import write_state
+from airlift_component.airflow_state.fetch import fetch_state_file
+from airlift_component.airflow_state.state_file import write_state_file
+from airlift_component.airflow_state.state_location import components_reading, find_dg_project
 from airlift_component.component import AirliftComponent
 from airlift_component.config.airlift_load import load_airlift_file
 
@@ -26,23 +27,24 @@ def customers_model() -> None:
 """
 
 
-def _seed_cache(airlift_yaml: Path, cache_dir: str | None = None) -> None:
-    """Write the state cache as `airlift refresh` would, so loading makes no REST call."""
+def _seed_state(airlift_yaml: Path) -> Path:
+    """Write the local defs state as `airlift refresh` would, so loading makes no REST call."""
     model = load_airlift_file(airlift_yaml, cross_file=False)
-    make = factory(airflows())
-    for instance in model.instances:
-        write_state(
-            cache_file(airlift_yaml, instance.name, cache_dir),
-            fetch_state(make(instance), instance),
-        )
+    project = find_dg_project(airlift_yaml)
+    assert project is not None
+    (target,) = components_reading(airlift_yaml, project)
+    assert target.path is not None
+    write_state_file(target.path, fetch_state_file(model.instances, factory(airflows())))
+    return target.path
 
 
-def _write_component(folder: Path, attributes: dict[str, object]) -> None:
+def _write_component(folder: Path, attributes: dict[str, object], seed: bool = True) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "airlift.yaml").write_text(AIRLIFT_YAML)
     body = {"type": "airlift_component.component.AirliftComponent", "attributes": attributes}
     (folder / "defs.yaml").write_text(yaml.safe_dump(body))
-    _seed_cache(folder / "airlift.yaml", attributes.get("cache_dir"))  # type: ignore[arg-type]
+    if seed:
+        _seed_state(folder / "airlift.yaml")
 
 
 def test_defs_yaml_points_at_sibling_airlift_yaml() -> None:
@@ -53,6 +55,7 @@ def test_defs_yaml_points_at_sibling_airlift_yaml() -> None:
             assert isinstance(component, AirliftComponent)
             keys = defs.resolve_asset_graph().get_all_asset_keys()
             assert dg.AssetKey(["prod", "dag", "customers"]) in keys
+            assert dg.AssetKey(["prod", "dag", "orders"]) in keys  # only the state knows it
             assert dg.AssetKey(["staging", "dag", "customers"]) not in keys
             assert {s.name for s in defs.sensors or []} == {"airlift_prod_sensor"}
 
@@ -70,7 +73,7 @@ def test_defer_to_avoids_duplicate_keys_with_another_component() -> None:
 def test_unknown_attribute_is_rejected() -> None:
     with create_defs_folder_sandbox() as sandbox:
         folder = sandbox.defs_folder_path / "airflow"
-        _write_component(folder, {"airlift_yml": "typo.yaml"})
+        _write_component(folder, {"airlift_yml": "typo.yaml"}, seed=False)
         with (
             pytest.raises(Exception, match="Error while loading component") as info,
             sandbox.load_component_and_build_defs(defs_path=folder),
@@ -79,18 +82,36 @@ def test_unknown_attribute_is_rejected() -> None:
         assert "airlift_yml" in str(info.getrepr())
 
 
-def test_cache_dir_and_ttl_are_honoured_without_touching_airflow(
+def test_a_load_reads_the_state_and_never_asks_airflow(caplog: pytest.LogCaptureFixture) -> None:
+    # The instances' URLs point at closed loopback ports: any REST call would fail loudly.
+    with create_defs_folder_sandbox() as sandbox:
+        folder = sandbox.defs_folder_path / "airflow"
+        _write_component(folder, {"defs_state": {"management_type": "LOCAL_FILESYSTEM"}})
+        state = next((sandbox.defs_folder_path / ".local_defs_state").rglob("state"))
+        before = state.stat().st_mtime_ns
+        with sandbox.load_component_and_build_defs(defs_path=folder) as (component, defs):
+            assert dg.AssetKey(["prod", "dag", "orders"]) in defs.resolve_all_asset_keys()
+            assert (
+                component.defs_state_config.key
+                == "AirliftComponent[src/"
+                + str(folder.relative_to(sandbox.project_root / "src").as_posix())
+                + "/airlift.yaml]"
+            )
+        assert state.stat().st_mtime_ns == before
+        assert "could not be reached" not in caplog.text
+
+
+def test_without_state_the_mapped_assets_load_with_a_refresh_hint(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with create_defs_folder_sandbox() as sandbox:
         folder = sandbox.defs_folder_path / "airflow"
-        _write_component(folder, {"cache_dir": "state", "cache_ttl_seconds": None})
-        cached = folder / "state" / "prod.json"
-        before = cached.stat().st_mtime_ns
+        _write_component(folder, {}, seed=False)
         with sandbox.load_component_and_build_defs(defs_path=folder) as (_, defs):
-            assert dg.AssetKey(["prod", "dag", "orders"]) in defs.resolve_all_asset_keys()
-        assert cached.stat().st_mtime_ns == before
-        assert "could not be reached" not in caplog.text  # nothing asked Airflow
+            keys = defs.resolve_all_asset_keys()
+            assert dg.AssetKey(["prod", "dag", "customers"]) in keys
+            assert dg.AssetKey(["prod", "dag", "orders"]) not in keys
+        assert "dg utils refresh-defs-state" in caplog.text
 
 
 def test_every_component_field_is_exercised_by_a_test() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.airflow_state.state import read_state
+from airlift_component.airflow_state.state_file import read_state_file
 from airlift_component.cli.main import main
 from tests.harness.fake_airflow import FakeAirflow
 
@@ -55,22 +55,24 @@ def _drift(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]
     return code, json.loads(capsys.readouterr().out)
 
 
-def test_refresh_writes_the_cache_the_component_reads(
+def test_refresh_writes_the_state_file_build_defs_reads(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["refresh", "--config", str(config)]) == 0
-    state = read_state(config.parent / ".airlift" / "cache" / "prod.json")
+    state = read_state_file(config.parent / ".airlift" / "state.json")
     assert state is not None
-    assert set(state.dags) == {"customers", "orders"}
+    assert set(state.instances["prod"].dags) == {"customers", "orders"}
     assert "prod: 2 DAG(s)" in capsys.readouterr().out
 
 
 def test_refresh_with_airflow_down_exits_1_naming_the_instance(
     config: Path, fake: FakeAirflow, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    url = fake.url
     fake.stop()
     assert main(["refresh", "--config", str(config)]) == 1
-    assert "instance prod" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "instance 'prod'" in err and url in err
 
 
 def test_no_drift_but_unmapped_and_filtered_dags_are_reported(

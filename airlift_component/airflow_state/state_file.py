@@ -1,0 +1,103 @@
+"""The Airflow state file: what the component needs from Airflow, for every instance of a file.
+
+One JSON document per ``airlift.yaml``; ``dg utils refresh-defs-state`` (through
+the component) and ``airlift refresh`` (without Dagster) write the same bytes::
+
+    {
+      "format": 2,
+      "kind": "airlift-component/state",
+      "fetched_at": "2026-11-29T18:00:00+00:00",
+      "instances": {
+        "<instance name>": {
+          "url": "https://airflow.example.com",     # never with user:password@
+          "api_version": "v2",                      # detected or pinned: v1 | v2
+          "airflow_version": "3.3.2",
+          "fetched_at": "...",
+          "fingerprint": "<16 hex>",                # of the settings that decide what is fetched
+          "dags": [{"dag_id", "is_paused", "tags", "description", "fileloc",
+                    "owners", "schedule",
+                    "tasks": null | [{"task_id", "downstream_task_ids",
+                                      "operator", "is_mapped"}]}]
+        }
+      }
+    }
+
+``tasks`` is fetched for mapped DAGs only. The file holds no credential: the
+instance settings (auth, mappings) stay in ``airlift.yaml``. Imports no Dagster.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from airlift_component.airflow_state.state import AirflowState, StateFileError
+from airlift_component.config.atomic_write import atomic_write_bytes
+
+STATE_FORMAT = 2
+STATE_KIND = "airlift-component/state"
+#: Where ``build_defs`` and ``airlift refresh`` keep the state outside a ``dg`` project.
+DEFAULT_STATE_FILE = ".airlift/state.json"
+
+
+@dataclass(frozen=True)
+class AirliftStateFile:
+    """The states of the instances of one ``airlift.yaml``, fetched together."""
+
+    fetched_at: datetime
+    instances: dict[str, AirflowState] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        document = {
+            "format": STATE_FORMAT,
+            "kind": STATE_KIND,
+            "fetched_at": self.fetched_at.isoformat(),
+            "instances": {name: state.to_dict() for name, state in self.instances.items()},
+        }
+        return json.dumps(document, indent=1).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, where: str) -> AirliftStateFile:
+        """Parse a state file; :class:`StateFileError` names ``where`` and the fix."""
+        try:
+            document = json.loads(data)
+            if not isinstance(document, dict) or document.get("kind") != STATE_KIND:
+                raise ValueError("not an airlift-component state file")
+            if document.get("format") != STATE_FORMAT:
+                raise ValueError(
+                    f"state format {document.get('format')!r}, this version reads {STATE_FORMAT}"
+                )
+            return cls(
+                fetched_at=datetime.fromisoformat(document["fetched_at"]),
+                instances={
+                    name: AirflowState.from_dict(name, item)
+                    for name, item in document["instances"].items()
+                },
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StateFileError(
+                f"{where}: the Airflow state cannot be read ({exc}); refresh it: "
+                "`dg utils refresh-defs-state` or `airlift refresh`"
+            ) from None
+
+
+def default_state_file(airlift_yaml: Path) -> Path:
+    """``.airlift/state.json`` next to ``airlift.yaml``."""
+    return airlift_yaml.parent / DEFAULT_STATE_FILE
+
+
+def write_state_file(path: Path, state: AirliftStateFile) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, state.to_bytes())
+
+
+def read_state_file(path: Path) -> AirliftStateFile | None:
+    """The state in ``path``, ``None`` when there is no file; corrupt: :class:`StateFileError`."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return AirliftStateFile.from_bytes(data, str(path))
