@@ -61,7 +61,12 @@ class RestSession:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.instance = instance
-        self.base_url = base_url
+        # httpx logs every request URL at INFO: userinfo in the URL (credentials for a
+        # proxy in front of Airflow) becomes the client's default basic auth instead,
+        # exactly what httpx would do with it, and never appears in a log or an error.
+        url = httpx.URL(base_url)
+        userinfo = httpx.BasicAuth(url.username, url.password) if url.userinfo else None
+        self.base_url = base_url = str(url.copy_with(username=None, password=None))
         self.policy = policy
         self.auth_type = auth_type
         self.auth: httpx.Auth | None = None
@@ -79,6 +84,7 @@ class RestSession:
             verify=_verify(http, instance),
             transport=transport,
             follow_redirects=False,
+            auth=userinfo,
             headers={"Accept": "application/json"},
             event_hooks={"request": [self._count]},
         )
