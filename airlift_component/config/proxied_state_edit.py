@@ -16,8 +16,12 @@ the unambiguous ``true``/``false`` in the same capitalisation instead.
 
 The text work is :mod:`~airlift_component.config.yaml_bool_edit`'s (with a
 ruamel.yaml round-trip as the fallback for values spelled unusually). Every
-edit is re-read and checked before it is written: if the result is not exactly
-the old state with the requested flags flipped, nothing is written.
+edit that is not a pure span rewrite is re-read and checked before it is
+written: if the result is not exactly the old state with the requested flags
+flipped, nothing is written. A span rewrite needs no second read: it changes
+only the letters of scalars the reader resolved as booleans, unshared (no
+alias, no merge key), into the other boolean word in the same quoting and tag,
+so a flip costs one read of the file, however big.
 
 :func:`set_proxied` adds the file lock and the atomic write around
 :func:`plan_edit`, which is a pure function of the file's bytes.
@@ -200,6 +204,12 @@ def _check(text: str, path: str) -> tuple[ProxiedStateFile, YamlDocument]:
     return model, doc
 
 
+def _reads_as(text: str, path: str, expected: dict[str, bool]) -> bool:
+    """Whether ``text`` is a valid file whose flags are exactly ``expected``, in order."""
+    result, _ = _check(text, path)
+    return _flags(result) == expected and list(_flags(result)) == list(expected)
+
+
 def _flags(model: ProxiedStateFile) -> dict[str, bool]:
     if model.tasks is None:
         return {"": bool(model.proxied)}
@@ -243,8 +253,7 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
         ) from None
     expected = dict(before)
     expected.update({change.target: change.after for change in changes})
-    result, _ = _check(new_text, path)
-    if _flags(result) != expected or list(_flags(result)) != list(expected):
+    if plan.method != "span" and not _reads_as(new_text, path, expected):
         raise _fail(
             path,
             "could not change the file safely (the result did not read back as intended);",
