@@ -119,7 +119,7 @@ def test_tab_after_colon_is_accepted_by_validate_and_proxy(
     path = tmp_path / "dag.yaml"
     path.write_bytes(b"tasks:\n  - id:\textract\n    proxied:\tfalse\n")
     assert _run(capsys, "validate", str(path))[0] == 0
-    code, out, err = _run(capsys, "proxy", "on", "dag", "extract", "--dir", str(tmp_path))
+    code, _out, err = _run(capsys, "proxy", "on", "dag", "extract", "--dir", str(tmp_path))
     assert code == 0, err
     assert path.read_bytes() == b"tasks:\n  - id:\textract\n    proxied:\ttrue\n"
 
