@@ -5,17 +5,26 @@ needed) and writes ``<out>/<dag_id>.yaml`` listing each task, in dependency
 order, with ``proxied: false``. An existing file is never touched: it is
 reported as skipped. Files are created atomically (written aside, then linked
 into place), so a reader never sees half a file.
+
+DAG and task ids come from the server and are not trusted: an id that is not
+a valid Airflow id (letters, digits, ``_``, ``.``, ``-``; at most 250
+characters) is refused with one line naming it, and nothing is written for
+that DAG, so no id can name a file outside ``--out`` or inject YAML.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+from airlift_component.config.problems import one_line
 
 if TYPE_CHECKING:
     from airlift_component.airflow_api.client import AirflowClient
@@ -130,6 +139,38 @@ class Progress:
 class ScaffoldResult:
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
+    #: One line per DAG refused because of an id Airflow itself would not accept.
+    refused: list[str] = field(default_factory=list)
+
+
+#: Airflow's own limit on DAG and task ids (its ``ID_LEN``).
+MAX_ID_LENGTH = 250
+
+
+def _valid_id(value: str, pattern: str) -> bool:
+    return (
+        len(value) <= MAX_ID_LENGTH
+        and value not in (".", "..")
+        and re.fullmatch(pattern, value) is not None
+    )
+
+
+def _refusal(dag_id: str, tasks: Sequence[str]) -> str | None:
+    """Why the DAG's file cannot be written, or ``None`` when its ids are all valid."""
+    from airlift_component.config.airlift_model import DAG_ID_PATTERN, TASK_ID_PATTERN
+
+    rule = f"letters, digits, '_', '.' and '-' only, at most {MAX_ID_LENGTH} characters"
+    if not _valid_id(dag_id, DAG_ID_PATTERN):
+        return f"skipped DAG {one_line(repr(dag_id))}: not a valid DAG id ({rule})"
+    bad = [task for task in tasks if not _valid_id(task, TASK_ID_PATTERN)]
+    if bad:
+        listed = one_line(", ".join(repr(task) for task in bad[:5]))
+        return f"skipped DAG {dag_id!r}: task id(s) {listed} are not valid task ids ({rule})"
+    return None
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    return os.path.dirname(os.path.realpath(path)) == os.path.realpath(folder)
 
 
 def scaffold(client: AirflowClient, out_dir: Path, *, progress_stream: TextIO) -> ScaffoldResult:
@@ -141,13 +182,26 @@ def scaffold(client: AirflowClient, out_dir: Path, *, progress_stream: TextIO) -
     result = ScaffoldResult()
     progress = Progress(len(dags), progress_stream)
     for done, dag in enumerate(dags, start=1):
-        progress.update(done, dag.dag_id)
+        progress.update(done, one_line(dag.dag_id))
+        refused = _refusal(dag.dag_id, [])
+        if refused is None and not _inside(out_dir, out_dir / f"{dag.dag_id}.yaml"):
+            refused = (
+                f"skipped DAG {one_line(repr(dag.dag_id))}: its file would be outside {out_dir}"
+            )
+        if refused is not None:
+            result.refused.append(refused)
+            continue
         target = out_dir / f"{dag.dag_id}.yaml"
         existing = [p for p in (target, target.with_suffix(".yml")) if p.exists()]
         if existing:
             result.skipped.append(existing[0])
             continue
-        text = render_state(dag.dag_id, topological_order(client.list_tasks(dag.dag_id)))
+        tasks = topological_order(client.list_tasks(dag.dag_id))
+        refused = _refusal(dag.dag_id, tasks)
+        if refused is not None:
+            result.refused.append(refused)
+            continue
+        text = render_state(dag.dag_id, tasks)
         try:
             create_exclusive(target, text.encode())
         except FileExistsError:
@@ -217,13 +271,20 @@ def _client_and_out(args: argparse.Namespace) -> tuple[AirflowClient, Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Scaffold the files; 0 on success (skipped files are not an error)."""
+    """Scaffold the files; 0 on success (skipped files are not an error), 1 when a DAG
+    was refused for an invalid id (the others are still written)."""
     client, out_dir = _client_and_out(args)
     with client:
         result = scaffold(client, out_dir, progress_stream=sys.stderr)
     for path in result.skipped:
-        print(f"skipped {path} (exists; scaffold never overwrites)")
+        print(one_line(f"skipped {path} (exists; scaffold never overwrites)"))
+    for line in result.refused:
+        print(line, file=sys.stderr)
+    refused = f", refused {len(result.refused)} (invalid ids)" if result.refused else ""
     print(
-        f"wrote {len(result.written)} file(s), skipped {len(result.skipped)} existing, in {out_dir}"
+        one_line(
+            f"wrote {len(result.written)} file(s), skipped {len(result.skipped)} existing"
+            f"{refused}, in {out_dir}"
+        )
     )
-    return 0
+    return 1 if result.refused else 0

@@ -154,3 +154,44 @@ def test_progress_bar_only_for_many_dags_on_a_terminal(tmp_path: Path) -> None:
     assert "25/25" in tty.getvalue() and "[" in tty.getvalue()
     assert pipe.getvalue() == ""
     assert not Progress(3, Tty()).enabled
+
+
+@pytest.mark.parametrize(
+    "dag_id",
+    ["../../../escaped", "a/b", "x\ny: 1", "..", "" + "d" * 251, "caf\u00e9 dag"],
+    ids=["dotdot", "slash", "newline", "parent", "too-long", "space"],
+)
+def test_dag_ids_airflow_would_refuse_are_refused_and_nothing_escapes_out(
+    dag_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "deep" / "proxied_state"
+    with FakeAirflow(api="v2", username="admin", password="pw") as server:
+        server.add_dag("good", tasks={"a": []})
+        server.add_dag(dag_id, tasks={"t": []})
+        assert run_scaffold(server, out, monkeypatch) == 1
+    captured = capsys.readouterr()
+    assert sorted(p.name for p in out.iterdir()) == ["good.yaml"]
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["good.yaml"]
+    refusal = [line for line in captured.err.splitlines() if line.startswith("skipped DAG")]
+    assert len(refusal) == 1
+    assert "not a valid DAG id" in refusal[0]
+    assert "Traceback" not in captured.err
+    assert "refused 1 (invalid ids)" in captured.out
+
+
+def test_task_ids_that_would_inject_yaml_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "proxied_state"
+    with FakeAirflow(api="v2", username="admin", password="pw") as server:
+        server.add_dag("dag", tasks={"ok": [], "x\n    proxied: true": []})
+        assert run_scaffold(server, out, monkeypatch) == 1
+    assert not (out / "dag.yaml").exists()
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "skipped DAG 'dag': task id(s) 'x\\n    proxied: true' are not valid task ids "
+        "(letters, digits, '_', '.' and '-' only, at most 250 characters)"
+    ]
