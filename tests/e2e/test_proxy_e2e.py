@@ -367,3 +367,82 @@ def test_proxy_finds_assets_built_by_the_real_component(
     assert [r["airflow_task_id"] for r in records] == ["load"]
     log = task_log(airflow, "proxy_component_dag", run_id, "load")
     assert "of proxy/component_loaded (found via index)" in log
+
+
+def test_dagster_airlift_style_custom_operator_tags_the_run(
+    proxied_airflow: AirflowServer, dagster: DagsterServer
+) -> None:
+    """A subclass overriding get_dagster_url, get_dagster_session (a requests.Session)
+    and default_dagster_run_tags, as dagster-airlift users write them."""
+    airflow = proxied_airflow
+    airflow.api.request("DELETE", "/variables/proxy_custom_dagster_url")
+    variable = {"key": "proxy_custom_dagster_url", "value": dagster.url}
+    airflow.api.json("POST", "/variables", json=variable, ok=(200, 201))
+    airflow.wait_for_dag_tags("proxy_custom_dag", lambda t: "airlift:proxied_tasks=1" in t, 120)
+
+    run_id, state = run_dag(airflow, "proxy_custom_dag")
+    assert state == "success"
+    assert airflow_records(airflow, run_id) == {("proxy_custom_dag", "extract")}
+    assert len(dagster_records(dagster, "custom_loaded", run_id)) == 1
+    with DagsterClient(dagster.url) as client:
+        [dagster_run] = client.find_runs({"airlift/airflow_run_id": run_id})
+    assert dagster_run.status == "SUCCESS"
+    assert dagster_run.tags["team"] == "payments"
+    assert dagster_run.tags["cost_center"] == "cc-42"
+    assert dagster_run.tags["airlift/airflow_instance"] == INSTANCE
+    assert dagster_run.tags["airlift/airflow_task_id"] == "load"
+    ti = airflow.api.json("GET", f"/dags/proxy_custom_dag/dagRuns/{run_id}/taskInstances/load")
+    assert ti["operator"] == "TeamProxyTaskToDagsterOperator"
+
+
+def test_factory_file_with_one_broken_state_file_loses_only_that_dag(
+    airflow: AirflowServer,
+) -> None:
+    """One module builds three DAGs; breaking one DAG's proxied-state file shows an
+    import error naming that file, and the other two are still parsed and listed.
+
+    Airflow 2 keeps them active. Airflow 3.3 marks every DAG of a file that has an
+    import error stale (``dag_processing/collection.py``), even the ones it has just
+    serialized; they are listed with their new state, and active again once the
+    file is fixed.
+    """
+    good_a = "tasks:\n  - id: first\n    proxied: false\n"
+    good_c = "tasks:\n  - id: second\n    proxied: false\n"
+    airflow.wait_for_dag_tags("proxy_factory_a", lambda t: "airlift:proxied_tasks=0" in t, 120)
+    airflow.wait_for_dag("proxy_factory_c", timeout=120)
+
+    def factory_error() -> str | None:
+        found = [e for e in airflow.api.import_errors() if "proxy_factory_dags.py" in e]
+        return found[0] if found else None
+
+    def listed_with_tag(dag_id: str, tag: str) -> dict[str, Any] | None:
+        dag = airflow.get_dag(dag_id)
+        names = {t["name"] for t in (dag or {}).get("tags") or []}
+        return dag if dag is not None and tag in names else None
+
+    try:
+        # Break c first, then change a: the parse that shows a's change saw c broken.
+        airflow.write_dag_file(
+            "proxied_state/proxy_factory_c.yaml", "tasks:\n  - id: second\n    proxied: maybe\n"
+        )
+        airflow.write_dag_file(
+            "proxied_state/proxy_factory_a.yaml", "tasks:\n  - id: first\n    proxied: true\n"
+        )
+        dag_a = poll_for(
+            lambda: listed_with_tag("proxy_factory_a", "airlift:proxied_tasks=1"),
+            timeout=120,
+            what="proxy_factory_a re-parsed with its new proxied state",
+        )
+        error = poll_for(factory_error, timeout=120, what="the factory file's import error")
+        assert "ProxiedStateParsingError" in error
+        assert "proxied_state/proxy_factory_c.yaml:3:" in error
+        dag_b = airflow.get_dag("proxy_factory_b")
+        assert dag_b is not None
+        if airflow.version_major == 2:
+            assert dag_a["is_active"] and dag_b["is_active"]
+    finally:
+        airflow.write_dag_file("proxied_state/proxy_factory_c.yaml", good_c)
+        airflow.write_dag_file("proxied_state/proxy_factory_a.yaml", good_a)
+    airflow.wait_for_dag_tags("proxy_factory_a", lambda t: "airlift:proxied_tasks=0" in t, 120)
+    airflow.wait_for_dag("proxy_factory_c", timeout=120)
+    poll_for(lambda: factory_error() is None or None, timeout=120, what="the import error to clear")

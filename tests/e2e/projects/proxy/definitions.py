@@ -74,6 +74,11 @@ def policy_loaded(context: AssetExecutionContext) -> None:
     _out(context, "policy_loaded")
 
 
+@asset(key=["proxy", "custom_loaded"], tags=_tags("proxy_custom_dag", "load"))
+def custom_loaded(context: AssetExecutionContext) -> None:
+    _out(context, "custom_loaded")
+
+
 def _dag_asset(dag_id: str, leaves: list) -> AssetSpec:
     """The DAG's asset, depending on its leaf mapped assets, as the component builds it."""
     return AssetSpec(
@@ -94,10 +99,12 @@ defs = Definitions(
         by_tag,
         policy_loaded,
         cleared,
+        custom_loaded,
         _dag_asset("proxy_task_dag", [loaded]),
         _dag_asset("proxy_fail_dag", [exploded]),
         _dag_asset("proxy_whole_dag", [whole_b]),
         _dag_asset("proxy_policy_dag", [policy_loaded]),
         _dag_asset("proxy_clear_dag", [cleared]),
+        _dag_asset("proxy_custom_dag", [custom_loaded]),
     ]
 )
