@@ -75,7 +75,7 @@ class RunStream:
         last: DagRun | None = None
         for _ in range(MAX_PAGES):
             start = offset - 1 if last is not None else 0
-            raw, total = self.fetch(start, self.page_size)
+            raw, total = self.fetch(start, self.page_size + (1 if last is not None else 0))
             self.pages += 1
             page = raw
             if last is not None:

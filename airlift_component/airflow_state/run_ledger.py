@@ -70,18 +70,18 @@ def settle_run(
         )
         return outcome
     tries = dict(memory.tries) if memory is not None else {}
-    kinds = {ti.task_id: recorded_proxy(ti, fallback) for ti in tis}
+    kinds = {(ti.task_id, ti.map_index): recorded_proxy(ti, fallback) for ti in tis}
     outcome.dag_proxied = "dag" in kinds.values()
     for ti in tis:
         if ti.task_id not in mapped_tasks or ti.state != "success":
             continue
         key: TaskKey = (ti.task_id, ti.map_index)
-        if kinds[ti.task_id] is None and not _handled_before(ti, run, memory, horizon):
+        if kinds[key] is None and not _handled_before(ti, run, memory, horizon):
             outcome.tries.append(ti)
         tries[key] = max(tries.get(key, 0), ti.try_number)
     last = memory.completion if memory is not None else None
     if run.state == "success" and end is not None:
-        outcome.completed = last is None or end > last
+        outcome.completed = last is None or end != last
         if memory is None and horizon is not None and end <= horizon:
             outcome.completed = False
     completion = end if run.state == "success" else last

@@ -87,13 +87,16 @@ class SensorCursor:
 
     def forget_old(
         self,
-        now: datetime,
+        overlap: timedelta,
         retention: timedelta = DEFAULT_RETENTION,
         limit: int = MAX_REMEMBERED_RUNS,
     ) -> tuple[SensorCursor, int]:
-        """The cursor without runs last listed before ``now - retention`` (and beyond
-        ``limit``, oldest first), the horizon moved over them; and how many went."""
-        floor = now - retention
+        """The cursor without runs last listed before ``high_water - overlap - retention``
+        (and beyond ``limit``, oldest first), the horizon moved over them; and how many
+        went. Nothing goes while the high-water mark stands still."""
+        if self.high_water is None:
+            return self, 0
+        floor = self.high_water - overlap - retention
         keep = {k: m for k, m in self.runs.items() if m.seen is None or m.seen >= floor}
         if len(keep) > limit:
             ordered = sorted(keep.items(), key=lambda item: _sort_time(item[1].seen))
@@ -101,7 +104,12 @@ class SensorCursor:
         gone = [m for k, m in self.runs.items() if k not in keep]
         if not gone:
             return self, 0
-        horizon = _latest([self.horizon, *(m.covered for m in gone), *(m.completion for m in gone)])
+        # Capped at the tick clock of the last listing plus the overlap (the skew the
+        # guarantee allows): an end date skewed into the future must not make every
+        # later run look recorded.
+        horizon = _latest(
+            [self.horizon, *(_earliest([m.covered, _plus(m.seen, overlap)]) for m in gone)]
+        )
         return replace(self, horizon=horizon, runs=keep), len(gone)
 
     # --- storage -------------------------------------------------------------------
@@ -182,6 +190,15 @@ def _date(text: Any) -> datetime | None:
 
 def _sort_time(value: datetime | None) -> float:
     return value.timestamp() if value is not None else float("-inf")
+
+
+def _earliest(values: Iterable[datetime | None]) -> datetime | None:
+    present = [value for value in values if value is not None]
+    return min(present) if present else None
+
+
+def _plus(value: datetime | None, delta: timedelta) -> datetime | None:
+    return value + delta if value is not None else None
 
 
 def _latest(values: Iterable[datetime | None]) -> datetime | None:

@@ -143,10 +143,10 @@ def sensor_pass(
             limits.append(stream.problem)
     next_cursor = SensorCursor(high_water, cursor.horizon, runs)
     next_cursor, forgotten = next_cursor.forget_old(
-        now - settings.overlap, settings.retention, settings.max_remembered
+        settings.overlap, settings.retention, settings.max_remembered
     )
-    if forgotten and next_cursor.horizon is not None:
-        floor = now - settings.overlap - settings.retention
+    if forgotten and next_cursor.horizon is not None and next_cursor.high_water is not None:
+        floor = next_cursor.high_water - settings.retention
         if next_cursor.horizon > floor:
             limits.append(
                 f"remembering the last {settings.max_remembered} runs only: a run first "

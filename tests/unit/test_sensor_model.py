@@ -1,0 +1,244 @@
+"""Model-based test of the sensor's exactly-once guarantee (docs/exactly-once.md).
+
+Hypothesis drives a model of a busy Airflow (tests/harness/airflow_model.py)
+through random interleavings of run starts, finishes (with proxied and
+whole-DAG-proxied tries, failures, and end dates hours in the future),
+clears, deletes, changes that become visible late, an Airflow outage, clock
+skew between Airflow and the sensor, and changes made between the pages of a
+listing, with sensor ticks (through the stored cursor JSON, as after a
+restart) in between. After every sequence all runs are finished, the late
+changes become visible and the sensor catches up; then
+
+* every successful, not proxied task try that Airflow still shows was
+  recorded exactly once, and every recorded try is one that succeeded;
+* no proxied try was ever recorded;
+* every successful completion Airflow still shows was recorded exactly once
+  (with its DAG-level assets unless the run was proxied as a whole), and no
+  completion was recorded twice.
+
+The limits in the docs are respected by the generator: a change becomes
+visible at most 5 minutes late and the clocks differ by at most 4 minutes, so
+lateness plus skew stays within the 10-minute overlap.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections import Counter
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Protocol, TypeVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from airlift_component.airflow_state.proxied import ProxiedLookup
+from airlift_component.airflow_state.sensor_cursor import SensorCursor
+from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pass
+from airlift_component.errors import AirflowApiError
+from tests.harness.airflow_model import (
+    PYTHON,
+    TASK_PROXY,
+    CompletionKey,
+    ModelClient,
+    TryKey,
+    World,
+)
+
+DAGS = {
+    "d0": [("a", -1), ("b", -1), ("m", 0), ("m", 1), ("u", -1)],
+    "d1": [("a", -1), ("u", -1)],
+    "other": [("x", -1)],  # not in the definitions
+}
+MAPPED = {"d0": frozenset({"a", "b", "m"}), "d1": frozenset({"a"})}
+OVERLAP = timedelta(minutes=10)
+T = TypeVar("T")
+
+
+class Recorder:
+    """The sensor's ticks against one world, and everything they recorded."""
+
+    def __init__(self, world: World, client: ModelClient, settings: PassSettings, skew: float):
+        self.world = world
+        self.client = client
+        self.settings = settings
+        self.skew = timedelta(seconds=skew)
+        self.cursor_json: str | None = None
+        self.tries: Counter[TryKey] = Counter()
+        self.completions: Counter[CompletionKey] = Counter()
+        self.proxied_completions: set[CompletionKey] = set()
+        self.limits: list[str] = []
+
+    def tick(self) -> None:
+        cursor = SensorCursor.from_json(self.cursor_json)
+        try:
+            result = sensor_pass(
+                self.client,
+                cursor,
+                now=self.world.now + self.skew,
+                settings=self.settings,
+                mapped_tasks=MAPPED,
+                needs_tasks=set(MAPPED),
+                fallback=ProxiedLookup(),
+            )
+        except AirflowApiError:
+            return  # the tick fails softly; the stored cursor stays
+        for outcome in result.outcomes:
+            run = outcome.run
+            for ti in outcome.tries:
+                self.tries[(ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.try_number)] += 1
+            if outcome.completed:
+                assert run.end_date is not None
+                key = (run.dag_id, run.run_id, run.end_date)
+                self.completions[key] += 1
+                if outcome.dag_proxied:
+                    self.proxied_completions.add(key)
+        self.limits.extend(result.limits)
+        self.cursor_json = result.cursor.to_json()
+
+
+class Draw(Protocol):
+    """Where a sequence's choices come from: Hypothesis (shrinks) or a seeded Random (fast)."""
+
+    def pick(self, options: Sequence[T]) -> T: ...
+
+    def integer(self, low: int, high: int) -> int: ...
+
+    def real(self, low: float, high: float) -> float: ...
+
+
+class HypothesisDraw:
+    def __init__(self, data: st.DataObject) -> None:
+        self.data = data
+
+    def pick(self, options: Sequence[T]) -> T:
+        return self.data.draw(st.sampled_from(options))
+
+    def integer(self, low: int, high: int) -> int:
+        return self.data.draw(st.integers(low, high))
+
+    def real(self, low: float, high: float) -> float:
+        return self.data.draw(st.floats(low, high))
+
+
+class RandomDraw:
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+
+    def pick(self, options: Sequence[T]) -> T:
+        return options[self.random.randrange(len(options))]
+
+    def integer(self, low: int, high: int) -> int:
+        return self.random.randint(low, high)
+
+    def real(self, low: float, high: float) -> float:
+        return self.random.uniform(low, high)
+
+
+def _event(draw: Draw, world: World, client: ModelClient, during_tick: bool) -> None:
+    kinds = ["start", "finish", "clear", "delete"]
+    if not during_tick:
+        kinds += ["wait", "wait", "outage"]
+    kind = draw.pick(kinds)
+    late = draw.pick([0.0, 0.0, 0.0, 30.0, 299.0])
+    if kind == "start":
+        world.start_run(draw.pick(sorted(DAGS)))
+    elif kind == "finish" and world.running():
+        key = draw.pick(world.running())
+        operators = [PYTHON, PYTHON, TASK_PROXY]
+        outcomes = [(draw.pick([True, True, False]), draw.pick(operators)) for _ in range(6)]
+        pick = iter(outcomes)
+        world.finish_run(
+            key,
+            lambda _task: next(pick),
+            late=late,
+            end_offset=draw.pick([0.0, 0.0, 0.0, 7200.0]),
+            whole_dag_proxy=key[0] == "d1" and draw.pick([False, True]),
+        )
+    elif kind == "clear" and world.finished():
+        key = draw.pick(world.finished())
+        tasks = sorted(world.runs[key].tasks)
+        chosen = sorted({draw.pick(tasks) for _ in range(draw.integer(1, 3))})
+        world.clear(key, chosen, late=late)
+    elif kind == "delete" and world.deletable():
+        world.delete(draw.pick(world.deletable()))
+    elif kind == "wait":
+        world.advance(draw.pick([0.0, 1.0, 20.0, 200.0, 900.0, 4000.0]))
+    elif kind == "outage":
+        client.down = not client.down
+
+
+def check_sequence(draw: Draw) -> None:
+    """One random sequence, then the properties of the module docstring."""
+    world = World({dag: list(tasks) for dag, tasks in DAGS.items()})
+    interfering = [draw.pick([False, True])]
+
+    def interfere() -> None:
+        if interfering[0] and draw.integer(0, 3) == 0:
+            _event(draw, world, client, during_tick=True)
+
+    client = ModelClient(world, draw.integer(1, 4), interfere)
+    pass_settings = PassSettings(
+        lookback=timedelta(days=1000),  # everything the sequence does is in scope
+        overlap=OVERLAP,
+        max_runs=draw.pick([1, 3, 1000]),
+        batch_size=2,
+        retention=draw.pick([timedelta(minutes=20), timedelta(hours=6)]),
+    )
+    skew = draw.real(-240, 240)
+    recorder = Recorder(world, client, pass_settings, skew)
+    for _ in range(draw.integer(1, 40)):
+        if draw.integer(0, 2) == 0:
+            recorder.tick()
+        else:
+            _event(draw, world, client, during_tick=False)
+
+    # Quiesce: Airflow back, every run finished, late changes visible, the sensor catches up.
+    interfering[0] = False
+    client.down = False
+    world.flush()
+    for key in world.running():
+        world.finish_run(key, lambda _task: (True, PYTHON))
+    for _ in range(6 + len(world.runs)):  # max_runs may be 1 changed run per tick
+        world.advance(60)
+        recorder.tick()
+
+    assert all(n == 1 for n in recorder.tries.values()), "a try was recorded twice"
+    assert set(recorder.tries) <= world.ever_tries, "recorded a try that never succeeded"
+    assert not set(recorder.tries) & world.ever_proxied, "recorded a proxied try"
+    mapped = {t for t in world.visible_tries() if t[2] in MAPPED.get(t[0], ())}
+    missing = mapped - set(recorder.tries)
+    assert not missing, f"successful tries never recorded: {sorted(missing)}"
+    assert all(n == 1 for n in recorder.completions.values()), "a completion was recorded twice"
+    assert set(recorder.completions) <= world.ever_completions
+    visible = {c for c in world.visible_completions() if c[0] in MAPPED}
+    lost = visible - set(recorder.completions)
+    assert not lost, f"successful completions not recorded: {sorted(lost)}"
+    for key in recorder.proxied_completions:
+        run = world.runs.get((key[0], key[1]))
+        if run is not None and run.end == key[2]:
+            assert any(task.startswith("DAGSTER_OVERRIDE_DAG_") for task, _ in run.tasks)
+
+
+@settings(
+    max_examples=int(os.environ.get("AIRLIFT_MODEL_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_exactly_once_hypothesis(data: st.DataObject) -> None:
+    """Hypothesis-driven sequences (a failure shrinks to a short one)."""
+    check_sequence(HypothesisDraw(data))
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_exactly_once_seeded(block: int) -> None:
+    """Thousands of seeded sequences (a failure names its seed)."""
+    count = int(os.environ.get("AIRLIFT_MODEL_SEEDS", "1000"))
+    for seed in range(block * count, (block + 1) * count):
+        try:
+            check_sequence(RandomDraw(seed))
+        except AssertionError as exc:
+            raise AssertionError(f"seed {seed}: {exc}") from None
