@@ -91,6 +91,13 @@ with DAG("missing_task", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     a = EmptyOperator(task_id="a")
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
 """,
+    "factory": """
+for name in ("factory_ok", "factory_broken", "factory_plain"):
+    with DAG(name, start_date=datetime(2024, 1, 1), schedule=None) as dag:
+        EmptyOperator(task_id="a") >> EmptyOperator(task_id="b")
+    globals()[name] = dag
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
+""",
     "custom": """
 from airflow_side import BaseProxyTaskToDagsterOperator
 class ApiKeyProxyTaskToDagsterOperator(BaseProxyTaskToDagsterOperator):
@@ -128,6 +135,8 @@ STATES = {
     "mapped": "tasks:\n  - id: fan\n    proxied: true\n",
     "missing_task": "tasks:\n  - id: a\n    proxied: false\n  - id: gone\n    proxied: true\n",
     "custom": "tasks:\n  - id: a\n    proxied: true\n",
+    "factory_ok": "tasks:\n  - id: b\n    proxied: true\n",
+    "factory_broken": "tasks:\n  - id: a\n    proxied: yes please\n",
     "policy": "tasks:\n  - id: b\n    proxied: true\n",
 }
 
@@ -173,12 +182,16 @@ for path in sorted(Path(sys.argv[1]).glob("*.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        dags = [v for v in vars(module).values() if isinstance(v, DAG)]
+        dags = {id(v): v for v in vars(module).values() if isinstance(v, DAG)}.values()
         for dag in dags:
             if path.stem == "policy":
                 dag_policy(dag)
                 dag_policy(dag)  # applying twice changes nothing
-            out[dag.dag_id] = describe(dag)
+            try:
+                dag.validate()  # as Airflow's DagBag does, DAG by DAG
+                out[dag.dag_id] = describe(dag)
+            except Exception as exc:
+                out[dag.dag_id] = {"error": f"{type(exc).__name__}: {exc}"}
     except Exception as exc:
         out[path.stem] = {"error": f"{type(exc).__name__}: {exc}"}
 print("JSON:" + json.dumps(out))
@@ -285,6 +298,16 @@ def test_mapped_task_is_refused_by_name(report: dict[str, Any]) -> None:
 def test_proxied_task_missing_from_dag_is_an_error(report: dict[str, Any]) -> None:
     assert "missing_task.yaml:4:" in report["missing_task"]["error"]
     assert "'gone'" in report["missing_task"]["error"]
+
+
+def test_factory_file_loses_only_the_dag_whose_file_is_broken(report: dict[str, Any]) -> None:
+    error = report["factory_broken"]["error"]
+    assert error.startswith("ProxiedStateParsingError: ")
+    assert f"{report['__state_dir__']}/factory_broken.yaml:3:" in error
+    assert report["factory_ok"]["tags"] == ["airlift:proxied_tasks=1"]
+    assert report["factory_ok"]["tasks"]["b"]["operator"] == "DefaultProxyTaskToDagsterOperator"
+    assert report["factory_plain"]["tags"] == []
+    assert "factory" not in report  # the module itself imported
 
 
 def test_custom_operator_class(report: dict[str, Any]) -> None:
