@@ -11,6 +11,7 @@ ASSET_NODE_FIELDS = """
     repository { name location { name } }
     dependencyKeys { path }
     metadataEntries {
+      __typename
       label
       ... on TextMetadataEntry { text }
       ... on JsonMetadataEntry { jsonString }
