@@ -24,11 +24,13 @@ editing:
   Only the flipped value changes; comments, quoting, layout and line endings
   stay byte for byte, and the spelling follows the old value (False -> True;
   YAML 1.1 yes/no/on/off become true/false, which every YAML reader agrees on).
-  A file is either task level ('tasks:') or DAG level ('proxied:'), never both:
-  --dag flips the DAG-level flag and is refused on a task-level file (use
-  --all to flip every listed task, or replace 'tasks:' by 'proxied:' by hand
-  when decommissioning). Naming a task the file does not list is refused.
-  Flipping to the value a flag already has changes nothing and exits 0.
+  A file is either task level ('tasks:') or DAG level ('proxied:'), never both.
+  --dag flips the DAG-level flag. 'on DAG --dag' on a task-level file proxies
+  the whole DAG (decommissioning): 'proxied: true' replaces the task list,
+  which is kept, byte for byte, in a comment block; 'off DAG --dag' puts that
+  task list back exactly as it was (flags and comments included).
+  Naming a task the file does not list is refused. Flipping to the value a
+  flag already has changes nothing and exits 0.
 
 exit codes: 0 done (or nothing to do), 1 refused or a broken file, 2 usage."""
 
@@ -88,6 +90,7 @@ def _location(args: argparse.Namespace) -> Location:
 
 
 def _run_flip(args: argparse.Namespace) -> int:
+    from airlift_component.config.problems import one_line
     from airlift_component.config.proxied_state_dirs import find_edit_directory
     from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
     from airlift_component.errors import UsageError
@@ -107,16 +110,21 @@ def _run_flip(args: argparse.Namespace) -> int:
     request = EditRequest(args.dag, args.value, tasks, all_tasks=args.all_tasks)
     directory = find_edit_directory(_location(args))
     plan = set_proxied(directory, request, create=args.create)
+    shown = one_line(plan.path)
     if plan.method == "create":
-        print(f"{plan.path}: created")
+        print(f"{shown}: created")
     for change in plan.changes:
-        print(f"{plan.path}: {change.describe()}")
+        print(f"{shown}: {change.describe()}")
+    if plan.note:
+        print(f"{shown}: {plan.note}")
     if plan.changed:
         what = "the DAG" if request.dag_level else "these tasks"
         how = "hands {} to Dagster" if args.value else "runs {} itself again"
+        if plan.method == "restore":
+            how = "runs the DAG task by task again, as the restored list says,"
         print(f"Done: Airflow {how.format(what)} from its next parse of {args.dag}.")
     else:
-        print(f"{plan.path}: nothing to change")
+        print(f"{shown}: nothing to change")
     return 0
 
 

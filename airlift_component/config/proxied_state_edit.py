@@ -39,12 +39,18 @@ from typing import Any
 
 from airlift_component.config.airlift_model import DAG_ID_PATTERN, TASK_ID_PATTERN
 from airlift_component.config.atomic_write import atomic_write_bytes, create_exclusive, locked
-from airlift_component.config.problems import Problem
+from airlift_component.config.problems import Problem, one_line
 from airlift_component.config.proxied_state import (
     SUFFIXES,
     WHAT,
     ProxiedStateFile,
     check_document,
+)
+from airlift_component.config.whole_dag_switch import (
+    SwitchError,
+    find_kept_block,
+    restore_tasks,
+    to_whole_dag,
 )
 from airlift_component.config.yaml_bool_edit import SharedValueError, set_bools
 from airlift_component.config.yaml_read import (
@@ -113,7 +119,10 @@ class EditPlan:
     old: bytes
     new: bytes
     changes: list[Change] = field(default_factory=list)
-    method: str = "none"  # "span" (minimal bytes), "roundtrip" (ruamel) or "none"
+    #: "span" (minimal bytes), "roundtrip" (ruamel), "whole-dag" (task list kept in a
+    #: comment block), "restore" (kept task list back), "create" or "none"
+    method: str = "none"
+    note: str = ""  # what else happened, for the user
 
     @property
     def changed(self) -> bool:
@@ -152,16 +161,14 @@ def _targets(
     dag = request.dag_id
     verb = "on" if request.value else "off"
     if request.dag_level:
-        if model.tasks is not None:
+        if model.tasks is not None:  # only "off" gets here: "on" switches to whole-DAG
             ids = " ".join(task.id for task in model.tasks) or "TASK"
             raise _fail(
                 path,
-                "this file proxies task by task ('tasks:'), so it has no DAG-level flag to flip;",
-                "a file sets either 'tasks' or a DAG-level 'proxied', never both.",
-                f"To flip every listed task: airlift proxy {verb} {dag} --all",
-                f"To flip some tasks: airlift proxy {verb} {dag} {ids}",
-                "To proxy the DAG as a whole, replace the 'tasks:' list with "
-                f"'proxied: {str(request.value).lower()}' by hand (decommission step).",
+                "this file proxies task by task ('tasks:'), so the DAG is not proxied as a "
+                "whole and has no DAG-level flag to turn off;",
+                f"to roll back every listed task: airlift proxy {verb} {dag} --all",
+                f"to roll back some tasks: airlift proxy {verb} {dag} {ids}",
             )
         return [("", ("proxied",))]
     if model.tasks is None:
@@ -204,6 +211,59 @@ def _check(text: str, path: str) -> tuple[ProxiedStateFile, YamlDocument]:
     return model, doc
 
 
+def _switch(
+    text: str, doc: YamlDocument, model: ProxiedStateFile, request: EditRequest, path: str
+) -> tuple[str, EditPlan] | None:
+    """``on --dag`` on a task-level file, or ``off --dag`` on a file with a kept task
+    list: the new text and the plan; ``None`` for a plain flip of the DAG-level flag."""
+    dag = request.dag_id
+    try:
+        if model.tasks is not None and request.value:
+            new_text = to_whole_dag(text, doc.root, True)
+            result, new_doc = _check(new_text, path)
+            if result.proxied is not True or find_kept_block(new_text) is None:
+                raise SwitchError("the result did not read back as intended")
+            line = new_doc.position(("proxied",))[0]
+            note = (
+                f"the task list ({len(model.tasks)} tasks, flags and comments) is kept in a "
+                f"comment block; `airlift proxy off {dag} --dag` restores it"
+            )
+            return new_text, _plan(path, [Change("", False, True, line)], "whole-dag", note)
+        if model.tasks is None and not request.value:
+            block = find_kept_block(text)
+            if block is None:
+                return None
+            new_text = restore_tasks(text, doc.root, block)
+            result, _ = _check(new_text, path)
+            if result.tasks is None:
+                raise SwitchError("the kept lines do not hold a 'tasks:' list")
+            proxied = [task.id for task in result.tasks if task.proxied]
+            note = (
+                f"restored the task list ({len(result.tasks)} tasks; proxied: "
+                f"{', '.join(proxied) or 'none'})"
+            )
+            change = Change("", bool(model.proxied), False, doc.position(("proxied",))[0])
+            return new_text, _plan(path, [change], "restore", note)
+    except SwitchError as exc:
+        raise _fail(
+            path,
+            f"cannot switch between task level and whole DAG: {exc};",
+            "edit the file by hand (see docs/proxied-state.md, 'Decommissioning').",
+        ) from None
+    except ProxyStateEditError as exc:  # the switched text would be broken
+        raise _fail(
+            path,
+            "cannot switch between task level and whole DAG: the result would not be a "
+            f"valid file ({one_line(str(exc).splitlines()[-2].strip())});",
+            "edit the file by hand (see docs/proxied-state.md, 'Decommissioning').",
+        ) from None
+    return None
+
+
+def _plan(path: str, changes: list[Change], method: str, note: str) -> EditPlan:
+    return EditPlan(path, b"", b"", changes, method=method, note=note)
+
+
 def _reads_as(text: str, path: str, expected: dict[str, bool]) -> bool:
     """Whether ``text`` is a valid file whose flags are exactly ``expected``, in order."""
     result, _ = _check(text, path)
@@ -224,6 +284,12 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
     """
     text, bom = _decode(raw, path)
     model, doc = _check(text, path)
+    if request.dag_level:
+        switched = _switch(text, doc, model, request, path)
+        if switched is not None:
+            new_text, plan = switched
+            plan.old, plan.new = raw, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
+            return plan
     targets = _targets(model, request, path)
     before = _flags(model)
     doc_lines = [doc.position(loc)[0] for _, loc in targets]

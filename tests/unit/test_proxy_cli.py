@@ -107,7 +107,11 @@ def test_flip_to_current_value_is_a_no_op_exit_0(
             "the file lists: load_raw, publish",
             id="unknown-task",
         ),
-        pytest.param(["proxy", "on", "customers", "--dag"], "never both", id="dag-on-task-file"),
+        pytest.param(
+            ["proxy", "off", "customers", "--dag"],
+            "not proxied as a whole",
+            id="dag-off-task-file",
+        ),
         pytest.param(["proxy", "on", "missing", "t"], "--create", id="missing-file"),
     ],
 )

@@ -195,10 +195,20 @@ def test_task_flip_on_dag_level_file_says_to_use_dag_flag() -> None:
     assert "airlift proxy on customers --dag" in message
 
 
-def test_dag_flag_on_task_level_file_is_refused_with_remedies() -> None:
-    message = _refusal(HEAVY, EditRequest("customers", True))
-    assert "never both" in message
-    assert "airlift proxy on customers --all" in message
+def test_dag_flag_off_on_task_level_file_is_refused_with_remedies() -> None:
+    message = _refusal(HEAVY, EditRequest("customers", False))
+    assert "not proxied as a whole" in message
+    assert "airlift proxy off customers --all" in message
+
+
+def test_whole_dag_and_back_gives_the_same_bytes() -> None:
+    """The hand-edited file (flow items, yes/no, comments, odd spacing) survives the trip."""
+    on = plan_edit(HEAVY, "customers.yaml", EditRequest("customers", True))
+    assert on.method == "whole-dag"
+    assert b"\nproxied: true\n" in on.new
+    off = plan_edit(on.new, "customers.yaml", EditRequest("customers", False))
+    assert off.method == "restore"
+    assert off.new == HEAVY
 
 
 def test_all_flips_every_listed_task() -> None:
