@@ -1,19 +1,28 @@
 """The cross-file rules: proxied-state files agree with ``airlift.yaml``.
 
 For every instance that sets ``proxied_state_dir`` (relative to airlift.yaml):
-the folder exists, every file in it names a DAG the instance maps, a DAG proxied
-as a whole has assets mapped, and so does every task marked ``proxied: true``.
+the folder exists and can be read, a DAG proxied as a whole has assets mapped,
+and so does every task marked ``proxied: true``. A file that proxies nothing is
+a normal state of a migration (`airlift scaffold` writes one per DAG, mapped or
+not), so only a file that proxies something must name a DAG the instance maps.
+
+:class:`MappedAssets` is the same knowledge for `airlift proxy on`, which
+refuses to proxy what has no assets before it writes anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from airlift_component.config.airlift_model import AirliftFile, DagMapping, Instance
+from airlift_component.config.airlift_model import AirliftFile, Instance
 from airlift_component.config.problems import Problem
-from airlift_component.config.proxied_state import ProxiedStateDir, read_proxied_state_dir
+from airlift_component.config.proxied_state import (
+    DagProxiedState,
+    ProxiedStateDir,
+    read_proxied_state_dir,
+)
 from airlift_component.config.yaml_read import YamlDocument
 from airlift_component.errors import ConfigError
 
@@ -51,33 +60,69 @@ def check_against_proxied_state(
             problems.extend(exc.problems)
             continue
         problems.extend(states.all_problems())
-        mappings: dict[str, DagMapping] = {}
-        for mapping in instance.mappings:
-            mappings.setdefault(mapping.dag, mapping)
+        assets = MappedAssets.of(instance, doc.path)
         for dag_id, state in states.states.items():
-            problems.extend(
-                _cross_file_problems(instance, mappings.get(dag_id), dag_id, state.path, state)
-            )
+            problems.extend(_cross_file_problems(assets, dag_id, state))
     return problems
 
 
+@dataclass(frozen=True)
+class MappedAssets:
+    """Which DAGs and tasks of one instance have assets mapped in airlift.yaml."""
+
+    instance: str
+    config: str
+    #: DAG id -> whether the DAG has any asset (its own or a task's)
+    dags: Mapping[str, bool]
+    #: DAG id -> the tasks that have assets
+    tasks: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, instance: Instance, config: str | Path) -> MappedAssets:
+        dags: dict[str, bool] = {}
+        tasks: dict[str, frozenset[str]] = {}
+        for mapping in instance.mappings:
+            if mapping.dag in dags:
+                continue  # a duplicate mapping is reported by its own rule
+            with_assets = frozenset(task.task for task in mapping.tasks if task.assets)
+            dags[mapping.dag] = bool(mapping.assets) or bool(with_assets)
+            tasks[mapping.dag] = with_assets
+        return cls(instance.name, str(config), dags, tasks)
+
+    def is_mapped(self, dag_id: str) -> bool:
+        return dag_id in self.dags
+
+    def dag_has_assets(self, dag_id: str) -> bool:
+        return self.dags.get(dag_id, False)
+
+    def tasks_without_assets(self, dag_id: str, task_ids: Iterable[str]) -> list[str]:
+        mapped = self.tasks.get(dag_id, frozenset())
+        return [task for task in task_ids if task not in mapped]
+
+
 def _cross_file_problems(
-    instance: Instance, mapping: DagMapping | None, dag_id: str, path: str, state: Any
+    assets: MappedAssets, dag_id: str, state: DagProxiedState
 ) -> list[Problem]:
-    if mapping is None:
+    path = state.path
+    if not assets.is_mapped(dag_id):
+        if not (state.proxied or state.proxied_tasks):
+            return []  # peered, nothing migrated yet: what `airlift scaffold` writes
+        line = min((state.task_lines.get(t, 1) for t in state.proxied_tasks), default=1)
         return [
             Problem(
                 path,
+                line,
                 1,
-                1,
-                f"DAG {dag_id!r} is not mapped in airlift.yaml (instance {instance.name!r})",
-                hint=f"add '- dag: {dag_id}' under the instance's mappings, or delete this file",
+                f"DAG {dag_id!r} proxies "
+                f"{'the whole DAG' if state.proxied else 'tasks'} but is not mapped in "
+                f"airlift.yaml (instance {assets.instance!r})",
+                hint=f"add '- dag: {dag_id}' with its assets under the instance's mappings, "
+                "or set proxied: false",
                 rule="cross-file",
             )
         ]
     problems = []
-    has_assets = bool(mapping.assets) or any(task.assets for task in mapping.tasks)
-    if state.proxied and not has_assets:
+    if state.proxied and not assets.dag_has_assets(dag_id):
         problems.append(
             Problem(
                 path,
@@ -88,18 +133,16 @@ def _cross_file_problems(
                 rule="cross-file",
             )
         )
-    mapped_tasks = {task.task for task in mapping.tasks if task.assets}
-    for task_id in state.proxied_tasks:
-        if task_id not in mapped_tasks:
-            line = state.task_lines.get(task_id, 1)
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    1,
-                    f"task {task_id!r} is proxied but has no assets mapped in airlift.yaml",
-                    hint=f"map assets for '{dag_id}.{task_id}' first, or set proxied: false",
-                    rule="cross-file",
-                )
+    for task_id in assets.tasks_without_assets(dag_id, state.proxied_tasks):
+        line = state.task_lines.get(task_id, 1)
+        problems.append(
+            Problem(
+                path,
+                line,
+                1,
+                f"task {task_id!r} is proxied but has no assets mapped in airlift.yaml",
+                hint=f"map assets for '{dag_id}.{task_id}' first, or set proxied: false",
+                rule="cross-file",
             )
+        )
     return problems

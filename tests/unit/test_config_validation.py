@@ -27,7 +27,8 @@ def _project(root: Path, files: int) -> Path:
     for i in range(files):
         text = "proxied: true\n" if i % 7 else "proxied: [\n"
         (states / f"d{i}.yaml").write_text(text, encoding="utf-8")
-    (states / "unmapped.yaml").write_text("proxied: false\n", encoding="utf-8")
+    (states / "unmapped.yaml").write_text("proxied: true\n", encoding="utf-8")
+    (states / "scaffolded.yaml").write_text("tasks: []\n", encoding="utf-8")
     return root
 
 
@@ -46,8 +47,8 @@ def test_parallel_and_serial_agree_on_a_big_project(tmp_path: Path) -> None:
     serial = validate_paths([root])
     parallel = validate_paths([root], parallel=True)
     assert parallel == serial
-    assert serial.files_checked == 152
-    assert len(serial.problems) == 23  # 22 broken files + 1 unmapped DAG
+    assert serial.files_checked == 153
+    assert len(serial.problems) == 23  # 22 broken files + 1 unmapped DAG that proxies
 
 
 def test_a_failing_child_falls_back_to_reading_here(
