@@ -31,6 +31,9 @@ editing:
   task list back exactly as it was (flags and comments included).
   Naming a task the file does not list is refused. Flipping to the value a
   flag already has changes nothing and exits 0.
+  When the folder's airlift.yaml is known, 'on' refuses tasks (or a DAG) that
+  have no assets mapped there (Dagster would run nothing), before writing;
+  --force proxies them anyway.
 
 exit codes: 0 done (or nothing to do), 1 refused or a broken file, 2 usage."""
 
@@ -63,6 +66,12 @@ def _flip_parser(sub: argparse._SubParsersAction, verb: str) -> None:
     parser.add_argument(
         "--create", action="store_true", help="create DAG.yaml when it does not exist"
     )
+    if verb == "on":
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="proxy even tasks (or a DAG) with no assets mapped in airlift.yaml",
+        )
     _location_args(parser)
     parser.set_defaults(value=verb == "on")
 
@@ -91,7 +100,7 @@ def _location(args: argparse.Namespace) -> Location:
 
 def _run_flip(args: argparse.Namespace) -> int:
     from airlift_component.config.problems import one_line
-    from airlift_component.config.proxied_state_dirs import find_edit_directory
+    from airlift_component.config.proxied_state_dirs import find_edit_source
     from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
     from airlift_component.errors import UsageError
 
@@ -108,8 +117,10 @@ def _run_flip(args: argparse.Namespace) -> int:
         raise UsageError("--create needs the TASK ids (or --dag) to write")
     tasks = None if args.whole_dag else tuple(args.tasks)
     request = EditRequest(args.dag, args.value, tasks, all_tasks=args.all_tasks)
-    directory = find_edit_directory(_location(args))
-    plan = set_proxied(directory, request, create=args.create)
+    source = find_edit_source(_location(args))
+    assert source.directory is not None
+    mapped = None if getattr(args, "force", False) else source.assets
+    plan = set_proxied(source.directory, request, create=args.create, mapped=mapped)
     shown = one_line(plan.path)
     if plan.method == "create":
         print(f"{shown}: created")

@@ -10,10 +10,14 @@ unique, or there is none, the error says which flag to pass.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from airlift_component.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from airlift_component.config.cross_file import MappedAssets
 
 STATE_FOLDER = "proxied_state"
 CONFIG_NAMES = ("airlift.yaml", "airlift.yml")
@@ -33,6 +37,8 @@ class StateSource:
     instance: str | None = None
     config: Path | None = None
     mapped_dags: tuple[str, ...] | None = None
+    #: which DAGs and tasks have assets (``None`` without airlift.yaml)
+    assets: MappedAssets | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ def _instances(config: Path) -> list[StateSource]:
         check_airlift_document,
         read_airlift_document,
     )
+    from airlift_component.config.cross_file import MappedAssets
     from airlift_component.config.placeholders import PlaceholderError, resolve
 
     doc = read_airlift_document(config)
@@ -81,7 +88,8 @@ def _instances(config: Path) -> list[StateSource]:
                 ) from None
             directory = config.parent / raw
         mapped = tuple(mapping.dag for mapping in instance.mappings)
-        sources.append(StateSource(directory, instance.name, config, mapped))
+        assets = MappedAssets.of(instance, config)
+        sources.append(StateSource(directory, instance.name, config, mapped, assets))
     return sources
 
 
@@ -165,10 +173,22 @@ def _search_required(loc: Location, config: Path | None) -> list[Path]:
 
 def find_edit_directory(loc: Location) -> Path:
     """The one folder `airlift proxy on|off` edits; :class:`UsageError` when ambiguous."""
+    directory = find_edit_source(loc).directory
+    assert directory is not None
+    return directory
+
+
+def find_edit_source(loc: Location) -> StateSource:
+    """The one folder `airlift proxy on|off` edits, with its airlift.yaml instance when
+    known (``assets`` is then set); :class:`UsageError` when ambiguous.
+
+    With ``--dir``, the instance is known when ``--config`` (or ``./airlift.yaml``)
+    has one whose ``proxied_state_dir`` is that folder.
+    """
     if loc.directory is not None:
         if not loc.directory.is_dir():
             raise UsageError(f"--dir {loc.directory}: no such folder")
-        return loc.directory
+        return StateSource(loc.directory, assets=_assets_of_folder(loc))
     config = _config_path(loc)
     if config is not None:
         sources = _instances(config)
@@ -179,12 +199,12 @@ def find_edit_directory(loc: Location) -> Path:
                     f"instance {loc.instance!r} in {config} sets no proxied_state_dir; "
                     "add one there, or pass --dir PATH"
                 )
-            return source.directory
+            return source
         with_dirs = [s for s in sources if s.directory is not None]
         _check_local_folder(loc, config, [s.directory for s in with_dirs if s.directory])
         distinct = {os.path.realpath(s.directory): s for s in with_dirs if s.directory}
         if len(distinct) == 1:
-            return next(iter(distinct.values())).directory  # type: ignore[return-value]
+            return next(iter(distinct.values()))
         if len(distinct) > 1:
             listed = ", ".join(f"{s.instance} ({s.directory})" for s in with_dirs)
             raise UsageError(
@@ -203,4 +223,24 @@ def find_edit_directory(loc: Location) -> Path:
         raise UsageError(
             f"several proxied-state folders under {loc.cwd}: {listed}; pass --dir PATH to pick one"
         )
-    return found[0]
+    return StateSource(found[0])
+
+
+def _assets_of_folder(loc: Location) -> MappedAssets | None:
+    """The assets of the airlift.yaml instance whose folder is ``--dir``, if there is one.
+
+    An explicit ``--config`` must load; a ``./airlift.yaml`` found by chance that
+    cannot be read is not this command's business (``--dir`` was given).
+    """
+    assert loc.directory is not None
+    try:
+        config = _config_path(loc)
+        sources = _instances(config) if config is not None else []
+    except (ConfigError, UsageError):
+        if loc.config is not None:
+            raise
+        return None
+    if loc.instance is not None and config is not None:
+        sources = [_pick_instance(sources, loc.instance, config)]
+    same = [s for s in sources if s.directory is not None and _same(s.directory, loc.directory)]
+    return same[0].assets if len(same) == 1 else None

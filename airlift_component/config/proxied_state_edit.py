@@ -39,6 +39,7 @@ from typing import Any
 
 from airlift_component.config.airlift_model import DAG_ID_PATTERN, TASK_ID_PATTERN
 from airlift_component.config.atomic_write import atomic_write_bytes, create_exclusive, locked
+from airlift_component.config.cross_file import MappedAssets
 from airlift_component.config.problems import Problem, one_line
 from airlift_component.config.proxied_state import (
     SUFFIXES,
@@ -276,14 +277,54 @@ def _flags(model: ProxiedStateFile) -> dict[str, bool]:
     return {task.id: task.proxied for task in model.tasks}
 
 
-def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
+def _require_assets(
+    mapped: MappedAssets | None, request: EditRequest, path: str, turned_on: Sequence[str]
+) -> None:
+    """Refuse to proxy what has no assets in airlift.yaml: Dagster would run nothing."""
+    if mapped is None or not request.value:
+        return
+    dag = request.dag_id
+    where = f"in {mapped.config} (instance {mapped.instance!r})"
+    force = "or pass --force to proxy anyway (validate will report it until assets are mapped)"
+    if request.dag_level:
+        if not mapped.dag_has_assets(dag):
+            raise _fail(
+                path,
+                f"DAG {dag!r} has no assets mapped {where}, so proxying it would run "
+                "nothing in Dagster;",
+                f"map its assets first (under '- dag: {dag}': 'assets: [KEY]' or per task),",
+                force + ".",
+            )
+        return
+    missing = mapped.tasks_without_assets(dag, turned_on)
+    if missing:
+        listed = ", ".join(repr(task) for task in missing[:_LISTED_TASKS])
+        if len(missing) > _LISTED_TASKS:
+            listed += f" and {len(missing) - _LISTED_TASKS} more"
+        raise _fail(
+            path,
+            f"task(s) {listed} of DAG {dag!r} have no assets mapped {where}, so proxying "
+            "them would run nothing in Dagster;",
+            f"map their assets first (under '- dag: {dag}': '- task: {missing[0]}' with "
+            "'assets: [KEY]'),",
+            force + ".",
+        )
+
+
+def plan_edit(
+    raw: bytes, path: str, request: EditRequest, *, mapped: MappedAssets | None = None
+) -> EditPlan:
     """Work out the new content of a proxied-state file; nothing is written.
 
-    Raises :class:`~airlift_component.errors.ProxyStateEditError` with a message
-    naming the file and the remedy when the change cannot be made.
+    With ``mapped`` (what airlift.yaml maps), turning on a task or a whole DAG
+    that has no assets is refused. Raises
+    :class:`~airlift_component.errors.ProxyStateEditError` with a message naming
+    the file and the remedy when the change cannot be made.
     """
     text, bom = _decode(raw, path)
     model, doc = _check(text, path)
+    if request.dag_level and (model.tasks is not None or not model.proxied):
+        _require_assets(mapped, request, path, [])
     if request.dag_level:
         switched = _switch(text, doc, model, request, path)
         if switched is not None:
@@ -298,6 +339,8 @@ def plan_edit(raw: bytes, path: str, request: EditRequest) -> EditPlan:
         for (target, _), line in zip(targets, doc_lines, strict=True)
     ]
     locs = [loc for (target, loc) in targets if before[target] != request.value]
+    if not request.dag_level:
+        _require_assets(mapped, request, path, [c.target for c in changes if c.changed])
     plan = EditPlan(path, raw, raw, changes)
     if not locs:
         return plan
@@ -361,19 +404,28 @@ def new_file_text(request: EditRequest) -> str:
     return "".join(lines)
 
 
-def set_proxied(directory: Path, request: EditRequest, *, create: bool = False) -> EditPlan:
+def set_proxied(
+    directory: Path,
+    request: EditRequest,
+    *,
+    create: bool = False,
+    mapped: MappedAssets | None = None,
+) -> EditPlan:
     """Apply ``request`` to the DAG's file in ``directory``, under the file lock.
 
     The file is read, changed and atomically replaced while holding an exclusive
     lock, so concurrent edits of the same file never lose an update. With
     ``create=True`` a missing file is created listing only the named tasks.
+    With ``mapped``, proxying what has no assets mapped is refused before writing.
     """
     path = state_file_for(directory, request.dag_id)
     if path is None:
+        tasks = list(request.tasks or ())
+        _require_assets(mapped, request, str(directory / f"{request.dag_id}.yaml"), tasks)
         return _create(directory, request, create)
     try:
         with locked(path):
-            plan = plan_edit(_read(path), str(path), request)
+            plan = plan_edit(_read(path), str(path), request, mapped=mapped)
             if plan.changed:
                 atomic_write_bytes(path, plan.new)
     except OSError as exc:

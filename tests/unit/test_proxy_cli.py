@@ -175,7 +175,11 @@ def test_several_instances_need_instance_flag(
     code, _, err = _run(["proxy", "on", "customers", "load_raw"], capsys)
     assert code == 2
     assert "--instance NAME" in err and "analytics" in err and "finance" in err
-    code, _, _ = _run(["proxy", "on", "customers", "load_raw", "--instance", "finance"], capsys)
+    code, _, err = _run(["proxy", "on", "customers", "load_raw", "--instance", "finance"], capsys)
+    assert code == 1 and "no assets mapped" in err  # finance does not map customers
+    assert (tmp_path / "b" / "customers.yaml").read_text() == STATE
+    argv = ["proxy", "on", "customers", "load_raw", "--instance", "finance", "--force"]
+    code, _, _ = _run(argv, capsys)
     assert code == 0
     assert (tmp_path / "a" / "customers.yaml").read_text() == STATE
     assert (tmp_path / "b" / "customers.yaml").read_text() != STATE
@@ -284,3 +288,69 @@ def test_write_failure_is_reported_without_traceback(
     assert "proxied_state/customers.yaml: cannot update the file: Permission denied" in err
     assert (folder / "customers.yaml").read_text() == STATE
     assert sorted(p.name for p in folder.iterdir()) == ["customers.yaml"]
+
+
+# --- proxying needs assets mapped in airlift.yaml (when it is known) ------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        pytest.param(
+            ["proxy", "on", "customers", "publish"],
+            "task(s) 'publish' of DAG 'customers' have no assets mapped in airlift.yaml "
+            "(instance 'analytics'), so proxying them would run nothing in Dagster;",
+            id="task",
+        ),
+        pytest.param(["proxy", "on", "customers", "--all"], "task(s) 'publish'", id="all"),
+        pytest.param(
+            ["proxy", "on", "unmapped", "t", "--create"],
+            "task(s) 't' of DAG 'unmapped' have no assets",
+            id="create",
+        ),
+    ],
+)
+def test_proxying_what_has_no_assets_is_refused_before_writing(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str
+) -> None:
+    code, out, err = _run(argv, capsys)
+    assert code == 1
+    assert fragment in err
+    assert "'- task: " in err and "--force" in err
+    assert (project / "customers.yaml").read_text() == STATE
+    assert not (project / "unmapped.yaml").exists()
+    code, out, err = _run([*argv, "--force"], capsys)
+    assert code == 0, err
+    assert "Done:" in out
+
+
+def test_whole_dag_without_assets_is_refused(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "bare.yaml").write_text("tasks:\n  - id: a\n    proxied: false\n")
+    code, _, err = _run(["proxy", "on", "bare", "--dag"], capsys)
+    assert code == 1
+    assert "DAG 'bare' has no assets mapped in airlift.yaml" in err
+    assert (project / "bare.yaml").read_text() == "tasks:\n  - id: a\n    proxied: false\n"
+    # customers maps assets for load_raw: the DAG as a whole has something to run
+    assert _run(["proxy", "on", "customers", "--dag"], capsys)[0] == 0
+
+
+def test_mapped_tasks_pass_and_off_is_never_refused(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(["proxy", "on", "customers", "load_raw"], capsys)[0] == 0
+    assert _run(["proxy", "off", "customers", "--all"], capsys)[0] == 0
+
+
+def test_dir_matching_the_airlift_yaml_folder_is_checked_too(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(["proxy", "on", "customers", "publish", "--dir", str(project)], capsys)
+    assert code == 1 and "no assets mapped" in err
+
+
+def test_without_airlift_yaml_nothing_is_checked(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(["proxy", "on", "customers", "publish"], capsys)[0] == 0
