@@ -9,7 +9,9 @@ completion; a run re-listed without re-running is not.
 Proxied or not is what Airflow recorded on the task instance (see
 :func:`airlift_component.airflow_state.proxied.recorded_proxy`), never today's
 files: a proxied try's assets were materialized by the Dagster run it launched,
-so it is settled without an event.
+so it is settled without an event; in a run proxied as a whole no task try is
+recorded (the Dagster run materialized every asset of the DAG), only the
+completion's DAG asset.
 """
 
 from __future__ import annotations
@@ -32,16 +34,18 @@ class RunOutcome:
     completed: bool = False
     dag_proxied: bool = False
     memory: RunMemory | None = None
+    #: Task ids Airflow listed for the run (to warn about mapped tasks that did not run).
+    task_ids: frozenset[str] = frozenset()
 
 
 def _handled_before(
-    ti: TaskInstance, run: DagRun, memory: RunMemory | None, horizon: datetime | None
+    ti: TaskInstance, run: DagRun, memory: RunMemory | None, forgotten_cover: datetime | None
 ) -> bool:
     """Whether a successful try was already settled (recorded or proxied)."""
     key: TaskKey = (ti.task_id, ti.map_index)
     if memory is not None and key in memory.tries:
         return ti.try_number <= memory.tries[key]
-    covered = memory.covered if memory is not None else horizon
+    covered = memory.covered if memory is not None else forgotten_cover
     if covered is None or ti.end_date is None:
         return False
     # Ended by the covered time and before the run's current start: it belongs to a
@@ -55,15 +59,23 @@ def settle_run(
     tis: Sequence[TaskInstance],
     memory: RunMemory | None,
     *,
-    horizon: datetime | None,
+    forgotten_cover: datetime | None,
     mapped_tasks: Collection[str],
     fallback: ProxiedLookup,
     seen: datetime,
 ) -> RunOutcome:
-    """Decide what of ``run`` (with its task instances ``tis``) is new."""
+    """Decide what of ``run`` (with its task instances ``tis``) is new. ``memory`` is
+    what the cursor remembers of it; for a run it does not remember,
+    ``forgotten_cover`` is the end date it is taken as recorded up to (see
+    :meth:`SensorCursor.covered_until`)."""
     outcome = RunOutcome(run)
     end = run.end_date
-    if memory is None and horizon is not None and end is not None and end <= horizon:
+    if (
+        memory is None
+        and forgotten_cover is not None
+        and end is not None
+        and end <= forgotten_cover
+    ):
         # Forgotten (or before the sensor's first window) and not re-run since.
         outcome.memory = RunMemory(
             run_version(run), end, end if run.state == "success" else None, {}, seen
@@ -71,18 +83,22 @@ def settle_run(
         return outcome
     tries = dict(memory.tries) if memory is not None else {}
     kinds = {(ti.task_id, ti.map_index): recorded_proxy(ti, fallback) for ti in tis}
-    outcome.dag_proxied = "dag" in kinds.values()
+    outcome.dag_proxied = "dag" in kinds.values() or (
+        not any(ti.operator for ti in tis) and fallback.dag_proxied(run.dag_id)
+    )
+    outcome.task_ids = frozenset(ti.task_id for ti in tis)
     for ti in tis:
         if ti.task_id not in mapped_tasks or ti.state != "success":
             continue
         key: TaskKey = (ti.task_id, ti.map_index)
-        if kinds[key] is None and not _handled_before(ti, run, memory, horizon):
+        proxied = outcome.dag_proxied or kinds[key] is not None
+        if not proxied and not _handled_before(ti, run, memory, forgotten_cover):
             outcome.tries.append(ti)
         tries[key] = max(tries.get(key, 0), ti.try_number)
     last = memory.completion if memory is not None else None
     if run.state == "success" and end is not None:
         outcome.completed = last is None or end != last
-        if memory is None and horizon is not None and end <= horizon:
+        if memory is None and forgotten_cover is not None and end <= forgotten_cover:
             outcome.completed = False
     completion = end if run.state == "success" else last
     outcome.memory = RunMemory(run_version(run), end, completion, tries, seen)

@@ -8,13 +8,19 @@ Stored as versioned JSON in Dagster's sensor cursor. It holds
   visible late and clock skew between Airflow and the sensor);
 * ``runs``: per remembered run, the state it was last seen in (so an unchanged
   run costs nothing), the end of its last recorded successful completion, and
-  per task the highest try settled as a success; a run is forgotten
-  ``retention`` after it was last listed, oldest first when more than
-  :data:`MAX_REMEMBERED_RUNS` are remembered;
-* ``horizon``: the latest time a forgotten run's record covered. For a run the
-  cursor does not remember, a completion that ended at or before the horizon,
-  and a try that ended at or before it and before the run's current start
-  (so it belongs to a completion before a clear), count as recorded.
+  per task the highest try settled as a success. A run is remembered until
+  ``retention`` after it was last listed (counted on the high-water mark, so
+  nothing is forgotten while the sensor stands still), at most
+  :data:`MAX_REMEMBERED_RUNS` of them;
+* ``forgotten``: a compact record of the runs no longer remembered (an 8-byte
+  hash of the run's id and the end date it was covered to), at most
+  :data:`MAX_FORGOTTEN_RUNS`, oldest dropped first. A forgotten run that is
+  cleared and runs again has only its new tries recorded: the tries that
+  ended by its covered end date and before its new start are taken as
+  recorded;
+* ``horizon``: where the sensor's coverage starts (its first window, or the
+  format-1 high-water mark). A run it has never seen is treated like a
+  forgotten run covered to the horizon.
 
 Cursor format 1 (end-date high-water mark and the run ids near it) is
 *upgraded*, not restarted: its high-water mark becomes both the new one and the
@@ -25,10 +31,14 @@ This module imports neither Dagster nor Airflow.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airlift_component.airflow_api.types import DagRun
@@ -38,8 +48,11 @@ CURSOR_VERSION = 2
 DEFAULT_OVERLAP = timedelta(minutes=10)
 #: How long a run is remembered after it was last listed.
 DEFAULT_RETENTION = timedelta(hours=6)
-#: Runs remembered at most (the oldest are forgotten first; the horizon says until when).
+#: Runs remembered at most (the oldest are forgotten first).
 MAX_REMEMBERED_RUNS = 20_000
+#: Forgotten runs kept in the compact record at most (16 characters each in the cursor).
+MAX_FORGOTTEN_RUNS = 50_000
+_TOMBSTONE = struct.Struct("<8sI")
 
 RunKey = tuple[str, str]
 TaskKey = tuple[str, int]
@@ -78,6 +91,19 @@ class SensorCursor:
     high_water: datetime | None = None
     horizon: datetime | None = None
     runs: dict[RunKey, RunMemory] = field(default_factory=dict)
+    #: Forgotten runs: hash of the run id → covered end date (epoch seconds, rounded up),
+    #: oldest first.
+    forgotten: dict[bytes, int] = field(default_factory=dict)
+    #: Forgotten runs dropped from the compact record since the cursor was loaded.
+    dropped: int = 0
+
+    def covered_until(self, key: RunKey) -> datetime | None:
+        """For a run not remembered: what it is taken as recorded up to."""
+        seconds = self.forgotten.get(_run_hash(key))
+        if seconds is None:
+            return self.horizon
+        covered = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return covered if self.horizon is None else max(covered, self.horizon)
 
     def query_start(self, now: datetime, lookback: timedelta, overlap: timedelta) -> datetime:
         """The earliest ``updated_at`` the next listing asks Airflow for."""
@@ -90,10 +116,11 @@ class SensorCursor:
         overlap: timedelta,
         retention: timedelta = DEFAULT_RETENTION,
         limit: int = MAX_REMEMBERED_RUNS,
+        forgotten_limit: int = MAX_FORGOTTEN_RUNS,
     ) -> tuple[SensorCursor, int]:
         """The cursor without runs last listed before ``high_water - overlap - retention``
-        (and beyond ``limit``, oldest first), the horizon moved over them; and how many
-        went. Nothing goes while the high-water mark stands still."""
+        (and beyond ``limit``, oldest first), each moved to the compact record; and how
+        many went. Nothing goes while the high-water mark stands still."""
         if self.high_water is None:
             return self, 0
         floor = self.high_water - overlap - retention
@@ -101,16 +128,24 @@ class SensorCursor:
         if len(keep) > limit:
             ordered = sorted(keep.items(), key=lambda item: _sort_time(item[1].seen))
             keep = dict(ordered[len(ordered) - limit :])
-        gone = [m for k, m in self.runs.items() if k not in keep]
+        gone = sorted(
+            ((k, m) for k, m in self.runs.items() if k not in keep),
+            key=lambda item: _sort_time(item[1].seen),
+        )
         if not gone:
             return self, 0
-        # Capped at the tick clock of the last listing plus the overlap (the skew the
-        # guarantee allows): an end date skewed into the future must not make every
-        # later run look recorded.
-        horizon = _latest(
-            [self.horizon, *(_earliest([m.covered, _plus(m.seen, overlap)]) for m in gone)]
+        forgotten = dict(self.forgotten)
+        for key, memory in gone:
+            covered = _latest([memory.covered, memory.completion])
+            hashed = _run_hash(key)
+            forgotten.pop(hashed, None)  # re-insert: newest last
+            forgotten[hashed] = math.ceil(covered.timestamp()) if covered else 0
+        dropped = max(len(forgotten) - forgotten_limit, 0)
+        if dropped:
+            forgotten = dict(list(forgotten.items())[dropped:])
+        return replace(self, runs=keep, forgotten=forgotten, dropped=self.dropped + dropped), len(
+            gone
         )
-        return replace(self, horizon=horizon, runs=keep), len(gone)
 
     # --- storage -------------------------------------------------------------------
 
@@ -132,6 +167,9 @@ class SensorCursor:
             "high_water": _iso(self.high_water) or None,
             "horizon": _iso(self.horizon) or None,
             "runs": runs,
+            "forgotten": base64.b64encode(
+                b"".join(_TOMBSTONE.pack(h, c) for h, c in self.forgotten.items())
+            ).decode(),
         }
         return json.dumps(data, separators=(",", ":"))
 
@@ -152,8 +190,9 @@ class SensorCursor:
                 _date(data["high_water"]),
                 _date(data["horizon"]),
                 dict(_memory(item) for item in data["runs"]),
+                _tombstones(data.get("forgotten") or ""),
             )
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, struct.error) as exc:
             raise CursorError(
                 f"the sensor cursor cannot be read ({exc}); reset it in the Dagster UI "
                 "(sensor page → Set cursor, empty value) to start again from lookback_hours"
@@ -167,6 +206,17 @@ def _upgrade_v1(data: dict[str, Any]) -> SensorCursor:
         ended = _date(end)
         runs[(str(dag_id), str(run_id))] = RunMemory(None, ended, ended, {}, high_water)
     return SensorCursor(high_water, high_water, runs)
+
+
+def _run_hash(key: RunKey) -> bytes:
+    return hashlib.blake2b("\x00".join(key).encode(), digest_size=8).digest()
+
+
+def _tombstones(text: str) -> dict[bytes, int]:
+    raw = base64.b64decode(text.encode(), validate=True)
+    if len(raw) % _TOMBSTONE.size:
+        raise ValueError("the forgotten-run record is cut short")
+    return dict(_TOMBSTONE.iter_unpack(raw))
 
 
 def _memory(item: list[Any]) -> tuple[RunKey, RunMemory]:
@@ -190,15 +240,6 @@ def _date(text: Any) -> datetime | None:
 
 def _sort_time(value: datetime | None) -> float:
     return value.timestamp() if value is not None else float("-inf")
-
-
-def _earliest(values: Iterable[datetime | None]) -> datetime | None:
-    present = [value for value in values if value is not None]
-    return min(present) if present else None
-
-
-def _plus(value: datetime | None, delta: timedelta) -> datetime | None:
-    return value + delta if value is not None else None
 
 
 def _latest(values: Iterable[datetime | None]) -> datetime | None:

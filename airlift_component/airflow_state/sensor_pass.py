@@ -29,6 +29,7 @@ from airlift_component.airflow_state.proxied import ProxiedLookup
 from airlift_component.airflow_state.run_ledger import RunOutcome, settle_run
 from airlift_component.airflow_state.sensor_cursor import (
     DEFAULT_RETENTION,
+    MAX_FORGOTTEN_RUNS,
     MAX_REMEMBERED_RUNS,
     RunKey,
     RunMemory,
@@ -55,6 +56,7 @@ class PassSettings:
     batch_size: int
     retention: timedelta = DEFAULT_RETENTION
     max_remembered: int = MAX_REMEMBERED_RUNS
+    max_forgotten: int = MAX_FORGOTTEN_RUNS
 
 
 @dataclass
@@ -120,7 +122,7 @@ def sensor_pass(
             run,
             tis.get(key, []),
             runs.get(key),
-            horizon=cursor.horizon,
+            forgotten_cover=cursor.covered_until(key),
             mapped_tasks=mapped_tasks[run.dag_id],
             fallback=fallback,
             seen=now,
@@ -141,16 +143,15 @@ def sensor_pass(
             )
         if stream.problem:
             limits.append(stream.problem)
-    next_cursor = SensorCursor(high_water, cursor.horizon, runs)
-    next_cursor, forgotten = next_cursor.forget_old(
-        settings.overlap, settings.retention, settings.max_remembered
+    horizon = cursor.horizon if cursor.high_water is not None else since
+    next_cursor = SensorCursor(high_water, horizon, runs, cursor.forgotten)
+    next_cursor, _ = next_cursor.forget_old(
+        settings.overlap, settings.retention, settings.max_remembered, settings.max_forgotten
     )
-    if forgotten and next_cursor.horizon is not None and next_cursor.high_water is not None:
-        floor = next_cursor.high_water - settings.retention
-        if next_cursor.horizon > floor:
-            limits.append(
-                f"remembering the last {settings.max_remembered} runs only: a run first "
-                f"seen after {next_cursor.horizon.isoformat()} with tries that ended before "
-                "then and before a clear is taken as recorded"
-            )
+    if next_cursor.dropped:
+        limits.append(
+            f"{next_cursor.dropped} long-forgotten run(s) left the compact record (it keeps "
+            f"{settings.max_forgotten}); if one of them is cleared and runs again, its tasks "
+            "that did not re-run are recorded again"
+        )
     return PassResult(outcomes, next_cursor, len(changed), sorted(unknown), limits)

@@ -106,6 +106,12 @@ def _record(
         task_metadata = {**metadata, **_task_metadata(ti)}
         for key in entry.task_keys.get(ti.task_id, ()):
             emitter.emit(key, run, task_metadata)
+    if outcome.completed and not outcome.dag_proxied and outcome.task_ids:
+        for task_id in sorted(set(entry.task_keys) - outcome.task_ids):
+            emitter.warnings.append(
+                f"DAG {run.dag_id!r}: task {task_id!r} is mapped in airlift.yaml but did not "
+                f"run in {run.run_id!r} (renamed or removed?); update airlift.yaml"
+            )
     if outcome.completed:
         if not outcome.dag_proxied:
             for key in entry.dag_level_keys:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from airlift_component.airflow_api.changed_runs import RunStream
 from airlift_component.airflow_api.types import AirflowDag, AirflowTask, DagRun, TaskInstance
 from airlift_component.errors import AirflowApiError
 
@@ -76,6 +77,7 @@ class StubAirflow:
                     start_date=end - timedelta(seconds=50),
                     end_date=end - timedelta(seconds=5),
                     try_number=1,
+                    operator=task.operator,
                 )
             )
         return run
@@ -137,6 +139,24 @@ class StubClient:
             and (dag_ids is None or r.dag_id in dag_ids)
         ]
         return sorted(runs, key=lambda r: (r.end_date, r.dag_id, r.run_id))
+
+    def changed_dag_runs(self, *, updated_at_gte: datetime) -> RunStream:
+        """Finished runs changed since ``updated_at_gte`` (a run's end date stands in
+        for its ``updated_at``), through the real paging code."""
+
+        def fetch(offset: int, limit: int) -> tuple[list[DagRun], int | None]:
+            self._call("runs")
+            runs = sorted(
+                (
+                    r
+                    for r in self.airflow.runs
+                    if r.finished and (r.updated_at or r.end_date or T0) >= updated_at_gte
+                ),
+                key=lambda r: (r.updated_at or r.end_date or T0, r.dag_id, r.run_id),
+            )
+            return runs[offset : offset + limit], len(runs)
+
+        return RunStream(fetch, 100)
 
     def list_task_instances(self, runs: Sequence[DagRun]) -> list[TaskInstance]:
         self._call("tis")

@@ -1,82 +1,119 @@
-"""The sensor cursor alone: exactly-once bookkeeping over finished runs."""
+"""The sensor cursor alone: storage, the format-1 upgrade, forgetting old runs."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from airlift_stub import T0
 
 from airlift_component.airflow_api.types import DagRun
-from airlift_component.airflow_state.sensor_cursor import CursorError, SensorCursor
+from airlift_component.airflow_state.sensor_cursor import (
+    CursorError,
+    RunMemory,
+    SensorCursor,
+    run_version,
+)
 
 OVERLAP = timedelta(minutes=10)
 
 
-def run(dag: str, run_id: str, minutes: float) -> DagRun:
-    return DagRun(dag, run_id, "success", end_date=T0 + timedelta(minutes=minutes))
+def _memory(minutes: float, seen: float, **tries: int) -> RunMemory:
+    end = T0 + timedelta(minutes=minutes)
+    return RunMemory(
+        ("success", end.isoformat(), end.isoformat()),
+        end,
+        end,
+        {(task, -1): number for task, number in tries.items()},
+        T0 + timedelta(minutes=seen),
+    )
 
 
-def test_empty_cursor_starts_at_lookback() -> None:
+def test_empty_cursor_starts_at_lookback_then_at_high_water_minus_overlap() -> None:
     assert SensorCursor().query_start(T0, timedelta(hours=24), OVERLAP) == T0 - timedelta(hours=24)
+    cursor = SensorCursor(high_water=T0)
+    assert cursor.query_start(T0, timedelta(hours=24), OVERLAP) == T0 - OVERLAP
 
 
-def test_advance_moves_high_water_to_latest_end_and_queries_with_overlap() -> None:
-    cursor = SensorCursor().advance([run("a", "1", 1), run("a", "2", 5)], OVERLAP)
-    assert cursor.high_water == T0 + timedelta(minutes=5)
-    assert cursor.query_start(T0, timedelta(hours=1), OVERLAP) == T0 - timedelta(minutes=5)
+def test_round_trip_keeps_every_field() -> None:
+    cursor = SensorCursor(
+        T0,
+        T0 - timedelta(hours=7),
+        {("d", "r1"): _memory(1, 2, a=1, b=3), ("e", "x"): _memory(3, 4)},
+    )
+    assert SensorCursor.from_json(cursor.to_json()) == cursor
+    assert SensorCursor.from_json(None) == SensorCursor() == SensorCursor.from_json("")
 
 
-def test_recorded_runs_are_not_new_again() -> None:
-    runs = [run("a", "1", 1), run("b", "1", 1)]
-    cursor = SensorCursor().advance(runs, OVERLAP)
-    assert cursor.new_runs(runs) == []
-
-
-def test_duplicates_at_identical_end_date_split_across_ticks() -> None:
-    same = [run("a", str(i), 3) for i in range(5)]
-    first = SensorCursor().new_runs(same, max_runs=2)
-    cursor = SensorCursor().advance(first, OVERLAP)
-    rest = cursor.new_runs(same, max_runs=10)
-    assert {r.run_id for r in first} | {r.run_id for r in rest} == {"0", "1", "2", "3", "4"}
-    assert not {r.run_id for r in first} & {r.run_id for r in rest}
-
-
-def test_out_of_order_run_within_overlap_is_still_recorded() -> None:
-    cursor = SensorCursor().advance([run("a", "late", 10)], OVERLAP)
-    earlier = run("b", "early", 4)  # ended before the high-water mark, visible only now
-    assert earlier.end_date and earlier.end_date >= cursor.query_start(T0, timedelta(0), OVERLAP)
-    assert cursor.new_runs([earlier, run("a", "late", 10)]) == [earlier]
-
-
-def test_seen_ids_outside_overlap_are_pruned() -> None:
-    cursor = SensorCursor().advance([run("a", "old", 0)], OVERLAP)
-    cursor = cursor.advance([run("a", "new", 30)], OVERLAP)
-    assert set(cursor.seen) == {("a", "new")}
-
-
-def test_high_water_never_moves_back() -> None:
-    cursor = SensorCursor().advance([run("a", "1", 10)], OVERLAP)
-    cursor = cursor.advance([run("b", "1", 5)], OVERLAP)
-    assert cursor.high_water == T0 + timedelta(minutes=10)
-
-
-def test_round_trip_through_json_survives_restart() -> None:
-    cursor = SensorCursor().advance([run("a", "1", 1), run("b", "x", 2)], OVERLAP)
-    restored = SensorCursor.from_json(cursor.to_json())
-    assert restored == cursor
-    assert restored.new_runs([run("a", "1", 1), run("b", "x", 2)]) == []
+def test_format_1_is_upgraded_not_restarted() -> None:
+    old = json.dumps({"v": 1, "high_water": T0.isoformat(), "seen": [["d", "r1", T0.isoformat()]]})
+    cursor = SensorCursor.from_json(old)
+    assert cursor.high_water == T0
+    assert cursor.horizon == T0  # runs that ended by then were recorded by format 1
+    memory = cursor.runs[("d", "r1")]
+    assert memory.completion == memory.covered == T0
+    assert memory.version is None  # first listing re-reads it; its tries count as covered
 
 
 @pytest.mark.parametrize(
     "text",
-    [pytest.param("{", id="not-json"), pytest.param('{"v": 7}', id="wrong-version")],
+    [
+        pytest.param("{", id="not-json"),
+        pytest.param('{"v": 9}', id="future-format"),
+        pytest.param('{"v": 2, "high_water": "x", "horizon": null, "runs": []}', id="bad-date"),
+        pytest.param('{"v": 2, "high_water": null, "horizon": null, "runs": [[1]]}', id="bad-run"),
+    ],
 )
 def test_unreadable_cursor_says_how_to_reset(text: str) -> None:
     with pytest.raises(CursorError, match="Set cursor"):
         SensorCursor.from_json(text)
 
 
-def test_empty_text_is_the_empty_cursor() -> None:
-    assert SensorCursor.from_json("") == SensorCursor()
-    assert SensorCursor.from_json(None) == SensorCursor()
+def test_forgotten_runs_keep_their_covered_end_in_the_compact_record() -> None:
+    cursor = SensorCursor(
+        T0 + timedelta(hours=10),
+        T0 - timedelta(days=1),
+        {("d", "old"): _memory(0.51, 1, a=1), ("d", "new"): _memory(590, 595, a=1)},
+    )
+    kept, gone = cursor.forget_old(OVERLAP, timedelta(hours=6))
+    assert gone == 1
+    assert set(kept.runs) == {("d", "new")}
+    assert kept.covered_until(("d", "old")) == T0 + timedelta(seconds=31)  # rounded up
+    assert kept.covered_until(("d", "never-seen")) == T0 - timedelta(days=1)  # the horizon
+    assert SensorCursor.from_json(kept.to_json()) == kept
+
+
+def test_compact_record_drops_the_oldest_beyond_its_limit() -> None:
+    runs = {("d", f"r{i}"): _memory(i, i) for i in range(5)}
+    cursor = SensorCursor(T0 + timedelta(days=2), None, runs)
+    kept, _ = cursor.forget_old(OVERLAP, timedelta(hours=1), forgotten_limit=2)
+    assert kept.dropped == 3
+    assert kept.covered_until(("d", "r0")) is None
+    assert kept.covered_until(("d", "r4")) is not None
+
+
+def test_nothing_is_forgotten_while_the_high_water_mark_is_unset() -> None:
+    cursor = SensorCursor(None, None, {("d", "r"): _memory(0, 0)})
+    assert cursor.forget_old(OVERLAP, timedelta(0)) == (cursor, 0)
+
+
+def test_count_limit_forgets_oldest_first() -> None:
+    runs = {("d", f"r{i}"): _memory(i, i) for i in range(5)}
+    kept, gone = SensorCursor(T0 + timedelta(minutes=30), None, runs).forget_old(
+        OVERLAP, timedelta(days=1), limit=2
+    )
+    assert gone == 3
+    assert set(kept.runs) == {("d", "r3"), ("d", "r4")}
+
+
+def test_run_version_changes_on_clear_and_rerun() -> None:
+    first = DagRun("d", "r", "success", start_date=T0, end_date=T0 + timedelta(minutes=1))
+    again = DagRun(
+        "d",
+        "r",
+        "success",
+        start_date=T0 + timedelta(minutes=5),
+        end_date=T0 + timedelta(minutes=6),
+    )
+    assert run_version(first) != run_version(again)
