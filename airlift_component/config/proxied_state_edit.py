@@ -131,7 +131,7 @@ class EditPlan:
 
 
 def _fail(path: str, message: str, *remedies: str) -> ProxyStateEditError:
-    text = f"{path}: {message}"
+    text = f"{one_line(path)}: {message}"
     for remedy in remedies:
         text += f"\n  {remedy}"
     return ProxyStateEditError(text + "\n  (the file was not changed)")
@@ -139,9 +139,10 @@ def _fail(path: str, message: str, *remedies: str) -> ProxyStateEditError:
 
 def _broken(path: str, problems: Sequence[Problem]) -> ProxyStateEditError:
     listed = "\n".join(f"  {p.format()}" for p in problems)
+    shown = one_line(path)
     return ProxyStateEditError(
-        f"{path}: cannot edit a broken proxied-state file; fix these problems first "
-        f"(check with: airlift validate {path}):\n{listed}\n  (the file was not changed)"
+        f"{shown}: cannot edit a broken proxied-state file; fix these problems first "
+        f"(check with: airlift validate {shown}):\n{listed}\n  (the file was not changed)"
     )
 
 
