@@ -263,3 +263,17 @@ def test_userinfo_is_not_in_airlift_reload_output(capsys: pytest.CaptureFixture[
     assert code == 1
     assert "127.0.0.1:1/graphql" in out.err
     assert SECRET not in out.out + out.err
+
+
+def test_userinfo_is_not_in_airlift_reload_success_output(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.test_dagster_api_reload_cli import fake_dagster
+
+    seen: list[httpx.Request] = []
+    fake_dagster(monkeypatch, "WorkspaceLocationEntry", seen)
+    url = f"http://admin:{SECRET}@dagster.test:3000"
+    assert main(["reload", "--location", "loc", "--dagster-url", url]) == 0
+    out = capsys.readouterr()
+    assert "reloaded code location 'loc' at http://dagster.test:3000/graphql" in out.out
+    assert SECRET not in out.out + out.err
