@@ -96,6 +96,7 @@ class DagsterServer:
         cwd: Path | None = None,
         allow_load_errors: bool = False,
         startup_timeout: float = 120.0,
+        extra_instance_yaml: str = "",
     ) -> None:
         self.home = Path(home).resolve()
         self.workspace_args = list(workspace_args)
@@ -105,6 +106,7 @@ class DagsterServer:
         self.cwd = Path(cwd) if cwd else self.home
         self.allow_load_errors = allow_load_errors
         self.startup_timeout = startup_timeout
+        self.extra_instance_yaml = extra_instance_yaml
         self._extra_env = dict(env or {})
         self._fixed_port = port
         self._processes: list[ManagedProcess] = []
@@ -126,8 +128,7 @@ class DagsterServer:
         if self._processes:
             return self
         started = time.monotonic()
-        self.home.mkdir(parents=True, exist_ok=True)
-        (self.home / "dagster.yaml").write_text(_dagster_yaml(self.home, self.run_coordinator))
+        self.write_instance_yaml()
         self.port = self._fixed_port or free_port()
         self.env = clean_base_environment(self.python)
         self.env.update({"DAGSTER_HOME": str(self.home), **self._extra_env})
@@ -177,6 +178,15 @@ class DagsterServer:
             raise
         self.startup_seconds = time.monotonic() - started
         return self
+
+    def write_instance_yaml(self) -> Path:
+        """Write ``$DAGSTER_HOME/dagster.yaml`` (also before :meth:`start`, for other processes
+        of the same instance such as a code server or ``dg utils refresh-defs-state``)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        path = self.home / "dagster.yaml"
+        text = _dagster_yaml(self.home, self.run_coordinator) + self.extra_instance_yaml
+        path.write_text(text)
+        return path
 
     def _wait_ready(self) -> None:
         last = {"answer": "no answer yet"}

@@ -1,0 +1,88 @@
+"""A counting HTTP reverse proxy on loopback: who called Airflow, and how often.
+
+Give one process the proxy's URL instead of Airflow's and every request it
+makes is forwarded unchanged and recorded (method and path; headers and bodies,
+which carry credentials, are not kept)::
+
+    with CountingProxy("http://127.0.0.1:8080") as proxy:
+        run_worker(env={"AIRFLOW_URL": proxy.url})
+        assert proxy.requests == []
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+import httpx
+
+from devtools.local_stack.ports import LOOPBACK
+
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+
+
+class CountingProxy:
+    """Forwards every request to ``upstream`` and records ``(method, path)``."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.requests: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"http://{LOOPBACK}:{self._server.server_address[1]}"
+
+    def start(self) -> CountingProxy:
+        proxy = self
+        client = httpx.Client(timeout=60.0)
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                with proxy._lock:
+                    proxy.requests.append((self.command, self.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+                resp = client.request(
+                    self.command, proxy.upstream + self.path, content=body, headers=headers
+                )
+                self.send_response(resp.status_code)
+                for key, value in resp.headers.items():
+                    if key.lower() not in _HOP_BY_HOP | {"content-encoding"}:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(resp.content)))
+                self.end_headers()
+                self.wfile.write(resp.content)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _forward
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> CountingProxy:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""The production-shape e2e project: the AirliftComponent with versioned defs state."""
