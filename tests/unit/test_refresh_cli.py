@@ -1,0 +1,102 @@
+"""`airlift refresh` writes the file `dg utils refresh-defs-state` writes, without importing Dagster."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from dagster.components.testing import create_defs_folder_sandbox
+
+from airlift_component.cli.main import main
+from tests.harness.fake_airflow import FakeAirflow
+
+AIRLIFT = """\
+version: 1
+instances:
+  - name: prod
+    url: {url}
+    api: v2
+    auth: {{type: none}}
+    mappings:
+      - dag: customers
+        tasks:
+          - task: extract
+            assets: [raw/customers]
+"""
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeAirflow]:
+    with FakeAirflow(api="v2") as fake:
+        fake.add_dag("customers", {"extract": ["load"], "load": []})
+        fake.add_dag("orders", {"x": []})
+        yield fake
+
+
+def _without_times(data: bytes) -> dict[str, Any]:
+    document = json.loads(data)
+    document.pop("fetched_at")
+    for state in document["instances"].values():
+        state.pop("fetched_at")
+    return dict(document)
+
+
+def test_airlift_refresh_writes_the_components_local_state_like_dg(fake: FakeAirflow) -> None:
+    with create_defs_folder_sandbox() as sandbox:
+        folder = sandbox.defs_folder_path / "airflow"
+        folder.mkdir()
+        (folder / "airlift.yaml").write_text(AIRLIFT.format(url=fake.url))
+        body = {"type": "airlift_component.component.AirliftComponent", "attributes": {}}
+        (folder / "defs.yaml").write_text(yaml.safe_dump(body))
+        code = subprocess.run(
+            [sys.executable, "-c", "import sys\nfrom airlift_component.cli.main import main\n"
+             "code = main(sys.argv[1:])\nassert 'dagster' not in sys.modules\nsys.exit(code)",
+             "refresh", "--config", str(folder / "airlift.yaml"),
+             "--project", str(sandbox.project_root)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert code.returncode == 0, code.stderr
+        (written,) = (sandbox.defs_folder_path / ".local_defs_state").glob("*/state")
+        by_cli = written.read_bytes()
+        assert str(written) in code.stdout
+        with sandbox.load_component_and_build_defs(defs_path=folder) as (component, defs):
+            assert ["prod", "dag", "orders"] in [k.path for k in defs.resolve_all_asset_keys()]
+            asyncio.run(component.refresh_state(sandbox.project_root))
+        by_dagster = written.read_bytes()
+        assert by_dagster != by_cli  # rewritten by the component's refresh...
+        assert _without_times(by_dagster) == _without_times(by_cli)  # ...with the same state
+
+
+def test_refresh_without_a_dg_project_writes_next_to_airlift_yaml(
+    fake: FakeAirflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "airlift.yaml"
+    config.write_text(AIRLIFT.format(url=fake.url))
+    assert main(["refresh", "--config", str(config)]) == 0
+    assert (tmp_path / ".airlift" / "state.json").is_file()
+    out = tmp_path / "elsewhere.json"
+    assert main(["refresh", "--config", str(config), "--output", str(out)]) == 0
+    assert json.loads(out.read_text())["instances"]["prod"]["api_version"] == "v2"
+
+
+def test_a_versioned_component_is_left_to_dg(
+    fake: FakeAirflow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with create_defs_folder_sandbox() as sandbox:
+        folder = sandbox.defs_folder_path / "airflow"
+        folder.mkdir()
+        (folder / "airlift.yaml").write_text(AIRLIFT.format(url=fake.url))
+        attributes = {"defs_state": {"management_type": "VERSIONED_STATE_STORAGE"}}
+        body = {"type": "airlift_component.component.AirliftComponent", "attributes": attributes}
+        (folder / "defs.yaml").write_text(yaml.safe_dump(body))
+        args = ["refresh", "--config", str(folder / "airlift.yaml")]
+        assert main([*args, "--project", str(sandbox.project_root)]) == 1
+        assert "dg utils refresh-defs-state" in capsys.readouterr().err
