@@ -100,3 +100,29 @@ def test_a_versioned_component_is_left_to_dg(
         args = ["refresh", "--config", str(folder / "airlift.yaml")]
         assert main([*args, "--project", str(sandbox.project_root)]) == 1
         assert "dg utils refresh-defs-state" in capsys.readouterr().err
+
+
+def test_dev_refreshes_at_load_and_keeps_the_last_good_state_when_airflow_is_down(
+    fake: FakeAirflow, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")  # what dagster dev / dg set
+    with create_defs_folder_sandbox() as sandbox:
+        folder = sandbox.defs_folder_path / "airflow"
+        folder.mkdir()
+        (folder / "airlift.yaml").write_text(AIRLIFT.format(url=fake.url))
+        body = {
+            "type": "airlift_component.component.AirliftComponent",
+            "attributes": {"defs_state": {"management_type": "LOCAL_FILESYSTEM"}},
+        }
+        (folder / "defs.yaml").write_text(yaml.safe_dump(body))
+        with sandbox.load_component_and_build_defs(defs_path=folder) as (_, defs):
+            assert ["prod", "dag", "orders"] in [k.path for k in defs.resolve_all_asset_keys()]
+        fake.add_dag("added", {"t": []})
+        with sandbox.load_component_and_build_defs(defs_path=folder) as (_, defs):
+            assert ["prod", "dag", "added"] in [k.path for k in defs.resolve_all_asset_keys()]
+        url = fake.url
+        fake.stop()
+        with sandbox.load_component_and_build_defs(defs_path=folder) as (_, defs):
+            assert ["prod", "dag", "added"] in [k.path for k in defs.resolve_all_asset_keys()]
+        assert "refresh failed: instance 'prod'" in caplog.text
+        assert url in caplog.text
