@@ -50,6 +50,6 @@ def _validate(args: argparse.Namespace) -> int:
         if plugins_unset:
             del os.environ["PYDANTIC_DISABLE_PLUGINS"]
 
-    result = validate_paths(args.paths, parallel=True)
+    result = validate_paths(args.paths)
     sys.stdout.write(RENDERERS[args.format](result))
     return 0 if result.ok else 1

@@ -19,7 +19,6 @@ from airlift_component.config.airlift_load import (
 )
 from airlift_component.config.airlift_load import inspect_airlift_document
 from airlift_component.config.airlift_model import AirliftFile
-from airlift_component.config.background import start_in_child
 from airlift_component.config.cross_file import check_against_proxied_state
 from airlift_component.config.discovery import (
     YAML_SUFFIXES,
@@ -60,9 +59,6 @@ def _display(path: Path) -> Path:
     return Path(os.path.normpath(path))
 
 
-#: Below this many proxied-state files, reading them in a child is not worth a fork.
-PARALLEL_MIN_STATE_FILES = 100
-
 Deferred = tuple[YamlDocument, AirliftFile]
 
 
@@ -94,20 +90,6 @@ class _Run:
             self.states[key] = result
             self.report(result[1])
         return self.states[key]
-
-    def states_of(self, paths: list[Path]) -> dict[str, StateResult]:
-        """Read ``paths`` (in a child process) and hand back what was read."""
-        for path in paths:
-            self.state(path)
-        return self.states
-
-    def absorb(self, states: dict[str, StateResult]) -> None:
-        """Take over states read elsewhere, reporting their problems in this run."""
-        for key, result in states.items():
-            if key not in self.states:
-                self.read.add(key)
-                self.states[key] = result
-                self.report(result[1])
 
     def state_dir(self, directory: Path) -> ProxiedStateDir:
         return read_proxied_state_dir(directory, read_file=self.state)
@@ -180,29 +162,22 @@ def _path_problem(path: Path, message: str, hint: str) -> Problem:
     return Problem(str(path), 1, 1, message, hint=hint, rule="path")
 
 
-def validate_paths(paths: Sequence[str | Path] = (), *, parallel: bool = False) -> ValidationResult:
+def validate_paths(paths: Sequence[str | Path] = ()) -> ValidationResult:
     """Check files and folders (the current folder when ``paths`` is empty).
 
     Folders are searched for ``airlift.yaml`` files and ``proxied_state/`` folders.
-    Never raises for a problem in a file: every problem is in the result. With
-    ``parallel`` (the CLI; needs ``fork``), many proxied-state files are read in a
-    child process while this one checks the airlift.yaml files.
+    Never raises for a problem in a file: every problem is in the result.
     """
     run = _Run()
     targets = [target for path in paths or [Path(".")] for target in run.targets(Path(path))]
-    state_files = [path for path, kind in targets if kind == "proxied-state"]
-    pending = None
-    if parallel and len(state_files) >= PARALLEL_MIN_STATE_FILES and (os.cpu_count() or 1) > 1:
-        pending = start_in_child(lambda: run.states_of(state_files))
     deferred: list[Deferred] = []
     for path, kind in targets:
         if kind == "airlift":
             deferred.extend(run.airlift(path))
-        elif kind is None:
+        elif kind == "proxied-state":
+            run.state(path)
+        else:
             deferred.extend(run.unnamed(path))
-    if pending is not None:
-        run.absorb(pending() or {})
-    run.states_of(state_files)  # whatever the child did not deliver
     for doc, model in deferred:
         run.report(check_against_proxied_state(doc, model, read_dir=run.state_dir))
     problems = sorted(run.problems, key=lambda p: (p.path, p.line, p.col, p.message))

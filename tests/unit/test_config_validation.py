@@ -1,14 +1,11 @@
-"""validate_paths: the same result whether proxied-state files are read here or in a child."""
+"""validate_paths: every file read once, every problem reported once, however the paths are given."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from airlift_component.config import validation
-from airlift_component.config.background import start_in_child
 from airlift_component.config.validation import validate_paths
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -32,38 +29,16 @@ def _project(root: Path, files: int) -> Path:
     return root
 
 
-@pytest.mark.parametrize("folder", ["good", "bad", "cross"])
-def test_parallel_and_serial_agree_on_the_corpus(
-    folder: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(validation, "PARALLEL_MIN_STATE_FILES", 1)
-    serial = validate_paths([CORPUS / folder])
-    parallel = validate_paths([CORPUS / folder], parallel=True)
-    assert parallel == serial
-
-
-def test_parallel_and_serial_agree_on_a_big_project(tmp_path: Path) -> None:
+def test_a_big_project_reports_each_problem_once(tmp_path: Path) -> None:
     root = _project(tmp_path, 150)
-    serial = validate_paths([root])
-    parallel = validate_paths([root], parallel=True)
-    assert parallel == serial
-    assert serial.files_checked == 153
-    assert len(serial.problems) == 23  # 22 broken files + 1 unmapped DAG that proxies
+    result = validate_paths([root])
+    assert result.files_checked == 153
+    assert len(result.problems) == 23  # 22 broken files + 1 unmapped DAG that proxies
+    assert validate_paths([root, root / "airlift.yaml", root / "airflow"]) == result
 
 
-def test_a_failing_child_falls_back_to_reading_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = _project(tmp_path, 120)
-    monkeypatch.setattr(validation, "start_in_child", lambda work: lambda: None)
-    assert validate_paths([root], parallel=True) == validate_paths([root])
-
-
-def test_start_in_child_returns_the_result_or_none() -> None:
-    parent = os.getpid()
-    assert start_in_child(lambda: os.getpid())() not in (None, parent)
-
-    def fail() -> int:
-        raise RuntimeError("boom")
-
-    assert start_in_child(fail)() is None
+@pytest.mark.parametrize("folder", ["good", "bad", "cross"])
+def test_the_corpus_folders_give_the_same_answer_however_named(folder: str) -> None:
+    whole = validate_paths([CORPUS / folder])
+    files = sorted(p for p in (CORPUS / folder).rglob("*") if p.is_file())
+    assert validate_paths(files).problems == whole.problems
