@@ -48,6 +48,7 @@ from airlift_component.config.proxied_state import (
     check_document,
 )
 from airlift_component.config.whole_dag_switch import (
+    BEGIN,
     SwitchError,
     find_kept_block,
     restore_tasks,
@@ -157,7 +158,7 @@ def _decode(raw: bytes, path: str) -> tuple[str, bool]:
 
 
 def _targets(
-    model: ProxiedStateFile, request: EditRequest, path: str
+    model: ProxiedStateFile, request: EditRequest, path: str, *, kept: bool = False
 ) -> list[tuple[str, tuple[Any, ...]]]:
     """(target, location of its ``proxied`` value) for every flag the request names."""
     dag = request.dag_id
@@ -174,13 +175,19 @@ def _targets(
             )
         return [("", ("proxied",))]
     if model.tasks is None:
+        task_by_task = (
+            f"to go back to the task list kept in the file: airlift proxy off {dag} --dag, "
+            "then run this again."
+            if kept
+            else "to proxy task by task, replace 'proxied:' with a 'tasks:' list "
+            "('- id: TASK' / '  proxied: false' per task)."
+        )
         raise _fail(
             path,
             f"this file proxies the whole DAG ('proxied: {str(model.proxied).lower()}'), "
             "so it has no tasks to flip;",
             f"to flip the DAG-level flag: airlift proxy {verb} {dag} --dag",
-            "to proxy task by task, replace 'proxied:' with a 'tasks:' list "
-            "('- id: TASK' / '  proxied: false' per task).",
+            task_by_task,
         )
     index = {task.id: i for i, task in enumerate(model.tasks)}
     names = list(index) if request.all_tasks else list(dict.fromkeys(request.tasks or ()))
@@ -332,7 +339,8 @@ def plan_edit(
             new_text, plan = switched
             plan.old, plan.new = raw, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
             return plan
-    targets = _targets(model, request, path)
+    kept = model.tasks is None and not request.dag_level and BEGIN in text
+    targets = _targets(model, request, path, kept=kept)
     before = _flags(model)
     doc_lines = [doc.position(loc)[0] for _, loc in targets]
     changes = [

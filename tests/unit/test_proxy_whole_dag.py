@@ -125,3 +125,10 @@ def test_a_tampered_kept_list_is_refused_and_nothing_changes(
     message = str(info.value)
     assert fragment in message
     assert message.endswith("(the file was not changed)")
+
+
+def test_a_task_flip_on_a_decommissioned_file_points_at_off_dag() -> None:
+    on = plan_edit(b"tasks:\n  - id: load\n    proxied: false\n", "dag.yaml", ON)
+    with pytest.raises(ProxyStateEditError) as info:
+        plan_edit(on.new, "dag.yaml", EditRequest("dag", True, ("load",)))
+    assert "airlift proxy off dag --dag, then run this again" in str(info.value)
