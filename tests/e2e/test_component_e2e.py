@@ -151,6 +151,6 @@ def test_dg_lists_dag_and_mapped_assets_of_the_project(
     defs = project / "src" / "observe_project" / "defs"
     (state,) = (defs / ".local_defs_state").glob("*/state")
     assert (
-        state.parent.name == "AirliftComponent__src__observe_project__defs__airflow__airlift.yaml_"
+        state.parent.name == "AirliftComponent__src__observe_project__defs__airflow__airlift.yaml__"
     )
     assert '"obs"' in state.read_text()

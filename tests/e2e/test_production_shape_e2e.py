@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -82,6 +83,8 @@ class Stack:
     """The processes of one production-shape deployment, and what the test watches."""
 
     def __init__(self, airflow: AirflowServer, tmp: Path, stack: ExitStack) -> None:
+        self.phases: list[tuple[str, float]] = []
+        self._clock = time.monotonic()
         self.airflow = airflow
         self.project = tmp / "project"  # what the image would hold
         shutil.copytree(PROJECT, self.project, ignore=shutil.ignore_patterns("__pycache__", ".*"))
@@ -139,6 +142,13 @@ class Stack:
         workspace.write_text(self.code.workspace_yaml())
         self.dagster.start()
         stack.callback(self.dagster.stop)
+        self.phase("S3 + code server + webserver + daemon started")
+
+    def phase(self, name: str) -> None:
+        """Record how long the step took (printed at the end; ``pytest -s`` shows it)."""
+        now = time.monotonic()
+        self.phases.append((name, now - self._clock))
+        self._clock = now
 
     def refresh(self) -> None:
         env = {**clean_base_environment(Path(sys.executable)), **self.env}
@@ -147,6 +157,7 @@ class Stack:
             cwd=self.project, env=env, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
+        self.phase("dg utils refresh-defs-state")
 
     def reload(self) -> None:
         done = subprocess.run(
@@ -155,6 +166,7 @@ class Stack:
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
+        self.phase("airlift reload")
 
     def asset_keys(self) -> set[str]:
         nodes = self.dagster.graphql(ASSET_KEYS)["assetNodes"]
@@ -201,19 +213,23 @@ def test_refresh_reload_proxied_runs_and_a_new_dag_without_worker_rest_calls(
 
     first = airflow.trigger(DAG)
     (held,) = stack.started(1)
+    stack.phase("Airflow run to the proxied task's Dagster run in flight")
     airflow.write_dag_file(f"{NEW_DAG}.py", NEW_DAG_SOURCE)
     airflow.wait_for_dag(NEW_DAG)
+    stack.phase("new DAG parsed by Airflow")
     stack.refresh()
     assert len(stack.s3.list_keys()) == 2
     # Refreshed but not reloaded: a run started now loads the code server's version.
     second = airflow.trigger(DAG)
     before_reload = next(r for r in stack.started(2) if r["run_id"] != held["run_id"])
+    stack.phase("second Airflow run to its Dagster run in flight")
     stack.reload()
     poll_for(
         lambda: True if f"{LOCATION}/dag/{NEW_DAG}" in stack.asset_keys() else None,
         timeout=60,
         what="the new DAG's asset after the reload",
     )
+    stack.phase("new DAG's asset visible")
     (stack.out / "release").touch()
 
     for run_id in (first, second):
@@ -231,5 +247,7 @@ def test_refresh_reload_proxied_runs_and_a_new_dag_without_worker_rest_calls(
         assert f"{LOCATION}/dag/{NEW_DAG}" not in record["asset_keys"]
         copy = stack.runs / record["run_id"]
         assert not list(copy.rglob(".local_defs_state")), "a run worker wrote local state"
+    stack.phase("both runs finished in Airflow and Dagster")
+    print("\n".join(f"{seconds:7.1f} s  {name}" for name, seconds in stack.phases))
     assert stack.worker_proxy.requests == []  # 0 Airflow REST calls from run workers
     assert stack.server_proxy.requests, "the refreshes went through the server-side proxy"
