@@ -11,6 +11,7 @@ Run: ``.venv/bin/python -m bench.bench_sensor`` (from the repository root)
 
 from __future__ import annotations
 
+import statistics
 import sys
 import tempfile
 import time
@@ -20,6 +21,7 @@ from typing import Any
 
 DAGS = 1000
 TASKS = 10
+REPEAT = 15
 
 
 def main() -> int:
@@ -57,7 +59,11 @@ def main() -> int:
         warm, _, _ = tick(None)  # first tick: empty lookback window, client logs in
         cursor = warm.cursor if isinstance(warm, dg.SensorResult) else None
         seed = datetime.now(timezone.utc) - timedelta(minutes=30)
-        empty, empty_s, empty_calls = tick(seed_cursor(seed) if cursor is None else cursor)
+        # The empty tick is tiny: the median of several, so the load of a shared machine
+        # does not decide it.
+        empties = [tick(seed_cursor(seed) if cursor is None else cursor) for _ in range(REPEAT)]
+        empty, _, empty_calls = empties[-1]
+        empty_s = statistics.median(seconds for _, seconds, _ in empties)
         end = datetime.now(timezone.utc)
         for d in range(DAGS):
             fake.add_finished_run(
@@ -65,10 +71,10 @@ def main() -> int:
             )
         full, full_s, full_calls = tick(seed_cursor(seed) if cursor is None else cursor)
         events = len(full.asset_events) if isinstance(full, dg.SensorResult) else 0
-    assert isinstance(empty, dg.SkipReason), empty
+    assert not getattr(empty, "asset_events", None), empty
     assert events == DAGS * (TASKS + 1), events
     print(f"sensor tick, fake Airflow 3 API, {DAGS} DAGs x {TASKS} tasks mapped")
-    print(f"{'0 new runs':<28} {empty_s:8.3f} s   REST calls: {empty_calls}")
+    print(f"{'0 new runs (median)':<28} {empty_s:8.3f} s   REST calls: {empty_calls}")
     print(f"{'1,000 new runs':<28} {full_s:8.3f} s   REST calls: {full_calls}   events: {events}")
     return 0
 

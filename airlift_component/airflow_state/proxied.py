@@ -88,6 +88,26 @@ def from_state_dir(directory: Path) -> ProxiedLookup:
     return ProxiedLookup(dags, tasks)
 
 
+class LazyProxiedLookup(ProxiedLookup):
+    """A :class:`ProxiedLookup` read only when first asked (the sensor needs it only for
+    task instances Airflow sent without their operator)."""
+
+    def __init__(self, state: AirflowState, directory: Path | None) -> None:
+        self._source = (state, directory)
+        self._lookup: ProxiedLookup | None = None
+
+    def _get(self) -> ProxiedLookup:
+        if self._lookup is None:
+            self._lookup = proxied_lookup(*self._source)
+        return self._lookup
+
+    def dag_proxied(self, dag_id: str) -> bool:
+        return self._get().dag_proxied(dag_id)
+
+    def task_proxied(self, dag_id: str, task_id: str) -> bool:
+        return self._get().task_proxied(dag_id, task_id)
+
+
 def proxied_lookup(state: AirflowState, directory: Path | None) -> ProxiedLookup:
     """From ``directory`` when it is given and readable, else from the operators."""
     if directory is not None:

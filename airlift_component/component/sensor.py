@@ -18,11 +18,16 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from airlift_component.airflow_state.fetch import ClientFactory, default_client_factory
-from airlift_component.airflow_state.proxied import proxied_lookup
+from airlift_component.airflow_state.proxied import LazyProxiedLookup
 from airlift_component.airflow_state.sensor_cursor import DEFAULT_OVERLAP, SensorCursor
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.component.asset_specs import InstanceIndex
-from airlift_component.component.sensor_tick import TickResult, evaluate_tick
+from airlift_component.component.sensor_tick import (
+    IndexShape,
+    TickResult,
+    evaluate_tick,
+    index_shape,
+)
 from airlift_component.config.airlift_model import Instance
 from airlift_component.dagster_api.client import scrub_userinfo
 from airlift_component.errors import AirflowApiError
@@ -50,10 +55,11 @@ def run_tick(
     proxied_state_dir: Path | None = None,
     now: datetime | None = None,
     overlap: timedelta = DEFAULT_OVERLAP,
+    shape: IndexShape | None = None,
 ) -> TickResult:
     """One tick outside Dagster's machinery (the sensor, tests and benchmarks use it)."""
     cursor = SensorCursor.from_json(cursor_text)
-    proxied = proxied_lookup(state, proxied_state_dir)
+    proxied = LazyProxiedLookup(state, proxied_state_dir)
     return evaluate_tick(
         client,
         instance,
@@ -63,6 +69,7 @@ def run_tick(
         now=now or datetime.now(timezone.utc),
         overlap=overlap,
         max_runs=MAX_RUNS_PER_TICK,
+        shape=shape,
     )
 
 
@@ -103,6 +110,7 @@ def build_sensor(
     )
 
     shared = _SharedClient(instance, client_factory or default_client_factory)
+    shape = index_shape(index)
 
     @dg.sensor(
         name=sensor_name(instance.name),
@@ -123,6 +131,7 @@ def build_sensor(
                 state,
                 context.cursor,
                 proxied_state_dir=proxied_state_dir,
+                shape=shape,
             )
         except AirflowApiError as exc:
             shared.discard()

@@ -124,6 +124,17 @@ def _matches_filter(instance: Instance, dag_id: str) -> bool:
     return include and not any(fnmatchcase(dag_id, p) for p in instance.dags.exclude)
 
 
+#: Mapped task ids per DAG, and the DAGs whose runs need their task instances.
+IndexShape = tuple[dict[str, frozenset[str]], frozenset[str]]
+
+
+def index_shape(index: InstanceIndex) -> IndexShape:
+    """What the pass needs of the index (the sensor computes it once)."""
+    mapped = {dag_id: frozenset(entry.task_keys) for dag_id, entry in index.dags.items()}
+    needs = frozenset(d for d, e in index.dags.items() if e.task_keys or e.dag_level_keys)
+    return mapped, needs
+
+
 def evaluate_tick(
     client: AirflowClient,
     instance: Instance,
@@ -134,6 +145,7 @@ def evaluate_tick(
     now: datetime,
     overlap: timedelta,
     max_runs: int,
+    shape: IndexShape | None = None,
 ) -> TickResult:
     """Record what is new since ``cursor``; raises ``AirflowApiError`` untouched so the
     caller can fail the tick softly without moving the cursor. ``proxied`` decides only
@@ -144,8 +156,7 @@ def evaluate_tick(
         max_runs=max_runs,
         batch_size=instance.sensor.batch_size,
     )
-    mapped = {dag_id: frozenset(entry.task_keys) for dag_id, entry in index.dags.items()}
-    needs = {d for d, e in index.dags.items() if e.task_keys or e.dag_level_keys}
+    mapped, needs = shape or index_shape(index)
     result = sensor_pass(
         client,
         cursor,
