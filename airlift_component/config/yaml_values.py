@@ -40,9 +40,16 @@ def _plain_tag(node: yaml.Node) -> bool:
     return node.tag == (_SEQ if isinstance(node, yaml.SequenceNode) else _MAP)
 
 
-_RESOLVED_FIRST_CHARS = frozenset(_BaseLoader.yaml_implicit_resolvers)
+#: The implicit resolvers (tag, pattern) to try, by a plain scalar's first character.
+_RESOLVERS: dict[str, tuple[tuple[str, Any], ...]] = {
+    first: tuple(resolvers) + tuple(_BaseLoader.yaml_implicit_resolvers.get(None, ()))
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    if first is not None
+}
 _RESOLVED: dict[str, str] = {}
 _RESOLVED_MAX = 10_000
+#: Longer values are resolved every time: the cache must stay small whatever files it sees.
+_RESOLVED_MAX_LENGTH = 64
 
 
 class Loader(_BaseLoader):
@@ -51,16 +58,18 @@ class Loader(_BaseLoader):
     libyaml calls back into Python to resolve the tag of every scalar; most plain
     scalars in our files (ids, asset keys) cannot be anything but strings, which
     their first character already tells, and the rest repeat (``true``, ``tasks``).
+    The others are matched against the same patterns PyYAML's resolver uses.
     """
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
-            if value[:1] not in _RESOLVED_FIRST_CHARS:
+            resolvers = _RESOLVERS.get(value[:1])
+            if resolvers is None:
                 return _STR
             tag = _RESOLVED.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < _RESOLVED_MAX:
+                tag = next((tag for tag, pattern in resolvers if pattern.match(value)), _STR)
+                if len(value) <= _RESOLVED_MAX_LENGTH and len(_RESOLVED) < _RESOLVED_MAX:
                     _RESOLVED[value] = tag
             return tag
         return super().resolve(kind, value, implicit)

@@ -126,3 +126,47 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
 def test_placeholder_strings_are_recorded() -> None:
     doc = parse_yaml_text("a: ${X}\nb: [x, 'y${Z:-1}']\nc: plain\n", "f", what="x")
     assert doc.placeholder_strings == ["${X}", "y${Z:-1}"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "~",
+        "null",
+        "true",
+        "off",
+        "Yes",
+        "1",
+        "-1",
+        "0x1f",
+        "0o17",
+        "1_000",
+        "1.5",
+        ".nan",
+        "-.inf",
+        "2024-01-01",
+        "2024-01-01T00:00:00Z",
+        "<<",
+        "=",
+        "task_1",
+        "No",
+        "1:20",
+        "0b101",
+    ],
+)
+def test_tags_resolve_as_pyyaml_resolves_them(value: str) -> None:
+    import yaml
+
+    from airlift_component.config.yaml_values import Loader
+
+    expected = yaml.SafeLoader("").resolve(yaml.ScalarNode, value, (True, False))
+    assert Loader("").resolve(yaml.ScalarNode, value, (True, False)) == expected
+
+
+def test_the_tag_cache_keeps_no_long_values() -> None:
+    from airlift_component.config import yaml_values
+
+    long_value = "t" * 10_000
+    parse_yaml_text(f"a: {long_value}\n", "f.yaml", what="x")
+    assert long_value not in yaml_values._RESOLVED
