@@ -12,6 +12,9 @@ and the process's peak resident memory grows by less than 200 MB
 (inputs stay under 1 MB). Peak memory is the kernel's high-water mark, read
 after every case, so the case that would push it over is the one named.
 
+For a proxied-state file, `airlift proxy` calls it broken exactly when
+`airlift validate` finds a problem: the reader and the editor agree.
+
 A handful of the heaviest cases also run as a real ``airlift`` process, to
 prove the same of the installed command: exit code, output shape and peak
 resident memory (the 2 s bound is measured in-process, where it times the
@@ -214,9 +217,13 @@ def test_fuzzed_files_get_a_clear_answer_in_bounded_time_and_memory(tmp_path: Pa
         if path.parent.name == "proxied_state":
             verb = "on" if case.seed % 2 else "off"
             argv = ["proxy", verb, path.stem, "--all", "--dir", str(path.parent)]
+            valid = code == 0
             code, out, err, elapsed = _run_in_process(argv)
             _check_proxy_output(code, out, err, what)
             _check_bounds(elapsed, baseline, len(case.data), what)
+            # The reader and the editor agree on what is a valid file.
+            broken = "cannot edit a broken proxied-state file" in err
+            assert broken != valid, f"{what}: validate {'passed' if valid else 'failed'}: {err}"
     faulthandler.cancel_dump_traceback_later()
     assert time.process_time() - started < 60 * max(1, CASES // 2500)
 
