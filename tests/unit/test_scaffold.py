@@ -195,3 +195,20 @@ def test_task_ids_that_would_inject_yaml_are_refused(
         "skipped DAG 'dag': task id(s) 'x\\n    proxied: true' are not valid task ids "
         "(letters, digits, '_', '.' and '-' only, at most 250 characters)"
     ]
+
+
+def test_validate_accepts_what_scaffold_writes(
+    fake: FakeAirflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mapped bare, or not mapped at all: a file that proxies nothing is normal."""
+    out = tmp_path / "proxied_state"
+    assert run_scaffold(fake, out, monkeypatch) == 0
+    (tmp_path / "airlift.yaml").write_text(
+        "version: 1\ninstances:\n  - name: prod\n    url: http://127.0.0.1:8080\n"
+        "    auth: {type: none}\n    proxied_state_dir: proxied_state\n"
+        "    mappings:\n      - dag: etl\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(tmp_path)]) == 0
+    # Proxying a task then needs its assets mapped first.
+    assert main(["proxy", "on", "etl", "a_load", "--config", str(tmp_path / "airlift.yaml")]) == 1
