@@ -22,7 +22,12 @@ from datetime import datetime
 
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup, recorded_proxy
-from airlift_component.airflow_state.sensor_cursor import RunMemory, TaskKey, run_version
+from airlift_component.airflow_state.sensor_cursor import (
+    ForgottenRun,
+    RunMemory,
+    TaskKey,
+    run_version,
+)
 
 
 @dataclass
@@ -38,20 +43,34 @@ class RunOutcome:
     task_ids: frozenset[str] = frozenset()
 
 
-def _handled_before(
-    ti: TaskInstance, run: DagRun, memory: RunMemory | None, forgotten_cover: datetime | None
-) -> bool:
+def _handled_before(ti: TaskInstance, run: DagRun, memory: RunMemory) -> bool:
     """Whether a successful try was already settled (recorded or proxied)."""
     key: TaskKey = (ti.task_id, ti.map_index)
-    if memory is not None and key in memory.tries:
+    if key in memory.tries:
         return ti.try_number <= memory.tries[key]
-    covered = memory.covered if memory is not None else forgotten_cover
-    if covered is None or ti.end_date is None:
+    covered = memory.covered
+    if covered is None or ti.end_date is None or ti.end_date > covered:
         return False
-    # Ended by the covered time and before the run's current start: it belongs to a
-    # completion handled before the run was cleared and started again.
+    forgotten = memory.version is not None and memory.version[0] == "?"
+    if forgotten and memory.version is not None and memory.version[1] == _iso(run.start_date):
+        return True  # not started again since: every try that ended by then was handled
+    # Started again since (a clear): a try that ended before the new start belongs to
+    # the completion handled before.
     started = run.start_date
-    return ti.end_date <= covered and started is not None and ti.end_date < started
+    return started is not None and ti.end_date < started
+
+
+def _stand_in(
+    run: DagRun, forgotten: ForgottenRun | None, horizon: datetime | None
+) -> RunMemory | None:
+    """A memory for a run the cursor does not remember in full."""
+    if forgotten is not None:
+        start = _iso(run.start_date) if forgotten.same_start(run) else "?"
+        completion = forgotten.covered if forgotten.completed else None
+        return RunMemory(("?", start, "?"), forgotten.covered, completion)
+    if horizon is not None:
+        return RunMemory(None, horizon, horizon)
+    return None
 
 
 def settle_run(
@@ -59,28 +78,18 @@ def settle_run(
     tis: Sequence[TaskInstance],
     memory: RunMemory | None,
     *,
-    forgotten_cover: datetime | None,
+    forgotten: ForgottenRun | None = None,
+    horizon: datetime | None = None,
     mapped_tasks: Collection[str],
     fallback: ProxiedLookup,
     seen: datetime,
 ) -> RunOutcome:
     """Decide what of ``run`` (with its task instances ``tis``) is new. ``memory`` is
-    what the cursor remembers of it; for a run it does not remember,
-    ``forgotten_cover`` is the end date it is taken as recorded up to (see
-    :meth:`SensorCursor.covered_until`)."""
+    what the cursor remembers of it; a run it does not remember in full is judged by
+    its ``forgotten`` record, or else as handled up to the ``horizon``."""
     outcome = RunOutcome(run)
     end = run.end_date
-    if (
-        memory is None
-        and forgotten_cover is not None
-        and end is not None
-        and end <= forgotten_cover
-    ):
-        # Forgotten (or before the sensor's first window) and not re-run since.
-        outcome.memory = RunMemory(
-            run_version(run), end, end if run.state == "success" else None, {}, seen
-        )
-        return outcome
+    known = memory or _stand_in(run, forgotten, horizon)
     tries = dict(memory.tries) if memory is not None else {}
     kinds = {(ti.task_id, ti.map_index): recorded_proxy(ti, fallback) for ti in tis}
     outcome.dag_proxied = "dag" in kinds.values() or (
@@ -92,14 +101,18 @@ def settle_run(
             continue
         key: TaskKey = (ti.task_id, ti.map_index)
         proxied = outcome.dag_proxied or kinds[key] is not None
-        if not proxied and not _handled_before(ti, run, memory, forgotten_cover):
+        if not proxied and (known is None or not _handled_before(ti, run, known)):
             outcome.tries.append(ti)
         tries[key] = max(tries.get(key, 0), ti.try_number)
-    last = memory.completion if memory is not None else None
+    last = known.completion if known is not None else None
     if run.state == "success" and end is not None:
         outcome.completed = last is None or end != last
-        if memory is None and forgotten_cover is not None and end <= forgotten_cover:
-            outcome.completed = False
+        if memory is None and forgotten is None and horizon is not None and end <= horizon:
+            outcome.completed = False  # finished before the sensor's coverage began
     completion = end if run.state == "success" else last
     outcome.memory = RunMemory(run_version(run), end, completion, tries, seen)
     return outcome
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""

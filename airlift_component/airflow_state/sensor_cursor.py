@@ -12,15 +12,16 @@ Stored as versioned JSON in Dagster's sensor cursor. It holds
   ``retention`` after it was last listed (counted on the high-water mark, so
   nothing is forgotten while the sensor stands still), at most
   :data:`MAX_REMEMBERED_RUNS` of them;
-* ``forgotten``: a compact record of the runs no longer remembered (an 8-byte
-  hash of the run's id and the end date it was covered to), at most
-  :data:`MAX_FORGOTTEN_RUNS`, oldest dropped first. A forgotten run that is
-  cleared and runs again has only its new tries recorded: the tries that
-  ended by its covered end date and before its new start are taken as
-  recorded;
+* ``forgotten``: a compact record of the runs no longer remembered (20 bytes
+  each: a hash of the run's id, a hash of its start date, the end date it was
+  handled to and whether that was a successful completion), at most
+  :data:`MAX_FORGOTTEN_RUNS`, oldest dropped first. A forgotten run listed
+  again without a re-run adds nothing; one that was cleared and ran again has
+  only its new tries recorded (those that ended after its handled end date or
+  after its new start);
 * ``horizon``: where the sensor's coverage starts (its first window, or the
-  format-1 high-water mark). A run it has never seen is treated like a
-  forgotten run covered to the horizon.
+  format-1 high-water mark). A run it has never seen counts as handled up to
+  the horizon.
 
 Cursor format 1 (end-date high-water mark and the run ids near it) is
 *upgraded*, not restarted: its high-water mark becomes both the new one and the
@@ -34,7 +35,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -46,13 +46,14 @@ from airlift_component.errors import AirliftError
 
 CURSOR_VERSION = 2
 DEFAULT_OVERLAP = timedelta(minutes=10)
-#: How long a run is remembered after it was last listed.
-DEFAULT_RETENTION = timedelta(hours=6)
-#: Runs remembered at most (the oldest are forgotten first).
-MAX_REMEMBERED_RUNS = 20_000
-#: Forgotten runs kept in the compact record at most (16 characters each in the cursor).
-MAX_FORGOTTEN_RUNS = 50_000
-_TOMBSTONE = struct.Struct("<8sI")
+#: How long a run is remembered in full after it was last listed (then in the compact
+#: record); at least twice the overlap.
+DEFAULT_RETENTION = timedelta(minutes=30)
+#: Runs remembered in full at most (the oldest move to the compact record first).
+MAX_REMEMBERED_RUNS = 5_000
+#: Forgotten runs kept in the compact record at most (27 characters each in the cursor).
+MAX_FORGOTTEN_RUNS = 20_000
+_TOMBSTONE = struct.Struct("<8s4sqB")
 
 RunKey = tuple[str, str]
 TaskKey = tuple[str, int]
@@ -85,25 +86,35 @@ class RunMemory:
 
 
 @dataclass(frozen=True)
+class ForgottenRun:
+    """What the compact record keeps of a run no longer remembered in full."""
+
+    start_hash: bytes
+    #: End date of the state last handled.
+    covered: datetime
+    #: Whether that state was a successful completion (recorded).
+    completed: bool
+
+    def same_start(self, run: DagRun) -> bool:
+        """True when the run has not been cleared and started again since."""
+        return _short_hash(_iso(run.start_date)) == self.start_hash
+
+
+@dataclass(frozen=True)
 class SensorCursor:
     """See the module docstring."""
 
     high_water: datetime | None = None
     horizon: datetime | None = None
     runs: dict[RunKey, RunMemory] = field(default_factory=dict)
-    #: Forgotten runs: hash of the run id → covered end date (epoch seconds, rounded up),
-    #: oldest first.
-    forgotten: dict[bytes, int] = field(default_factory=dict)
+    #: Forgotten runs by the hash of their id, oldest first.
+    forgotten: dict[bytes, ForgottenRun] = field(default_factory=dict)
     #: Forgotten runs dropped from the compact record since the cursor was loaded.
     dropped: int = 0
 
-    def covered_until(self, key: RunKey) -> datetime | None:
-        """For a run not remembered: what it is taken as recorded up to."""
-        seconds = self.forgotten.get(_run_hash(key))
-        if seconds is None:
-            return self.horizon
-        covered = datetime.fromtimestamp(seconds, tz=timezone.utc)
-        return covered if self.horizon is None else max(covered, self.horizon)
+    def forgotten_run(self, key: RunKey) -> ForgottenRun | None:
+        """What the compact record keeps of ``key``, if anything."""
+        return self.forgotten.get(_run_hash(key))
 
     def query_start(self, now: datetime, lookback: timedelta, overlap: timedelta) -> datetime:
         """The earliest ``updated_at`` the next listing asks Airflow for."""
@@ -136,10 +147,14 @@ class SensorCursor:
             return self, 0
         forgotten = dict(self.forgotten)
         for key, memory in gone:
-            covered = _latest([memory.covered, memory.completion])
+            if memory.covered is None:
+                continue
+            start = memory.version[1] if memory.version else ""
             hashed = _run_hash(key)
             forgotten.pop(hashed, None)  # re-insert: newest last
-            forgotten[hashed] = math.ceil(covered.timestamp()) if covered else 0
+            forgotten[hashed] = ForgottenRun(
+                _short_hash(start), memory.covered, memory.completion == memory.covered
+            )
         dropped = max(len(forgotten) - forgotten_limit, 0)
         if dropped:
             forgotten = dict(list(forgotten.items())[dropped:])
@@ -168,7 +183,10 @@ class SensorCursor:
             "horizon": _iso(self.horizon) or None,
             "runs": runs,
             "forgotten": base64.b64encode(
-                b"".join(_TOMBSTONE.pack(h, c) for h, c in self.forgotten.items())
+                b"".join(
+                    _TOMBSTONE.pack(h, f.start_hash, _micros(f.covered), f.completed)
+                    for h, f in self.forgotten.items()
+                )
             ).decode(),
         }
         return json.dumps(data, separators=(",", ":"))
@@ -212,11 +230,25 @@ def _run_hash(key: RunKey) -> bytes:
     return hashlib.blake2b("\x00".join(key).encode(), digest_size=8).digest()
 
 
-def _tombstones(text: str) -> dict[bytes, int]:
+def _short_hash(text: str) -> bytes:
+    return hashlib.blake2b(text.encode(), digest_size=4).digest()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _micros(value: datetime) -> int:
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def _tombstones(text: str) -> dict[bytes, ForgottenRun]:
     raw = base64.b64decode(text.encode(), validate=True)
     if len(raw) % _TOMBSTONE.size:
         raise ValueError("the forgotten-run record is cut short")
-    return dict(_TOMBSTONE.iter_unpack(raw))
+    return {
+        run: ForgottenRun(start, _EPOCH + timedelta(microseconds=micros), bool(completed))
+        for run, start, micros, completed in _TOMBSTONE.iter_unpack(raw)
+    }
 
 
 def _memory(item: list[Any]) -> tuple[RunKey, RunMemory]:

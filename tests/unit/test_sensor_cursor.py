@@ -79,8 +79,15 @@ def test_forgotten_runs_keep_their_covered_end_in_the_compact_record() -> None:
     kept, gone = cursor.forget_old(OVERLAP, timedelta(hours=6))
     assert gone == 1
     assert set(kept.runs) == {("d", "new")}
-    assert kept.covered_until(("d", "old")) == T0 + timedelta(seconds=31)  # rounded up
-    assert kept.covered_until(("d", "never-seen")) == T0 - timedelta(days=1)  # the horizon
+    forgotten = kept.forgotten_run(("d", "old"))
+    assert forgotten is not None
+    assert forgotten.covered == T0 + timedelta(minutes=0.51)
+    assert forgotten.completed
+    assert forgotten.same_start(
+        DagRun("d", "old", "success", start_date=T0 + timedelta(minutes=0.51))
+    )
+    assert not forgotten.same_start(DagRun("d", "old", "success", start_date=T0))
+    assert kept.forgotten_run(("d", "never-seen")) is None
     assert SensorCursor.from_json(kept.to_json()) == kept
 
 
@@ -89,8 +96,8 @@ def test_compact_record_drops_the_oldest_beyond_its_limit() -> None:
     cursor = SensorCursor(T0 + timedelta(days=2), None, runs)
     kept, _ = cursor.forget_old(OVERLAP, timedelta(hours=1), forgotten_limit=2)
     assert kept.dropped == 3
-    assert kept.covered_until(("d", "r0")) is None
-    assert kept.covered_until(("d", "r4")) is not None
+    assert kept.forgotten_run(("d", "r0")) is None
+    assert kept.forgotten_run(("d", "r4")) is not None
 
 
 def test_nothing_is_forgotten_while_the_high_water_mark_is_unset() -> None:
