@@ -1,0 +1,84 @@
+"""Finding the component's state file without Dagster: project, defs folder, key, path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from airlift_component.airflow_state.state_location import (
+    components_reading,
+    default_state_key,
+    find_dg_project,
+    local_state_path,
+    refresh_targets,
+)
+
+PYPROJECT = '[tool.dg]\ndirectory_type = "project"\n\n[tool.dg.project]\nroot_module = "acme"\n'
+
+
+def _project(tmp_path: Path, defs_yaml: str, *, src: bool = True) -> Path:
+    root = tmp_path / "proj"
+    defs = root / ("src" if src else "") / "acme" / "defs"
+    (defs / "airflow").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    (defs / "airflow" / "defs.yaml").write_text(defs_yaml)
+    (defs / "airflow" / "airlift.yaml").write_text("version: 1\ninstances: []\n")
+    return root
+
+
+@pytest.mark.parametrize("src", [True, False], ids=["src-layout", "flat-layout"])
+def test_the_defs_folder_is_found_from_the_root_module(tmp_path: Path, src: bool) -> None:
+    root = _project(tmp_path, "type: x.AirliftComponent\n", src=src)
+    project = find_dg_project(root / "anything.txt")
+    assert project is not None and project.root == root
+    assert project.defs_dir == root / ("src" if src else "") / "acme" / "defs"
+
+
+def test_default_key_is_the_path_from_the_project_root_and_sanitized_like_dagster(
+    tmp_path: Path,
+) -> None:
+    root = _project(tmp_path, "type: airlift_component.component.AirliftComponent\n")
+    airlift = root / "src" / "acme" / "defs" / "airflow" / "airlift.yaml"
+    key = default_state_key(airlift, root)
+    assert key == "AirliftComponent[src/acme/defs/airflow/airlift.yaml]"
+    assert default_state_key(tmp_path / "outside" / "airlift.yaml", root) == (
+        "AirliftComponent[../outside/airlift.yaml]"
+    )
+    assert local_state_path(root, key).parent.name == (
+        "AirliftComponent__src__acme__defs__airflow__airlift.yaml__"
+    )
+
+
+def test_components_reading_honour_key_and_management_type(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        "type: airlift_component.component.AirliftComponent\n"
+        "attributes:\n  defs_state: {key: prod_airflow}\n"
+        "---\n"
+        "type: airlift_component.component.registry.AirliftComponent\n"
+        "attributes:\n  defs_state: {management_type: VERSIONED_STATE_STORAGE}\n"
+        "---\n"
+        "type: other.Component\n",
+    )
+    defs = root / "src" / "acme" / "defs"
+    project = find_dg_project(root)
+    assert project is not None
+    found = components_reading(defs / "airflow" / "airlift.yaml", project)
+    assert [(c.key, c.management_type) for c in found] == [
+        ("prod_airflow", "LOCAL_FILESYSTEM"),
+        ("AirliftComponent[src/acme/defs/airflow/airlift.yaml]", "VERSIONED_STATE_STORAGE"),
+    ]
+    assert found[0].path == defs / ".local_defs_state" / "prod_airflow" / "state"
+    assert found[1].path is None
+    targets = refresh_targets(defs / "airflow" / "airlift.yaml", root)
+    assert targets.paths == [found[0].path]
+    assert targets.versioned == [found[1]]
+
+
+def test_a_file_no_component_reads_goes_next_to_airlift_yaml(tmp_path: Path) -> None:
+    root = _project(tmp_path, "type: airlift_component.component.AirliftComponent\n")
+    other = root / "elsewhere" / "airlift.yaml"
+    other.parent.mkdir()
+    other.write_text("version: 1\n")
+    assert refresh_targets(other, root).paths == [other.parent / ".airlift" / "state.json"]
