@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from airlift_component.config.problems import one_line
 from airlift_component.status.model import DagStatus, InstanceStatus, StatusReport, Totals
 
 _HEADER = ("INSTANCE", "DAG", "MODE", "PROXIED", "PROGRESS", "NOTE")
@@ -28,7 +29,8 @@ def _note(dag: DagStatus) -> str:
         notes.append("mapped in airlift.yaml, no proxied-state file")
     if dag.mode == "broken":
         count = len(dag.problems)
-        notes.append(f"{count} problem{'s' if count != 1 else ''}: airlift validate {dag.path}")
+        shown = one_line(str(dag.path))
+        notes.append(f"{count} problem{'s' if count != 1 else ''}: airlift validate {shown}")
     if dag.mapped is False:
         notes.append("not mapped in airlift.yaml")
     return "; ".join(notes)
@@ -86,9 +88,9 @@ def format_table(rows: Sequence[Sequence[str]], right: set[int] | None = None) -
 
 def _heading(instance: InstanceStatus) -> str:
     if instance.name is None:
-        return f"proxied-state folder: {instance.directory}"
+        return one_line(f"proxied-state folder: {instance.directory}")
     where = f" ({instance.directory})" if instance.directory else ""
-    return f"instance {instance.name}{where}"
+    return one_line(f"instance {instance.name}{where}")
 
 
 def render_text(report: StatusReport) -> str:

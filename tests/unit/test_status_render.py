@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 
 from airlift_component.status.model import DagStatus, InstanceStatus, StatusReport
 from airlift_component.status.render_html import render_html
@@ -92,3 +93,16 @@ def test_html_escapes_names_and_is_self_contained() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert not re.search(r"https?://|<link|src=|@import|url\(", page)
     assert "<style>" in page
+
+
+def test_text_report_keeps_a_folder_with_a_newline_on_one_line(tmp_path: Path) -> None:
+    from airlift_component.cli.main import main
+
+    folder = tmp_path / "odd\nname" / "proxied_state"
+    folder.mkdir(parents=True)
+    (folder / "dag.yaml").write_text("proxied: maybe\n")
+    output = tmp_path / "status.txt"
+    assert main(["proxy", "status", "--dir", str(folder), "--output", str(output)]) == 1
+    text = output.read_text()
+    assert "odd\\nname" in text
+    assert "odd\nname" not in text
