@@ -126,3 +126,21 @@ def test_dev_refreshes_at_load_and_keeps_the_last_good_state_when_airflow_is_dow
             assert ["prod", "dag", "added"] in [k.path for k in defs.resolve_all_asset_keys()]
         assert "refresh failed: instance 'prod'" in caplog.text
         assert url in caplog.text
+
+
+def test_refreshing_one_instance_keeps_the_others_last_state(
+    fake: FakeAirflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "airlift.yaml"
+    second = AIRLIFT.format(url=fake.url).split("instances:\n", 1)[1]
+    second = second.replace("prod", "other").replace("raw/customers", "raw/other")
+    config.write_text(AIRLIFT.format(url=fake.url) + second)
+    assert main(["refresh", "--config", str(config)]) == 0
+    state = tmp_path / ".airlift" / "state.json"
+    before = json.loads(state.read_text())["instances"]["other"]
+    fake.add_dag("added", {"t": []})
+    assert main(["refresh", "--config", str(config), "--instance", "prod"]) == 0
+    after = json.loads(state.read_text())["instances"]
+    assert "added" in {dag["dag_id"] for dag in after["prod"]["dags"]}
+    assert after["other"] == before
