@@ -181,6 +181,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.action is None:
         raise UsageError("say what to do: airlift proxy on|off|status (see airlift proxy --help)")
-    if args.action == "status":
-        return _run_status(args)
-    return _run_flip(args)
+    from airlift_component.cli.collector import paused
+
+    with paused():
+        if args.action == "status":
+            return _run_status(args)
+        return _run_flip(args)

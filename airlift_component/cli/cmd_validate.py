@@ -30,7 +30,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate, print the report on stdout; 1 when any problem was found, else 0."""
-    return _validate(args)
+    from airlift_component.cli.collector import paused
+
+    with paused():
+        return _validate(args)
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -9,23 +9,15 @@ import Dagster or Airflow.
 Errors are turned into exit codes here and nowhere else: an
 :class:`~airlift_component.errors.AirliftError` prints its message (no
 traceback) and exits with its ``exit_code``; usage errors exit 2.
-
-A command runs with Python's cyclic garbage collector paused (and restored as
-it was afterwards): commands are short, build no garbage cycles, and keep the
-node trees of the files they read alive, which the collector would otherwise
-rescan over and over (a third of the time on a big file, two thirds on a 5 MB
-one). This is the command-line process's choice; library code never does it.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
 import importlib
 import pkgutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from types import ModuleType
 
 from airlift_component.errors import AirliftError
@@ -54,17 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     parser = build_parser()
@@ -73,8 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        with _collector_paused():
-            return int(args.run(args))
+        return int(args.run(args))
     except AirliftError as exc:
         print(
             f"airlift {args.command}: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr

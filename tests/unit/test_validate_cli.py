@@ -203,3 +203,21 @@ def test_whole_bad_corpus_in_a_subprocess_has_no_traceback() -> None:
     assert result.returncode == 1
     assert result.stderr == ""
     assert "Traceback" not in result.stdout
+
+
+def test_the_collector_is_left_as_it_was(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import gc
+
+    path = _write(tmp_path / "airlift.yaml", GOOD_AIRLIFT)
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    _run(capsys, str(path))
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    gc.disable()
+    try:
+        _run(capsys, str(path))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
