@@ -72,7 +72,8 @@ def _state_for(instance: Instance, state: AirliftStateFile | None, where: str) -
         return AirflowState(
             instance=instance.name,
             url=redact_url(instance.url),
-            api_version=instance.api if instance.api in ("v1", "v2") else "v2",
+            # Unknown until fetched: the sensor's client detects it (see _for_sensor).
+            api_version=instance.api if instance.api in ("v1", "v2") else "",
             airflow_version="",
             fetched_at=datetime.fromtimestamp(0, timezone.utc),
             fingerprint="",
