@@ -189,6 +189,35 @@ def test_dag_level_proxying_replaces_every_task_with_the_override_task() -> None
     serializable(dag)
 
 
+class DaglessProxyDAGToDagsterOperator(BaseProxyDAGToDagsterOperator):
+    """A whole-DAG builder in dagster-airlift's style, returning the task without dag=."""
+
+    def get_dagster_url(self, context: Any) -> str:
+        return "http://dagster.test:3000"
+
+    def get_dagster_session(self, context: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def build_from_dag(cls, dag: Any) -> DaglessProxyDAGToDagsterOperator:
+        return cls(task_id=f"DAGSTER_OVERRIDE_DAG_{dag.dag_id}")
+
+
+def test_dag_level_builder_without_dag_is_attached() -> None:
+    fake_globals = dags_from_structure({"whole2": {"a": [], "b": ["a"]}})
+    proxying_to_dagster(
+        global_vars=fake_globals,
+        proxied_state=AirflowProxiedState.from_dict({"whole2": {"proxied": True}}),
+        build_from_dag_fn=DaglessProxyDAGToDagsterOperator.build_from_dag,
+    )
+    dag = fake_globals["whole2"]
+    [task] = dag.task_dict.values()
+    assert type(task) is DaglessProxyDAGToDagsterOperator
+    assert task.dag is dag
+    assert list(dag.task_group.children) == ["DAGSTER_OVERRIDE_DAG_whole2"]
+    serializable(dag)
+
+
 # -- the proxied-state types ---------------------------------------------------------
 
 
