@@ -7,7 +7,9 @@ In ``$AIRFLOW_HOME/config/airflow_local_settings.py`` (or anywhere on
 
 The folder is ``$AIRLIFT_PROXIED_STATE_DIR`` when set, else ``proxied_state/``
 next to the DAG file. DAG files that already call ``proxying_to_dagster`` are
-left as they are.
+left as they are. Only DAGs that proxy something are tagged (``airlift:proxied``
+or ``airlift:proxied_tasks=<N>`` with N > 0): a state file that proxies nothing,
+as ``airlift scaffold`` writes for every DAG, changes nothing visible.
 """
 
 from __future__ import annotations
@@ -40,4 +42,4 @@ def dag_policy(dag: Any) -> None:
     if state is None:
         return
     task_fn, dag_fn = pick_builders(None, None, None, None)
-    proxy_dag(dag, state, build_from_task_fn=task_fn, build_from_dag_fn=dag_fn)
+    proxy_dag(dag, state, build_from_task_fn=task_fn, build_from_dag_fn=dag_fn, tag_unproxied=False)

@@ -60,8 +60,13 @@ def proxy_dag(
     *,
     build_from_task_fn: TaskBuilder,
     build_from_dag_fn: DagBuilder,
+    tag_unproxied: bool = True,
 ) -> None:
-    """Apply one DAG's proxied state to it, in place."""
+    """Apply one DAG's proxied state to it, in place.
+
+    ``tag_unproxied=False`` leaves a DAG that proxies nothing untagged (the cluster
+    policy: every DAG may have a state file, and most proxy nothing yet).
+    """
     if getattr(dag, MARKER, False):
         return
     if state.dag_level and state.proxied:
@@ -92,7 +97,8 @@ def proxy_dag(
         replace_task(
             dag, dag.task_dict[task_id], _builder(build_from_task_fn, dag.task_dict[task_id])
         )
-    add_tags(dag, [f"{TASKS_PROXIED_TAG}={len(proxied)}"])
+    if proxied or tag_unproxied:
+        add_tags(dag, [f"{TASKS_PROXIED_TAG}={len(proxied)}"])
     setattr(dag, MARKER, True)
 
 

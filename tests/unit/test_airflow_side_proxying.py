@@ -121,7 +121,7 @@ try:
 except ImportError:
     from airflow.models import DAG
     from airflow.operators.empty import EmptyOperator
-with DAG("policy", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+with DAG("{dag_id}", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     a = EmptyOperator(task_id="a")
     b = EmptyOperator(task_id="b")
     a >> b
@@ -138,7 +138,11 @@ STATES = {
     "factory_ok": "tasks:\n  - id: b\n    proxied: true\n",
     "factory_broken": "tasks:\n  - id: a\n    proxied: yes please\n",
     "policy": "tasks:\n  - id: b\n    proxied: true\n",
+    "policy_off": "tasks:\n  - id: a\n    proxied: false\n  - id: b\n    proxied: false\n",
+    "policy_whole_off": "proxied: false\n",
 }
+#: DAG files without a proxying_to_dagster call: the cluster policy proxies them.
+POLICY_DAGS = ("policy", "policy_off", "policy_whole_off")
 
 SUMMARIZE = r"""
 import importlib.util, json, sys, traceback
@@ -184,7 +188,7 @@ for path in sorted(Path(sys.argv[1]).glob("*.py")):
         spec.loader.exec_module(module)
         dags = {id(v): v for v in vars(module).values() if isinstance(v, DAG)}.values()
         for dag in dags:
-            if path.stem == "policy":
+            if path.stem.startswith("policy"):
                 dag_policy(dag)
                 dag_policy(dag)  # applying twice changes nothing
             try:
@@ -203,7 +207,8 @@ def build_folder(root: Path) -> Path:
     (dags / "proxied_state").mkdir(parents=True)
     for name, body in DAG_FILES.items():
         (dags / f"{name}.py").write_text(HEADER + textwrap.dedent(body))
-    (dags / "policy.py").write_text(POLICY_FILE)
+    for dag_id in POLICY_DAGS:
+        (dags / f"{dag_id}.py").write_text(POLICY_FILE.replace("{dag_id}", dag_id))
     for name, text in STATES.items():
         (dags / "proxied_state" / f"{name}.yaml").write_text(text)
     return dags
@@ -319,3 +324,10 @@ def test_cluster_policy_proxies_without_code(report: dict[str, Any]) -> None:
     assert policy["tasks"]["b"]["operator"] == "DefaultProxyTaskToDagsterOperator"
     assert policy["tasks"]["b"]["upstream"] == ["a"]
     assert policy["tags"] == ["airlift:proxied_tasks=1"]
+
+
+def test_cluster_policy_leaves_dags_that_proxy_nothing_untagged(report: dict[str, Any]) -> None:
+    """A state file proxying nothing (scaffold writes one per DAG) changes nothing visible."""
+    for dag_id in ("policy_off", "policy_whole_off"):
+        assert report[dag_id]["tags"] == [], dag_id
+        assert {t["operator"] for t in report[dag_id]["tasks"].values()} == {"EmptyOperator"}
