@@ -67,3 +67,30 @@ def test_ticks_through_real_client_survive_an_outage(fake: FakeAirflow, tmp_path
     assert run_ids == {"r2"}
     third = tick(second.cursor)
     assert not getattr(third, "asset_events", None)
+
+
+def test_description_and_reasons_carry_no_url_userinfo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EO_SENSOR_PW", "pw-Sekr1t")
+    with FakeAirflow(api="v1", username="admin", password="pw-Sekr1t") as fake:
+        fake.add_dag("chain", {"a": ["b"], "b": []})
+        secret_url = fake.url.replace("http://", "http://admin:pw-Sekr1t@")
+        path = tmp_path / "airlift.yaml"
+        path.write_text(
+            AIRLIFT.format(url=secret_url).replace("password: pw}", "password: '${EO_SENSOR_PW}'}")
+        )
+        sensor = build_defs(path).resolve_sensor_def("airlift_fake_sensor")
+        instance = dg.DagsterInstance.ephemeral()
+        shown = [sensor.description or ""]
+        fake.add_finished_run("chain", "r1")
+        for fail in (False, True):
+            if fail:
+                fake.fail_next(5, status=503)
+            result = sensor(dg.build_sensor_context(instance=instance))
+            reason = getattr(result, "skip_message", None) or getattr(
+                getattr(result, "skip_reason", None), "skip_message", ""
+            )
+            shown.append(str(reason))
+        assert "127.0.0.1" in shown[0]
+        assert all("Sekr1t" not in text and "admin:" not in text for text in shown), shown
