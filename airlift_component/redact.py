@@ -6,6 +6,7 @@ or put in an exception goes through :func:`redact_url` first.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -21,3 +22,12 @@ def redact_url(url: str) -> str:
     except ValueError:
         return url
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]*@")
+
+
+def scrub_userinfo(text: str) -> str:
+    """``text`` (an error message, a log line) with the ``user:password@`` part of every
+    URL in it removed."""
+    return _USERINFO.sub(r"\g<scheme>", text)

@@ -29,9 +29,8 @@ from airlift_component.component.sensor_tick import (
     index_shape,
 )
 from airlift_component.config.airlift_model import Instance
-from airlift_component.dagster_api.client import scrub_userinfo
 from airlift_component.errors import AirflowApiError
-from airlift_component.redact import redact_url
+from airlift_component.redact import redact_url, scrub_userinfo
 
 if TYPE_CHECKING:
     from airlift_component.airflow_api.client import AirflowClient

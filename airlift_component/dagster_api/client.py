@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from airlift_component.airflow_api.diagnostics import redact_url
 from airlift_component.dagster_api import queries
 from airlift_component.dagster_api.types import AssetNode, DagsterRun
 from airlift_component.errors import DagsterApiError
+from airlift_component.redact import redact_url, scrub_userinfo
 
 T = TypeVar("T")
 
@@ -90,14 +90,6 @@ def execution_params(
         },
         "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in tags.items()]},
     }
-
-
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]*@")
-
-
-def scrub_userinfo(text: str) -> str:
-    """``text`` with the ``user:password@`` part of every URL in it removed."""
-    return _USERINFO.sub(r"\g<scheme>", text)
 
 
 def _operation(query: str) -> str:
