@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING, Any
 from airflow.exceptions import AirflowException, AirflowNotFoundException
 
 if TYPE_CHECKING:
-    from airflow.sdk import DAG, BaseOperator
+    from airflow.sdk import DAG, BaseOperator, BaseOperatorLink
 
     AIRFLOW_3: bool
 else:
     try:
-        from airflow.sdk import DAG, BaseOperator
+        from airflow.sdk import DAG, BaseOperator, BaseOperatorLink
 
         AIRFLOW_3 = True
     except ImportError:  # Airflow 2.x
         from airflow.models import DAG, BaseOperator
+        from airflow.models.baseoperatorlink import BaseOperatorLink
 
         AIRFLOW_3 = False
 
@@ -30,6 +31,7 @@ __all__ = [
     "AirflowException",
     "AirflowNotFoundException",
     "BaseOperator",
+    "BaseOperatorLink",
     "get_connection",
     "get_variable",
 ]

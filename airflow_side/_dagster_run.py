@@ -26,6 +26,8 @@ AIRFLOW_DAG_TAG = "airlift/airflow_dag_id"
 AIRFLOW_RUN_TAG = "airlift/airflow_run_id"
 AIRFLOW_TASK_TAG = "airlift/airflow_task_id"
 AIRFLOW_TRY_TAG = "airlift/airflow_try_number"
+#: The Airflow UI page of the task instance that launched the run (the way back).
+TASK_INSTANCE_URL_TAG = "airlift/airflow_task_instance_url"
 PARTITION_TAG = "dagster/partition"
 #: Task id recorded on runs launched for a whole proxied DAG.
 DAG_LEVEL_TASK = "__dag__"
@@ -62,6 +64,16 @@ class ProxyRequest:
     #: Further tags for the launched run (an operator's ``default_dagster_run_tags``);
     #: the identity and try tags always win.
     extra_tags: Mapping[str, str] = field(default_factory=dict)
+    #: The Airflow UI page of this task instance (no ``user:password@``), tagged on
+    #: the launched run so Dagster's run page leads back to Airflow.
+    task_instance_url: str | None = None
+
+    def launch_tags(self) -> dict[str, str]:
+        """Every tag of a run launched for this request; identity and try tags win."""
+        tags = {**self.extra_tags}
+        if self.task_instance_url:
+            tags[TASK_INSTANCE_URL_TAG] = self.task_instance_url
+        return {**tags, **self.identity_tags(), AIRFLOW_TRY_TAG: str(self.try_number)}
 
     def identity_tags(self) -> dict[str, str]:
         """Tags naming the Airflow task instance, the same on every try. The instance
@@ -135,6 +147,10 @@ class RunHooks:
     def get_run(self, client: DagsterClient, run_id: str) -> DagsterRun:
         return client.get_run(run_id)
 
+    def run_known(self, run: DagsterRun, url: str) -> None:
+        """Called as soon as the run this try ends with is known: launched, reused,
+        followed, or the retry being followed. ``url`` is its Dagster UI page."""
+
 
 class DagsterRunner:
     """Finds, launches (at most once per Airflow try) and follows a run."""
@@ -166,6 +182,7 @@ class DagsterRunner:
         )
         reused = self._reusable(existing, request)
         if reused is not None:
+            self.hooks.run_known(reused, self.client.run_url(reused.run_id))
             if reused.status == "SUCCESS":
                 return reused
             return self._wait(reused, request, deadline)
@@ -177,11 +194,7 @@ class DagsterRunner:
             dag_nodes=dag_nodes,
         )
         target = self.hooks.select_assets(target)
-        tags = {
-            **request.extra_tags,
-            **request.identity_tags(),
-            AIRFLOW_TRY_TAG: str(request.try_number),
-        }
+        tags = request.launch_tags()
         partition = self.hooks.partition_key(target, request)
         if partition is not None:
             tags[PARTITION_TAG] = partition
@@ -192,6 +205,7 @@ class DagsterRunner:
             tags=tags,
         )
         run = DagsterRun(self.hooks.launch(self.client, params), "QUEUED", tags)
+        self.hooks.run_known(run, self.client.run_url(run.run_id))
         self.log.info(
             "launched Dagster run %s of %s (found via %s)%s: %s",
             run.run_id,
@@ -288,6 +302,7 @@ class DagsterRunner:
                         retry.run_id,
                     )
                     current = retry
+                    self.hooks.run_known(retry, self.client.run_url(retry.run_id))
                     retry_wait_since = None
                     continue
                 if not current.will_retry:

@@ -3,7 +3,7 @@
 :class:`~airflow_side._dagster_run.DagsterRunner` knows nothing of Airflow; this
 adapter hands it an operator's ``filter_asset_nodes``, ``get_partition_key``,
 ``launch_dagster_run`` and ``get_dagster_run_obj``, with the task context and the
-session they expect.
+session they expect, and records the run for the "Dagster run" link.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_side._dagster_run import ProxyRequest, RunHooks
+from airflow_side.links import remember_run_url
 from airlift_component.dagster_api import DagsterClient, DagsterRun
 from airlift_component.dagster_api.targets import ProxyTarget
 from airlift_component.errors import DagsterApiError
@@ -78,3 +79,6 @@ class OperatorHooks(RunHooks):
                 f"get_dagster_run_obj returned no usable run for {run_id} "
                 "(expected a mapping with status and tags)"
             ) from None
+
+    def run_known(self, run: DagsterRun, url: str) -> None:
+        remember_run_url(self.operator, self.context, url)

@@ -26,6 +26,7 @@ from airflow_side._dagster_run import (
     first_try_since_clear,
 )
 from airflow_side._surgery import inherited_kwargs, local_task_id
+from airflow_side.links import DagsterRunLink, task_instance_url
 from airflow_side.operators._hooks import OperatorHooks, run_as_mapping
 from airlift_component.dagster_api import DagsterClient, DagsterRun
 from airlift_component.dagster_api.client import read_field
@@ -67,6 +68,9 @@ class BaseDagsterAssetsOperator(BaseOperator):
     """
 
     ui_color = "#c5b4ff"
+    #: "Dagster run" in the task's extra links (Airflow 2 also needs the plugin,
+    #: :mod:`airflow_side.plugin`).
+    operator_extra_links = (DagsterRunLink(),)
     #: The ``airlift.yaml`` instance name; else ``$AIRLIFT_INSTANCE``.
     airlift_instance: str | None = None
     #: Overall limit for the Dagster run, retries included.
@@ -221,6 +225,7 @@ class BaseDagsterAssetsOperator(BaseOperator):
             timeout_seconds=self.dagster_run_timeout_seconds,
             poll_interval_seconds=self.dagster_poll_interval_seconds,
             retry_appear_seconds=self.dagster_retry_appear_seconds,
+            task_instance_url=task_instance_url(context),
         )
 
     def _dagster_client(self) -> DagsterClient:

@@ -287,3 +287,78 @@ def test_custom_operator_adds_api_key_from_variable(monkeypatch: pytest.MonkeyPa
     operator.get_dagster_session = lambda ctx: session  # type: ignore[method-assign]
     assert operator.execute(context()) == "run-1"
     assert {h["x-api-key"] for h in fake.headers} == {"key-from-variable"}
+
+
+class RecordingTI(SimpleNamespace):
+    """A task instance that keeps what the operator pushes to XCom."""
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
+def ti_context(log_url: str) -> dict[str, Any]:
+    ti = RecordingTI(try_number=1, max_tries=0, pushed={}, log_url=log_url)
+    return {**context(), "ti": ti}
+
+
+def test_run_url_is_remembered_for_the_dagster_run_link(dagster_env: None) -> None:
+    from airflow_side.links import RUN_URL_XCOM_KEY, DagsterRunLink
+
+    operator = make(DefaultProxyTaskToDagsterOperator, FakeGraphQL())
+    ctx = ti_context("http://airflow.test/dags/etl/runs/manual__1/tasks/load?try_number=1")
+    operator.execute(ctx)
+    assert ctx["ti"].pushed[RUN_URL_XCOM_KEY] == "http://dagster.test:3000/runs/run-1"
+    [link] = operator.operator_extra_links
+    assert isinstance(link, DagsterRunLink)
+    assert link.name == "Dagster run"
+    assert link.xcom_key == RUN_URL_XCOM_KEY
+    assert link.get_link(operator, ti_key=ctx["ti"]) == "http://dagster.test:3000/runs/run-1"
+
+
+def test_reused_run_is_the_link_of_the_new_try(dagster_env: None) -> None:
+    from airflow_side.links import RUN_URL_XCOM_KEY
+
+    operator = make(DefaultProxyTaskToDagsterOperator, FakeGraphQL(), retries=1)
+    operator.execute(ti_context("http://airflow.test/t"))
+    retry = ti_context("http://airflow.test/t")
+    retry["ti"].try_number, retry["ti"].max_tries = 2, 1
+    operator.execute(retry)
+    assert retry["ti"].pushed[RUN_URL_XCOM_KEY] == "http://dagster.test:3000/runs/run-1"
+
+
+def test_dag_proxy_has_the_link_too(dagster_env: None) -> None:
+    from airflow_side.links import RUN_URL_XCOM_KEY
+
+    operator = make(
+        DefaultProxyDAGToDagsterOperator, FakeGraphQL(), task_id="DAGSTER_OVERRIDE_DAG_etl"
+    )
+    ctx = ti_context("http://airflow.test/t")
+    operator.execute(ctx)
+    assert ctx["ti"].pushed[RUN_URL_XCOM_KEY] == "http://dagster.test:3000/runs/run-1"
+    assert [link.name for link in operator.operator_extra_links] == ["Dagster run"]
+
+
+def test_run_is_tagged_with_the_task_instance_url_without_userinfo(dagster_env: None) -> None:
+    fake = FakeGraphQL()
+    operator = make(DefaultProxyTaskToDagsterOperator, fake)
+    url = "https://admin:s3cret@airflow.test/dags/etl/runs/manual__1/tasks/load?try_number=1"
+    operator.execute(ti_context(url))
+    tagged = fake.runs[0]["tags_map"]["airlift/airflow_task_instance_url"]
+    assert tagged == "https://airflow.test/dags/etl/runs/manual__1/tasks/load?try_number=1"
+    assert "s3cret" not in json.dumps(fake.runs)
+
+
+def test_no_task_instance_url_no_tag(dagster_env: None) -> None:
+    fake = FakeGraphQL()
+    make(DefaultProxyTaskToDagsterOperator, fake).execute(context())
+    assert "airlift/airflow_task_instance_url" not in fake.runs[0]["tags_map"]
+
+
+def test_dag_with_the_link_serializes_as_an_xcom_link() -> None:
+    """Airflow 3 serializes a link as its name and XCom key (what its UI and API read)."""
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    dag = DAG("etl", start_date=datetime(2026, 1, 1), schedule=None)
+    DefaultProxyTaskToDagsterOperator(task_id="load", dag=dag)
+    [task] = DagSerialization.to_dict(dag)["dag"]["tasks"]
+    assert task["__var"]["_operator_extra_links"] == {"Dagster run": "airlift_dagster_run_url"}
