@@ -22,10 +22,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from airlift_component.airflow_api.diagnostics import redact_url
 from airlift_component.airflow_state.state import AirflowState, DagState, StateFileError
 from airlift_component.airflow_state.state_file import AirliftStateFile, write_state_file
 from airlift_component.errors import AirflowApiError
+from airlift_component.redact import redact_url
 
 if TYPE_CHECKING:
     from airlift_component.airflow_api.client import AirflowClient

@@ -30,13 +30,13 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from airlift_component.airflow_api.diagnostics import redact_url
     from airlift_component.airflow_state.drift import RENDERERS, compute_drift
     from airlift_component.airflow_state.fetch import default_client_factory, fetch_state
     from airlift_component.airflow_state.state_file import read_state_file
     from airlift_component.airflow_state.state_location import refresh_targets
     from airlift_component.cli.config_args import load_config
     from airlift_component.config.instances import selected_instances
+    from airlift_component.redact import redact_url
 
     path = Path(args.config)
     model = load_config(path)

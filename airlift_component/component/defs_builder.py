@@ -15,7 +15,6 @@ from typing import Literal
 
 import dagster as dg
 
-from airlift_component.airflow_api.diagnostics import redact_url
 from airlift_component.airflow_state.fetch import (
     ClientFactory,
     default_client_factory,
@@ -36,6 +35,7 @@ from airlift_component.config.airlift_load import load_airlift_file
 from airlift_component.config.airlift_model import AirliftFile, Instance
 from airlift_component.config.checked_cache import CHECKED_CACHE_NAME
 from airlift_component.config.instances import selected_instances
+from airlift_component.redact import redact_url
 
 log = logging.getLogger("airlift_component")
 
