@@ -66,6 +66,16 @@ def get_connection(conn_id: str) -> Any | None:
         return None
 
 
+def iter_xcom_references(task: Any) -> Any:
+    """(operator, key) of every XCom a task's templated arguments pull through an
+    ``XComArg`` (TaskFlow arguments, ``task.output``)."""
+    if AIRFLOW_3:
+        from airflow.sdk import XComArg
+    else:
+        from airflow.models.xcom_arg import XComArg  # type: ignore[no-redef,unused-ignore]
+    return XComArg.iter_xcom_references(task)
+
+
 def is_mapped(task: Any) -> bool:
     """True for a dynamically mapped task, or a task inside a mapped task group."""
     if any(cls.__name__ == "MappedOperator" for cls in type(task).__mro__):

@@ -52,6 +52,9 @@ INHERITED_ARGS = (
     "doc_md",
     "inlets",
     "outlets",
+    # A TaskFlow task's: the value its Dagster run hands back is pushed the same way.
+    "do_xcom_push",
+    "multiple_outputs",
 )
 
 

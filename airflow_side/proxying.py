@@ -28,6 +28,7 @@ from airflow_side.operators import (
     DefaultProxyTaskToDagsterOperator,
 )
 from airflow_side.proxied_state import AirflowProxiedState, ProxiedStateParsingError
+from airflow_side.xcom_use import note_consumers
 from airlift_component.config.problems import Problem
 from airlift_component.config.proxied_state import DagProxiedState
 from airlift_component.errors import AirliftError
@@ -93,10 +94,14 @@ def proxy_dag(
                 "airlift cannot proxy mapped tasks",
                 "set proxied: false for it, or proxy the whole DAG (proxied: true at the top)",
             )
+    replaced = []
     for task_id in proxied:
-        replace_task(
-            dag, dag.task_dict[task_id], _builder(build_from_task_fn, dag.task_dict[task_id])
+        original = dag.task_dict[task_id]
+        replaced.append(
+            (original, replace_task(dag, original, _builder(build_from_task_fn, original)))
         )
+    for original, proxy in replaced:  # readers among the proxied tasks read nothing now
+        note_consumers(dag, original, proxy, logging.getLogger("airflow_side"))
     if proxied or tag_unproxied:
         add_tags(dag, [f"{TASKS_PROXIED_TAG}={len(proxied)}"])
     setattr(dag, MARKER, True)

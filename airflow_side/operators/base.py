@@ -28,6 +28,8 @@ from airflow_side._dagster_run import (
 from airflow_side._surgery import inherited_kwargs, local_task_id
 from airflow_side.links import DagsterRunLink, task_instance_url
 from airflow_side.operators._hooks import OperatorHooks, run_as_mapping
+from airflow_side.xcom_return import DEFAULT_MAX_BYTES, HandedBack, read_return_value
+from airflow_side.xcom_use import CONSUMERS_ATTR, consumers_message
 from airlift_component.dagster_api import DagsterClient, DagsterRun
 from airlift_component.dagster_api.client import read_field
 from airlift_component.dagster_api.targets import ProxyTarget
@@ -80,7 +82,10 @@ class BaseDagsterAssetsOperator(BaseOperator):
     dagster_poll_interval_seconds: float = 2.0
     #: How long a run Dagster will retry may go without its retry appearing.
     dagster_retry_appear_seconds: float = 120.0
+    #: Largest value a Dagster run may hand back as the task's XCom (JSON bytes).
+    xcom_return_value_max_bytes: int = DEFAULT_MAX_BYTES
     _current_client: DagsterClient | None = None
+    _handed_back: HandedBack | None = None
 
     def __init__(
         self,
@@ -252,8 +257,13 @@ class BaseDagsterAssetsOperator(BaseOperator):
         )
         self._current_client = client
         hooks = OperatorHooks(self, context, session)
+        self._handed_back = None
         try:
             run: DagsterRun = DagsterRunner(client, log=self.log, hooks=hooks).run(request)
+            if self.proxied_task_id() is not None:
+                self._handed_back = read_return_value(
+                    client, run, max_bytes=self.xcom_return_value_max_bytes
+                )
             return run.run_id
         except AirliftError as exc:
             raise AirflowException(str(exc)) from None
@@ -263,11 +273,39 @@ class BaseDagsterAssetsOperator(BaseOperator):
                 close()
 
     def execute(self, context: Any) -> Any:
+        """Run the assets in Dagster; returns what the run handed back (the task's XCom)."""
         # Defined on an operator class (not a mixin): Airflow 2 wraps only an
         # ``execute`` found in the body of a class its metaclass creates.
-        return self.launch_runs_for_task(
+        run_id = self.launch_runs_for_task(
             context, self.get_airflow_dag_id(context), self.get_airflow_task_id(context)
         )
+        return self._return_value(run_id)
+
+    def _return_value(self, run_id: str) -> Any:
+        """The value the run handed back, checked against ``multiple_outputs``; None
+        when it handed none back (with a warning when other tasks read this XCom)."""
+        handed = self._handed_back
+        if handed is None or not handed.found:
+            consumers = getattr(self, CONSUMERS_ATTR, None)
+            if consumers:
+                self.log.warning(
+                    "%s. Dagster run %s handed nothing back.",
+                    consumers_message(self.dag_id, self.task_id, consumers),
+                    run_id,
+                )
+            return None
+        if getattr(self, "multiple_outputs", False) and not isinstance(handed.value, dict):
+            raise AirflowException(
+                f"task {self.task_id!r} has multiple_outputs=True, but Dagster run {run_id} "
+                f"handed back a {type(handed.value).__name__} in {', '.join(handed.assets)}; "
+                "hand back a JSON object (a dict) whose keys are the outputs"
+            )
+        self.log.info(
+            "Dagster run %s handed back a value (from %s); it is this task's XCom",
+            run_id,
+            ", ".join(handed.assets),
+        )
+        return handed.value
 
 
 class BaseProxyTaskToDagsterOperator(BaseDagsterAssetsOperator):

@@ -18,8 +18,10 @@ from airlift_component.dagster_api.types import (
     DAG_TAG,
     FINISHED_STATUSES,
     TASK_TAG,
+    XCOM_RETURN_VALUE_METADATA,
     AssetNode,
     DagsterRun,
+    MaterializationMetadata,
     tag_value,
 )
 
@@ -28,9 +30,11 @@ __all__ = [
     "DAG_TAG",
     "FINISHED_STATUSES",
     "TASK_TAG",
+    "XCOM_RETURN_VALUE_METADATA",
     "AssetNode",
     "DagsterClient",
     "DagsterRun",
+    "MaterializationMetadata",
     "dagster_plus_url",
     "graphql_url",
     "new_session",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from airlift_component.dagster_api import queries
-from airlift_component.dagster_api.types import AssetNode, DagsterRun
+from airlift_component.dagster_api.types import AssetNode, DagsterRun, MaterializationMetadata
 from airlift_component.errors import DagsterApiError
 from airlift_component.redact import redact_url, scrub_userinfo
 
@@ -330,6 +330,18 @@ class DagsterClient:
         data = self.graphql(queries.RUN_BY_ID, {"runId": run_id}, fields=["runOrError"])
         result = self._result(data, "runOrError", "Run", f"find run {run_id}")
         return self._parsed(f"run {run_id}", lambda: DagsterRun.from_graphql(result))
+
+    def run_materializations(self, run_id: str) -> list[MaterializationMetadata]:
+        """Every asset materialization of a run, in the order they happened."""
+        data = self.graphql(queries.RUN_MATERIALIZATIONS, {"runId": run_id}, fields=["runOrError"])
+        result = self._result(data, "runOrError", "Run", f"find run {run_id}")
+        return self._parsed(
+            f"the materializations of run {run_id}",
+            lambda: [
+                MaterializationMetadata.from_graphql(event)
+                for event in result["assetMaterializations"]
+            ],
+        )
 
     def _runs(self, data: dict[str, Any]) -> list[DagsterRun]:
         result = self._result(data, "runsOrError", "Runs", "list runs")

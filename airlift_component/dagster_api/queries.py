@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from airlift_component.dagster_api.metadata_values import METADATA_ENTRY_FIELDS
+
 ASSET_NODE_FIELDS = """
     assetKey { path }
     tags { key value }
@@ -51,6 +53,24 @@ query AirliftRun($runId: ID!) {{
   runOrError(runId: $runId) {{
     __typename
     ... on Run {{ {RUN_FIELDS} }}
+    ... on Error {{ message }}
+    ... on PythonError {{ message }}
+  }}
+}}
+"""
+
+# The metadata of every asset a run materialized (what the run hands back to Airflow).
+RUN_MATERIALIZATIONS = f"""
+query AirliftRunMaterializations($runId: ID!) {{
+  runOrError(runId: $runId) {{
+    __typename
+    ... on Run {{
+      runId
+      assetMaterializations {{
+        assetKey {{ path }}
+        metadataEntries {{ {METADATA_ENTRY_FIELDS} }}
+      }}
+    }}
     ... on Error {{ message }}
     ... on PythonError {{ message }}
   }}

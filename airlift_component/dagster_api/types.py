@@ -24,6 +24,9 @@ FINISHED_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
 #: Tag a retried run carries, naming the first run of its retry chain.
 ROOT_RUN_TAG = "dagster/root_run_id"
 PARENT_RUN_TAG = "dagster/parent_run_id"
+#: Materialization metadata entry whose value a proxied Airflow task returns (its
+#: XCom ``return_value``): how Dagster code hands a value back to Airflow.
+XCOM_RETURN_VALUE_METADATA = "airlift/xcom_return_value"
 #: Set on a failed run when Dagster will launch an automatic retry of it.
 WILL_RETRY_TAG = "dagster/will_retry"
 
@@ -103,4 +106,29 @@ class DagsterRun:
             status=data["status"],
             tags={tag["key"]: tag["value"] for tag in data.get("tags") or []},
             creation_time=float(data.get("creationTime") or 0.0),
+        )
+
+
+@dataclass(frozen=True)
+class MaterializationMetadata:
+    """One asset materialization of a run: the asset and its metadata entries as
+    GraphQL returned them (read values with ``metadata_values.entry_value``)."""
+
+    key: tuple[str, ...]
+    entries: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def key_string(self) -> str:
+        return "/".join(self.key)
+
+    def entry(self, label: str) -> Mapping[str, Any] | None:
+        """The entry labelled ``label`` (the last one, as Dagster shows it)."""
+        found = [e for e in self.entries if e.get("label") == label]
+        return found[-1] if found else None
+
+    @classmethod
+    def from_graphql(cls, data: Mapping[str, Any]) -> MaterializationMetadata:
+        return cls(
+            key=tuple(data["assetKey"]["path"]),
+            entries=tuple(dict(e) for e in data.get("metadataEntries") or []),
         )

@@ -35,11 +35,20 @@ class FakeSessionOperator(BaseProxyTaskToDagsterOperator):
 
 
 def run(klass: type[FakeSessionOperator], fake: FakeGraphQL, **ctx: Any) -> str:
+    """Execute the operator as Airflow does; returns the run id of the task's run."""
     dag = DAG("etl", start_date=datetime(2026, 1, 1), schedule=None)
     operator = klass(task_id="load", dag=dag, airlift_instance="prod")
     operator.fake = fake
-    result: str = operator.execute({**context(), **ctx})
-    return result
+    launched: list[str] = []
+    launch = operator.launch_runs_for_task
+
+    def recording(context: Any, dag_id: str, task_id: str) -> str:
+        launched.append(launch(context, dag_id, task_id))
+        return launched[-1]
+
+    operator.launch_runs_for_task = recording  # type: ignore[method-assign]
+    operator.execute({**context(), **ctx})
+    return launched[-1]
 
 
 def test_default_dagster_run_tags_override_reaches_the_run() -> None:

@@ -30,6 +30,8 @@ class FakeGraphQL:
         self.final_status = final_status
         self.runs: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        #: Metadata entries of the materializations of each run (run id → events).
+        self.materializations: dict[str, list[dict[str, Any]]] = {}
 
     def node(self, key: list[str]) -> dict[str, Any]:
         is_dag = key == ["prod", "dag", "etl"]
@@ -51,11 +53,20 @@ class FakeGraphQL:
         self.headers.append(dict(request.headers))
         payload = json.loads(request.content)
         query, variables = payload["query"], payload["variables"]
-        if "AirliftLaunchRun" in query:
+        if "AirliftRunMaterializations" in query:
+            events = self.materializations.get(variables["runId"], [])
+            data: dict[str, Any] = {
+                "runOrError": {
+                    "__typename": "Run",
+                    "runId": variables["runId"],
+                    "assetMaterializations": events,
+                }
+            }
+        elif "AirliftLaunchRun" in query:
             tags = {t["key"]: t["value"] for t in variables["params"]["executionMetadata"]["tags"]}
             run = {"runId": f"run-{len(self.runs) + 1}", "status": "QUEUED", "tags_map": tags}
             self.runs.append(run)
-            data: dict[str, Any] = {
+            data = {
                 "launchRun": {
                     "__typename": "LaunchRunSuccess",
                     "run": {"runId": run["runId"], "status": "QUEUED"},
@@ -120,10 +131,10 @@ def dagster_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AIRFLOW_CONN_DAGSTER_DEFAULT", raising=False)
 
 
-def test_task_proxy_launches_and_returns_run_id(dagster_env: None) -> None:
+def test_task_proxy_launches_one_run_tagged_with_the_task(dagster_env: None) -> None:
     fake = FakeGraphQL()
     operator = make(DefaultProxyTaskToDagsterOperator, fake)
-    assert operator.execute(context()) == "run-1"
+    assert operator.launch_runs_for_task(context(), "etl", "load") == "run-1"
     assert fake.runs[0]["tags_map"]["airlift/airflow_task_id"] == "load"
     assert fake.runs[0]["tags_map"]["airlift/airflow_run_id"] == "manual__1"
 
@@ -132,7 +143,7 @@ def test_same_try_again_after_success_launches_nothing(dagster_env: None) -> Non
     fake = FakeGraphQL()
     operator = make(DefaultProxyTaskToDagsterOperator, fake)
     operator.execute(context())
-    assert operator.execute(context(try_number=1)) == "run-1"
+    assert operator.launch_runs_for_task(context(try_number=1), "etl", "load") == "run-1"
     assert len(fake.runs) == 1
 
 
@@ -141,7 +152,8 @@ def test_cleared_task_launches_a_new_run_for_its_new_try(dagster_env: None) -> N
     operator = make(DefaultProxyTaskToDagsterOperator, fake)
     operator.execute(context())
     # Clearing after try 1 sets max_tries to try_number + retries = 1.
-    assert operator.execute(context(try_number=2, max_tries=1)) == "run-2"
+    operator.execute(context(try_number=2, max_tries=1))
+    assert [r["runId"] for r in fake.runs] == ["run-1", "run-2"]
     assert fake.runs[1]["tags_map"]["airlift/airflow_try_number"] == "2"
 
 
@@ -149,7 +161,7 @@ def test_retry_after_a_lost_worker_reuses_the_succeeded_run(dagster_env: None) -
     fake = FakeGraphQL()
     operator = make(DefaultProxyTaskToDagsterOperator, fake, retries=1)
     operator.execute(context(max_tries=1))
-    assert operator.execute(context(try_number=2, max_tries=1)) == "run-1"
+    operator.execute(context(try_number=2, max_tries=1))
     assert len(fake.runs) == 1
 
 
@@ -164,7 +176,7 @@ def test_failed_run_fails_the_task_with_run_id_and_link(dagster_env: None) -> No
 def test_dag_proxy_runs_all_the_dags_assets(dagster_env: None) -> None:
     fake = FakeGraphQL()
     operator = make(DefaultProxyDAGToDagsterOperator, fake, task_id="DAGSTER_OVERRIDE_DAG_etl")
-    assert operator.execute(context()) == "run-1"
+    assert operator.execute(context()) is None
     assert fake.runs[0]["tags_map"]["airlift/airflow_task_id"] == "__dag__"
 
 
@@ -285,7 +297,8 @@ def test_custom_operator_adds_api_key_from_variable(monkeypatch: pytest.MonkeyPa
     session = operator.get_dagster_session({})
     session._transport = httpx.MockTransport(fake)
     operator.get_dagster_session = lambda ctx: session  # type: ignore[method-assign]
-    assert operator.execute(context()) == "run-1"
+    operator.execute(context())
+    assert [r["runId"] for r in fake.runs] == ["run-1"]
     assert {h["x-api-key"] for h in fake.headers} == {"key-from-variable"}
 
 
@@ -362,3 +375,86 @@ def test_dag_with_the_link_serializes_as_an_xcom_link() -> None:
     DefaultProxyTaskToDagsterOperator(task_id="load", dag=dag)
     [task] = DagSerialization.to_dict(dag)["dag"]["tasks"]
     assert task["__var"]["_operator_extra_links"] == {"Dagster run": "airlift_dagster_run_url"}
+
+
+def handing_back(*entries: dict[str, Any], asset: str = "out") -> FakeGraphQL:
+    """A fake whose run-1 materializes ``asset`` with these metadata entries."""
+    fake = FakeGraphQL()
+    event = {"assetKey": {"path": asset.split("/")}, "metadataEntries": list(entries)}
+    fake.materializations["run-1"] = [event]
+    return fake
+
+
+def entry(kind: str, label: str = "airlift/xcom_return_value", **fields: Any) -> dict[str, Any]:
+    return {"__typename": kind, "label": label, **fields}
+
+
+@pytest.mark.parametrize(
+    ("handed", "expected"),
+    [
+        (
+            entry("JsonMetadataEntry", jsonString='{"total_order_value": 1236.7}'),
+            {"total_order_value": 1236.7},
+        ),
+        (entry("TextMetadataEntry", text="s3://bucket/key"), "s3://bucket/key"),
+        (entry("IntMetadataEntry", intRepr="12345678901"), 12345678901),
+        (entry("FloatMetadataEntry", floatRepr="2.5"), 2.5),
+        (entry("BoolMetadataEntry", boolValue=True), True),
+    ],
+    ids=["json", "text", "int", "float", "bool"],
+)
+def test_value_handed_back_by_the_run_is_the_return_value(
+    dagster_env: None, handed: dict[str, Any], expected: Any
+) -> None:
+    other = entry("TextMetadataEntry", label="rows", text="3")
+    operator = make(DefaultProxyTaskToDagsterOperator, handing_back(other, handed))
+    assert operator.execute(context()) == expected
+
+
+def test_nothing_handed_back_returns_none(dagster_env: None) -> None:
+    other = entry("TextMetadataEntry", label="rows", text="3")
+    operator = make(DefaultProxyTaskToDagsterOperator, handing_back(other))
+    assert operator.execute(context()) is None
+
+
+def test_dag_proxy_returns_nothing_even_when_a_value_is_handed_back(dagster_env: None) -> None:
+    fake = handing_back(entry("TextMetadataEntry", text="x"))
+    operator = make(DefaultProxyDAGToDagsterOperator, fake, task_id="DAGSTER_OVERRIDE_DAG_etl")
+    assert operator.execute(context()) is None
+
+
+def test_multiple_outputs_needs_a_dict(dagster_env: None) -> None:
+    fake = handing_back(entry("TextMetadataEntry", text="not a dict"))
+    operator = make(DefaultProxyTaskToDagsterOperator, fake, multiple_outputs=True)
+    with pytest.raises(AirflowException, match=r"multiple_outputs=True.*handed back a str in out"):
+        operator.execute(context())
+
+
+def test_different_values_from_two_assets_are_refused(dagster_env: None) -> None:
+    fake = handing_back(entry("TextMetadataEntry", text="a"))
+    fake.materializations["run-1"].append(
+        {"assetKey": {"path": ["other"]}, "metadataEntries": [entry("TextMetadataEntry", text="b")]}
+    )
+    with pytest.raises(AirflowException, match=r"assets other, out set different values"):
+        make(DefaultProxyTaskToDagsterOperator, fake).execute(context())
+
+
+def test_oversized_value_is_refused_naming_the_limit(dagster_env: None) -> None:
+    big = json.dumps({"rows": ["x" * 100] * 1000})
+    fake = handing_back(entry("JsonMetadataEntry", jsonString=big))
+    with pytest.raises(AirflowException, match=r"bytes as JSON, over the limit of 65536"):
+        make(DefaultProxyTaskToDagsterOperator, fake).execute(context())
+    operator = make(
+        DefaultProxyTaskToDagsterOperator, handing_back(entry("JsonMetadataEntry", jsonString=big))
+    )
+    operator.xcom_return_value_max_bytes = 200_000
+    assert operator.execute(context()) == json.loads(big)
+
+
+def test_value_of_an_unsupported_kind_is_refused(dagster_env: None) -> None:
+    fake = handing_back(entry("MarkdownMetadataEntry", mdStr="# hi"))
+    with pytest.raises(
+        AirflowException,
+        match=r"asset out set airlift/xcom_return_value to a MarkdownMetadataEntry",
+    ):
+        make(DefaultProxyTaskToDagsterOperator, fake).execute(context())

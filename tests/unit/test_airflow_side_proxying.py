@@ -98,6 +98,31 @@ for name in ("factory_ok", "factory_broken", "factory_plain"):
     globals()[name] = dag
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
 """,
+    "taskflow": """
+try:
+    from airflow.sdk import task
+except ImportError:
+    from airflow.decorators import task
+with DAG("taskflow", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    @task()
+    def extract():
+        return {"1001": 301.27}
+    @task(multiple_outputs=True)
+    def transform(data):
+        return {"total_order_value": sum(data.values())}
+    @task()
+    def load(total):
+        print(total)
+    summary = transform(extract())
+    load(summary["total_order_value"])
+    PythonOperator(task_id="templated", python_callable=print,
+                   op_args=["{{ ti.xcom_pull(task_ids='transform') }}"])
+    @task()
+    def alone():
+        return 1
+    alone()
+proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
+""",
     "custom": """
 from airflow_side import BaseProxyTaskToDagsterOperator
 class ApiKeyProxyTaskToDagsterOperator(BaseProxyTaskToDagsterOperator):
@@ -135,6 +160,8 @@ STATES = {
     "mapped": "tasks:\n  - id: fan\n    proxied: true\n",
     "missing_task": "tasks:\n  - id: a\n    proxied: false\n  - id: gone\n    proxied: true\n",
     "custom": "tasks:\n  - id: a\n    proxied: true\n",
+    "taskflow": "tasks:\n  - id: extract\n    proxied: true\n  - id: transform\n    proxied: true\n"
+    "  - id: alone\n    proxied: true\n",
     "factory_ok": "tasks:\n  - id: b\n    proxied: true\n",
     "factory_broken": "tasks:\n  - id: a\n    proxied: yes please\n",
     "policy": "tasks:\n  - id: b\n    proxied: true\n",
@@ -174,6 +201,9 @@ def describe(dag):
             "retry_delay": t.retry_delay.total_seconds(),
             "execution_timeout": t.execution_timeout.total_seconds() if t.execution_timeout else None,
             "trigger_rule": str(getattr(t.trigger_rule, "value", t.trigger_rule)),
+            "multiple_outputs": bool(getattr(t, "multiple_outputs", False)),
+            "doc_md": getattr(t, "doc_md", None),
+            "xcom_consumers": getattr(t, "airlift_xcom_consumers", None),
             "failure_callbacks": len(t.on_failure_callback if isinstance(t.on_failure_callback, list) else [t.on_failure_callback] if t.on_failure_callback else []),
         }
     serialize(dag)
@@ -331,3 +361,27 @@ def test_cluster_policy_leaves_dags_that_proxy_nothing_untagged(report: dict[str
     for dag_id in ("policy_off", "policy_whole_off"):
         assert report[dag_id]["tags"] == [], dag_id
         assert {t["operator"] for t in report[dag_id]["tasks"].values()} == {"EmptyOperator"}
+
+
+def test_proxied_taskflow_task_keeps_multiple_outputs(report: dict[str, Any]) -> None:
+    tasks = report["taskflow"]["tasks"]
+    assert tasks["transform"]["operator"] == "DefaultProxyTaskToDagsterOperator"
+    assert tasks["transform"]["multiple_outputs"] is True
+    assert tasks["transform"]["upstream"] == ["extract"]
+    assert tasks["transform"]["downstream"] == ["load"]
+
+
+def test_readers_of_a_proxied_tasks_xcom_are_found_and_shown(report: dict[str, Any]) -> None:
+    """load reads a multiple_outputs key (TaskFlow), templated pulls in a template; the
+    proxied transform reads nothing any more, so extract has no reader."""
+    tasks = report["taskflow"]["tasks"]
+    assert tasks["transform"]["xcom_consumers"] == {
+        "load": ["total_order_value"],
+        "templated": ["?"],
+    }
+    assert tasks["extract"]["xcom_consumers"] == {}
+    assert tasks["alone"]["xcom_consumers"] == {}
+    doc = tasks["transform"]["doc_md"]
+    assert "its XCom is read by load (total_order_value), templated (?)" in doc
+    assert "'airlift/xcom_return_value'" in doc
+    assert tasks["alone"]["doc_md"] is None

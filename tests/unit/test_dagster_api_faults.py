@@ -115,7 +115,7 @@ def operator_for(flaky: Flaky, timeout: float = 60.0) -> FakeSessionOperator:
 )
 def test_polling_rides_out_transient_errors(faults: list[str]) -> None:
     flaky = Flaky(faults)
-    assert operator_for(flaky).execute(context()) == "run-1"
+    assert operator_for(flaky).launch_runs_for_task(context(), "etl", "load") == "run-1"
     assert flaky.polls == len(faults) + 1
     assert len(flaky.fake.runs) == 1
 
