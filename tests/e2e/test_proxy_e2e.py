@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -40,9 +41,8 @@ def dagster(
     yield server
 
 
-@pytest.fixture
-def proxied_airflow(airflow: AirflowServer, dagster: DagsterServer) -> AirflowServer:
-    """``airflow`` with its ``dagster_default`` Connection pointing at ``dagster``."""
+def connect_to_dagster(airflow: AirflowServer, dagster: DagsterServer) -> AirflowServer:
+    """Point ``airflow``'s ``dagster_default`` Connection at ``dagster``."""
     connection = {
         "connection_id": "dagster_default",
         "conn_type": "http",
@@ -52,6 +52,12 @@ def proxied_airflow(airflow: AirflowServer, dagster: DagsterServer) -> AirflowSe
     airflow.api.request("DELETE", "/connections/dagster_default")
     airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
     return airflow
+
+
+@pytest.fixture
+def proxied_airflow(airflow: AirflowServer, dagster: DagsterServer) -> AirflowServer:
+    """``airflow`` with its ``dagster_default`` Connection pointing at ``dagster``."""
+    return connect_to_dagster(airflow, dagster)
 
 
 def airlift(*args: str) -> subprocess.CompletedProcess[str]:
@@ -446,3 +452,97 @@ def test_factory_file_with_one_broken_state_file_loses_only_that_dag(
     airflow.wait_for_dag_tags("proxy_factory_a", lambda t: "airlift:proxied_tasks=0" in t, 120)
     airflow.wait_for_dag("proxy_factory_c", timeout=120)
     poll_for(lambda: factory_error() is None or None, timeout=120, what="the import error to clear")
+
+
+AIRLIFT_PLUGIN = "from airflow_side.plugin import AirliftPlugin  # noqa: F401\n"
+
+
+@pytest.fixture(params=[pytest.param(2, id="af2"), pytest.param(3, id="af3")])
+def linked_airflow(
+    request: pytest.FixtureRequest,
+    dagster: DagsterServer,
+    airflow_server_factory: Any,
+    tmp_path: Path,
+) -> AirflowServer:
+    """An Airflow that shows the "Dagster run" link: the shared Airflow 3 as it is; on
+    Airflow 2 a private one with the documented plugin in its plugins folder (the
+    webserver loads plugins once, when it starts)."""
+    if request.param == 3:
+        return connect_to_dagster(request.getfixturevalue("airflow3"), dagster)
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "airlift_plugin.py").write_text(AIRLIFT_PLUGIN)
+    connection = {"conn_type": "http", "host": dagster.url, "extra": {"instance": INSTANCE}}
+    server: AirflowServer = airflow_server_factory(
+        2,
+        env_overrides={
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins),
+            "AIRFLOW_CONN_DAGSTER_DEFAULT": json.dumps(connection),
+        },
+    )
+    return server
+
+
+def extra_links(airflow: AirflowServer, dag_id: str, run_id: str, task_id: str) -> Any:
+    """The task instance's extra links from the REST API (v1 answers the mapping
+    itself, v2 wraps it in ``extra_links``)."""
+    path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/links"
+    body = airflow.api.json("GET", path)
+    return body.get("extra_links", body)
+
+
+def test_dagster_run_link_and_the_way_back(
+    linked_airflow: AirflowServer, dagster: DagsterServer
+) -> None:
+    """Airflow's REST API gives each proxy task a "Dagster run" link to the run it
+    launched; the run is tagged with the task instance's Airflow URL."""
+    airflow = linked_airflow
+    cases = [
+        ("proxy_link_dag", "load"),
+        ("proxy_link_whole_dag", "DAGSTER_OVERRIDE_DAG_proxy_link_whole_dag"),
+    ]
+    airflow.wait_for_dag_tags("proxy_link_dag", lambda t: "airlift:proxied_tasks=1" in t, 120)
+    airflow.wait_for_dag_tags("proxy_link_whole_dag", lambda t: "airlift:proxied" in t, 120)
+    run_ids = {}
+    for dag_id, task_id in cases:
+        run_id, state = run_dag(airflow, dag_id)
+        assert state == "success", dag_id
+        run_ids[dag_id] = run_id
+        with DagsterClient(dagster.url) as client:
+            [dagster_run] = client.find_runs(
+                {"airlift/airflow_run_id": run_id, "airlift/airflow_dag_id": dag_id}
+            )
+        assert extra_links(airflow, dag_id, run_id, task_id) == {
+            "Dagster run": f"{dagster.url}/runs/{dagster_run.run_id}"
+        }
+        back = dagster_run.tags["airlift/airflow_task_instance_url"]
+        assert back.startswith(f"{airflow.url}/dags/{dag_id}/")
+        assert task_id in back and quote(run_id) in back
+        assert "@" not in back
+    # The DAG's task that still runs in Airflow has no such link.
+    assert extra_links(airflow, "proxy_link_dag", run_ids["proxy_link_dag"], "extract") == {}
+
+
+def test_taskflow_return_value_from_dagster_reaches_the_next_task(
+    proxied_airflow: AirflowServer, dagster: DagsterServer
+) -> None:
+    """Airflow's TaskFlow tutorial with ``transform`` proxied: the Dagster asset hands
+    the total back and ``load`` formats it (it failed on None before)."""
+    airflow = proxied_airflow
+    airflow.wait_for_dag_tags("proxy_taskflow_dag", lambda t: "airlift:proxied_tasks=1" in t, 120)
+    task = airflow.api.json("GET", "/dags/proxy_taskflow_dag/tasks/transform")
+    assert "its XCom is read by load (total_order_value)" in (task.get("doc_md") or "")
+
+    run_id, state = run_dag(airflow, "proxy_taskflow_dag")
+    assert state == "success"
+    assert len(dagster_records(dagster, "order_summary", run_id)) == 1
+    path = airflow.dags_folder.parent / "proxy_out" / "airflow.jsonl"
+    loads = [
+        r
+        for r in map(json.loads, path.read_text().splitlines())
+        if r["run_id"] == run_id and r["dag"] == "proxy_taskflow_dag"
+    ]
+    assert [(r["step"], r["value"]) for r in loads] == [("load", "Total order value is: 1236.70")]
+    xcom = f"/dags/proxy_taskflow_dag/dagRuns/{run_id}/taskInstances/transform/xcomEntries"
+    entry = airflow.api.json("GET", f"{xcom}/return_value")
+    assert "1236.7" in str(entry["value"])

@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetSpec, Definitions, asset
+from dagster import AssetExecutionContext, AssetSpec, Definitions, MaterializeResult, asset
 
 INSTANCE = os.environ.get("PROXY_E2E_INSTANCE", "e2e")
 
@@ -79,6 +79,28 @@ def custom_loaded(context: AssetExecutionContext) -> None:
     _out(context, "custom_loaded")
 
 
+@asset(key=["proxy", "link_loaded"], tags=_tags("proxy_link_dag", "load"))
+def link_loaded(context: AssetExecutionContext) -> None:
+    _out(context, "link_loaded")
+
+
+@asset(key=["proxy", "link_whole"], tags=_tags("proxy_link_whole_dag", "work"))
+def link_whole(context: AssetExecutionContext) -> None:
+    _out(context, "link_whole")
+
+
+@asset(key=["proxy", "order_summary"], tags=_tags("proxy_taskflow_dag", "transform"))
+def order_summary(context: AssetExecutionContext) -> MaterializeResult:
+    """The TaskFlow tutorial's ``transform``, rewritten in Dagster: it hands the total
+    back to Airflow, where ``load`` reads ``summary["total_order_value"]``."""
+    _out(context, "order_summary")
+    orders = {"1001": 301.27, "1002": 433.21, "1003": 502.22}
+    total = round(sum(orders.values()), 2)
+    return MaterializeResult(
+        metadata={"airlift/xcom_return_value": {"total_order_value": total}, "orders": 3}
+    )
+
+
 def _dag_asset(dag_id: str, leaves: list) -> AssetSpec:
     """The DAG's asset, depending on its leaf mapped assets, as the component builds it."""
     return AssetSpec(
@@ -100,11 +122,17 @@ defs = Definitions(
         policy_loaded,
         cleared,
         custom_loaded,
+        link_loaded,
+        link_whole,
+        order_summary,
         _dag_asset("proxy_task_dag", [loaded]),
         _dag_asset("proxy_fail_dag", [exploded]),
         _dag_asset("proxy_whole_dag", [whole_b]),
         _dag_asset("proxy_policy_dag", [policy_loaded]),
         _dag_asset("proxy_clear_dag", [cleared]),
         _dag_asset("proxy_custom_dag", [custom_loaded]),
+        _dag_asset("proxy_link_dag", [link_loaded]),
+        _dag_asset("proxy_link_whole_dag", [link_whole]),
+        _dag_asset("proxy_taskflow_dag", [order_summary]),
     ]
 )
