@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -149,16 +150,17 @@ class Demo:
     def start_dagster(self, port: int) -> None:
         assert self.airflow is not None
         code = self.project / "dagster"
+        airflow_env = {
+            "AIRFLOW_URL": self.airflow.url,
+            "AIRFLOW_USERNAME": self.airflow.username,
+            "AIRFLOW_PASSWORD": self.airflow.password,
+        }
+        self.refresh_state(code, airflow_env)
         self.say(f"starting Dagster (webserver + daemon) on http://127.0.0.1:{port}")
         self.dagster = DagsterServer(
             self.work / "dagster-home",
             ["-m", "airlift_example.definitions", "-d", str(code)],
-            env={
-                "AIRFLOW_URL": self.airflow.url,
-                "AIRFLOW_USERNAME": self.airflow.username,
-                "AIRFLOW_PASSWORD": self.airflow.password,
-                "AIRLIFT_EXAMPLE_DATA": str(self.work / "data"),
-            },
+            env={**airflow_env, "AIRLIFT_EXAMPLE_DATA": str(self.work / "data")},
             daemon=True,
             port=port,
             cwd=code,
@@ -167,6 +169,19 @@ class Demo:
         self.say(
             f"Dagster loaded the example code location in {self.dagster.startup_seconds:.0f} s"
         )
+
+    def refresh_state(self, code: Path, airflow_env: dict[str, str]) -> None:
+        """`airlift refresh`: the component loads the Airflow state from its state file
+        and never fetches it on a load (the CI step of a real deployment)."""
+        command = [sys.executable, "-m", "airlift_component", "refresh", "--config",
+                   str(self.project / "airlift.yaml"), "--project", str(code)]  # fmt: skip
+        self.say("$ airlift refresh   (the Airflow state the component loads)")
+        env = {**os.environ, **airflow_env}
+        result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+        for line in (result.stdout + result.stderr).splitlines():
+            self.say(f"  {line}")
+        if result.returncode != 0:
+            raise DemoError(f"airlift refresh failed with exit code {result.returncode}")
 
     def run_dags(self, dag_ids: Sequence[str]) -> dict[str, str]:
         assert self.airflow is not None
