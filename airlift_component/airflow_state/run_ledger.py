@@ -16,12 +16,12 @@ completion's DAG asset.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from airlift_component.airflow_api.types import DagRun, TaskInstance
-from airlift_component.airflow_state.proxied import ProxiedLookup, recorded_proxy
+from airlift_component.airflow_state.proxied import ProxiedLookup, ProxyKind, recorded_proxy
 from airlift_component.airflow_state.sensor_cursor import (
     ForgottenRun,
     RunMemory,
@@ -73,6 +73,26 @@ def _stand_in(
     return None
 
 
+#: Try numbers of the Dagster runs launched per (dag_id, run_id, task_id), when known.
+Launched = Mapping[tuple[str, str, str], frozenset[int]]
+
+
+def _proxied_try(ti: TaskInstance, kind: ProxyKind | None, launched: Launched | None) -> bool:
+    """Whether this try's assets were made by a Dagster run the proxy launched.
+
+    With ``launched`` (the Dagster runs tagged with this Airflow task), the runs
+    decide: one tagged with this try, or with an earlier try that a proxy try
+    reused. Without it, the operator Airflow recorded decides. (Airflow 3 records
+    the operator when the run is created, so a flip while the run is in flight is
+    only seen through the Dagster runs.)"""
+    if launched is None:
+        return kind is not None
+    tries = launched.get((ti.dag_id, ti.run_id, ti.task_id), frozenset())
+    if ti.try_number in tries:
+        return True
+    return kind is not None and any(number <= ti.try_number for number in tries)
+
+
 def settle_run(
     run: DagRun,
     tis: Sequence[TaskInstance],
@@ -83,6 +103,7 @@ def settle_run(
     mapped_tasks: Collection[str],
     fallback: ProxiedLookup,
     seen: datetime,
+    launched: Launched | None = None,
 ) -> RunOutcome:
     """Decide what of ``run`` (with its task instances ``tis``) is new. ``memory`` is
     what the cursor remembers of it; a run it does not remember in full is judged by
@@ -100,7 +121,7 @@ def settle_run(
         if ti.task_id not in mapped_tasks or ti.state != "success":
             continue
         key: TaskKey = (ti.task_id, ti.map_index)
-        proxied = outcome.dag_proxied or kinds[key] is not None
+        proxied = outcome.dag_proxied or _proxied_try(ti, kinds[key], launched)
         if not proxied and (known is None or not _handled_before(ti, run, known)):
             outcome.tries.append(ti)
         tries[key] = max(tries.get(key, 0), ti.try_number)

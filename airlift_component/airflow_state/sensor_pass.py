@@ -18,7 +18,7 @@ the tick's reason.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -26,7 +26,7 @@ from typing import Protocol
 from airlift_component.airflow_api.changed_runs import RunStream
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup
-from airlift_component.airflow_state.run_ledger import RunOutcome, settle_run
+from airlift_component.airflow_state.run_ledger import Launched, RunOutcome, settle_run
 from airlift_component.airflow_state.sensor_cursor import (
     DEFAULT_RETENTION,
     MAX_FORGOTTEN_RUNS,
@@ -89,10 +89,13 @@ def sensor_pass(
     mapped_tasks: Mapping[str, Collection[str]],
     needs_tasks: Collection[str],
     fallback: ProxiedLookup,
+    launched: Callable[[Sequence[DagRun]], Launched] | None = None,
 ) -> PassResult:
     """One pass; ``mapped_tasks`` maps each DAG of the definitions to its mapped task
     ids, ``needs_tasks`` names the DAGs whose runs need their task instances (mapped
-    tasks or DAG-level assets). Raises ``AirflowApiError`` untouched."""
+    tasks or DAG-level assets); ``launched`` finds the Dagster runs proxies launched for
+    those runs (see :func:`~airlift_component.airflow_state.run_ledger.settle_run`).
+    Raises ``AirflowApiError`` untouched."""
     since = cursor.query_start(now, settings.lookback, settings.overlap)
     stream = client.changed_dag_runs(updated_at_gte=since)
     runs = dict(cursor.runs)
@@ -115,6 +118,7 @@ def sensor_pass(
             break
     fetch = [run for run in changed if run.dag_id in needs_tasks]
     tis = _task_instances(client, fetch, settings.batch_size) if fetch else {}
+    dagster_runs = launched(fetch) if launched is not None and fetch else None
     outcomes: list[RunOutcome] = []
     for run in changed:
         key = (run.dag_id, run.run_id)
@@ -127,6 +131,7 @@ def sensor_pass(
             mapped_tasks=mapped_tasks[run.dag_id],
             fallback=fallback,
             seen=now,
+            launched=dagster_runs,
         )
         assert outcome.memory is not None
         runs[key] = outcome.memory

@@ -22,6 +22,7 @@ from airlift_component.airflow_state.proxied import LazyProxiedLookup
 from airlift_component.airflow_state.sensor_cursor import DEFAULT_OVERLAP, SensorCursor
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.component.asset_specs import InstanceIndex
+from airlift_component.component.proxy_runs import launched_runs
 from airlift_component.component.sensor_tick import (
     IndexShape,
     TickResult,
@@ -55,6 +56,7 @@ def run_tick(
     now: datetime | None = None,
     overlap: timedelta = DEFAULT_OVERLAP,
     shape: IndexShape | None = None,
+    dagster_instance: dg.DagsterInstance | None = None,
 ) -> TickResult:
     """One tick outside Dagster's machinery (the sensor, tests and benchmarks use it)."""
     cursor = SensorCursor.from_json(cursor_text)
@@ -69,6 +71,9 @@ def run_tick(
         overlap=overlap,
         max_runs=MAX_RUNS_PER_TICK,
         shape=shape,
+        launched=(
+            launched_runs(dagster_instance, instance.name) if dagster_instance is not None else None
+        ),
     )
 
 
@@ -131,6 +136,7 @@ def build_sensor(
                 context.cursor,
                 proxied_state_dir=proxied_state_dir,
                 shape=shape,
+                dagster_instance=context.instance,
             )
         except AirflowApiError as exc:
             shared.discard()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
@@ -12,7 +13,7 @@ import dagster as dg
 
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup
-from airlift_component.airflow_state.run_ledger import RunOutcome
+from airlift_component.airflow_state.run_ledger import Launched, RunOutcome
 from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pass
 from airlift_component.component.asset_specs import InstanceIndex, MappedDag
@@ -146,6 +147,7 @@ def evaluate_tick(
     overlap: timedelta,
     max_runs: int,
     shape: IndexShape | None = None,
+    launched: Callable[[Sequence[DagRun]], Launched] | None = None,
 ) -> TickResult:
     """Record what is new since ``cursor``; raises ``AirflowApiError`` untouched so the
     caller can fail the tick softly without moving the cursor. ``proxied`` decides only
@@ -165,6 +167,7 @@ def evaluate_tick(
         mapped_tasks=mapped,
         needs_tasks=needs,
         fallback=proxied,
+        launched=launched,
     )
     warnings: list[str] = []
     for dag_id in result.unknown_dags:

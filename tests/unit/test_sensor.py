@@ -10,6 +10,8 @@ import dagster as dg
 import pytest
 from airlift_stub import StubAirflow
 from component_fixtures import airflows, factory, write_project
+from dagster._core.storage.dagster_run import DagsterRun
+from dagster._core.utils import make_new_run_id
 
 from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.component import build_defs
@@ -152,13 +154,44 @@ def test_task_instances_are_fetched_in_batches_of_batch_size(h: Harness) -> None
     assert h.prod.calls.count("tis") == 3  # batch_size 2 in the fixture
 
 
+def _launched(h: Harness, run_id: str, task_id: str, try_number: int = 1) -> None:
+    """A Dagster run as a proxy operator launches it for an Airflow try."""
+    tags = {
+        "airlift/airflow_instance": "prod",
+        "airlift/airflow_dag_id": "customers",
+        "airlift/airflow_run_id": run_id,
+        "airlift/airflow_task_id": task_id,
+        "airlift/airflow_try_number": str(try_number),
+    }
+    h.instance.add_run(DagsterRun(job_name="__ASSET_JOB", run_id=make_new_run_id(), tags=tags))
+
+
 def test_proxied_task_by_operator_name_is_not_recorded(tmp_path: Path) -> None:
     h = Harness(tmp_path)
     h.prod.set_operator("customers", "load", "DefaultProxyTaskToDagsterOperator")
     _drop_cache(tmp_path)
     h.load()
     h.finish("r1", 2)
+    _launched(h, "r1", "load")
     assert "analytics/customers" not in {k for k, _, _ in _events(h.tick())}
+
+
+def test_a_dagster_run_of_the_try_decides_over_the_recorded_operator(tmp_path: Path) -> None:
+    """Airflow 3 writes the operator when the run is created: after a flip while the run
+    was in flight, the Dagster runs the proxies launched say what ran."""
+    h = Harness(tmp_path)
+    h.prod.set_operator("customers", "load", "DefaultProxyTaskToDagsterOperator")
+    h.finish("r1", 2)  # flipped on: recorded as the original operator, ran as the proxy
+    h.prod.set_operator("customers", "load", "PythonOperator")
+    h.prod.tis = [
+        replace(ti, operator="PythonOperator") if ti.task_id == "load" else ti for ti in h.prod.tis
+    ]
+    _launched(h, "r1", "load")
+    h.prod.set_operator("customers", "load", "DefaultProxyTaskToDagsterOperator")
+    h.finish("r2", 1)  # flipped off: recorded as the proxy, no Dagster run launched
+    recorded = {(k, run) for k, _, run in _events(h.tick())}
+    assert ("analytics/customers", "r1") not in recorded
+    assert ("analytics/customers", "r2") in recorded
 
 
 def test_proxied_state_dir_decides_when_configured(tmp_path: Path) -> None:
@@ -174,6 +207,7 @@ def test_proxied_state_dir_decides_when_configured(tmp_path: Path) -> None:
     h = Harness(tmp_path, text)
     h.finish("r1", 2)
     h.prod.tis = [replace(ti, operator=None) for ti in h.prod.tis]  # an Airflow that omits it
+    _launched(h, "r1", "extract")
     keys = {k for k, _, _ in _events(h.tick())}
     assert "raw/customers" not in keys
     assert "analytics/customers" in keys
