@@ -1,8 +1,11 @@
 """Which Airflow task tries ran in Dagster (were proxied), so the sensor does not record them twice.
 
 A proxied task launches a Dagster run that materializes its assets in Dagster
-itself. What counts is what Airflow ran for that try: the operator Airflow
-recorded on the task instance (:func:`recorded_proxy`). The rule:
+itself. What counts is what ran for that try: first the Dagster runs the
+proxies launched, when the sensor's instance is at hand (see
+:func:`~airlift_component.airflow_state.run_ledger.settle_run`), else the
+operator Airflow recorded on the task instance (:func:`recorded_proxy`; Airflow
+3 records it when the run is created). The operator rule:
 
 * a recorded operator whose name ends in ``ProxyDAGToDagsterOperator``, or a
   task id starting with ``DAGSTER_OVERRIDE_DAG_`` (the whole-DAG proxy task):
