@@ -1,6 +1,7 @@
 """The sensor's cursor: how far the sensor has read, and what it recorded per run.
 
-Stored as versioned JSON in Dagster's sensor cursor. It holds
+Stored as versioned JSON in Dagster's sensor cursor (zlib-compressed, base64 in
+a JSON wrapper, when longer than 4 KB). It holds
 
 * ``high_water``: the tick clock at the start of the last tick that read every
   changed run; the next tick lists runs Airflow changed at or after
@@ -36,6 +37,7 @@ import base64
 import hashlib
 import json
 import struct
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -54,6 +56,10 @@ MAX_REMEMBERED_RUNS = 5_000
 #: Forgotten runs kept in the compact record at most (27 characters each in the cursor).
 MAX_FORGOTTEN_RUNS = 20_000
 _TOMBSTONE = struct.Struct("<8s4sqB")
+#: A cursor longer than this is stored zlib-compressed (base64 in the JSON).
+COMPRESS_ABOVE = 4096
+#: The largest unpacked cursor read back (a bound against a corrupted value).
+MAX_CURSOR = 256 * 1024 * 1024
 
 RunKey = tuple[str, str]
 TaskKey = tuple[str, int]
@@ -189,7 +195,11 @@ class SensorCursor:
                 )
             ).decode(),
         }
-        return json.dumps(data, separators=(",", ":"))
+        text = json.dumps(data, separators=(",", ":"))
+        if len(text) <= COMPRESS_ABOVE:
+            return text
+        packed = base64.b64encode(zlib.compress(text.encode(), 6)).decode()
+        return json.dumps({"v": CURSOR_VERSION, "zlib": packed}, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | None) -> SensorCursor:
@@ -199,6 +209,12 @@ class SensorCursor:
             return cls()
         try:
             data = json.loads(text)
+            if isinstance(data, dict) and "zlib" in data:
+                inflater = zlib.decompressobj()
+                raw = inflater.decompress(base64.b64decode(data["zlib"], validate=True), MAX_CURSOR)
+                if inflater.unconsumed_tail:
+                    raise ValueError(f"larger than {MAX_CURSOR} bytes unpacked")
+                data = json.loads(raw)
             version = data.get("v")
             if version == 1:
                 return _upgrade_v1(data)
@@ -210,7 +226,15 @@ class SensorCursor:
                 dict(_memory(item) for item in data["runs"]),
                 _tombstones(data.get("forgotten") or ""),
             )
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError, struct.error) as exc:
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            struct.error,
+            zlib.error,
+        ) as exc:
             raise CursorError(
                 f"the sensor cursor cannot be read ({exc}); reset it in the Dagster UI "
                 "(sensor page → Set cursor, empty value) to start again from lookback_hours"

@@ -124,3 +124,13 @@ def test_run_version_changes_on_clear_and_rerun() -> None:
         end_date=T0 + timedelta(minutes=6),
     )
     assert run_version(first) != run_version(again)
+
+
+def test_a_large_cursor_is_stored_compressed_and_reads_back() -> None:
+    runs = {("d", f"r{i}"): _memory(i, i, a=1, b=2) for i in range(300)}
+    cursor = SensorCursor(T0, T0, runs)
+    text = cursor.to_json()
+    assert '"zlib"' in text
+    assert SensorCursor.from_json(text) == cursor
+    with pytest.raises(CursorError):
+        SensorCursor.from_json('{"v": 2, "zlib": "bm90IHpsaWI="}')
