@@ -11,7 +11,6 @@ records it once. ``gate`` is recorded once in both.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +88,6 @@ def _flipped_run(airflow: AirflowServer, text: str, tag: str) -> str:
     return run_id
 
 
-@pytest.fixture
-def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    with dg.DagsterInstance.local_temp(str(home)) as instance:
-        yield instance
-
-
 def _sensor(airflow: AirflowServer, tmp_path: Path) -> dg.SensorDefinition:
     config = {
         "version": 1,
@@ -126,18 +117,20 @@ def _per_run(instance: dg.DagsterInstance, key: str) -> dict[str, int]:
     records = instance.fetch_materializations(dg.AssetKey(key.split("/")), limit=100).records
     counts: dict[str, int] = {}
     for record in records:
-        run_id = str(record.asset_materialization.metadata["airflow/run_id"].value)  # type: ignore[union-attr]
+        metadata = record.asset_materialization.metadata  # type: ignore[union-attr]
+        if "airflow/run_id" not in metadata:
+            continue  # made by the Dagster run a proxy launched, not by the sensor
+        run_id = str(metadata["airflow/run_id"].value)
         counts[run_id] = counts.get(run_id, 0) + 1
     return counts
 
 
 def test_flip_during_a_running_dag_is_decided_by_what_ran(
-    flip_airflow: AirflowServer,
-    dagster: DagsterServer,
-    instance: dg.DagsterInstance,
-    tmp_path: Path,
+    flip_airflow: AirflowServer, dagster: DagsterServer, tmp_path: Path
 ) -> None:
+    """The sensor ticks on the Dagster instance the proxies launch into, as deployed."""
     airflow = flip_airflow
+    instance = dg.DagsterInstance.from_config(str(dagster.home))
     sensor = _sensor(airflow, tmp_path)
     cursor: str | None = None
 
@@ -155,20 +148,17 @@ def test_flip_during_a_running_dag_is_decided_by_what_ran(
     tick()
     tick()
 
+    # What Airflow wrote on the task instances (Airflow 3 writes it at run creation).
     operators = {run: _operators(airflow, run) for run in (flipped_on, flipped_off)}
-    assert operators[flipped_on]["work"].endswith("ProxyTaskToDagsterOperator"), operators
-    assert not operators[flipped_off]["work"].endswith("ProxyTaskToDagsterOperator"), operators
 
     gate = _per_run(instance, "eo_flip/gate")
     work = _per_run(instance, "eo_flip/work")
     assert (gate.get(flipped_on), gate.get(flipped_off)) == (1, 1), gate
     assert (work.get(flipped_on, 0), work.get(flipped_off, 0)) == (0, 1), (work, operators)
 
-    with dg.DagsterInstance.from_config(str(dagster.home)) as dagster_instance:
-        launched = dagster_instance.get_runs(
-            filters=dg.RunsFilter(tags={"airlift/airflow_run_id": flipped_on})
-        )
-        assert [run.status for run in launched] == [dg.DagsterRunStatus.SUCCESS]
-        assert not dagster_instance.get_runs(
-            filters=dg.RunsFilter(tags={"airlift/airflow_run_id": flipped_off})
-        )
+    launched = instance.get_runs(filters=dg.RunsFilter(tags={"airlift/airflow_run_id": flipped_on}))
+    assert [run.status for run in launched] == [dg.DagsterRunStatus.SUCCESS], operators
+    assert not instance.get_runs(
+        filters=dg.RunsFilter(tags={"airlift/airflow_run_id": flipped_off})
+    )
+    instance.dispose()
