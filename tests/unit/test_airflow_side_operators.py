@@ -458,3 +458,14 @@ def test_value_of_an_unsupported_kind_is_refused(dagster_env: None) -> None:
         match=r"asset out set airlift/xcom_return_value to a MarkdownMetadataEntry",
     ):
         make(DefaultProxyTaskToDagsterOperator, fake).execute(context())
+
+
+def test_nothing_handed_back_to_readers_is_warned_in_the_task_log(
+    dagster_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    operator = make(DefaultProxyTaskToDagsterOperator, FakeGraphQL())
+    operator.airlift_xcom_consumers = {"report": ["return_value"]}
+    assert operator.execute(context()) is None
+    out = capsys.readouterr()
+    assert "its XCom is read by report" in out.out + out.err
+    assert "Dagster run run-1 handed nothing back" in out.out + out.err

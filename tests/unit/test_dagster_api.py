@@ -261,3 +261,57 @@ def test_tag_value_is_the_one_the_component_writes(parts: tuple[str, ...]) -> No
     from airlift_component.component.asset_specs import mapping_tags
 
     assert mapping_tags(*parts)["airlift/task"] == tag_value(*parts)
+
+
+def test_run_materializations_carry_each_assets_metadata() -> None:
+    events = [
+        {
+            "assetKey": {"path": ["shop", "summary"]},
+            "metadataEntries": [
+                {"__typename": "TextMetadataEntry", "label": "note", "text": "a"},
+                {"__typename": "JsonMetadataEntry", "label": "v", "jsonString": '{"x": 1}'},
+            ],
+        }
+    ]
+    run = {"__typename": "Run", "runId": "r1", "assetMaterializations": events}
+    client = client_with(answer({"runOrError": run}))
+    [event] = client.run_materializations("r1")
+    assert event.key_string == "shop/summary"
+    assert event.entry("v") == events[0]["metadataEntries"][1]
+    assert event.entry("missing") is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "value"),
+    [
+        ({"__typename": "JsonMetadataEntry", "jsonString": "[1, 2]"}, [1, 2]),
+        ({"__typename": "TextMetadataEntry", "text": "s3://b/k"}, "s3://b/k"),
+        ({"__typename": "IntMetadataEntry", "intRepr": "9007199254740993"}, 9007199254740993),
+        ({"__typename": "FloatMetadataEntry", "floatRepr": "0.5"}, 0.5),
+        ({"__typename": "BoolMetadataEntry", "boolValue": False}, False),
+        ({"__typename": "NullMetadataEntry"}, None),
+    ],
+    ids=["json", "text", "big-int", "float", "bool", "null"],
+)
+def test_metadata_entries_as_json_values(entry: dict[str, Any], value: Any) -> None:
+    from airlift_component.dagster_api.metadata_values import entry_value
+
+    assert entry_value(entry) == value
+
+
+@pytest.mark.parametrize(
+    ("entry", "match"),
+    [
+        ({"__typename": "FloatMetadataEntry", "floatRepr": "nan"}, "nan has no JSON value"),
+        ({"__typename": "TableMetadataEntry"}, "a TableMetadataEntry"),
+    ],
+    ids=["nan", "table"],
+)
+def test_metadata_entries_without_a_json_value(entry: dict[str, Any], match: str) -> None:
+    from airlift_component.dagster_api.metadata_values import (
+        UnsupportedMetadataEntry,
+        entry_value,
+    )
+
+    with pytest.raises(UnsupportedMetadataEntry, match=match):
+        entry_value(entry)
