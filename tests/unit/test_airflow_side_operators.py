@@ -469,3 +469,14 @@ def test_nothing_handed_back_to_readers_is_warned_in_the_task_log(
     out = capsys.readouterr()
     assert "its XCom is read by report" in out.out + out.err
     assert "Dagster run run-1 handed nothing back" in out.out + out.err
+
+
+def test_dagster_run_link_never_shows_dagster_userinfo(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_side.links import RUN_URL_XCOM_KEY
+
+    monkeypatch.setenv("DAGSTER_URL", "http://user:pa55word@dagster.test:3000")
+    monkeypatch.delenv("AIRFLOW_CONN_DAGSTER_DEFAULT", raising=False)
+    operator = make(DefaultProxyTaskToDagsterOperator, FakeGraphQL())
+    ctx = ti_context("http://airflow.test/t")
+    operator.execute(ctx)
+    assert ctx["ti"].pushed[RUN_URL_XCOM_KEY] == "http://dagster.test:3000/runs/run-1"
