@@ -20,14 +20,15 @@ from airlift_component.dagster_api.client import TransientDagsterApiError, execu
 from airlift_component.dagster_api.targets import ProxyTarget, dag_asset_key, find_proxy_target
 from airlift_component.dagster_api.types import PARENT_RUN_TAG, ROOT_RUN_TAG
 from airlift_component.errors import AirliftError, DagsterApiError
+from airlift_component.mapping_tags import (
+    AIRFLOW_DAG_TAG,
+    AIRFLOW_INSTANCE_TAG,
+    AIRFLOW_RUN_TAG,
+    AIRFLOW_TASK_TAG,
+    AIRFLOW_TRY_TAG,
+    TASK_INSTANCE_URL_TAG,
+)
 
-AIRFLOW_INSTANCE_TAG = "airlift/airflow_instance"
-AIRFLOW_DAG_TAG = "airlift/airflow_dag_id"
-AIRFLOW_RUN_TAG = "airlift/airflow_run_id"
-AIRFLOW_TASK_TAG = "airlift/airflow_task_id"
-AIRFLOW_TRY_TAG = "airlift/airflow_try_number"
-#: The Airflow UI page of the task instance that launched the run (the way back).
-TASK_INSTANCE_URL_TAG = "airlift/airflow_task_instance_url"
 PARTITION_TAG = "dagster/partition"
 #: Task id recorded on runs launched for a whole proxied DAG.
 DAG_LEVEL_TASK = "__dag__"

@@ -38,6 +38,17 @@ TASK_ID_METADATA = "airlift/task_id"
 
 TASK_ASSETS_METADATA = "airlift/task_assets"
 
+#: Tags on the Dagster run a proxied Airflow task launches: which Airflow task
+#: instance try it stands for. The Airflow side writes them; the sensor reads them
+#: to tell which tries ran in Dagster.
+AIRFLOW_INSTANCE_TAG = "airlift/airflow_instance"
+AIRFLOW_DAG_TAG = "airlift/airflow_dag_id"
+AIRFLOW_RUN_TAG = "airlift/airflow_run_id"
+AIRFLOW_TASK_TAG = "airlift/airflow_task_id"
+AIRFLOW_TRY_TAG = "airlift/airflow_try_number"
+#: The Airflow UI page of that task instance (no userinfo), the way back from Dagster.
+TASK_INSTANCE_URL_TAG = "airlift/airflow_task_instance_url"
+
 MAX_TAG_VALUE = 63
 
 

@@ -17,13 +17,12 @@ import dagster as dg
 
 from airlift_component.airflow_api.types import DagRun
 from airlift_component.airflow_state.run_ledger import Launched
+from airlift_component.mapping_tags import AIRFLOW_DAG_TAG as DAG_TAG
+from airlift_component.mapping_tags import AIRFLOW_INSTANCE_TAG as INSTANCE_TAG
+from airlift_component.mapping_tags import AIRFLOW_RUN_TAG as RUN_TAG
+from airlift_component.mapping_tags import AIRFLOW_TASK_TAG as TASK_TAG
+from airlift_component.mapping_tags import AIRFLOW_TRY_TAG as TRY_TAG
 
-#: The run tags of a proxy's Dagster run (the Airflow side's contract).
-INSTANCE_TAG = "airlift/airflow_instance"
-DAG_TAG = "airlift/airflow_dag_id"
-RUN_TAG = "airlift/airflow_run_id"
-TASK_TAG = "airlift/airflow_task_id"
-TRY_TAG = "airlift/airflow_try_number"
 #: Airflow run ids per Dagster query.
 CHUNK = 200
 
