@@ -15,7 +15,6 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from devtools.local_stack.airflow_dags import DagHelpers
@@ -24,6 +23,7 @@ from devtools.local_stack.airflow_rest import HarnessApi
 from devtools.local_stack.ports import LOOPBACK, free_ports
 from devtools.local_stack.processes import (
     ManagedProcess,
+    Server,
     StackStartError,
     poll_for,
     run_logged,
@@ -47,7 +47,7 @@ _HEALTH_KEYS = {
 }
 
 
-class AirflowServer(DagHelpers):
+class AirflowServer(DagHelpers, Server):
     """One local Airflow (major version 2 or 3) with its own home, database and port.
 
     ``home`` holds the SQLite database, Airflow's logs and one log file per
@@ -256,17 +256,6 @@ class AirflowServer(DagHelpers):
     @property
     def running(self) -> bool:
         return bool(self._processes) and all(p.running for p in self._processes)
-
-    def __enter__(self) -> AirflowServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def spawn_api_server(self, env_overrides: Mapping[str, str]) -> AirflowServer:
         """Start an extra API server (Airflow 3) or webserver (2) on the same database.

@@ -10,14 +10,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 
 from devtools.local_stack.airflow_env import clean_base_environment
 from devtools.local_stack.ports import LOOPBACK, free_port
-from devtools.local_stack.processes import ManagedProcess, poll_for
+from devtools.local_stack.processes import ManagedProcess, Server, poll_for
 
 
-class CodeServer:
+class CodeServer(Server):
     """``dagster code-server start -m MODULE`` with ``env`` (add ``DAGSTER_HOME``, ``PYTHONPATH``)."""
 
     def __init__(
@@ -75,14 +74,3 @@ class CodeServer:
         if self._process is not None:
             self._process.stop()
             self._process = None
-
-    def __enter__(self) -> CodeServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 
 import httpx
 
 from devtools.local_stack.ports import LOOPBACK
+from devtools.local_stack.processes import Server
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
 
-class CountingProxy:
+class CountingProxy(Server):
     """Forwards every request to ``upstream`` and records ``(method, path)``."""
 
     def __init__(self, upstream: str) -> None:
@@ -75,14 +75,3 @@ class CountingProxy:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-
-    def __enter__(self) -> CountingProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

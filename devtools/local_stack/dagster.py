@@ -14,14 +14,19 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from devtools.local_stack.airflow_env import clean_base_environment
 from devtools.local_stack.ports import LOOPBACK, free_port
-from devtools.local_stack.processes import ManagedProcess, StackStartError, poll_for, stop_all
+from devtools.local_stack.processes import (
+    ManagedProcess,
+    Server,
+    StackStartError,
+    poll_for,
+    stop_all,
+)
 
 _LOCATIONS_QUERY = """
 query {
@@ -80,7 +85,7 @@ def _dagster_yaml(home: Path, run_coordinator: str) -> str:
     )
 
 
-class DagsterServer:
+class DagsterServer(Server):
     """``dagster-webserver`` (plus ``dagster-daemon`` when ``daemon=True``) for one workspace."""
 
     def __init__(
@@ -246,17 +251,6 @@ class DagsterServer:
         self._fixed_port = self.port
         self.stop()
         return self.start()
-
-    def __enter__(self) -> DagsterServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """POST a GraphQL document; return ``data`` or raise :class:`DagsterGraphQLError`."""

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from devtools.local_stack.airflow_env import clean_base_environment
 from devtools.local_stack.ports import LOOPBACK, free_port
-from devtools.local_stack.processes import ManagedProcess, poll_for
+from devtools.local_stack.processes import ManagedProcess, Server, poll_for
 
 TEST_KEY = "testing"
 
 
-class S3Server:
+class S3Server(Server):
     """``moto_server`` with one bucket; stopped with :meth:`stop`."""
 
     def __init__(self, home: Path, bucket: str = "airlift-state") -> None:
@@ -77,14 +76,3 @@ class S3Server:
         if self._process is not None:
             self._process.stop()
             self._process = None
-
-    def __enter__(self) -> S3Server:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
