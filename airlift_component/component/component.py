@@ -15,7 +15,7 @@ from pydantic import Field, PrivateAttr
 
 from airlift_component.airflow_state.fetch import fetch_state_file
 from airlift_component.airflow_state.state import StateFileError
-from airlift_component.airflow_state.state_file import AirliftStateFile
+from airlift_component.airflow_state.state_file import AirliftStateFile, write_state_file
 from airlift_component.airflow_state.state_location import default_state_key
 from airlift_component.component.defs_builder import defs_from_state, load_model
 
@@ -166,9 +166,7 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
 
     def write_state_to_path(self, state_path: Path) -> None:
         """Fetch every instance of ``airlift.yaml`` from Airflow into ``state_path``."""
-        state = fetch_state_file(load_model(self.airlift_path).instances)
-        state_path.parent.mkdir(parents=True, exist_ok=True)
-        state_path.write_bytes(state.to_bytes())
+        write_state_file(state_path, fetch_state_file(load_model(self.airlift_path).instances))
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         if self._refreshes_in_dev():
