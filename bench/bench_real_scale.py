@@ -32,6 +32,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,14 @@ with DAG(dag_id="{dag_id}", start_date=datetime(2024, 1, 1), schedule=None, catc
 """
 
 Row = tuple[str, str, str, str, str]
+
+
+class Rows(list[Row]):
+    """The table's rows, each also printed as soon as it is measured."""
+
+    def append(self, row: Row) -> None:
+        super().append(row)
+        print("| " + " | ".join(row) + " |", flush=True)
 
 
 def write_dags(folder: Path, dags: int) -> None:
@@ -379,7 +388,9 @@ def main() -> None:
     if "af2" in only and not THEIRS_PY.exists():
         sys.exit(f"{THEIRS_PY} missing: run bench/compare/venvs.py (or bench/compare/run.py) once")
     work = Path(tempfile.mkdtemp(prefix="airlift-real-scale-"))
-    rows: list[Row] = []
+    rows = Rows()
+    # A SIGTERM still stops the Airflow servers and prints what was measured.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     load_start = os.getloadavg()
     started = dt.datetime.now(dt.timezone.utc)
     try:
