@@ -195,7 +195,9 @@ def run_airflow(
 ) -> None:
     base = work / f"af{version}"
     dags_folder = base / "dags"
-    write_dags(dags_folder, args.dags)
+    reused = (base / "home").exists()
+    if not reused:
+        write_dags(dags_folder, args.dags)
     log = base / "drivers.log"
     server = AirflowServer(
         version,
@@ -215,7 +217,8 @@ def run_airflow(
         parse = wait_parsed(server, args.dags, args.parse_timeout)
         rows.append(
             (
-                f"{label}: start, then {args.dags} DAG files parsed",
+                f"{label}: {'restart on the kept database' if reused else 'start'}, "
+                f"then {args.dags} DAG files parsed",
                 fmt((server.startup_seconds or 0) + parse),
                 "",
                 "",
@@ -379,7 +382,10 @@ def main() -> None:
     parser.add_argument("--dags", type=int, default=500)
     parser.add_argument("--runs", type=int, default=10, help="DAG runs before the tick")
     parser.add_argument("--only", default="af2,af3", help="af2, af3 or both")
-    parser.add_argument("--parse-timeout", type=float, default=900.0)
+    parser.add_argument("--parse-timeout", type=float, default=1800.0)
+    parser.add_argument(
+        "--reuse", type=Path, help="a kept work folder: restart its Airflow on its database"
+    )
     parser.add_argument("--run-timeout", type=float, default=900.0)
     parser.add_argument("--skip-af3-tick", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -387,7 +393,7 @@ def main() -> None:
     only = set(args.only.split(","))
     if "af2" in only and not THEIRS_PY.exists():
         sys.exit(f"{THEIRS_PY} missing: run bench/compare/venvs.py (or bench/compare/run.py) once")
-    work = Path(tempfile.mkdtemp(prefix="airlift-real-scale-"))
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="airlift-real-scale-"))
     rows = Rows()
     # A SIGTERM still stops the Airflow servers and prints what was measured.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
