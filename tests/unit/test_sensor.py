@@ -16,7 +16,11 @@ from dagster._core.utils import make_new_run_id
 from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.component import build_defs
 
-NOW = datetime.now(timezone.utc)
+
+def _now() -> datetime:
+    # Read the clock when a run is made, not when the module is imported: the sensor
+    # compares with its own clock, and a suite may import this module long before.
+    return datetime.now(timezone.utc)
 
 
 class Harness:
@@ -44,7 +48,7 @@ class Harness:
         return result
 
     def finish(self, run_id: str, minutes_ago: float, **kwargs: object) -> None:
-        self.prod.finish_run("customers", run_id, NOW - timedelta(minutes=minutes_ago), **kwargs)  # type: ignore[arg-type]
+        self.prod.finish_run("customers", run_id, _now() - timedelta(minutes=minutes_ago), **kwargs)  # type: ignore[arg-type]
 
 
 def _nothing_new(result: object) -> bool:
@@ -253,7 +257,7 @@ def test_run_of_dag_unknown_to_definitions_warns(
     h: Harness, capfd: pytest.CaptureFixture[str]
 ) -> None:
     h.prod.add_dag("brand_new", {"t": []})
-    h.prod.finish_run("brand_new", "x", NOW - timedelta(minutes=1))
+    h.prod.finish_run("brand_new", "x", _now() - timedelta(minutes=1))
     assert isinstance(h.tick(), dg.SensorResult)
     assert "DAG 'brand_new' ran in Airflow" in capfd.readouterr().err
 
