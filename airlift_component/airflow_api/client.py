@@ -253,31 +253,23 @@ class AirflowClient:
             dag_ids = sorted({dag_id for dag_id, _ in chunk})
             run_ids = sorted({run_id for _, run_id in chunk})
             path = endpoints.task_instances_batch_path()
-            if endpoints.task_instances_paged:
 
-                def request(
-                    offset: int, limit: int, d: list[str] = dag_ids, r: list[str] = run_ids
-                ) -> dict[str, Any]:
-                    body = endpoints.task_instances_batch_body(
-                        dag_ids=d, run_ids=r, offset=offset, limit=limit
-                    )
-                    return {"json": body}
-
-                tis = self._reader.all_pages(
-                    "POST",
-                    path,
-                    "task_instances",
-                    parse.parse_task_instance,
-                    request=request,
-                    key=_ti_key,
-                )
-            else:  # v1 answers every match at once
+            def request(
+                offset: int, limit: int, d: list[str] = dag_ids, r: list[str] = run_ids
+            ) -> dict[str, Any]:
                 body = endpoints.task_instances_batch_body(
-                    dag_ids=dag_ids, run_ids=run_ids, offset=0, limit=0
+                    dag_ids=d, run_ids=r, offset=offset, limit=limit
                 )
-                tis = self._reader.page(
-                    "POST", path, "task_instances", parse.parse_task_instance, json=body
-                )[0]
+                return {"json": body}
+
+            tis = self._reader.all_pages(
+                "POST",
+                path,
+                "task_instances",
+                parse.parse_task_instance,
+                request=request,
+                key=_ti_key,
+            )
             for ti in tis:  # dag_ids x run_ids may match runs that were not asked for
                 if (ti.dag_id, ti.run_id) in wanted:
                     result.setdefault(_ti_key(ti), ti)

@@ -5,7 +5,8 @@ this module keeps in one place:
 
 * triggering a run on v2 must send ``"logical_date": null`` (else 422);
 * the task-instance batch endpoint pages (``page_offset`` / ``page_limit``) on
-  v2 only; on v1 it returns everything that matches, so runs are sent in chunks;
+  both; Airflow 2.10 answers at most 100 task instances a page (its
+  ``maximum_page_limit``), so reading one page only lost the rest;
 * DAG listing filters by tag in "any" mode on v2 only when asked
   (``tags_match_mode``); v1 always matches any tag;
 * changed runs are listed with ``GET /dags/~/dagRuns`` filtered by
@@ -28,7 +29,7 @@ ApiVersion = Literal["v1", "v2"]
 
 #: Airflow's default ``[api] maximum_page_limit``: larger pages are silently cut to it.
 PAGE_SIZE = 100
-#: Runs per task-instance batch: v1 answers every match in one response, v2 pages.
+#: Runs per task-instance batch (each batch is then read page by page).
 RUNS_PER_TI_BATCH = {"v1": 50, "v2": 500}
 
 
@@ -132,20 +133,18 @@ class Endpoints:
         return f"{self.prefix}/dags/~/dagRuns/~/taskInstances/list"
 
     @property
-    def task_instances_paged(self) -> bool:
-        return self.version == "v2"
-
-    @property
     def runs_per_ti_batch(self) -> int:
         return RUNS_PER_TI_BATCH[self.version]
 
     def task_instances_batch_body(
         self, *, dag_ids: Sequence[str], run_ids: Sequence[str], offset: int, limit: int
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"dag_ids": list(dag_ids), "dag_run_ids": list(run_ids)}
-        if self.task_instances_paged:
-            body.update(page_offset=offset, page_limit=limit)
-        return body
+        return {
+            "dag_ids": list(dag_ids),
+            "dag_run_ids": list(run_ids),
+            "page_offset": offset,
+            "page_limit": limit,
+        }
 
     def trigger_body(self, *, run_id: str, conf: dict[str, Any] | None) -> dict[str, Any]:
         body: dict[str, Any] = {"dag_run_id": run_id, "conf": conf or {}}

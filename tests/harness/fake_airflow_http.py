@@ -368,11 +368,10 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
             if (not dag_ids or dag_id in dag_ids) and (not run_ids or run_id in run_ids)
             for task, state in sorted(run.task_states.items())
         ]
-        if v2:
-            offset, limit = int(body.get("page_offset", 0)), int(body.get("page_limit", 100))
-            page = self._page(matches, offset, limit)
-        else:
-            page = [] if self._empty_page else matches
+        # Both versions page this endpoint (Airflow 2.10 too: ``page_limit`` defaults to
+        # 100 and is capped at ``maximum_page_limit``).
+        offset, limit = int(body.get("page_offset", 0)), int(body.get("page_limit", 100))
+        page = self._page(matches, offset, limit)
         records = [
             {
                 "task_id": task,
