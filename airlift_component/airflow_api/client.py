@@ -25,7 +25,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
-from airlift_component.airflow_api import dag_filter, diagnostics, parse
+from airlift_component.airflow_api import dag_filter, parse
 from airlift_component.airflow_api.changed_runs import RunStream
 from airlift_component.airflow_api.endpoints import PAGE_SIZE, Endpoints
 from airlift_component.airflow_api.reader import JsonReader
@@ -35,6 +35,7 @@ from airlift_component.airflow_api.types import AirflowDag, AirflowTask, DagRun,
 from airlift_component.airflow_api.versions import VersionResolver
 from airlift_component.config.airlift_model import Instance
 from airlift_component.errors import AirflowApiError
+from airlift_component.redact import redact_url
 
 T = TypeVar("T")
 
@@ -106,7 +107,7 @@ class AirflowClient:
         return cls(instance, transport=transport, retry_policy=retry_policy)
 
     def __repr__(self) -> str:
-        return f"AirflowClient(name={self.name!r}, base_url={diagnostics.redact_url(self.base_url)!r}, api={self._versions.version or self.instance.api!r})"
+        return f"AirflowClient(name={self.name!r}, base_url={redact_url(self.base_url)!r}, api={self._versions.version or self.instance.api!r})"
 
     # --- lifecycle and version ---------------------------------------------------
 
@@ -324,13 +325,11 @@ class AirflowClient:
 
     def dag_ui_url(self, dag_id: str) -> str:
         """The DAG's page in the Airflow UI."""
-        return self._ui_endpoints().dag_ui_url(diagnostics.redact_url(self.base_url), dag_id)
+        return self._ui_endpoints().dag_ui_url(redact_url(self.base_url), dag_id)
 
     def run_ui_url(self, dag_id: str, run_id: str) -> str:
         """A DAG run's page in the Airflow UI."""
-        return self._ui_endpoints().run_ui_url(
-            diagnostics.redact_url(self.base_url), dag_id, run_id
-        )
+        return self._ui_endpoints().run_ui_url(redact_url(self.base_url), dag_id, run_id)
 
 
 def _version_of(body: Any) -> str:

@@ -14,9 +14,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from airlift_component.errors import AirflowApiError, AirflowAuthError
-from airlift_component.redact import redact_url
-
-__all__ = ["redact_url"]
 
 _LOGIN_PATHS = ("/auth/token", "/aws_mwaa/login")
 _DETAIL_LIMIT = 300

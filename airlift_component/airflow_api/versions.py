@@ -17,12 +17,12 @@ import threading
 
 import httpx
 
-from airlift_component.airflow_api import diagnostics
 from airlift_component.airflow_api.auth import build_auth
 from airlift_component.airflow_api.endpoints import ApiVersion, Endpoints
 from airlift_component.airflow_api.transport import RestSession
 from airlift_component.config.airlift_model import Instance
 from airlift_component.errors import AirflowApiError
+from airlift_component.redact import redact_url
 
 
 class VersionResolver:
@@ -79,7 +79,7 @@ class VersionResolver:
                     self.version = version
                     self.session.auth = self._auth_for(version)
                     return version
-        name, url = self.instance.name, diagnostics.redact_url(self.session.base_url)
+        name, url = self.instance.name, redact_url(self.session.base_url)
         raise AirflowApiError(
             f"Airflow instance {name!r}: neither /api/v2/version nor /api/v1/version "
             f"answered at {url}; check the instance url (the Airflow web server / API "
