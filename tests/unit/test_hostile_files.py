@@ -147,7 +147,7 @@ def test_missing_path_is_a_problem_line_and_exit_1(
     assert "a path that does not exist is a problem too (exit `1`)" in docs
 
 
-# --- permissions: run as an unprivileged user when the tests run as root ---------
+# --- permissions: modes apply to the CLI even when the tests run as root ---------
 
 
 @pytest.fixture
@@ -165,13 +165,15 @@ def shared_tmp() -> Iterator[Path]:
 
 
 def _airlift_as_user(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    """The CLI in a child process; as ``nobody`` when we are root (root ignores modes)."""
+    """The CLI in a child process that file modes apply to. Root ignores modes through
+    its DAC-override capabilities, so as root the child drops them and stays root:
+    unlike switching to ``nobody``, it can still read a checkout in a private folder."""
     command = [sys.executable, "-m", "airlift_component", *argv]
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
             pytest.skip("running as root without setpriv: permissions cannot be tested")
-        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
     return subprocess.run(
         command,
         cwd=cwd,
