@@ -17,7 +17,7 @@ from airlift_component.airflow_state.fetch import fetch_state_file
 from airlift_component.airflow_state.state import StateFileError
 from airlift_component.airflow_state.state_file import AirliftStateFile, write_state_file
 from airlift_component.airflow_state.state_location import default_state_key
-from airlift_component.component.defs_builder import defs_from_state, load_model
+from airlift_component.component.defs_builder import defs_from_state, first_load_in_dev, load_model
 
 log = logging.getLogger("airlift_component")
 
@@ -190,16 +190,9 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
         return super().build_defs(context)
 
     def _refreshes_in_dev(self) -> bool:
-        from dagster._core.definitions.definitions_load_context import (
-            DefinitionsLoadContext,
-            DefinitionsLoadType,
-        )
-        from dagster._utils.env import using_dagster_dev
-
         config = self.defs_state_config
         return (
-            DefinitionsLoadContext.get().load_type == DefinitionsLoadType.INITIALIZATION
-            and using_dagster_dev()
+            first_load_in_dev()
             and config.refresh_if_dev
             and config.management_type != DefsStateManagementType.LEGACY_CODE_SERVER_SNAPSHOTS
         )

@@ -39,7 +39,7 @@ from airlift_component.redact import redact_url
 
 log = logging.getLogger("airlift_component")
 
-Refresh = Literal["never", "if_missing", "always"]
+Refresh = Literal["if_dev", "never", "if_missing", "always"]
 REFRESH_HINT = "run `dg utils refresh-defs-state` (component) or `airlift refresh`"
 
 
@@ -175,7 +175,7 @@ def build_defs(
     *,
     instances: Sequence[str] | None = None,
     state_file: str | Path | None = None,
-    refresh: Refresh = "if_missing",
+    refresh: Refresh = "if_dev",
     defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions = (),
     client_factory: ClientFactory | None = None,
 ) -> dg.Definitions:
@@ -183,10 +183,18 @@ def build_defs(
 
     The Airflow state is read from ``state_file`` (default ``.airlift/state.json``
     next to ``airlift.yaml``; ``airlift refresh`` writes it). ``refresh`` decides
-    when this call asks Airflow: ``"never"`` (a process that must not call
-    Airflow, such as a run worker: no state is a warning, not a fetch),
-    ``"if_missing"`` (the default: only when there is no state file yet) or
-    ``"always"``. A failed refresh keeps the last good state and logs the error.
+    when this call asks Airflow:
+
+    - ``"if_dev"`` (the default): like the component's ``refresh_if_dev``, only
+      when the code location is first loaded under ``dagster dev`` / ``dg dev``;
+      everywhere else (a code server, the daemon, a run worker) never;
+    - ``"never"``: no state is a warning that says how to refresh, not a fetch;
+    - ``"if_missing"``: only when there is no state file yet;
+    - ``"always"``: at every call.
+
+    A failed refresh keeps the last good state and logs the error (with no last
+    good state it raises, except under ``dagster dev``, where the DAGs' mapped
+    assets are still defined and the warning says how to refresh).
 
     ``defined_elsewhere`` lists asset keys (or a ``Definitions``) computed by other
     code in the same code location, e.g. a dbt project: no spec is emitted for
@@ -197,7 +205,9 @@ def build_defs(
     path = Path(airlift_yaml).resolve()
     target = Path(state_file).resolve() if state_file is not None else default_state_file(path)
     state = read_state_file(target)
-    if refresh == "always" or (refresh == "if_missing" and state is None):
+    if refresh == "if_dev" and first_load_in_dev():
+        state = refresh_or_keep(path, target, state, client_factory, raise_without_state=False)
+    elif refresh == "always" or (refresh == "if_missing" and state is None):
         state = refresh_or_keep(path, target, state, client_factory)
     return defs_from_state(
         path,
@@ -214,14 +224,32 @@ def refresh_or_keep(
     target: Path,
     last_good: AirliftStateFile | None,
     client_factory: ClientFactory | None,
+    *,
+    raise_without_state: bool = True,
 ) -> AirliftStateFile | None:
-    """Refresh ``target`` from Airflow; on failure log why and keep ``last_good``."""
+    """Refresh ``target`` from Airflow; on failure log why and keep ``last_good``
+    (with none, raise unless ``raise_without_state`` is false)."""
     from airlift_component.airflow_state.state import StateFileError
 
     try:
         return refresh_state_file(load_model(path).instances, target, client_factory)
     except StateFileError as exc:
-        if last_good is None:
+        if last_good is None and raise_without_state:
             raise
         log.warning("%s", exc)
         return last_good
+
+
+def first_load_in_dev() -> bool:
+    """True while ``dagster dev`` / ``dg dev`` first loads the code location (not in
+    its run workers, which reconstruct it)."""
+    from dagster._core.definitions.definitions_load_context import (
+        DefinitionsLoadContext,
+        DefinitionsLoadType,
+    )
+    from dagster._utils.env import using_dagster_dev
+
+    return (
+        using_dagster_dev()
+        and DefinitionsLoadContext.get().load_type == DefinitionsLoadType.INITIALIZATION
+    )

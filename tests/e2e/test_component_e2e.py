@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import yaml
 
+from airlift_component.cli.main import main as airlift_cli
 from devtools.local_stack import AirflowServer
 from devtools.local_stack.processes import poll_for
 from tests.e2e.test_sensor_e2e import CHAIN, CHAIN_KEYS, RUN_TIMEOUT, _airlift_yaml
@@ -76,6 +77,8 @@ def test_daemon_records_a_triggered_airflow_run_once(
         "from airlift_component.component import build_defs\n\n"
         f"defs = build_defs({str(tmp_path / 'airlift.yaml')!r})\n"
     )
+    # As in a deployment: the state is refreshed before Dagster loads the code.
+    assert airlift_cli(["refresh", "--config", str(tmp_path / "airlift.yaml")]) == 0
     server = dagster_server_factory(str(code), daemon=True)
     location = server.locations()[0]["name"]
 

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from airlift_component.cli.main import main as airlift_cli
 from airlift_component.dagster_api import DagsterClient
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
@@ -344,6 +345,8 @@ def test_proxy_finds_assets_built_by_the_real_component(
     defs_file = tmp_path / "defs.py"
     defs_file.write_text(COMPONENT_DEFS.format(airlift_yaml=str(tmp_path / "airlift.yaml")))
     out = tmp_path / "out"
+    # As in a deployment: the state is refreshed before Dagster loads the code.
+    assert airlift_cli(["refresh", "--config", str(tmp_path / "airlift.yaml")]) == 0
     server: DagsterServer = dagster_server_factory(
         defs_file,
         env={"PROXY_E2E_OUT": str(out), "PYTHONPATH": str(PROJECT.parent)},

@@ -15,6 +15,7 @@ from typing import Any
 import dagster as dg
 import yaml
 
+from airlift_component.cli.main import main as airlift_cli
 from devtools.local_stack import AirflowServer
 from devtools.local_stack.processes import poll_for
 from tests.e2e.exactly_once_support import (
@@ -52,6 +53,8 @@ def test_daemon_stopped_and_restarted_records_each_try_once(
         "from airlift_component.component import build_defs\n\n"
         f"defs = build_defs({str(tmp_path / 'airlift.yaml')!r})\n"
     )
+    # As in a deployment: the state is refreshed before Dagster loads the code.
+    assert airlift_cli(["refresh", "--config", str(tmp_path / "airlift.yaml")]) == 0
     server = dagster_server_factory(str(code), daemon=True)
 
     first = airflow.trigger(DAG)

@@ -74,7 +74,9 @@ class Ticker:
 
     def reload(self) -> None:
         """Build the definitions again: what a code-location reload or restart does."""
-        self.sensor = build_defs(self.path).resolve_sensor_def("airlift_obs_sensor")
+        self.sensor = build_defs(self.path, refresh="if_missing").resolve_sensor_def(
+            "airlift_obs_sensor"
+        )
 
     def tick(self) -> dg.SensorResult | dg.SkipReason:
         result = self.sensor(dg.build_sensor_context(instance=self.instance, cursor=self.cursor))

@@ -45,9 +45,9 @@ class Ticks:
         self.instance = instance
         self.cursor: str | None = None
         self.outage_armed = False
-        self.sensor = build_defs(path, client_factory=self._client).resolve_sensor_def(
-            "airlift_eo_sensor"
-        )
+        self.sensor = build_defs(
+            path, refresh="if_missing", client_factory=self._client
+        ).resolve_sensor_def("airlift_eo_sensor")
 
     def _client(self, instance: Any) -> AirflowClient:
         client = default_client_factory(instance)

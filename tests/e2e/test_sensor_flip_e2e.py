@@ -110,7 +110,7 @@ def _sensor(airflow: AirflowServer, tmp_path: Path) -> dg.SensorDefinition:
     }
     path = tmp_path / "airlift.yaml"
     path.write_text(yaml.safe_dump(config))
-    return build_defs(path).resolve_sensor_def("airlift_eo_sensor")
+    return build_defs(path, refresh="if_missing").resolve_sensor_def("airlift_eo_sensor")
 
 
 def _per_run(instance: dg.DagsterInstance, key: str) -> dict[str, int]:

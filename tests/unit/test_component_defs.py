@@ -16,7 +16,9 @@ from airlift_component.errors import UsageError
 
 @pytest.fixture
 def defs(tmp_path: Path) -> dg.Definitions:
-    return build_defs(write_project(tmp_path), client_factory=factory(airflows()))
+    return build_defs(
+        write_project(tmp_path), refresh="if_missing", client_factory=factory(airflows())
+    )
 
 
 def _specs(defs: dg.Definitions) -> dict[dg.AssetKey, dg.AssetSpec]:
@@ -118,11 +120,19 @@ def test_one_sensor_per_instance(defs: dg.Definitions) -> None:
 
 def test_instances_filter(tmp_path: Path) -> None:
     defs = build_defs(
-        write_project(tmp_path), instances=["staging"], client_factory=factory(airflows())
+        write_project(tmp_path),
+        instances=["staging"],
+        refresh="if_missing",
+        client_factory=factory(airflows()),
     )
     assert {s.name for s in defs.sensors or []} == {"airlift_staging_sensor"}
     with pytest.raises(UsageError, match="no instance named 'nope'"):
-        build_defs(write_project(tmp_path), instances=["nope"], client_factory=factory(airflows()))
+        build_defs(
+            write_project(tmp_path),
+            instances=["nope"],
+            refresh="if_missing",
+            client_factory=factory(airflows()),
+        )
 
 
 def test_defined_elsewhere_keys_get_no_spec(tmp_path: Path) -> None:
@@ -131,7 +141,10 @@ def test_defined_elsewhere_keys_get_no_spec(tmp_path: Path) -> None:
 
     other = dg.Definitions(assets=[dbt_model])
     airlift = build_defs(
-        write_project(tmp_path), defined_elsewhere=other, client_factory=factory(airflows())
+        write_project(tmp_path),
+        defined_elsewhere=other,
+        refresh="if_missing",
+        client_factory=factory(airflows()),
     )
     merged = dg.Definitions.merge(airlift, other)
     assert merged.resolve_asset_graph().get(_key("analytics/customers")).is_materializable
@@ -142,7 +155,7 @@ def test_mapped_dag_missing_from_airflow_keeps_assets_and_warns(
 ) -> None:
     stubs = airflows()
     del stubs["staging"].dags["customers"]
-    defs = build_defs(write_project(tmp_path), client_factory=factory(stubs))
+    defs = build_defs(write_project(tmp_path), refresh="if_missing", client_factory=factory(stubs))
     assert _key("staging/raw_customers") in _specs(defs)
     assert "DAG 'customers' is mapped" in caplog.text
 
@@ -159,9 +172,9 @@ def test_second_build_reuses_the_checked_airlift_yaml(
 
     monkeypatch.setattr(airlift_load, "parse_yaml_text", counting)
     path = write_project(tmp_path)
-    first = build_defs(path, client_factory=factory(airflows()))
+    first = build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
     assert (tmp_path / ".airlift" / "airlift.yaml.checked.json").is_file()
-    second = build_defs(path, client_factory=factory(airflows()))
+    second = build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
     assert parsed == [str(path)]
     assert set(_specs(second)) == set(_specs(first))
 
@@ -174,7 +187,7 @@ def test_a_build_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path) -> 
     for enabled in (True, False):
         (gc.enable if enabled else gc.disable)()
         try:
-            build_defs(path, client_factory=factory(airflows()))
+            build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
             assert gc.isenabled() is enabled
         finally:
             gc.enable()

@@ -44,7 +44,7 @@ def test_code_ref_replaces_spec_with_executable_asset_and_merges_mapping(
     tmp_path: Path, module: str
 ) -> None:
     path = write_project(tmp_path, _with_code(f"{module}:raw_customers"))
-    defs = build_defs(path, client_factory=factory(airflows()))
+    defs = build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
     node = defs.resolve_asset_graph().get(dg.AssetKey(["raw", "customers"]))
     assert node.is_materializable
     spec = node.to_asset_spec()
@@ -66,7 +66,7 @@ def test_bad_code_ref_is_a_config_error(
 ) -> None:
     path = write_project(tmp_path, _with_code(f"{module}:{attr}"))
     with pytest.raises(ConfigError, match=message):
-        build_defs(path, client_factory=factory(airflows()))
+        build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
 
 
 def test_code_ref_computing_another_key_is_a_config_error(tmp_path: Path, module: str) -> None:
@@ -74,10 +74,12 @@ def test_code_ref_computing_another_key_is_a_config_error(tmp_path: Path, module
         "              - key: raw/customers\n", "              - key: raw/other\n", 1
     )
     with pytest.raises(ConfigError, match="not the mapped key raw/other"):
-        build_defs(write_project(tmp_path, text), client_factory=factory(airflows()))
+        build_defs(
+            write_project(tmp_path, text), refresh="if_missing", client_factory=factory(airflows())
+        )
 
 
 def test_unimportable_module_is_a_config_error(tmp_path: Path) -> None:
     path = write_project(tmp_path, _with_code("no_such_module_xyz:thing"))
     with pytest.raises(ConfigError, match="cannot import 'no_such_module_xyz'"):
-        build_defs(path, client_factory=factory(airflows()))
+        build_defs(path, refresh="if_missing", client_factory=factory(airflows()))

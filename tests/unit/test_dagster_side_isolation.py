@@ -32,7 +32,7 @@ for package in ("airlift_component.component", "airlift_component.airflow_api",
 from component_fixtures import airflows, factory, write_project
 from airlift_component.component import build_defs
 
-defs = build_defs(write_project(pathlib.Path(tempfile.mkdtemp())), client_factory=factory(airflows()))
+defs = build_defs(write_project(pathlib.Path(tempfile.mkdtemp())), refresh="if_missing", client_factory=factory(airflows()))
 keys = sorted(key.to_user_string() for key in defs.resolve_all_asset_keys())
 print("KEYS:" + ",".join(keys))
 print("AIRFLOW:" + ",".join(sorted(m for m in sys.modules if m.split(".")[0] == "airflow")))

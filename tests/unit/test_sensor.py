@@ -37,7 +37,7 @@ class Harness:
 
     def load(self) -> None:
         """(Re)build the definitions: a code-location reload or a sensor restart."""
-        self.defs = build_defs(self.path, client_factory=factory(self.stubs))
+        self.defs = build_defs(self.path, refresh="if_missing", client_factory=factory(self.stubs))
         self.sensor = self.defs.resolve_sensor_def("airlift_prod_sensor")
 
     def tick(self) -> dg.SensorResult | dg.SkipReason:

@@ -39,7 +39,7 @@ def fake(request: pytest.FixtureRequest) -> Iterator[FakeAirflow]:
 def test_ticks_through_real_client_survive_an_outage(fake: FakeAirflow, tmp_path: Path) -> None:
     path = tmp_path / "airlift.yaml"
     path.write_text(AIRLIFT.format(url=fake.url))
-    sensor = build_defs(path).resolve_sensor_def("airlift_fake_sensor")
+    sensor = build_defs(path, refresh="if_missing").resolve_sensor_def("airlift_fake_sensor")
     instance = dg.DagsterInstance.ephemeral()
 
     def tick(cursor: str | None) -> dg.SensorResult | dg.SkipReason:
@@ -80,7 +80,7 @@ def test_description_and_reasons_carry_no_url_userinfo(
         path.write_text(
             AIRLIFT.format(url=secret_url).replace("password: pw}", "password: '${EO_SENSOR_PW}'}")
         )
-        sensor = build_defs(path).resolve_sensor_def("airlift_fake_sensor")
+        sensor = build_defs(path, refresh="if_missing").resolve_sensor_def("airlift_fake_sensor")
         instance = dg.DagsterInstance.ephemeral()
         shown = [sensor.description or ""]
         fake.add_finished_run("chain", "r1")

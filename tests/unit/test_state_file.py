@@ -101,17 +101,65 @@ def test_default_location_is_next_to_airlift_yaml(tmp_path: Path) -> None:
 def test_build_defs_never_asks_airflow_once_a_state_exists(tmp_path: Path) -> None:
     path = write_project(tmp_path)
     stubs = airflows()
-    build_defs(path, client_factory=factory(stubs))  # no state yet: fetched once
+    # No state yet: fetched once.
+    build_defs(path, refresh="if_missing", client_factory=factory(stubs))
     for stub in stubs.values():
         stub.calls.clear()
         stub.add_dag("new_dag", {"t": []})
-    defs = build_defs(path, client_factory=factory(stubs))
+    defs = build_defs(path, refresh="if_missing", client_factory=factory(stubs))
     assert all(stub.calls == [] for stub in stubs.values())
     assert ("prod", "dag", "new_dag") not in {
         k.path and tuple(k.path) for k in defs.resolve_all_asset_keys()
     }
     refreshed = build_defs(path, refresh="always", client_factory=factory(stubs))
     assert ["prod", "dag", "new_dag"] in [k.path for k in refreshed.resolve_all_asset_keys()]
+
+
+def test_the_default_load_never_asks_airflow_outside_dagster_dev(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("DAGSTER_IS_DEV_CLI", raising=False)
+    path = write_project(tmp_path)
+    stubs = airflows()
+    defs = build_defs(path, client_factory=factory(stubs))
+    assert all(stub.calls == [] for stub in stubs.values())
+    assert not default_state_file(path).exists()
+    assert ["prod", "dag", "customers"] in [k.path for k in defs.resolve_all_asset_keys()]
+    assert "airlift refresh" in caplog.text
+
+
+def test_the_default_load_refreshes_under_dagster_dev_but_not_in_its_run_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster._core.definitions.definitions_load_context import (
+        DefinitionsLoadContext,
+        DefinitionsLoadType,
+    )
+
+    monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")
+    path = write_project(tmp_path)
+    stubs = airflows()
+    build_defs(path, client_factory=factory(stubs))
+    assert all(stub.calls for stub in stubs.values())
+    assert read_state_file(default_state_file(path)) is not None
+    for stub in stubs.values():
+        stub.calls.clear()
+    worker = DefinitionsLoadContext(load_type=DefinitionsLoadType.RECONSTRUCTION)
+    with DefinitionsLoadContext.scoped(worker):
+        build_defs(path, client_factory=factory(stubs))
+    assert all(stub.calls == [] for stub in stubs.values())
+
+
+def test_a_failed_refresh_under_dagster_dev_without_state_still_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")
+    path = write_project(tmp_path)
+    stubs = airflows()
+    stubs["staging"].down = True
+    defs = build_defs(path, client_factory=factory(stubs))
+    assert ["prod", "dag", "customers"] in [k.path for k in defs.resolve_all_asset_keys()]
+    assert "refresh failed: instance 'staging'" in caplog.text
 
 
 def test_refresh_never_without_state_builds_the_mapped_assets_and_says_how_to_refresh(
@@ -130,7 +178,7 @@ def test_a_failed_refresh_keeps_the_last_good_state_with_the_error_logged(
 ) -> None:
     path = write_project(tmp_path)
     stubs = airflows()
-    build_defs(path, client_factory=factory(stubs))
+    build_defs(path, refresh="if_missing", client_factory=factory(stubs))
     stubs["staging"].down = True
     defs = build_defs(path, refresh="always", client_factory=factory(stubs))
     assert ["prod", "dag", "orders"] in [k.path for k in defs.resolve_all_asset_keys()]
@@ -151,6 +199,6 @@ def test_changed_mappings_warn_until_refreshed(
             "dag: other\n        tasks:\n          - task: extract\n            assets: [staging",
         )
     )
-    build_defs(path, client_factory=factory(stubs))
+    build_defs(path, refresh="if_missing", client_factory=factory(stubs))
     assert "changed in airlift.yaml since the Airflow state was fetched" in caplog.text
     assert fetch_state_file  # the same fetch serves the CLI and the component

@@ -77,7 +77,7 @@ def test_userinfo_stays_out_of_refresh_errors(
     fake.stop()
     assert main(["refresh", "--config", str(config)]) == 1
     with pytest.raises(Exception) as info:
-        build_defs(config)
+        build_defs(config, refresh="if_missing")
     out, err = capsys.readouterr()
     assert SENTINEL not in out + err + str(info.value) + repr(info.value)
     assert "could not" in err or "refresh failed" in err
