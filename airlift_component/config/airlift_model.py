@@ -209,6 +209,27 @@ class TaskMapping(_Model):
     assets: list[AssetEntry] = Field(min_length=1)
 
 
+class AirflowAssetsSettings(_Model):
+    """Airflow 2 Datasets / Airflow 3 Assets as Dagster assets (off unless ``enabled``).
+
+    Each Airflow asset a peered DAG produces (task outlets) or is scheduled on
+    becomes a Dagster asset keyed ``<instance>/airflow_asset/<scheme>/<parts of
+    the rest of the URI>``, each part with every character but letters, digits,
+    ``_``, ``.`` and ``-`` replaced by ``_`` (see docs/airflow-assets.md); the
+    sensor records Airflow's asset events as its materializations.
+    """
+
+    enabled: StrictBool = Field(
+        default=False,
+        description="Show Airflow's assets (datasets) in Dagster and record their events.",
+    )
+    keys: dict[Annotated[StrictStr, Field(min_length=1)], AssetKeyStr] = Field(
+        default_factory=dict,
+        description="Asset key per Airflow asset URI (or Airflow 3 asset name), "
+        "replacing the derived key.",
+    )
+
+
 class DagMapping(_Model):
     """The assets of one DAG: DAG-level ones and per-task ones."""
 
@@ -229,6 +250,10 @@ class Instance(_Model):
     http: HttpSettings = Field(default_factory=HttpSettings)
     proxied_state_dir: StrictStr | None = None
     mappings: list[DagMapping] = Field(default_factory=list)
+    airflow_assets: AirflowAssetsSettings = Field(
+        default_factory=AirflowAssetsSettings,
+        description="Airflow assets (datasets) as Dagster assets; off by default.",
+    )
 
     def mapping_for(self, dag_id: str) -> DagMapping | None:
         for mapping in self.mappings:

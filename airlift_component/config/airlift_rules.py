@@ -25,7 +25,7 @@ from airlift_component.config.yaml_read import Loc, YamlDocument
 from airlift_component.redact import redact_url
 
 #: Bump whenever a rule here, or the models, change what a document means.
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 #: Rules checked beyond the JSON Schema, by the ``rule`` id their problems carry.
 #: The corpus test proves these are exactly the verdicts where pydantic and the
@@ -194,6 +194,11 @@ def _claims(doc: YamlDocument, model: AirliftFile) -> Iterator[tuple[_Unique, An
             for aloc, spec in entries:
                 key_loc = aloc if isinstance(value_at(doc.data, aloc), str) else (*aloc, "key")
                 yield asset_keys, spec.key, key_loc, f"asset key {spec.key!r} is produced twice"
+        # An Airflow asset's key override may not reuse a mapped key (or another override's):
+        # the Airflow asset is recorded from Airflow's asset events, apart from any task.
+        for uri, key in instance.airflow_assets.keys.items():
+            where: Loc = (*iloc, "airflow_assets", "keys", uri)
+            yield asset_keys, key, where, f"asset key {key!r} is produced twice"
 
 
 def model_problems(doc: YamlDocument, model: AirliftFile) -> list[Problem]:
