@@ -14,6 +14,7 @@ the other modules each do one job for it:
 ``parse``           JSON of either version into ``types``
 ``pagination``      ``limit`` / ``offset`` paging that survives a changing collection
 ``changed_runs``    runs changed since a time, paged with a one-run overlap (the sensor)
+``asset_events``    asset (dataset) events since a time, newest first, without a gap
 ``transport``       one HTTP session: timeouts, TLS, retries, error mapping
 ``retry``           backoff with full jitter, ``Retry-After``, the overall deadline
 ``diagnostics``     error messages that say what to check, without secrets

@@ -26,12 +26,20 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from airlift_component.airflow_api import dag_filter, parse
+from airlift_component.airflow_api.asset_events import AssetEventStream
 from airlift_component.airflow_api.changed_runs import RunStream
 from airlift_component.airflow_api.endpoints import PAGE_SIZE, Endpoints
 from airlift_component.airflow_api.reader import JsonReader
 from airlift_component.airflow_api.retry import RetryPolicy
 from airlift_component.airflow_api.transport import RestSession
-from airlift_component.airflow_api.types import AirflowDag, AirflowTask, DagRun, TaskInstance
+from airlift_component.airflow_api.types import (
+    AirflowAsset,
+    AirflowAssetEvent,
+    AirflowDag,
+    AirflowTask,
+    DagRun,
+    TaskInstance,
+)
 from airlift_component.airflow_api.versions import VersionResolver
 from airlift_component.config.airlift_model import Instance
 from airlift_component.errors import AirflowApiError
@@ -315,6 +323,38 @@ class AirflowClient:
         """One run's current state."""
         return self._reader.one("GET", self.endpoints.run_path(dag_id, run_id), parse.parse_dag_run)
 
+    # --- Airflow assets (datasets) ---------------------------------------------
+
+    def list_airflow_assets(self) -> list[AirflowAsset]:
+        """Every Airflow 3 Asset (``/api/v2/assets``, active ones) or Airflow 2 Dataset
+        (``/api/v1/datasets``), paged, with the tasks producing it and the DAGs
+        scheduled on it, sorted by URI."""
+        endpoints = self.endpoints
+        assets = self._reader.all_pages(
+            "GET",
+            endpoints.assets_path(),
+            endpoints.assets_field,
+            parse.parse_asset,
+            request=lambda offset, limit: {
+                "params": endpoints.assets_params(offset=offset, limit=limit)
+            },
+            key=lambda asset: (asset.uri, asset.name),
+        )
+        return sorted(assets, key=lambda asset: (asset.uri, asset.name))
+
+    def asset_events(self, *, since: datetime) -> AssetEventStream:
+        """Asset (dataset) events with ``timestamp >= since``, newest first, fetched
+        lazily as the stream is iterated; see :mod:`.asset_events`."""
+        endpoints = self.endpoints
+        path = endpoints.asset_events_path()
+        field = endpoints.asset_events_field
+
+        def fetch(offset: int, limit: int) -> tuple[list[AirflowAssetEvent], int | None]:
+            params = endpoints.asset_events_params(offset=offset, limit=limit, timestamp_gte=since)
+            return self._reader.page("GET", path, field, parse.parse_asset_event, params=params)
+
+        return AssetEventStream(fetch, PAGE_SIZE, since)
+
     # --- links -------------------------------------------------------------------
 
     def _ui_endpoints(self) -> Endpoints:
@@ -330,6 +370,10 @@ class AirflowClient:
     def run_ui_url(self, dag_id: str, run_id: str) -> str:
         """A DAG run's page in the Airflow UI."""
         return self._ui_endpoints().run_ui_url(redact_url(self.base_url), dag_id, run_id)
+
+    def asset_ui_url(self, asset_id: int | None, uri: str) -> str | None:
+        """An Airflow asset's page in the UI (Airflow 3), the dataset's (Airflow 2)."""
+        return self._ui_endpoints().asset_ui_url(redact_url(self.base_url), asset_id, uri)
 
 
 def _version_of(body: Any) -> str:

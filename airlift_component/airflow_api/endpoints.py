@@ -12,7 +12,10 @@ this module keeps in one place:
 * changed runs are listed with ``GET /dags/~/dagRuns`` filtered by
   ``updated_at_gte`` (the batch ``POST`` refuses that field on v2); neither
   version sends a run's ``updated_at`` back;
-* UI links: ``/dags/<id>/runs/<run>`` on Airflow 3, ``/dags/<id>/grid?dag_run_id=`` on 2.
+* UI links: ``/dags/<id>/runs/<run>`` on Airflow 3, ``/dags/<id>/grid?dag_run_id=`` on 2;
+* Airflow assets are ``/assets`` (v2) and ``/datasets`` (v1); their events are read
+  newest first (``order_by=-timestamp``); v2 filters them by ``timestamp_gte``,
+  Airflow 2.10 has no time filter (the reader stops at the first older event).
 """
 
 from __future__ import annotations
@@ -151,6 +154,38 @@ class Endpoints:
         if self.version == "v2":
             body["logical_date"] = None
         return body
+
+    def assets_path(self) -> str:
+        return f"{self.prefix}/assets" if self.version == "v2" else f"{self.prefix}/datasets"
+
+    @property
+    def assets_field(self) -> str:
+        return "assets" if self.version == "v2" else "datasets"
+
+    def assets_params(self, *, offset: int, limit: int) -> dict[str, Any]:
+        return {"limit": limit, "offset": offset, "order_by": "id"}
+
+    def asset_events_path(self) -> str:
+        return f"{self.assets_path()}/events"
+
+    @property
+    def asset_events_field(self) -> str:
+        return "asset_events" if self.version == "v2" else "dataset_events"
+
+    def asset_events_params(
+        self, *, offset: int, limit: int, timestamp_gte: datetime
+    ) -> dict[str, Any]:
+        """Newest first; v2 also filters by time (v1 cannot: the caller stops reading)."""
+        params: dict[str, Any] = {"order_by": "-timestamp", "limit": limit, "offset": offset}
+        if self.version == "v2":
+            params["timestamp_gte"] = format_datetime(timestamp_gte)
+        return params
+
+    def asset_ui_url(self, base_url: str, asset_id: int | None, uri: str) -> str | None:
+        """The asset's page in Airflow 3's UI, the dataset in Airflow 2's datasets view."""
+        if self.version == "v2":
+            return f"{base_url}/assets/{asset_id}" if asset_id is not None else None
+        return f"{base_url}/datasets?{urlencode({'uri': uri})}"
 
     def pause_params(self) -> dict[str, str]:
         return {"update_mask": "is_paused"}

@@ -13,7 +13,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from airlift_component.airflow_api.types import AirflowDag, AirflowTask, DagRun, TaskInstance
+from airlift_component.airflow_api.types import (
+    AirflowAsset,
+    AirflowAssetEvent,
+    AirflowDag,
+    AirflowTask,
+    DagRun,
+    TaskInstance,
+)
 
 
 def parse_datetime(value: Any, field: str = "date") -> datetime | None:
@@ -142,3 +149,64 @@ def _operator(record: dict[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def _optional_int(value: Any, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{field} is not an integer: {value!r}")
+    return value
+
+
+def parse_asset(record: Any) -> AirflowAsset:
+    """One asset of ``GET /api/v2/assets`` or dataset of ``GET /api/v1/datasets``
+    (``scheduled_dags`` on v2, ``consuming_dags`` on v1)."""
+    if not isinstance(record, dict):
+        raise ValueError("an asset is not an object")
+    uri = _required_str(record, "uri")
+    producing = tuple(
+        (str(ref["dag_id"]), str(ref["task_id"]))
+        for ref in record.get("producing_tasks") or ()
+        if isinstance(ref, dict) and ref.get("dag_id") and ref.get("task_id")
+    )
+    scheduled = tuple(
+        str(ref["dag_id"])
+        for ref in record.get("scheduled_dags", record.get("consuming_dags")) or ()
+        if isinstance(ref, dict) and ref.get("dag_id")
+    )
+    name = record.get("name")
+    return AirflowAsset(
+        uri=uri,
+        name=name if isinstance(name, str) and name else uri,
+        asset_id=_optional_int(record.get("id"), "id"),
+        producing_tasks=tuple(sorted(set(producing))),
+        scheduled_dags=tuple(sorted(set(scheduled))),
+    )
+
+
+def parse_asset_event(record: Any) -> AirflowAssetEvent:
+    """One event of ``GET /api/v2/assets/events`` or ``GET /api/v1/datasets/events``."""
+    if not isinstance(record, dict):
+        raise ValueError("an asset event is not an object")
+    event_id = _optional_int(record.get("id"), "id")
+    if event_id is None:
+        raise ValueError("missing id")
+    timestamp = parse_datetime(record.get("timestamp"), "timestamp")
+    if timestamp is None:
+        raise ValueError("missing timestamp")
+    extra = record.get("extra")
+    map_index = _optional_int(record.get("source_map_index"), "source_map_index")
+    name = record.get("name")
+    return AirflowAssetEvent(
+        event_id=event_id,
+        uri=_required_str(record, "uri", "dataset_uri"),
+        timestamp=timestamp,
+        name=name if isinstance(name, str) and name else None,
+        asset_id=_optional_int(record.get("asset_id", record.get("dataset_id")), "asset_id"),
+        source_dag_id=record.get("source_dag_id") or None,
+        source_task_id=record.get("source_task_id") or None,
+        source_run_id=record.get("source_run_id") or None,
+        source_map_index=-1 if map_index is None else map_index,
+        extra=extra if isinstance(extra, dict) else {},
+    )

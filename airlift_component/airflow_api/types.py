@@ -68,3 +68,39 @@ class TaskInstance:
     map_index: int = -1
     #: The operator class Airflow recorded for this task instance (``None`` when not sent).
     operator: str | None = None
+
+
+@dataclass(frozen=True)
+class AirflowAsset:
+    """An Airflow 3 Asset (``/api/v2/assets``) or Airflow 2 Dataset (``/api/v1/datasets``).
+
+    ``name`` is the URI on Airflow 2 (datasets have no name); ``producing_tasks`` are
+    the ``(dag_id, task_id)`` whose outlets name it; ``scheduled_dags`` the DAGs
+    scheduled on it.
+    """
+
+    uri: str
+    name: str
+    asset_id: int | None = None
+    producing_tasks: tuple[tuple[str, str], ...] = ()
+    scheduled_dags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AirflowAssetEvent:
+    """One asset (dataset) event: Airflow recorded that the asset was updated.
+
+    ``event_id`` is Airflow's id of the event, immutable; the ``source_*`` fields name
+    the task instance that emitted it (all ``None`` for an event posted through the API).
+    """
+
+    event_id: int
+    uri: str
+    timestamp: datetime
+    name: str | None = None
+    asset_id: int | None = None
+    source_dag_id: str | None = None
+    source_task_id: str | None = None
+    source_run_id: str | None = None
+    source_map_index: int = -1
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

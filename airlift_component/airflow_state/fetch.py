@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from airlift_component.airflow_state.airflow_assets import fetch_airflow_assets
 from airlift_component.airflow_state.state import AirflowState, DagState, StateFileError
 from airlift_component.airflow_state.state_file import AirliftStateFile, write_state_file
 from airlift_component.errors import AirflowApiError
@@ -45,6 +46,8 @@ def instance_fingerprint(instance: Instance) -> str:
         "dags": instance.dags.model_dump(),
         "mapped": sorted(mapping.dag for mapping in instance.mappings),
     }
+    if instance.airflow_assets.enabled:  # absent when off: older fingerprints stay valid
+        relevant["airflow_assets"] = ["enabled"]
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -65,6 +68,7 @@ def fetch_state(
     with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
         for dag_id, tasks in zip(present, pool.map(client.list_tasks, present), strict=True):
             dags[dag_id] = DagState(dags[dag_id].dag, tuple(tasks))
+    enabled = instance.airflow_assets.enabled
     return AirflowState(
         instance=instance.name,
         url=redact_url(instance.url),
@@ -73,6 +77,7 @@ def fetch_state(
         fetched_at=datetime.now(timezone.utc),
         fingerprint=instance_fingerprint(instance),
         dags=dags,
+        airflow_assets=fetch_airflow_assets(client, dags) if enabled else None,
     )
 
 

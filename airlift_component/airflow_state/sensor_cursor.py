@@ -22,7 +22,12 @@ a JSON wrapper, when longer than 4 KB). It holds
   after its new start);
 * ``horizon``: where the sensor's coverage starts (its first window, or the
   format-1 high-water mark). A run it has never seen counts as handled up to
-  the horizon.
+  the horizon;
+* ``asset_events`` (only once Airflow assets are enabled): the high-water mark
+  and the remembered event ids of Airflow's asset events
+  (:class:`~airlift_component.airflow_state.asset_event_pass.EventMemory`). A
+  cursor without it (any older one) starts the events at ``lookback_hours``
+  and keeps everything else.
 
 Cursor format 1 (end-date high-water mark and the run ids near it) is
 *upgraded*, not restarted: its high-water mark becomes both the new one and the
@@ -44,6 +49,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airlift_component.airflow_api.types import DagRun
+from airlift_component.airflow_state.asset_event_pass import EventMemory
 from airlift_component.errors import AirliftError
 
 CURSOR_VERSION = 2
@@ -117,6 +123,8 @@ class SensorCursor:
     forgotten: dict[bytes, ForgottenRun] = field(default_factory=dict)
     #: Forgotten runs dropped from the compact record since the cursor was loaded.
     dropped: int = 0
+    #: Airflow asset events: what was read and recorded.
+    asset_events: EventMemory = field(default_factory=EventMemory)
 
     def forgotten_run(self, key: RunKey) -> ForgottenRun | None:
         """What the compact record keeps of ``key``, if anything."""
@@ -183,7 +191,7 @@ class SensorCursor:
             ]
             for (dag_id, run_id), memory in sorted(self.runs.items())
         ]
-        data = {
+        data: dict[str, Any] = {
             "v": CURSOR_VERSION,
             "high_water": _iso(self.high_water) or None,
             "horizon": _iso(self.horizon) or None,
@@ -195,6 +203,8 @@ class SensorCursor:
                 )
             ).decode(),
         }
+        if not self.asset_events.empty:  # absent otherwise: the cursor stays as it was
+            data["asset_events"] = self.asset_events.to_json()
         text = json.dumps(data, separators=(",", ":"))
         if len(text) <= COMPRESS_ABOVE:
             return text
@@ -225,6 +235,7 @@ class SensorCursor:
                 _date(data["horizon"]),
                 dict(_memory(item) for item in data["runs"]),
                 _tombstones(data.get("forgotten") or ""),
+                asset_events=EventMemory.from_json(data.get("asset_events")),
             )
         except (
             ValueError,

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from airlift_component.airflow_api.types import AirflowDag, AirflowTask
+from airlift_component.airflow_api.types import AirflowAsset, AirflowDag, AirflowTask
+from airlift_component.airflow_state.airflow_assets import assets_from_json, assets_to_json
 from airlift_component.errors import AirliftError
 
 
@@ -50,9 +51,11 @@ class AirflowState:
     fetched_at: datetime
     fingerprint: str
     dags: dict[str, DagState] = field(default_factory=dict)
+    #: The Airflow assets of peered DAGs; ``None`` unless ``airflow_assets`` is enabled.
+    airflow_assets: tuple[AirflowAsset, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "url": self.url,
             "api_version": self.api_version,
             "airflow_version": self.airflow_version,
@@ -60,6 +63,9 @@ class AirflowState:
             "fingerprint": self.fingerprint,
             "dags": [_dag_to_json(state) for state in self.dags.values()],
         }
+        if self.airflow_assets is not None:
+            data["airflow_assets"] = assets_to_json(self.airflow_assets)
+        return data
 
     @classmethod
     def from_dict(cls, instance: str, data: dict[str, Any]) -> AirflowState:
@@ -72,6 +78,9 @@ class AirflowState:
             fetched_at=datetime.fromisoformat(data["fetched_at"]),
             fingerprint=data["fingerprint"],
             dags={state.dag.dag_id: state for state in dags},
+            airflow_assets=(
+                assets_from_json(data["airflow_assets"]) if "airflow_assets" in data else None
+            ),
         )
 
 

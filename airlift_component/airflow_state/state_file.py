@@ -18,6 +18,8 @@ the component) and ``airlift refresh`` (without Dagster) write the same bytes::
                     "owners", "schedule",
                     "tasks": null | [{"task_id", "downstream_task_ids",
                                       "operator", "is_mapped"}]}]
+          "airflow_assets": [...]                   # only with airflow_assets enabled:
+                                                    # see airflow_state.airflow_assets
         }
       }
     }

@@ -28,6 +28,7 @@ from airlift_component.airflow_state.state_file import (
     read_state_file,
 )
 from airlift_component.airflow_state.ui_urls import dag_ui_url
+from airlift_component.component.airflow_asset_specs import airflow_asset_specs
 from airlift_component.component.asset_specs import instance_specs
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
@@ -112,6 +113,7 @@ def _instance_defs(
         for dag_id in [*state.dags, *missing]
     }
     specs, index = instance_specs(instance, state, urls)
+    specs, airflow_assets = airflow_asset_specs(instance, state, specs, index, str(path))
     refs = {
         dg.AssetKey(model.key.split("/")): model.code
         for mapping in instance.mappings
@@ -130,6 +132,7 @@ def _instance_defs(
         state,
         proxied_state_dir=state_dir,
         client_factory=client_factory,
+        airflow_assets=airflow_assets,
     )
     return _definitions(assets, sensor)
 

@@ -3,7 +3,9 @@
 Every ``sensor.interval_seconds`` it records each successful Airflow task try,
 and each successful completion of a run, exactly once as asset
 materializations (see docs/exactly-once.md and
-:mod:`airlift_component.airflow_state.sensor_pass`). When Airflow cannot be
+:mod:`airlift_component.airflow_state.sensor_pass`), and, with
+``airflow_assets`` enabled, each of Airflow's asset events once
+(:mod:`airlift_component.airflow_state.asset_event_pass`). When Airflow cannot be
 reached the tick is skipped with the error as its reason and the cursor stays
 where it was. A limit of the guarantee met on a tick is logged and named in
 the tick's reason.
@@ -21,6 +23,7 @@ from airlift_component.airflow_state.fetch import ClientFactory, default_client_
 from airlift_component.airflow_state.proxied import LazyProxiedLookup
 from airlift_component.airflow_state.sensor_cursor import DEFAULT_OVERLAP, SensorCursor
 from airlift_component.airflow_state.state import AirflowState
+from airlift_component.component.airflow_asset_specs import AirflowAssetIndex
 from airlift_component.component.asset_specs import InstanceIndex
 from airlift_component.component.proxy_runs import launched_runs
 from airlift_component.component.sensor_tick import (
@@ -57,6 +60,7 @@ def run_tick(
     overlap: timedelta = DEFAULT_OVERLAP,
     shape: IndexShape | None = None,
     dagster_instance: dg.DagsterInstance | None = None,
+    airflow_assets: AirflowAssetIndex | None = None,
 ) -> TickResult:
     """One tick outside Dagster's machinery (the sensor, tests and benchmarks use it)."""
     cursor = SensorCursor.from_json(cursor_text)
@@ -74,6 +78,7 @@ def run_tick(
         launched=(
             launched_runs(dagster_instance, instance.name) if dagster_instance is not None else None
         ),
+        airflow_assets=airflow_assets,
     )
 
 
@@ -104,8 +109,10 @@ def build_sensor(
     *,
     proxied_state_dir: Path | None = None,
     client_factory: ClientFactory | None = None,
+    airflow_assets: AirflowAssetIndex | None = None,
 ) -> dg.SensorDefinition:
-    """The sensor recording ``instance``'s Airflow runs."""
+    """The sensor recording ``instance``'s Airflow runs (and, with ``airflow_assets``,
+    Airflow's asset events)."""
     settings = instance.sensor
     status = (
         dg.DefaultSensorStatus.RUNNING
@@ -137,6 +144,7 @@ def build_sensor(
                 proxied_state_dir=proxied_state_dir,
                 shape=shape,
                 dagster_instance=context.instance,
+                airflow_assets=airflow_assets,
             )
         except AirflowApiError as exc:
             shared.discard()

@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
-from airlift_component.airflow_api.types import DagRun, TaskInstance
+from airlift_component.airflow_api.types import AirflowAssetEvent, DagRun, TaskInstance
+from airlift_component.airflow_state.asset_event_pass import asset_event_pass, redacted_extra
 from airlift_component.airflow_state.proxied import ProxiedLookup
 from airlift_component.airflow_state.run_ledger import Launched, RunOutcome
 from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pass
+from airlift_component.component.airflow_asset_specs import AirflowAssetIndex
 from airlift_component.component.asset_specs import InstanceIndex, MappedDag
 from airlift_component.config.airlift_model import Instance
 
@@ -148,10 +150,13 @@ def evaluate_tick(
     max_runs: int,
     shape: IndexShape | None = None,
     launched: Callable[[Sequence[DagRun]], Launched] | None = None,
+    airflow_assets: AirflowAssetIndex | None = None,
 ) -> TickResult:
     """Record what is new since ``cursor``; raises ``AirflowApiError`` untouched so the
     caller can fail the tick softly without moving the cursor. ``proxied`` decides only
-    for task instances that Airflow sent without their operator."""
+    for task instances that Airflow sent without their operator. With
+    ``airflow_assets``, Airflow's asset events are recorded too (see
+    :mod:`~airlift_component.airflow_state.asset_event_pass`)."""
     settings = PassSettings(
         lookback=timedelta(hours=instance.sensor.lookback_hours),
         overlap=overlap,
@@ -181,4 +186,54 @@ def evaluate_tick(
         entry = index.dags[outcome.run.dag_id]
         metadata = _run_metadata(client, instance.name, outcome.run)
         _record(outcome, entry, metadata, emitter)
-    return TickResult(emitter.events, result.cursor, result.changed_runs, warnings, result.limits)
+    next_cursor, limits = result.cursor, list(result.limits)
+    if airflow_assets is not None:
+        events = asset_event_pass(
+            client,
+            cursor.asset_events,
+            now=now,
+            lookback=settings.lookback,
+            overlap=overlap,
+            known_uris=airflow_assets.keys,
+        )
+        for event in events.events:
+            emitter.events.append(
+                dg.AssetMaterialization(
+                    asset_key=airflow_assets.keys[event.uri],
+                    metadata=_event_metadata(client, instance.name, event),
+                )
+            )
+        if events.unknown_uris:
+            shown = ", ".join(repr(uri) for uri in events.unknown_uris[:5])
+            more = len(events.unknown_uris) - 5
+            warnings.append(
+                f"Airflow recorded events of asset(s) {shown}{f' and {more} more' if more > 0 else ''} "
+                "that no peered DAG produced or was scheduled on when the state was fetched; "
+                "not recorded. If one is now, run `airlift refresh` and reload the code location"
+            )
+        next_cursor = replace(next_cursor, asset_events=events.memory)
+        limits += events.limits
+    return TickResult(emitter.events, next_cursor, result.changed_runs, warnings, limits)
+
+
+def _event_metadata(
+    client: AirflowClient, instance: str, event: AirflowAssetEvent
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        "airflow/instance": instance,
+        "airflow/asset_uri": event.uri,
+        "airflow/event_id": event.event_id,
+        "airflow/event_timestamp": event.timestamp.isoformat(),
+        "airflow/source_dag_id": event.source_dag_id or "",
+        "airflow/source_task_id": event.source_task_id or "",
+        "airflow/source_run_id": event.source_run_id or "",
+        "airflow/source_map_index": event.source_map_index,
+    }
+    if event.name and event.name != event.uri:
+        metadata["airflow/asset_name"] = event.name
+    if event.source_dag_id and event.source_run_id:
+        url = client.run_ui_url(event.source_dag_id, event.source_run_id)
+        metadata["airflow/run_url"] = dg.MetadataValue.url(url)
+    if event.extra:
+        metadata["airflow/event_extra"] = dg.MetadataValue.json(redacted_extra(event.extra))
+    return metadata

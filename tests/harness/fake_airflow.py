@@ -113,6 +113,31 @@ class FakeRun:
     task_dates: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
 
 
+@dataclass
+class FakeAsset:
+    """An Airflow 3 asset / Airflow 2 dataset."""
+
+    asset_id: int
+    uri: str
+    name: str
+    producing_tasks: list[tuple[str, str]] = field(default_factory=list)
+    scheduled_dags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FakeAssetEvent:
+    """One asset event; ``timestamp`` is what Airflow stamps on it."""
+
+    event_id: int
+    uri: str
+    timestamp: datetime
+    source_dag_id: str | None = None
+    source_task_id: str | None = None
+    source_run_id: str | None = None
+    source_map_index: int = -1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 class FakeAirflow:
     """A fake Airflow REST API server; see the module docstring."""
 
@@ -151,6 +176,10 @@ class FakeAirflow:
         self.trigger_outcome = trigger_outcome
         self.dags: dict[str, FakeDag] = {}
         self.runs: dict[tuple[str, str], FakeRun] = {}
+        self.assets: dict[str, FakeAsset] = {}
+        #: Asset events as committed (visible), in commit order.
+        self.asset_events: list[FakeAssetEvent] = []
+        self._event_ids = itertools.count(1)
         self.request_log: list[LoggedRequest] = []
         self.on_request: Callable[[LoggedRequest], None] | None = None
         self.tokens_issued = 0
@@ -229,6 +258,57 @@ class FakeAirflow:
         with self.lock:
             self.dags[dag_id] = dag
         return dag
+
+    def add_asset(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        producing_tasks: Iterable[tuple[str, str]] = (),
+        scheduled_dags: Iterable[str] = (),
+    ) -> FakeAsset:
+        """Add (or replace) an asset (a dataset on v1, where ``name`` is not sent)."""
+        with self.lock:
+            old = self.assets.get(uri)
+            asset = FakeAsset(
+                old.asset_id if old else len(self.assets) + 1,
+                uri,
+                name or uri,
+                list(producing_tasks),
+                list(scheduled_dags),
+            )
+            self.assets[uri] = asset
+        return asset
+
+    def new_asset_event_id(self) -> int:
+        """Reserve the next event id (Airflow assigns it at insert, before the commit)."""
+        return next(self._event_ids)
+
+    def add_asset_event(
+        self,
+        uri: str,
+        *,
+        timestamp: datetime | None = None,
+        source: tuple[str, str, str] | None = None,
+        map_index: int = -1,
+        extra: Mapping[str, Any] | None = None,
+        event_id: int | None = None,
+    ) -> FakeAssetEvent:
+        """Commit an event of ``uri`` (visible from now on); ``source`` is (dag, task, run)."""
+        dag_id, task_id, run_id = source or (None, None, None)
+        event = FakeAssetEvent(
+            event_id if event_id is not None else self.new_asset_event_id(),
+            uri,
+            timestamp or datetime.now(timezone.utc),
+            dag_id,
+            task_id,
+            run_id,
+            map_index,
+            dict(extra or {}),
+        )
+        with self.lock:
+            self.asset_events.append(event)
+        return event
 
     def remove_dag(self, dag_id: str) -> None:
         with self.lock:

@@ -16,9 +16,18 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 if TYPE_CHECKING:
-    from tests.harness.fake_airflow import FakeAirflow, FakeDag, FakeRun, LoggedRequest
+    from tests.harness.fake_airflow import (
+        FakeAirflow,
+        FakeAsset,
+        FakeAssetEvent,
+        FakeDag,
+        FakeRun,
+        LoggedRequest,
+    )
 
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(r"^/(assets|datasets)$"), "list_assets"),
+    ("GET", re.compile(r"^/(assets|datasets)/events$"), "list_asset_events"),
     ("GET", re.compile(r"^/dags$"), "list_dags"),
     ("POST", re.compile(r"^/dags/~/dagRuns/list$"), "runs_batch"),
     ("POST", re.compile(r"^/dags/~/dagRuns/~/taskInstances/list$"), "ti_batch"),
@@ -415,3 +424,85 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
         if found is None:
             return self._error(404, f"DAGRun with DAG ID: '{dag}' and DagRun ID: '{run}' not found")
         self._send(200, self._run_json(found))
+
+    # --- Airflow assets (v2) / datasets (v1) ---------------------------------------
+
+    def _asset_json(self, asset: FakeAsset) -> dict[str, Any]:
+        v2 = self.fake.api == "v2"
+        stamp = _iso(datetime(2026, 1, 1, tzinfo=timezone.utc), v2)
+        producing = [
+            {"dag_id": d, "task_id": t, "created_at": stamp, "updated_at": stamp}
+            for d, t in asset.producing_tasks
+        ]
+        scheduled = [
+            {"dag_id": d, "created_at": stamp, "updated_at": stamp} for d in asset.scheduled_dags
+        ]
+        record: dict[str, Any] = {
+            "id": asset.asset_id,
+            "uri": asset.uri,
+            "extra": {},
+            "created_at": stamp,
+            "updated_at": stamp,
+            "producing_tasks": producing,
+        }
+        if v2:
+            record.update(
+                name=asset.name,
+                group="asset",
+                scheduled_dags=scheduled,
+                consuming_tasks=[],
+                aliases=[],
+                watchers=[],
+            )
+        else:
+            record["consuming_dags"] = scheduled
+        return record
+
+    def _event_json(self, event: FakeAssetEvent) -> dict[str, Any]:
+        v2 = self.fake.api == "v2"
+        asset = self.fake.assets.get(event.uri)
+        record: dict[str, Any] = {
+            "id": event.event_id,
+            "extra": event.extra,
+            "source_task_id": event.source_task_id,
+            "source_dag_id": event.source_dag_id,
+            "source_run_id": event.source_run_id,
+            "source_map_index": event.source_map_index,
+            "created_dagruns": [],
+            "timestamp": _iso(event.timestamp, v2),
+        }
+        asset_id = asset.asset_id if asset else 0
+        if v2:
+            record.update(
+                asset_id=asset_id,
+                uri=event.uri,
+                name=asset.name if asset else event.uri,
+                group="asset",
+                partition_key=None,
+            )
+        else:
+            record.update(dataset_id=asset_id, dataset_uri=event.uri)
+        return record
+
+    def _r_list_assets(self) -> None:
+        q = self._query
+        assets = sorted(self.fake.assets.values(), key=lambda a: a.asset_id)
+        offset, limit = int(q.get("offset", ["0"])[0]), int(q.get("limit", ["100"])[0])
+        page = self._page(assets, offset, limit)
+        field = "assets" if self.fake.api == "v2" else "datasets"
+        self._send(200, {field: [self._asset_json(a) for a in page], "total_entries": len(assets)})
+
+    def _r_list_asset_events(self) -> None:
+        """``order_by`` ``timestamp`` / ``-timestamp`` (ties by id, in the same direction);
+        ``timestamp_gte`` on v2 only (Airflow 2.10 has no time filter)."""
+        q = self._query
+        events = list(self.fake.asset_events)
+        gte = _parse_date((q.get("timestamp_gte") or [None])[0])
+        if gte is not None and self.fake.api == "v2":
+            events = [e for e in events if e.timestamp >= gte]
+        order = (q.get("order_by") or ["timestamp"])[0]
+        events.sort(key=lambda e: (e.timestamp, e.event_id), reverse=order.startswith("-"))
+        offset, limit = int(q.get("offset", ["0"])[0]), int(q.get("limit", ["100"])[0])
+        page = self._page(events, offset, limit)
+        field = "asset_events" if self.fake.api == "v2" else "dataset_events"
+        self._send(200, {field: [self._event_json(e) for e in page], "total_entries": len(events)})

@@ -1,0 +1,191 @@
+"""Airflow assets (datasets) of one instance as Dagster asset specs, with lineage.
+
+With ``airflow_assets: {enabled: true}``, each Airflow asset that a peered DAG
+produces or is scheduled on (as stored by the refresh, see
+:mod:`airlift_component.airflow_state.airflow_assets`) becomes a Dagster asset:
+
+* upstream: the assets mapped to each producing task, or the producing DAG's
+  asset when that task has none mapped;
+* downstream: the DAG asset of each DAG scheduled on it. An edge that would
+  close a cycle (a DAG scheduled on an asset it produces itself, directly or
+  through other DAGs) is left out and logged: Dagster's asset graph has none.
+
+A key used twice (two URIs deriving the same key, or an Airflow asset's key equal
+to a mapped asset or a DAG asset) is an :class:`AirflowAssetKeyError` that
+names both and asks for an override in ``airflow_assets.keys``. A key defined by
+other code in the code location (``defined_elsewhere``) is that code's asset:
+the definitions drop the spec, as for mapped assets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from airlift_component.airflow_api.types import AirflowAsset
+from airlift_component.airflow_state.airflow_assets import airflow_asset_key, asset_ui_url
+from airlift_component.airflow_state.state import AirflowState
+from airlift_component.component.asset_specs import InstanceIndex, new_spec
+from airlift_component.config.airlift_model import Instance
+from airlift_component.errors import AirliftError
+
+log = logging.getLogger("airlift_component")
+
+
+class AirflowAssetKeyError(AirliftError):
+    """Two things in the definitions would get the same asset key."""
+
+
+@dataclass
+class AirflowAssetIndex:
+    """What the sensor needs to record Airflow's asset events of one instance."""
+
+    #: The Dagster key of each Airflow asset, by URI.
+    keys: dict[str, dg.AssetKey] = field(default_factory=dict)
+    #: Airflow's id of each asset, by URI (for links), when known.
+    ids: dict[str, int | None] = field(default_factory=dict)
+
+
+def _producer_keys(asset: AirflowAsset, index: InstanceIndex) -> list[dg.AssetKey]:
+    keys: list[dg.AssetKey] = []
+    for dag_id, task_id in asset.producing_tasks:
+        entry = index.dags.get(dag_id)
+        if entry is None:
+            continue
+        for key in entry.task_keys.get(task_id) or [entry.dag_key]:
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+def _asset_spec(
+    instance: Instance,
+    asset: AirflowAsset,
+    key: dg.AssetKey,
+    deps: list[dg.AssetKey],
+    url: str | None,
+) -> dg.AssetSpec:
+    producers = ", ".join(f"{dag}.{task}" for dag, task in asset.producing_tasks)
+    metadata: dict[str, object] = {
+        "airflow/instance": instance.name,
+        "airflow/asset_uri": asset.uri,
+        "airflow/producing_tasks": producers,
+        "airflow/scheduled_dags": ", ".join(asset.scheduled_dags),
+    }
+    if asset.name != asset.uri:
+        metadata["airflow/asset_name"] = asset.name
+    if url:
+        metadata["airflow/asset_url"] = dg.MetadataValue.url(url)
+    return new_spec(
+        key=key,
+        deps=deps,
+        description=f"Airflow asset {asset.uri!r} on instance {instance.name!r}; "
+        "materialized by each asset event Airflow records.",
+        kinds={"airflow"},
+        metadata=metadata,
+    )
+
+
+def _with_deps(spec: dg.AssetSpec, extra: Sequence[dg.AssetKey]) -> dg.AssetSpec:
+    return spec.replace_attributes(deps=[*spec.deps, *(dg.AssetDep(key) for key in extra)])
+
+
+def _upstream(graph: dict[dg.AssetKey, set[dg.AssetKey]], start: dg.AssetKey) -> set[dg.AssetKey]:
+    seen: set[dg.AssetKey] = set()
+    stack = [start]
+    while stack:
+        for dep in graph.get(stack.pop(), ()):
+            if dep not in seen:
+                seen.add(dep)
+                stack.append(dep)
+    return seen
+
+
+def _keys(
+    instance: Instance, assets: Iterable[AirflowAsset], taken: set[dg.AssetKey], where: str
+) -> dict[str, dg.AssetKey]:
+    keys: dict[str, dg.AssetKey] = {}
+    first: dict[dg.AssetKey, str] = {}
+    for asset in assets:
+        key = dg.AssetKey(airflow_asset_key(instance, asset))
+        other = first.get(key)
+        clash = (
+            f"Airflow asset {other!r}"
+            if other is not None
+            else "a mapped asset or DAG asset"
+            if key in taken
+            else None
+        )
+        if clash:
+            raise AirflowAssetKeyError(
+                f"{where}: instance {instance.name!r}: Airflow asset {asset.uri!r} would get the "
+                f"key {key.to_user_string()!r}, already used by {clash}; give it its own key "
+                f"under airflow_assets.keys, e.g. {asset.uri!r}: "
+                f"{instance.name}/airflow_asset/<name>"
+            )
+        first[key] = asset.uri
+        keys[asset.uri] = key
+    return keys
+
+
+def airflow_asset_specs(
+    instance: Instance,
+    state: AirflowState,
+    specs: list[dg.AssetSpec],
+    index: InstanceIndex,
+    where: str,
+) -> tuple[list[dg.AssetSpec], AirflowAssetIndex | None]:
+    """``specs`` with the instance's Airflow assets added and the scheduled DAGs'
+    assets depending on them, and the sensor's index of them (``None`` when off).
+    ``where`` (the ``airlift.yaml`` path) is named in errors."""
+    if not instance.airflow_assets.enabled:
+        return specs, None
+    assets = state.airflow_assets
+    if assets is None:
+        if state.airflow_version:
+            log.warning(
+                "instance %r: airflow_assets is enabled in %s but the stored Airflow state "
+                "has no Airflow assets (fetched before it was enabled); refresh it: "
+                "`dg utils refresh-defs-state` or `airlift refresh`",
+                instance.name,
+                where,
+            )
+        return specs, AirflowAssetIndex()
+    by_key = {spec.key: spec for spec in specs}
+    keys = _keys(instance, assets, set(by_key), where)
+    graph = {spec.key: {dep.asset_key for dep in spec.deps} for spec in specs}
+    added: list[dg.AssetSpec] = []
+    for asset in assets:
+        deps = _producer_keys(asset, index)
+        url = asset_ui_url(state.url, state.api_version, asset)
+        added.append(_asset_spec(instance, asset, keys[asset.uri], deps, url))
+        graph[keys[asset.uri]] = set(deps)
+    consumers: dict[dg.AssetKey, list[dg.AssetKey]] = {}
+    for asset in assets:
+        key = keys[asset.uri]
+        for dag_id in asset.scheduled_dags:
+            entry = index.dags.get(dag_id)
+            if entry is None:
+                continue
+            if entry.dag_key in _upstream(graph, key) or entry.dag_key == key:
+                log.warning(
+                    "instance %r: DAG %r is scheduled on Airflow asset %r, which it produces "
+                    "itself (directly or through other DAGs); that edge is left out of "
+                    "Dagster's asset graph, which cannot hold a cycle",
+                    instance.name,
+                    dag_id,
+                    asset.uri,
+                )
+                continue
+            consumers.setdefault(entry.dag_key, []).append(key)
+            graph.setdefault(entry.dag_key, set()).add(key)
+    updated = [
+        _with_deps(spec, consumers[spec.key]) if spec.key in consumers else spec for spec in specs
+    ]
+    index_out = AirflowAssetIndex(
+        keys=dict(keys), ids={asset.uri: asset.asset_id for asset in assets}
+    )
+    return [*updated, *added], index_out
