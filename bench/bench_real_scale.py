@@ -38,6 +38,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import IO, Any
 
@@ -169,11 +171,22 @@ class SensorProcess:
                 return dict(json.loads(line))
         raise RuntimeError(f"sensor driver exited {self.proc.wait()}")
 
-    def tick(self) -> dict[str, Any]:
+    def tick(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """One tick's JSON; ``None`` when it has not returned within ``timeout`` seconds
+        (the process is then killed)."""
         assert self.proc.stdin is not None
         self.proc.stdin.write("tick\n")
         self.proc.stdin.flush()
-        return self._read()
+        if timeout is None:
+            return self._read()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            answer = pool.submit(self._read)
+            try:
+                return answer.result(timeout=timeout)
+            except FutureTimeout:
+                self.proc.kill()
+                self.proc.wait()
+                return None
 
     def close(self) -> None:
         if self.proc.stdin is not None:
@@ -352,7 +365,19 @@ def run_airflow(
         )
         for sensor, (name, proxy) in zip(sensors, sides, strict=True):
             n0 = len(proxy.requests)
-            got = sensor.tick()
+            started = time.monotonic()
+            got = sensor.tick(timeout=args.tick_timeout)
+            if got is None:
+                rows.append(
+                    (
+                        f"{label}: {name} sensor tick after {args.runs} finished runs",
+                        f"> {time.monotonic() - started:.0f} (stopped)",
+                        "",
+                        f">= {len(proxy.requests) - n0}",
+                        f"no answer within --tick-timeout {args.tick_timeout:.0f} s",
+                    )
+                )
+                continue
             rows.append(
                 (
                     f"{label}: {name} sensor tick after {args.runs} finished runs",
@@ -388,6 +413,12 @@ def main() -> None:
     )
     parser.add_argument("--run-timeout", type=float, default=900.0)
     parser.add_argument("--skip-af3-tick", action="store_true")
+    parser.add_argument(
+        "--tick-timeout",
+        type=float,
+        default=600.0,
+        help="stop a sensor tick that has not returned after this many seconds",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     only = set(args.only.split(","))
