@@ -80,6 +80,9 @@ class AssetEventStream:
                     self._returned.add(event.event_id)
                     yield event
             offset += len(raw)
+            if not raw and not older and total is not None and offset < total:
+                self.problem = f"Airflow reported {total} asset events but sent {offset}"
+                return False
             if older or not raw or (total is not None and offset >= total):
                 self.complete = True
                 return False
