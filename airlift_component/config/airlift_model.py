@@ -215,8 +215,8 @@ class AirflowAssetsSettings(_Model):
     Each Airflow asset a peered DAG produces (task outlets) or is scheduled on
     becomes a Dagster asset keyed ``<instance>/airflow_asset/<scheme>/<parts of
     the rest of the URI>``, each part with every character but letters, digits,
-    ``_``, ``.`` and ``-`` replaced by ``_`` (see docs/airflow-assets.md); the
-    sensor records Airflow's asset events as its materializations.
+    ``_``, ``.`` and ``-`` replaced by ``_``; the sensor records Airflow's asset events
+    as its materializations. See [Airflow assets](airflow-assets.md).
     """
 
     enabled: StrictBool = Field(
