@@ -185,11 +185,45 @@ _SERVER_FIXTURES = {"airflow", "airflow2", "airflow3", "airflow_server_factory"}
 _SERVER_FIXTURES |= {"dagster_server_factory", "module_dagster_server_factory"}
 
 
+def _airflow_group(item: pytest.Item) -> str | None:
+    """``af2`` or ``af3`` for a test that talks to that session Airflow, else ``None``."""
+    names = set(getattr(item, "fixturenames", ()))
+    callspec = getattr(item, "callspec", None)
+    ids = set(callspec.id.split("-")) if callspec is not None else set()
+    for group in ("af2", "af3"):
+        if f"airflow{group[-1]}" in names or group in ids:
+            return group
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses a real server as ``e2e`` (``-m "not e2e"`` skips them)."""
+    """Mark every test that uses a real server as ``e2e`` (``-m "not e2e"`` skips them).
+
+    Under pytest-xdist (``scripts/test`` runs ``-n 2 --dist loadgroup``) the tests of
+    one session Airflow share a worker, so each Airflow starts once per run; the
+    other tests go to whichever worker is free.
+    """
     for item in items:
         if _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
+        group = _airflow_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # An xdist worker hands its start-up times to the controller, which prints them.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["airlift_startup_times"] = list(_STARTUP_TIMES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    worker = getattr(node, "gateway", None)
+    label = f" [{worker.id}]" if worker is not None else ""
+    for name, seconds in getattr(node, "workeroutput", {}).get("airlift_startup_times", []):
+        _STARTUP_TIMES.append((f"{name}{label}", seconds))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
