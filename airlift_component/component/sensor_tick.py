@@ -187,7 +187,7 @@ def evaluate_tick(
         metadata = _run_metadata(client, instance.name, outcome.run)
         _record(outcome, entry, metadata, emitter)
     next_cursor, limits = result.cursor, list(result.limits)
-    if airflow_assets is not None:
+    if airflow_assets is not None and airflow_assets.keys:
         events = asset_event_pass(
             client,
             cursor.asset_events,

@@ -339,3 +339,19 @@ def test_asset_list_parses_both_shapes(fake: FakeAirflow) -> None:
     assert assets[ORDERS] == AirflowAsset(
         ORDERS, ORDERS, 1, (("producer", "extract"),), ("consumer",)
     )
+
+
+def test_uri_credentials_never_reach_state_keys_or_metadata(
+    fake: FakeAirflow, tmp_path: Path
+) -> None:
+    secret_uri = "postgres://loader:Sekr1t@db:5432/sales"
+    fake.add_asset(secret_uri, producing_tasks=[("producer", "extract")])
+    fake.add_asset_event(secret_uri, source=("producer", "extract", "r1"))
+    defs = build_defs(_project(tmp_path, fake), refresh="always")
+    assert "Sekr1t" not in (tmp_path / ".airlift" / "state.json").read_text()
+    key = _key("fake", "airflow_asset", "postgres", "db_5432", "sales")
+    spec = defs.resolve_asset_graph().get(key)
+    assert "Sekr1t" not in repr(spec.metadata)
+    result = _tick(defs.resolve_sensor_def("airlift_fake_sensor"), None)
+    [event] = [e for e in _events(result) if e.asset_key == key]
+    assert "Sekr1t" not in repr(event.metadata)
