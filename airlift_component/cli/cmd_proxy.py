@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from airlift_component.config.proxied_state_dirs import Location
+    from airlift_component.config.proxied_state_dirs import Location, StateSource
+    from airlift_component.config.proxied_state_edit import EditPlan
 
 NAME = "proxy"
 HELP = "flip tasks or DAGs between Airflow and Dagster, or show migration progress"
@@ -34,6 +35,10 @@ editing:
   When the folder's airlift.yaml is known, 'on' refuses tasks (or a DAG) that
   have no assets mapped there (Dagster would run nothing), before writing;
   --force proxies them anyway.
+  After 'on', a TaskFlow task whose downstream tasks may read its return value
+  gets a warning (stderr, exit code unchanged) when the stored Airflow state
+  (airlift refresh) shows it: proxied, it returns only what its Dagster asset
+  hands back ('airlift/xcom_return_value'). No state file, no warning.
 
 exit codes: 0 done (or nothing to do), 1 refused or a broken file, 2 usage."""
 
@@ -136,7 +141,24 @@ def _run_flip(args: argparse.Namespace) -> int:
         print(f"Done: Airflow {how.format(what)} from its next parse of {args.dag}.")
     else:
         print(f"{shown}: nothing to change")
+    if args.value and not request.dag_level:
+        _warn_xcom_readers(source, args.dag, plan)
     return 0
+
+
+def _warn_xcom_readers(source: StateSource, dag_id: str, plan: EditPlan) -> None:
+    """Warn (stderr) for each task now proxied whose return value later tasks may
+    read, as the stored Airflow state tells; silent without it."""
+    from airlift_component.airflow_state.xcom_hint import format_warning, proxy_on_hints
+
+    config, instance = source.config, source.instance
+    if (config is None or instance is None) and source.assets is not None:
+        config, instance = Path(source.assets.config), source.assets.instance
+    if config is None or instance is None:
+        return
+    lines = {change.target: change.line for change in plan.changes if change.target}
+    for warning in proxy_on_hints(config, instance, dag_id, lines, plan.path):
+        print(format_warning(warning), file=sys.stderr)
 
 
 def _run_status(args: argparse.Namespace) -> int:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airlift_component.config.problems import Problem
+    from airlift_component.config.validation import ValidationResult
 
 NAME = "validate"
 HELP = "check airlift.yaml and proxied_state/*.yaml files (all problems, with file:line:col)"
@@ -24,7 +29,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=("text", "json"),
         default="text",
-        help="text: one 'path:line:col: message (hint)' line per problem; json: one document",
+        help="text: one 'path:line:col: message (hint)' line per problem, then one "
+        "'path:line:col: warning: ...' line per warning; json: one document",
     )
 
 
@@ -47,12 +53,37 @@ def _validate(args: argparse.Namespace) -> int:
     if plugins_unset:
         os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     try:
-        from airlift_component.config.report import RENDERERS
+        from airlift_component.airflow_state.xcom_hint import validate_hints
         from airlift_component.config.validation import validate_paths
     finally:
         if plugins_unset:
             del os.environ["PYDANTIC_DISABLE_PLUGINS"]
 
     result = validate_paths(args.paths)
-    sys.stdout.write(RENDERERS[args.format](result))
+    warnings = validate_hints(args.paths)
+    sys.stdout.write(_render(result, warnings, args.format))
     return 0 if result.ok else 1
+
+
+def _render(result: ValidationResult, warnings: list[Problem], form: str) -> str:
+    """The report; warnings never change the exit code.
+
+    Text: problems, then ``path:line:col: warning: ...`` lines, then the summary.
+    JSON: the report's document, plus ``"warnings"`` (problem-shaped) when there are any.
+    """
+    import json
+
+    from airlift_component.airflow_state.xcom_hint import format_warning
+    from airlift_component.config.report import RENDERERS, as_json, summary
+
+    if not warnings:
+        return RENDERERS[form](result)
+    if form == "json":
+        document = as_json(result)
+        document["warnings"] = [warning.as_dict() for warning in warnings]
+        return json.dumps(document, indent=2) + "\n"
+    lines = [problem.format() for problem in result.problems]
+    lines += [format_warning(warning) for warning in warnings]
+    noun = "warning" if len(warnings) == 1 else "warnings"
+    lines.append(f"{summary(result)}, {len(warnings)} {noun}")
+    return "\n".join(lines) + "\n"

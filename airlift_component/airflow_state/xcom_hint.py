@@ -1,0 +1,214 @@
+"""Warn before a proxied TaskFlow task hands ``None`` to the tasks after it.
+
+A proxied task returns only what its Dagster run hands back (the
+materialization metadata entry ``airlift/xcom_return_value``; None without it),
+so a TaskFlow task whose downstream tasks take its return value breaks them
+once proxied. Inside Airflow the proxy knows exactly who reads the XCom and says
+so at parse time (:mod:`airflow_side.xcom_use`). `airlift proxy on` and
+`airlift validate` cannot import Airflow; they read the stored Airflow state
+(what the last `airlift refresh` or ``dg utils refresh-defs-state`` saw) and
+warn when a proxied task is a TaskFlow task (``@task``, ``@task.virtualenv``,
+...) with downstream tasks: with TaskFlow, passing a task's result to another
+task is what makes that task downstream, so its downstream tasks are the ones
+that may read it.
+
+What this says nothing about, rather than guess: a DAG or task the state file
+does not have (no state file, a DAG whose tasks were not fetched, a task added
+since the refresh), a classic operator, a branch or short-circuit task (their
+downstream tasks are the branches), and a task the state already shows as the
+proxy operator (refreshed after the flip: its original operator is not in the
+state; Airflow's own parse-time warning covers it). Never calls Airflow.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from airlift_component.airflow_api.types import AirflowTask
+from airlift_component.airflow_state.state import AirflowState, StateFileError
+from airlift_component.airflow_state.state_file import AirliftStateFile, read_state_file
+from airlift_component.airflow_state.state_location import refresh_targets
+from airlift_component.config.airlift_load import inspect_airlift_document
+from airlift_component.config.discovery import AIRLIFT_NAMES, FileKind, discover, kind_by_name
+from airlift_component.config.problems import Problem, one_line
+from airlift_component.config.proxied_state import DagProxiedState, read_proxied_state_dir
+from airlift_component.config.yaml_read import YamlLoadError, load_yaml_file
+from airlift_component.errors import AirliftError, ConfigError
+
+#: The ``rule`` of the warning (``airlift validate --format json``).
+RULE = "xcom-consumers"
+#: The metadata entry a Dagster asset hands the task's return value back with.
+XCOM_RETURN_VALUE_ENTRY = "airlift/xcom_return_value"
+DOCS = "docs/airflow-side.md, 'Return values (XCom)'"
+
+# How Airflow's REST API names a TaskFlow task: ``operator_name`` is the
+# decorator ("@task", "@task.virtualenv"); a class name ends in "DecoratedOperator"
+# ("_PythonDecoratedOperator") where only the class is reported.
+_DECORATOR_PREFIX = "@task"
+_CLASS_SUFFIX = "DecoratedOperator"
+# Their return value picks the branch to follow; the downstream tasks are the branches.
+_CONTROL_FLOW = ("branch", "short_circuit", "shortcircuit")
+
+
+def is_taskflow(operator: str | None) -> bool:
+    """True for a TaskFlow task whose return value later tasks may take as arguments."""
+    if not operator:
+        return False
+    if not (operator.startswith(_DECORATOR_PREFIX) or operator.endswith(_CLASS_SUFFIX)):
+        return False
+    lowered = operator.lower()
+    return not any(word in lowered for word in _CONTROL_FLOW)
+
+
+def hint_for(path: str, line: int, dag_id: str, task: AirflowTask) -> Problem | None:
+    """The warning for one proxied task, or ``None`` when there is nothing to say."""
+    if not (is_taskflow(task.operator) and task.downstream_task_ids):
+        return None
+    readers = sorted(task.downstream_task_ids)
+    listed = ", ".join(readers)
+    verb = "runs" if len(readers) == 1 else "run"
+    message = (
+        f"task {task.task_id!r} of DAG {dag_id!r} is a TaskFlow task ({task.operator}) "
+        f"proxied to Dagster; {listed} {verb} after it and may read its return value "
+        "(XCom), and a proxied task returns only what its Dagster asset hands back "
+        "(None without it)"
+    )
+    hint = (
+        f"hand the value back as the materialization metadata entry "
+        f"{XCOM_RETURN_VALUE_ENTRY!r} of one of the task's assets; see {DOCS}"
+    )
+    return Problem(path, line, 1, message, hint=hint, rule=RULE)
+
+
+def hints_for_dag(
+    state: AirflowState | None, dag_id: str, task_lines: Mapping[str, int], path: str
+) -> list[Problem]:
+    """Warnings for the proxied tasks ``task_lines`` (task id -> line in ``path``) of a DAG."""
+    dag = state.dags.get(dag_id) if state is not None else None
+    if dag is None or dag.tasks is None:
+        return []
+    found = []
+    for task_id, line in task_lines.items():
+        task = dag.task(task_id)
+        hint = hint_for(path, line, dag_id, task) if task is not None else None
+        if hint is not None:
+            found.append(hint)
+    return found
+
+
+def format_warning(problem: Problem) -> str:
+    """``path:line:col: warning: message (hint)``, always one line."""
+    text = f"{problem.path}:{problem.line}:{problem.col}: warning: {problem.message}"
+    if problem.hint:
+        text += f" ({problem.hint})"
+    return one_line(text)
+
+
+def stored_state(airlift_yaml: Path) -> AirliftStateFile | None:
+    """The stored Airflow state of ``airlift_yaml`` where `airlift refresh` writes it;
+    ``None`` when there is none or it cannot be read (a hint never guesses)."""
+    try:
+        paths = refresh_targets(airlift_yaml).paths
+    except (AirliftError, OSError, ValueError):
+        return None
+    for path in paths:
+        try:
+            state = read_state_file(path)
+        except (StateFileError, OSError):
+            continue
+        if state is not None:
+            return state
+    return None
+
+
+def proxy_on_hints(
+    airlift_yaml: Path, instance: str, dag_id: str, task_lines: Mapping[str, int], path: str
+) -> list[Problem]:
+    """Warnings for the tasks `airlift proxy on` just proxied (task id -> line in ``path``)."""
+    stored = stored_state(airlift_yaml)
+    if stored is None:
+        return []
+    return hints_for_dag(stored.instances.get(instance), dag_id, task_lines, path)
+
+
+def validate_hints(paths: Sequence[str | Path]) -> list[Problem]:
+    """Warnings for `airlift validate` over the same arguments, in file order.
+
+    Each ``airlift.yaml`` among ``paths`` (or found in a folder) is paired with its
+    stored state and every proxied task of its instances' ``proxied_state_dir``;
+    proxied-state files named without their ``airlift.yaml`` are paired with the
+    ``airlift.yaml`` of the current folder when an instance's folder holds them.
+    """
+    configs, named_states = airlift_files(paths)
+    found: dict[Problem, None] = {}
+    for config, named in configs:
+        stored = stored_state(config)
+        if stored is None:
+            continue
+        for instance, states in instance_dirs(config):
+            for state in states:
+                if named or _same_file(state.path, named_states):
+                    for hint in hints_for_dag(
+                        stored.instances.get(instance),
+                        state.dag_id,
+                        {task: state.task_lines.get(task, 1) for task in state.proxied_tasks},
+                        os.path.normpath(state.path),
+                    ):
+                        found.setdefault(hint, None)
+    return sorted(found, key=lambda p: (p.path, p.line, p.col, p.message))
+
+
+def _same_file(path: str, among: Iterable[str]) -> bool:
+    real = os.path.realpath(path)
+    return any(real == other for other in among)
+
+
+def airlift_files(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, bool]], set[str]]:
+    """The ``airlift.yaml`` files to pair with stored state, each with whether it was
+    among ``paths`` (else it is the current folder's, for named proxied-state files),
+    and the real paths of the proxied-state files among ``paths``."""
+    configs: dict[str, tuple[Path, bool]] = {}
+    named_states: set[str] = set()
+    for arg in paths or [Path(".")]:
+        path = Path(arg)
+        if path.is_dir():
+            found: Iterable[tuple[Path, FileKind | None]] = discover(path, lambda _exc: None)
+        else:
+            found = [(path, kind_by_name(path))] if path.is_file() else []
+        for file, kind in found:
+            if kind == "airlift":
+                configs.setdefault(os.path.realpath(file), (file, True))
+            elif kind == "proxied-state":
+                named_states.add(os.path.realpath(file))
+    if named_states:
+        local = [Path(name) for name in AIRLIFT_NAMES if Path(name).is_file()]
+        if len(local) == 1:
+            configs.setdefault(os.path.realpath(local[0]), (local[0], False))
+    return list(configs.values()), named_states
+
+
+def instance_dirs(config: Path) -> list[tuple[str, list[DagProxiedState]]]:
+    """Per instance of ``config`` that sets ``proxied_state_dir``, its task-level
+    proxied-state files that could be read (the validator reports the others)."""
+    try:
+        model, _problems = inspect_airlift_document(load_yaml_file(config, what="airlift.yaml"))
+    except (YamlLoadError, OSError):
+        return []
+    if model is None:
+        return []
+    found = []
+    for instance in model.instances:
+        if instance.proxied_state_dir is None:
+            continue
+        directory = config.parent / instance.proxied_state_dir
+        if not directory.is_dir():
+            continue
+        try:
+            states = read_proxied_state_dir(directory)
+        except ConfigError:
+            continue
+        tasks = [state for state in states.states.values() if not state.dag_level]
+        found.append((instance.name, tasks))
+    return found
