@@ -355,3 +355,24 @@ def test_uri_credentials_never_reach_state_keys_or_metadata(
     result = _tick(defs.resolve_sensor_def("airlift_fake_sensor"), None)
     [event] = [e for e in _events(result) if e.asset_key == key]
     assert "Sekr1t" not in repr(event.metadata)
+
+
+def test_asset_listing_reads_every_page(fake: FakeAirflow) -> None:
+    for i in range(230):
+        fake.add_asset(f"s3://many/{i:03d}", scheduled_dags=["consumer"])
+    with fake.client() as client:
+        assets = client.list_airflow_assets()
+    assert len({a.uri for a in assets}) == 233
+    listings = [r for r in fake.request_log if r.path.endswith(("/assets", "/datasets"))]
+    assert len(listings) == 3
+
+
+def test_event_listing_that_stops_short_is_not_complete(fake: FakeAirflow) -> None:
+    now = datetime.now(timezone.utc)
+    for i in range(5):
+        fake.add_asset_event(ORDERS, timestamp=now - timedelta(seconds=i))
+    fake.empty_next(1, path="events")
+    with fake.client() as client:
+        stream = client.asset_events(since=now - timedelta(hours=1))
+        assert list(stream) == []
+    assert not stream.complete and "reported 5" in (stream.problem or "")

@@ -1,0 +1,279 @@
+"""Airflow assets (AF3) / datasets (AF2) in Dagster, on real Airflow 2.10 and 3 and a real
+Dagster webserver (docs/airflow-assets.md).
+
+``tests/e2e/dags/airflow_assets_e2e.py``: ``assets_e2e_producer`` (``extract`` →
+outlet ``s3://airlift-e2e/raw/orders.parquet``, proxied to Dagster; ``publish`` →
+outlet ``s3://airlift-e2e/summary.csv``) and ``assets_e2e_consumer``, scheduled on
+the orders asset. One Dagster webserver for the module serves one ``airlift.yaml``
+with both Airflows as instances (``assets_af2``, ``assets_af3``), with
+``airflow_assets`` enabled. The sensor is evaluated in-process on the webserver's
+own Dagster instance (so it sees the proxy's runs), its events stored as the
+daemon stores them. Each test asserts, for one Airflow:
+
+* the webserver's asset graph has the chain producer task asset → Airflow asset
+  → consumer DAG asset;
+* the proxied ``extract`` kept its outlet: Airflow records its asset event, and
+  the consumer DAG runs after the proxied producer run;
+* each of Airflow's asset events of the run is exactly one materialization,
+  also after more ticks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+
+from airlift_component.cli.main import main as airlift_cli
+from airlift_component.component import build_defs
+from airlift_component.dagster_api import DagsterClient
+from devtools.local_stack import AirflowServer, DagsterServer
+from devtools.local_stack.processes import poll_for
+
+PRODUCER = "assets_e2e_producer"
+CONSUMER = "assets_e2e_consumer"
+ORDERS = "s3://airlift-e2e/raw/orders.parquet"
+SUMMARY = "s3://airlift-e2e/summary.csv"
+CODE = Path(__file__).parent / "projects" / "airflow_assets"
+CONNECTION = "dagster_assets_e2e"
+#: Airflow 2 runs tasks one by one (SequentialExecutor); the machine is shared.
+RUN_TIMEOUT = 600.0
+
+DEFS = """
+from airlift_component.component import build_defs
+
+defs = build_defs({airlift_yaml!r}, refresh="never")
+"""
+
+
+def instance_name(airflow: AirflowServer) -> str:
+    return f"assets_af{airflow.version_major}"
+
+
+def _instance(airflow: AirflowServer) -> dict[str, Any]:
+    name = instance_name(airflow)
+    return {
+        **airflow.instance_config(name=name),
+        "dags": {"include": ["assets_e2e_*"]},
+        "sensor": {"lookback_hours": 1},
+        "http": {"retries": 2, "deadline_seconds": 60, "read_timeout": 60, "connect_timeout": 5},
+        "airflow_assets": {"enabled": True},
+        "mappings": [
+            {
+                "dag": PRODUCER,
+                "tasks": [
+                    {
+                        "task": "extract",
+                        "assets": [
+                            {
+                                "key": f"{name}/orders_table",
+                                "code": f"assets_e2e_code:orders_table_af{airflow.version_major}",
+                            }
+                        ],
+                    },
+                    {"task": "publish", "assets": [f"{name}/summary_table"]},
+                ],
+            }
+        ],
+    }
+
+
+def airflow_asset_key(airflow: AirflowServer, uri: str) -> list[str]:
+    """The key rule of docs/airflow-assets.md, spelled out for these two URIs."""
+    scheme, rest = uri.split("://")
+    return [instance_name(airflow), "airflow_asset", scheme, *rest.split("/")]
+
+
+@dataclass
+class Stack:
+    path: Path
+    dagster: DagsterServer
+    airflows: dict[int, AirflowServer]
+
+
+@pytest.fixture(scope="module")
+def stack(
+    airflow2: AirflowServer,
+    airflow3: AirflowServer,
+    module_dagster_server_factory: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    airflows = {2: airflow2, 3: airflow3}
+    for airflow in airflows.values():
+        airflow.wait_for_dag(PRODUCER, timeout=180)
+        airflow.wait_for_dag(CONSUMER, timeout=180)
+    folder = tmp_path_factory.mktemp("airflow-assets-e2e")
+    path = folder / "airlift.yaml"
+    config = {"version": 1, "instances": [_instance(a) for a in airflows.values()]}
+    path.write_text(json.dumps(config))
+    # As in a deployment: the state is refreshed before Dagster loads the code.
+    assert airlift_cli(["refresh", "--config", str(path)]) == 0
+    defs = folder / "defs.py"
+    defs.write_text(DEFS.format(airlift_yaml=str(path)))
+    dagster: DagsterServer = module_dagster_server_factory(
+        defs, env={"PYTHONPATH": str(CODE)}, daemon=False
+    )
+    for airflow in airflows.values():
+        connection = {
+            "connection_id": CONNECTION,
+            "conn_type": "http",
+            "host": dagster.url,
+            "extra": json.dumps({"instance": instance_name(airflow)}),
+        }
+        airflow.api.request("DELETE", f"/connections/{CONNECTION}")
+        airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
+    yield Stack(path, dagster, airflows)
+
+
+class Ticker:
+    """The instance's sensor, evaluated in-process on the webserver's Dagster instance."""
+
+    def __init__(self, stack: Stack, airflow: AirflowServer, instance: dg.DagsterInstance) -> None:
+        self.instance = instance
+        self.cursor: str | None = None
+        self.sensor = build_defs(stack.path, refresh="never").resolve_sensor_def(
+            f"airlift_{instance_name(airflow)}_sensor"
+        )
+
+    def tick(self) -> list[dg.AssetMaterialization]:
+        result = self.sensor(dg.build_sensor_context(instance=self.instance, cursor=self.cursor))
+        if not isinstance(result, dg.SensorResult):
+            return []
+        events = [e for e in result.asset_events or [] if isinstance(e, dg.AssetMaterialization)]
+        for event in events:
+            self.instance.report_runless_asset_event(event)  # what the daemon does
+        self.cursor = result.cursor or self.cursor
+        return events
+
+
+def recorded_event_ids(instance: dg.DagsterInstance, key: list[str]) -> Counter[int]:
+    records = instance.fetch_materializations(dg.AssetKey(key), limit=1000).records
+    return Counter(
+        int(r.asset_materialization.metadata["airflow/event_id"].value)  # type: ignore[union-attr, arg-type]
+        for r in records
+    )
+
+
+def airflow_events(airflow: AirflowServer, run_id: str) -> list[dict[str, Any]]:
+    """Airflow's asset (dataset) events of one producer run, from its REST API."""
+    path = "/assets/events" if airflow.version_major == 3 else "/datasets/events"
+    field = "asset_events" if airflow.version_major == 3 else "dataset_events"
+    params = {"source_dag_id": PRODUCER, "source_run_id": run_id, "limit": 100}
+    return list(airflow.api.json("GET", path, params=params)[field])
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _uri(event: dict[str, Any]) -> str:
+    return str(event.get("uri") or event.get("dataset_uri"))
+
+
+ASSET_NODE = """
+query Node($key: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $key) {
+    __typename
+    ... on AssetNode { dependencyKeys { path } kinds }
+  }
+}
+"""
+
+
+def upstream_keys(dagster: DagsterServer, key: list[str]) -> set[tuple[str, ...]]:
+    node = dagster.graphql(ASSET_NODE, {"key": {"path": key}})["assetNodeOrError"]
+    assert node["__typename"] == "AssetNode", (key, node)
+    return {tuple(dep["path"]) for dep in node["dependencyKeys"]}
+
+
+@pytest.mark.parametrize("version", [pytest.param(2, id="af2"), pytest.param(3, id="af3")])
+def test_airflow_asset_chain_events_once_and_consumer_runs_after_proxied_producer(
+    stack: Stack, version: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(CODE))  # the in-process definitions import `code:`
+    airflow = stack.airflows[version]
+    name = instance_name(airflow)
+    orders = airflow_asset_key(airflow, ORDERS)
+    summary = airflow_asset_key(airflow, SUMMARY)
+    consumer_dag_asset = [name, "dag", CONSUMER]
+
+    # Dagster's asset graph (the webserver's): task asset -> Airflow asset -> consumer DAG
+    assert upstream_keys(stack.dagster, orders) == {(name, "orders_table")}
+    assert upstream_keys(stack.dagster, summary) == {(name, "summary_table")}
+    assert tuple(orders) in upstream_keys(stack.dagster, consumer_dag_asset)
+
+    with dg.DagsterInstance.from_config(str(stack.dagster.home)) as instance:
+        ticker = Ticker(stack, airflow, instance)
+        ticker.tick()  # baseline: what earlier runs of the session left
+        before = {tuple(key): recorded_event_ids(instance, key) for key in (orders, summary)}
+
+        run_id = airflow.trigger(PRODUCER)
+        assert airflow.wait_for_run(PRODUCER, run_id, timeout=RUN_TIMEOUT) == "success"
+        with DagsterClient(stack.dagster.url) as client:
+            [dagster_run] = client.find_runs({"airlift/airflow_run_id": run_id})
+        assert dagster_run.status == "SUCCESS"
+        assert dagster_run.tags["airlift/airflow_task_id"] == "extract"
+
+        # The proxied extract kept its outlet: Airflow recorded its asset event ...
+        events = airflow_events(airflow, run_id)
+        by_uri = Counter(_uri(e) for e in events)
+        assert by_uri == {ORDERS: 1, SUMMARY: 1}, events
+        [orders_event] = [e for e in events if _uri(e) == ORDERS]
+        assert orders_event["source_task_id"] == "extract"
+
+        # ... and the consumer DAG, scheduled on it, runs after the proxied producer run.
+        def consumer_run() -> dict[str, Any] | None:
+            [event] = [e for e in airflow_events(airflow, run_id) if _uri(e) == ORDERS]
+            created = [r for r in event.get("created_dagruns") or [] if r["dag_id"] == CONSUMER]
+            return created[0] if created else None
+
+        created = poll_for(
+            consumer_run, timeout=RUN_TIMEOUT, what="the consumer run the event created", interval=1
+        )
+        consumer_run_id = created.get("dag_run_id") or created["run_id"]
+        assert airflow.wait_for_run(CONSUMER, consumer_run_id, timeout=RUN_TIMEOUT) == "success"
+        producer = airflow.api.json("GET", f"/dags/{PRODUCER}/dagRuns/{run_id}")
+        consumer = airflow.api.json("GET", f"/dags/{CONSUMER}/dagRuns/{consumer_run_id}")
+        assert _at(consumer["start_date"]) >= _at(orders_event["timestamp"])
+        assert _at(orders_event["timestamp"]) >= _at(producer["start_date"])
+
+        # Each asset event: one materialization of the Airflow asset, with its source.
+        wanted = {tuple(orders): orders_event["id"]}
+        [summary_event] = [e for e in events if _uri(e) == SUMMARY]
+        wanted[tuple(summary)] = summary_event["id"]
+
+        def recorded() -> bool | None:
+            ticker.tick()
+            done = all(
+                recorded_event_ids(instance, list(key))[event_id] >= 1
+                for key, event_id in wanted.items()
+            )
+            return True if done else None
+
+        poll_for(recorded, timeout=120, what="the sensor to record the asset events", interval=1)
+        ticker.tick()
+        ticker.tick()  # nothing new: nothing recorded twice
+        for key, event_id in wanted.items():
+            counts = recorded_event_ids(instance, list(key))
+            assert counts[event_id] == 1, (key, counts)
+            new = counts - before[key]
+            assert set(new) == {event_id}, (key, new)
+        records = instance.fetch_materializations(dg.AssetKey(orders), limit=1).records
+        metadata = records[0].asset_materialization.metadata  # type: ignore[union-attr]
+        assert metadata["airflow/source_run_id"].value == run_id
+        assert metadata["airflow/source_task_id"].value == "extract"
+        assert metadata["airflow/asset_uri"].value == ORDERS
+
+        # The proxied try made its task asset in Dagster; the sensor did not record it again.
+        task_records = instance.fetch_materializations(
+            dg.AssetKey([name, "orders_table"]), limit=100
+        ).records
+        runs = [r.run_id for r in task_records if r.run_id == dagster_run.run_id]
+        assert len(runs) == 1
