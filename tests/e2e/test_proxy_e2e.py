@@ -457,33 +457,20 @@ def test_factory_file_with_one_broken_state_file_loses_only_that_dag(
     poll_for(lambda: factory_error() is None or None, timeout=120, what="the import error to clear")
 
 
-AIRLIFT_PLUGIN = "from airflow_side.plugin import AirliftPlugin  # noqa: F401\n"
-
-
-@pytest.fixture(params=[pytest.param(2, id="af2"), pytest.param(3, id="af3")])
-def linked_airflow(
-    request: pytest.FixtureRequest,
-    dagster: DagsterServer,
-    airflow_server_factory: Any,
-    tmp_path: Path,
-) -> AirflowServer:
-    """An Airflow that shows the "Dagster run" link: the shared Airflow 3 as it is; on
-    Airflow 2 a private one with the documented plugin in its plugins folder (the
-    webserver loads plugins once, when it starts)."""
-    if request.param == 3:
-        return connect_to_dagster(request.getfixturevalue("airflow3"), dagster)
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "airlift_plugin.py").write_text(AIRLIFT_PLUGIN)
-    connection = {"conn_type": "http", "host": dagster.url, "extra": {"instance": INSTANCE}}
-    server: AirflowServer = airflow_server_factory(
-        2,
-        env_overrides={
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins),
-            "AIRFLOW_CONN_DAGSTER_DEFAULT": json.dumps(connection),
-        },
-    )
-    return server
+@pytest.fixture
+def linked_airflow(airflow: AirflowServer, dagster: DagsterServer) -> AirflowServer:
+    """The shared Airflow (2 and 3) as a user installs it: airlift-component in its
+    environment and nothing in the plugins folder. Airflow 2 shows the "Dagster run"
+    link because it loads ``AirliftPlugin`` from the package's ``airflow.plugins``
+    entry point; Airflow 3 needs no plugin and loads it without complaint."""
+    plugins = airflow.api.json("GET", "/plugins")["plugins"]
+    [airlift] = [plugin for plugin in plugins if plugin["name"] == "airlift"]
+    assert "airflow.plugins" in str(airlift["source"])  # the entry point, not a file
+    assert not list((airflow.home / "plugins").glob("*.py"))
+    if airflow.version_major == 3:
+        errors = airflow.api.json("GET", "/plugins/importErrors")["import_errors"]
+        assert errors == []
+    return connect_to_dagster(airflow, dagster)
 
 
 def extra_links(airflow: AirflowServer, dag_id: str, run_id: str, task_id: str) -> Any:
