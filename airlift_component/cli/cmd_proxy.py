@@ -156,7 +156,8 @@ def _warn_xcom_readers(source: StateSource, dag_id: str, plan: EditPlan) -> None
         config, instance = Path(source.assets.config), source.assets.instance
     if config is None or instance is None:
         return
-    lines = {change.target: change.line for change in plan.changes if change.target}
+    # A file just created (--create) reports no line: point at its start.
+    lines = {change.target: max(change.line, 1) for change in plan.changes if change.target}
     for warning in proxy_on_hints(config, instance, dag_id, lines, plan.path):
         print(format_warning(warning), file=sys.stderr)
 

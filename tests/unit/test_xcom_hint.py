@@ -145,6 +145,14 @@ def test_proxy_on_all_warns_once_per_taskflow_task_with_readers(
     ]
 
 
+def test_proxy_on_create_warns_too(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "dags/proxied_state/tutorial_taskflow_api.yaml").unlink()
+    argv = ["proxy", "on", "tutorial_taskflow_api", "transform", "--create"]
+    code, out, err = _cli(capsys, *argv)
+    assert code == 0 and "created" in out
+    assert err.startswith("dags/proxied_state/tutorial_taskflow_api.yaml:1:1: warning: ")
+
+
 def test_proxy_on_says_nothing_without_a_state_file(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
