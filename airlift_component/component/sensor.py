@@ -130,7 +130,12 @@ def build_sensor(
         description=(
             f"Records runs of Airflow instance {instance.name!r} ({redact_url(instance.url)}) "
             "as materializations of their mapped assets: each successful task try and each "
-            "successful run completion exactly once."
+            "successful run completion exactly once"
+            + (
+                ", and each Airflow asset event as one of its Airflow asset."
+                if airflow_assets is not None
+                else "."
+            )
         ),
     )
     def _airlift_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
