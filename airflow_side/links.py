@@ -7,9 +7,9 @@ the run is still going and after the task failed. :class:`DagsterRunLink` shows 
 - **Airflow 3** needs nothing more: the worker evaluates the link when the task
   ends and the UI and REST API read what it stored.
 - **Airflow 2** evaluates links in the webserver, which only knows link classes
-  registered by a plugin: put :class:`airflow_side.plugin.AirliftPlugin` in the
-  plugins folder (see ``docs/airflow-side.md``). Without it the task runs the same;
-  the button is missing.
+  registered by a plugin: :class:`airflow_side.plugin.AirliftPlugin`, which the
+  installed package registers through its ``airflow.plugins`` entry point (see
+  ``docs/airflow-side.md``). Without it the task runs the same; the button is missing.
 """
 
 from __future__ import annotations
