@@ -153,14 +153,16 @@ def defs_from_state(
     instances: Sequence[str] | None = None,
     defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions = (),
     client_factory: ClientFactory | None = None,
+    model: AirliftFile | None = None,
 ) -> dg.Definitions:
     """Definitions for ``path`` (an absolute ``airlift.yaml``) from ``state``; no REST call.
 
     ``where`` names the state's origin in warnings. An instance missing from the
     state still gets its mapped assets, with a warning that says how to refresh.
-    ``client_factory`` is what the sensors use on their ticks.
+    ``client_factory`` is what the sensors use on their ticks. ``model`` is
+    ``path`` already loaded (by a refresh in the same call), else it is loaded.
     """
-    model = load_model(path)
+    model = model if model is not None else load_model(path)
     if isinstance(defined_elsewhere, dg.Definitions):
         elsewhere = set(defined_elsewhere.resolve_all_asset_keys())
     else:
@@ -208,10 +210,17 @@ def build_defs(
     path = Path(airlift_yaml).resolve()
     target = Path(state_file).resolve() if state_file is not None else default_state_file(path)
     state = read_state_file(target)
+    # A refresh loads airlift.yaml first; the build reuses that model rather than
+    # validating the file again (cold build at 1,000 DAGs x 10 tasks: ~0.15 s CPU).
+    model = None
     if refresh == "if_dev" and first_load_in_dev():
-        state = refresh_or_keep(path, target, state, client_factory, raise_without_state=False)
+        model = load_model(path)
+        state = refresh_or_keep(
+            path, target, state, client_factory, raise_without_state=False, model=model
+        )
     elif refresh == "always" or (refresh == "if_missing" and state is None):
-        state = refresh_or_keep(path, target, state, client_factory)
+        model = load_model(path)
+        state = refresh_or_keep(path, target, state, client_factory, model=model)
     return defs_from_state(
         path,
         state,
@@ -219,6 +228,7 @@ def build_defs(
         instances=instances,
         defined_elsewhere=defined_elsewhere,
         client_factory=client_factory,
+        model=model,
     )
 
 
@@ -229,13 +239,16 @@ def refresh_or_keep(
     client_factory: ClientFactory | None,
     *,
     raise_without_state: bool = True,
+    model: AirliftFile | None = None,
 ) -> AirliftStateFile | None:
     """Refresh ``target`` from Airflow; on failure log why and keep ``last_good``
-    (with none, raise unless ``raise_without_state`` is false)."""
+    (with none, raise unless ``raise_without_state`` is false). ``model`` is
+    ``path`` already loaded, else it is loaded here."""
     from airlift_component.airflow_state.state import StateFileError
 
+    instances = (model if model is not None else load_model(path)).instances
     try:
-        return refresh_state_file(load_model(path).instances, target, client_factory)
+        return refresh_state_file(instances, target, client_factory)
     except StateFileError as exc:
         if last_good is None and raise_without_state:
             raise
