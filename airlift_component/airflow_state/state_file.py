@@ -34,6 +34,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from airlift_component.airflow_state.state import AirflowState, StateFileError
 from airlift_component.config.atomic_write import atomic_write_bytes
@@ -58,7 +59,7 @@ class AirliftStateFile:
             "fetched_at": self.fetched_at.isoformat(),
             "instances": {name: state.to_dict() for name, state in self.instances.items()},
         }
-        return json.dumps(document, indent=1).encode("utf-8")
+        return _render(document).encode("utf-8")
 
     @classmethod
     def from_bytes(cls, data: bytes, where: str) -> AirliftStateFile:
@@ -83,6 +84,31 @@ class AirliftStateFile:
                 f"{where}: the Airflow state cannot be read ({exc}); refresh it: "
                 "`dg utils refresh-defs-state` or `airlift refresh`"
             ) from None
+
+
+def _render(document: dict[str, Any]) -> str:
+    """JSON with one line per DAG (and per other list item of an instance).
+
+    ``json.dumps(indent=...)`` runs the pure-Python encoder: 0.066 s against 0.011 s
+    for the C encoder on a state of 1,000 mapped DAGs x 10 tasks, paid by every
+    refresh (the cold build). A line per DAG still lets a diff of two states show
+    which DAGs changed.
+    """
+    dumps = json.dumps
+    head = {key: value for key, value in document.items() if key != "instances"}
+    parts = ["{" + dumps(head)[1:-1] + ', "instances": {']
+    for n, (name, instance) in enumerate(document["instances"].items()):
+        fields = []
+        for key, value in instance.items():
+            if isinstance(value, list) and value:
+                items = ",\n  ".join(dumps(item) for item in value)
+                fields.append(f"{dumps(key)}: [\n  {items}\n ]")
+            else:
+                fields.append(f"{dumps(key)}: {dumps(value)}")
+        comma = "," if n else ""
+        parts.append(f"{comma}\n {dumps(name)}: {{\n " + ",\n ".join(fields) + "\n }")
+    parts.append("\n}}\n")
+    return "".join(parts)
 
 
 def default_state_file(airlift_yaml: Path) -> Path:
