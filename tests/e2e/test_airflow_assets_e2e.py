@@ -4,11 +4,12 @@ Dagster webserver (docs/airflow-assets.md).
 ``tests/e2e/dags/airflow_assets_e2e.py``: ``assets_e2e_producer`` (``extract`` →
 outlet ``s3://airlift-e2e/raw/orders.parquet``, proxied to Dagster; ``publish`` →
 outlet ``s3://airlift-e2e/summary.csv``) and ``assets_e2e_consumer``, scheduled on
-the orders asset. One Dagster webserver for the module serves one ``airlift.yaml``
-with both Airflows as instances (``assets_af2``, ``assets_af3``), with
-``airflow_assets`` enabled. The sensor is evaluated in-process on the webserver's
-own Dagster instance (so it sees the proxy's runs), its events stored as the
-daemon stores them. Each test asserts, for one Airflow:
+the orders asset. For each Airflow in turn (the session's; under pytest-xdist each
+version's tests keep to their own worker), one Dagster webserver serves an
+``airlift.yaml`` with that Airflow as instance ``assets_af2`` / ``assets_af3`` and
+``airflow_assets`` enabled; it is stopped before the next Airflow's starts. The
+sensor is evaluated in-process on the webserver's own Dagster instance (so it sees
+the proxy's runs), its events stored as the daemon stores them. Each test asserts:
 
 * the webserver's asset graph has the chain producer task asset → Airflow asset
   → consumer DAG asset;
@@ -95,24 +96,19 @@ def airflow_asset_key(airflow: AirflowServer, uri: str) -> list[str]:
 class Stack:
     path: Path
     dagster: DagsterServer
-    airflows: dict[int, AirflowServer]
 
 
 @pytest.fixture(scope="module")
 def stack(
-    airflow2: AirflowServer,
-    airflow3: AirflowServer,
+    airflow: AirflowServer,
     module_dagster_server_factory: Any,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
-    airflows = {2: airflow2, 3: airflow3}
-    for airflow in airflows.values():
-        airflow.wait_for_dag(PRODUCER, timeout=180)
-        airflow.wait_for_dag(CONSUMER, timeout=180)
+    airflow.wait_for_dag(PRODUCER, timeout=180)
+    airflow.wait_for_dag(CONSUMER, timeout=180)
     folder = tmp_path_factory.mktemp("airflow-assets-e2e")
     path = folder / "airlift.yaml"
-    config = {"version": 1, "instances": [_instance(a) for a in airflows.values()]}
-    path.write_text(json.dumps(config))
+    path.write_text(json.dumps({"version": 1, "instances": [_instance(airflow)]}))
     # As in a deployment: the state is refreshed before Dagster loads the code.
     assert airlift_cli(["refresh", "--config", str(path)]) == 0
     defs = folder / "defs.py"
@@ -120,16 +116,18 @@ def stack(
     dagster: DagsterServer = module_dagster_server_factory(
         defs, env={"PYTHONPATH": str(CODE)}, daemon=False
     )
-    for airflow in airflows.values():
-        connection = {
-            "connection_id": CONNECTION,
-            "conn_type": "http",
-            "host": dagster.url,
-            "extra": json.dumps({"instance": instance_name(airflow)}),
-        }
-        airflow.api.request("DELETE", f"/connections/{CONNECTION}")
-        airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
-    yield Stack(path, dagster, airflows)
+    connection = {
+        "connection_id": CONNECTION,
+        "conn_type": "http",
+        "host": dagster.url,
+        "extra": json.dumps({"instance": instance_name(airflow)}),
+    }
+    airflow.api.request("DELETE", f"/connections/{CONNECTION}")
+    airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
+    try:
+        yield Stack(path, dagster)
+    finally:
+        dagster.stop()  # one webserver at a time: the next Airflow's starts after this
 
 
 class Ticker:
@@ -193,12 +191,10 @@ def upstream_keys(dagster: DagsterServer, key: list[str]) -> set[tuple[str, ...]
     return {tuple(dep["path"]) for dep in node["dependencyKeys"]}
 
 
-@pytest.mark.parametrize("version", [pytest.param(2, id="af2"), pytest.param(3, id="af3")])
 def test_airflow_asset_chain_events_once_and_consumer_runs_after_proxied_producer(
-    stack: Stack, version: int, monkeypatch: pytest.MonkeyPatch
+    airflow: AirflowServer, stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.syspath_prepend(str(CODE))  # the in-process definitions import `code:`
-    airflow = stack.airflows[version]
     name = instance_name(airflow)
     orders = airflow_asset_key(airflow, ORDERS)
     summary = airflow_asset_key(airflow, SUMMARY)
