@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,17 @@ from airlift_component.cli.main import main as airlift_cli
 from airlift_component.dagster_api import DagsterClient
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
-
-PROJECT = Path(__file__).parent / "projects" / "proxy" / "definitions.py"
-INSTANCE = "e2e"
-AIRLIFT = [sys.executable, "-m", "airlift_component"]
+from tests.e2e.proxy_support import (
+    AIRLIFT,
+    INSTANCE,
+    PROJECT,
+    airflow_records,
+    airlift,
+    dagster_records,
+    point_at_dagster,
+    run_dag,
+    set_state,
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,65 +50,13 @@ def dagster(
 
 def connect_to_dagster(airflow: AirflowServer, dagster: DagsterServer) -> AirflowServer:
     """Point ``airflow``'s ``dagster_default`` Connection at ``dagster``."""
-    connection = {
-        "connection_id": "dagster_default",
-        "conn_type": "http",
-        "host": dagster.url,
-        "extra": json.dumps({"instance": INSTANCE}),
-    }
-    airflow.api.request("DELETE", "/connections/dagster_default")
-    airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
-    return airflow
+    return point_at_dagster(airflow, dagster.url, INSTANCE)
 
 
 @pytest.fixture
 def proxied_airflow(airflow: AirflowServer, dagster: DagsterServer) -> AirflowServer:
     """``airflow`` with its ``dagster_default`` Connection pointing at ``dagster``."""
     return connect_to_dagster(airflow, dagster)
-
-
-def airlift(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [*AIRLIFT, *args], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return done
-
-
-def airflow_records(airflow: AirflowServer, run_id: str) -> set[tuple[str, str]]:
-    path = airflow.dags_folder.parent / "proxy_out" / "airflow.jsonl"
-    lines = path.read_text().splitlines() if path.exists() else []
-    records = [json.loads(line) for line in lines]
-    return {(r["dag"], r["step"]) for r in records if r["run_id"] == run_id}
-
-
-def dagster_records(dagster: DagsterServer, asset: str, run_id: str) -> list[dict[str, Any]]:
-    path = dagster.out / f"{asset}.jsonl"  # type: ignore[attr-defined]
-    lines = path.read_text().splitlines() if path.exists() else []
-    return [r for r in map(json.loads, lines) if r["airflow_run_id"] == run_id]
-
-
-def run_dag(airflow: AirflowServer, dag_id: str, timeout: float = 300) -> tuple[str, str]:
-    """Trigger ``dag_id`` and poll until the run finishes; returns (run id, state).
-
-    A single-worker api-server can stall for a while on its first task start
-    under load, so a timed-out poll is retried until the deadline.
-    """
-    run_id = airflow.trigger(dag_id)
-
-    def probe() -> str | None:
-        try:
-            state = str(airflow.api.json("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"])
-        except httpx.TimeoutException:
-            return None
-        return state if state in ("success", "failed") else None
-
-    return run_id, poll_for(probe, timeout=timeout, what=f"run {run_id} of {dag_id}", interval=0.5)
-
-
-def set_state(airflow: AirflowServer, dag_id: str, text: str, tag: str) -> None:
-    airflow.write_dag_file(f"proxied_state/{dag_id}.yaml", text)
-    airflow.wait_for_dag_tags(dag_id, lambda tags: tag in tags, timeout=120)
 
 
 def task_log(airflow: AirflowServer, dag_id: str, run_id: str, task_id: str) -> str:

@@ -9,9 +9,6 @@ change is awaited by polling Airflow's REST API, never by sleeping.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +18,18 @@ import pytest
 
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
-from tests.e2e.test_proxy_e2e import INSTANCE, PROJECT, airflow_records, dagster_records, run_dag
+from tests.e2e.proxy_support import (
+    INSTANCE,
+    PROJECT,
+    airflow_records,
+    airlift,
+    dagster_records,
+    point_at_dagster,
+    run_dag,
+)
 
 DAG = "proxy_task_dag"
 ORIGINAL_TASKS = {"extract", "load", "report"}
-AIRLIFT = [sys.executable, "-m", "airlift_component"]
 ORIGINAL = (
     "# Proxied state of proxy_task_dag (hand-written; keep the comments)\n"
     "tasks:\n"
@@ -54,23 +58,7 @@ def dagster(
 @pytest.fixture
 def airflow(airflow3: AirflowServer, dagster: DagsterServer) -> AirflowServer:
     """Airflow 3 with its ``dagster_default`` Connection pointing at ``dagster``."""
-    connection = {
-        "connection_id": "dagster_default",
-        "conn_type": "http",
-        "host": dagster.url,
-        "extra": json.dumps({"instance": INSTANCE}),
-    }
-    airflow3.api.request("DELETE", "/connections/dagster_default")
-    airflow3.api.json("POST", "/connections", json=connection, ok=(200, 201))
-    return airflow3
-
-
-def airlift(*args: str) -> str:
-    done = subprocess.run(
-        [*AIRLIFT, *args], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return point_at_dagster(airflow3, dagster.url, INSTANCE)
 
 
 def task_ids(airflow: AirflowServer) -> set[str]:
@@ -104,7 +92,7 @@ def test_decommission_and_roll_back_to_the_task_list(
     airflow.wait_for_dag_tags(DAG, lambda tags: "airlift:proxied_tasks=1" in tags, timeout=120)
     wait_for_tasks(airflow, lambda tasks: tasks == ORIGINAL_TASKS)
 
-    out = airlift("proxy", "on", DAG, "--dag", "--dir", state_dir)
+    out = airlift("proxy", "on", DAG, "--dag", "--dir", state_dir).stdout
     assert "DAG-level flag: proxied false -> true" in out
     airflow.wait_for_dag_tags(DAG, lambda tags: "airlift:proxied" in tags, timeout=120)
     whole = wait_for_tasks(airflow, lambda tasks: not tasks & ORIGINAL_TASKS)
@@ -112,7 +100,7 @@ def test_decommission_and_roll_back_to_the_task_list(
     assert "proxied: true\n" in state_file.read_text()
     airlift("validate", str(state_file))
 
-    out = airlift("proxy", "off", DAG, "--dag", "--dir", state_dir)
+    out = airlift("proxy", "off", DAG, "--dag", "--dir", state_dir).stdout
     assert "restored the task list (3 tasks; proxied: load)" in out
     assert state_file.read_text() == ORIGINAL
     airflow.wait_for_dag_tags(DAG, lambda tags: "airlift:proxied_tasks=1" in tags, timeout=120)

@@ -10,7 +10,6 @@ records it once. ``gate`` is recorded once in both.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import yaml
 from airlift_component.component import build_defs
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
+from tests.e2e.proxy_support import point_at_dagster
 
 PROJECT = Path(__file__).parent / "projects" / "exactly_once" / "definitions.py"
 DAG = "exactly_once_flip"
@@ -38,14 +38,7 @@ def dagster(module_dagster_server_factory: Any) -> DagsterServer:
 @pytest.fixture
 def flip_airflow(airflow: AirflowServer, dagster: DagsterServer) -> AirflowServer:
     """``airflow`` whose ``dagster_default`` Connection points at ``dagster``."""
-    connection = {
-        "connection_id": "dagster_default",
-        "conn_type": "http",
-        "host": dagster.url,
-        "extra": json.dumps({"instance": "eo"}),
-    }
-    airflow.api.request("DELETE", "/connections/dagster_default")
-    airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
+    point_at_dagster(airflow, dagster.url, "eo")
     _set_state(airflow, OFF, "airlift:proxied_tasks=0")
     return airflow
 
