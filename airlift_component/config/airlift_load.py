@@ -24,9 +24,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from airlift_component.config.airlift_model import AirliftFile
+from airlift_component.config.airlift_model import AirliftFile, DagMapping
 from airlift_component.config.airlift_rules import (
     model_problems,
     raw_problems,
@@ -185,11 +185,17 @@ def _load_with_checked_cache(path: Path, environ: Mapping[str, str], cache: Path
     return _load(doc, environ, False, remember=(cache, digest))
 
 
+_MAPPINGS = TypeAdapter(list[DagMapping])
+
+
 def _model_from_checked(cached: CheckedDocument, environ: Mapping[str, str]) -> AirliftFile | None:
     # None sends the caller to the full load, which reports problems with positions.
     try:
         if _substitute(cached.data, cached.placeholders, environ):
             return None
+        for index, text in cached.mappings_json.items():
+            # Validated from the JSON text: no dicts and lists are built for them first.
+            cached.data["instances"][index]["mappings"] = _MAPPINGS.validate_json(text)
         return AirliftFile.model_validate(cached.data)
     except (ValidationError, LookupError, TypeError):
         return None

@@ -14,6 +14,14 @@ A corrupt, foreign or stale cache file is ignored and rewritten. Anything that
 goes wrong on the fast path (an unset variable, an environment value that does
 not fit its field) sends the caller back to the full load, which reports the
 problem with file, line and column.
+
+An instance's ``mappings`` without a placeholder are kept as a JSON text of their
+own (:attr:`CheckedDocument.mappings_json`), which the loader hands to pydantic's
+JSON validation: the tens of thousands of dicts and lists ``json.loads`` would
+build for them, only to be validated and dropped, are never made. At 10,000
+mappings that is one full pass of CPython's cyclic collector fewer: the warm
+definitions build at 1,000 DAGs x 10 tasks (``bench/compare``) takes about 0.15 s
+less CPU (2.0 s -> 1.85 s).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +42,20 @@ from airlift_component.config.yaml_read import Loc
 CHECKED_CACHE_NAME = "airlift.yaml.checked.json"
 
 # Bumped when the layout of the cache file changes.
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass(frozen=True)
 class CheckedDocument:
-    """A document that passed every check, with its placeholders not yet resolved."""
+    """A document that passed every check, with its placeholders not yet resolved.
+
+    ``mappings_json`` holds, by instance index, the ``mappings`` of instances that
+    ``data`` leaves out, as JSON text (as read back from the cache; empty as written).
+    """
 
     data: dict[str, Any]
     placeholders: list[Loc]
+    mappings_json: dict[int, str] = field(default_factory=dict)
 
 
 def content_digest(text: str) -> str:
@@ -61,11 +74,36 @@ def read_checked(path: Path, digest: str) -> CheckedDocument | None:
     if not isinstance(cached, dict) or cached.get("digest") != digest:
         return None
     data, locs = cached.get("document"), cached.get("placeholders")
-    if not isinstance(data, dict) or not isinstance(locs, list):
+    split = cached.get("mappings", {})
+    if not isinstance(data, dict) or not isinstance(locs, list) or not isinstance(split, dict):
         return None
     if not all(isinstance(loc, list) for loc in locs):
         return None
-    return CheckedDocument(data, [tuple(loc) for loc in locs])
+    if not all(key.isdigit() and isinstance(text, str) for key, text in split.items()):
+        return None
+    mappings = {int(key): text for key, text in split.items()}
+    return CheckedDocument(data, [tuple(loc) for loc in locs], mappings)
+
+
+def _split_mappings(document: CheckedDocument) -> tuple[dict[str, Any], dict[str, str]]:
+    """The document without the mappings of instances that hold no placeholder in
+    them, and those mappings as JSON text by instance index."""
+    instances = document.data.get("instances")
+    if not isinstance(instances, list):
+        return document.data, {}
+    in_mappings = {
+        loc[1]
+        for loc in document.placeholders
+        if len(loc) > 2 and loc[0] == "instances" and loc[2] == "mappings"
+    }
+    kept: list[Any] = []
+    split: dict[str, str] = {}
+    for index, instance in enumerate(instances):
+        if isinstance(instance, dict) and "mappings" in instance and index not in in_mappings:
+            split[str(index)] = json.dumps(instance["mappings"], separators=(",", ":"))
+            instance = {key: value for key, value in instance.items() if key != "mappings"}
+        kept.append(instance)
+    return {**document.data, "instances": kept}, split
 
 
 def write_checked(path: Path, digest: str, document: CheckedDocument) -> None:
@@ -74,17 +112,22 @@ def write_checked(path: Path, digest: str, document: CheckedDocument) -> None:
     A document JSON cannot hold exactly (dates, non-string keys) is not cached.
     """
     try:
+        data, split = _split_mappings(document)
         text = json.dumps(
             {
                 "digest": digest,
-                "document": document.data,
+                "document": data,
                 "placeholders": [list(loc) for loc in document.placeholders],
+                "mappings": split,
             },
             separators=(",", ":"),
         )
     except (TypeError, ValueError):
         return
-    if json.loads(text)["document"] != document.data:
+    back = json.loads(text)["document"]
+    for index, mappings in split.items():
+        back["instances"][int(index)]["mappings"] = json.loads(mappings)
+    if back != document.data:
         return
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)

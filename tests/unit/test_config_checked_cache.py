@@ -198,3 +198,26 @@ def test_document_json_cannot_hold_exactly_is_not_cached(tmp_path: Path) -> None
     write_checked(cache, "d", CheckedDocument({"keys": {"1": "one"}}, [("keys", "1")]))
     assert read_checked(cache, "d") == CheckedDocument({"keys": {"1": "one"}}, [("keys", "1")])
     assert read_checked(cache, "other") is None
+
+
+@pytest.mark.parametrize(
+    "case", ["every_asset_field", "basic_auth", "airflow_assets", "with_proxied_state"]
+)
+def test_mappings_read_back_as_json_text_give_the_same_model(tmp_path: Path, case: str) -> None:
+    source = Path(__file__).parents[1] / "corpus" / "good" / case / "airlift.yaml"
+    path, cache = tmp_path / "airlift.yaml", tmp_path / "checked.json"
+    path.write_text(source.read_text())
+    env = {"AIRFLOW_USER": "ann", "AIRFLOW_PASSWORD": "pw", "AIRFLOW_TOKEN": "t"}
+    full = load_airlift_file(path, env, cross_file=False)
+    first = load_airlift_file(path, env, cross_file=False, checked_cache=cache)
+    cached = read_checked(cache, content_digest(path.read_text()))
+    assert cached is not None and cached.mappings_json
+    assert load_airlift_file(path, env, cross_file=False, checked_cache=cache) == first == full
+
+
+def test_mappings_with_a_placeholder_stay_in_the_document(project: tuple[Path, Path]) -> None:
+    path, cache = project
+    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    cached = read_checked(cache, content_digest(path.read_text()))
+    assert cached is not None and not cached.mappings_json
+    assert cached.data["instances"][0]["mappings"][0]["dag"] == "customers"
