@@ -75,8 +75,14 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
       tags, description, metadata and time partitions. Without explicit ``deps``
       a task's assets depend on the assets of the nearest mapped tasks upstream
       in the Airflow task graph (unmapped tasks in between are looked through);
-    * the sensor ``airlift_<instance>_sensor`` recording Airflow runs as
-      materializations, exactly once (see below).
+    * with ``airflow_assets: {enabled: true}`` on the instance, one asset per
+      Airflow asset (Airflow 2 dataset) a peered DAG produces or is scheduled on,
+      key ``<instance>/airflow_asset/<scheme>/<path parts>`` unless overridden in
+      ``airflow_assets.keys``, between its producer task's assets and the assets
+      of the DAGs scheduled on it (see ``docs/airflow-assets.md``);
+    * the sensor ``airlift_<instance>_sensor`` recording Airflow runs (and, when
+      enabled, Airflow's asset events) as materializations, exactly once (see
+      below).
 
     Two instances may peer DAGs with the same id: every DAG key starts with
     the instance name.
