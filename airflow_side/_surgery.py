@@ -167,6 +167,20 @@ def replace_task(dag: Any, task: Any, build: Callable[[], Any]) -> Any:
     return new
 
 
+def all_outlets(dag: Any) -> list[Any]:
+    """Every task's outlets (Airflow 3 assets, Airflow 2 datasets), each once, in task order.
+
+    A whole-DAG proxy carries them, so that Airflow still records the DAG's asset
+    events and the DAGs scheduled on those assets still run.
+    """
+    merged: list[Any] = []
+    for task in dag.task_dict.values():
+        for outlet in getattr(task, "outlets", None) or ():
+            if outlet not in merged:
+                merged.append(outlet)
+    return merged
+
+
 def remove_all_tasks(dag: Any) -> None:
     """Empty the DAG: every task and every task group goes."""
     root = dag.task_group

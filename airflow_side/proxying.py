@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from airflow_side._compat import DAG, is_mapped
-from airflow_side._surgery import add_tags, attach, remove_all_tasks, replace_task
+from airflow_side._surgery import add_tags, all_outlets, attach, remove_all_tasks, replace_task
 from airflow_side.operators import (
     BaseProxyDAGToDagsterOperator,
     BaseProxyTaskToDagsterOperator,
@@ -71,8 +71,12 @@ def proxy_dag(
     if getattr(dag, MARKER, False):
         return
     if state.dag_level and state.proxied:
+        outlets = all_outlets(dag)
         remove_all_tasks(dag)
-        attach(dag, build_from_dag_fn(dag), None)
+        proxy = build_from_dag_fn(dag)
+        attach(dag, proxy, None)
+        if outlets and not getattr(proxy, "outlets", None):
+            proxy.outlets = outlets
         add_tags(dag, [DAG_PROXIED_TAG])
         setattr(dag, MARKER, True)
         return

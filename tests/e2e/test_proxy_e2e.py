@@ -102,6 +102,31 @@ def test_task_level_proxy_then_rollback(
     assert dagster_records(dagster, "loaded", rolled_back) == []
 
 
+WHOLE_CONSUMER = "proxy_whole_consumer"
+
+
+def dag_run_ids(airflow: AirflowServer, dag_id: str) -> set[str]:
+    runs = airflow.api.json("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100})
+    return {run["dag_run_id"] for run in runs["dag_runs"]}
+
+
+def wait_for_new_run(airflow: AirflowServer, dag_id: str, before: set[str]) -> str:
+    """Poll until a run of ``dag_id`` not in ``before`` finished successfully; its id."""
+
+    def probe() -> str | None:
+        try:
+            runs = airflow.api.json("GET", f"/dags/{dag_id}/dagRuns", params={"limit": 100})
+        except httpx.TimeoutException:
+            return None
+        for run in runs["dag_runs"]:
+            if run["dag_run_id"] not in before and run["state"] in ("success", "failed"):
+                assert run["state"] == "success", run
+                return str(run["dag_run_id"])
+        return None
+
+    return poll_for(probe, timeout=300, what=f"a new run of {dag_id}", interval=0.5)
+
+
 def test_dag_level_proxy_then_rollback(
     proxied_airflow: AirflowServer, dagster: DagsterServer
 ) -> None:
@@ -111,11 +136,16 @@ def test_dag_level_proxy_then_rollback(
     airlift("proxy", "on", "proxy_whole_dag", "--dag", "--dir", state_dir)
     airflow.wait_for_dag_tags("proxy_whole_dag", lambda t: "airlift:proxied" in t, 120)
 
+    airflow.wait_for_dag(WHOLE_CONSUMER)
+    consumer_runs_before = dag_run_ids(airflow, WHOLE_CONSUMER)
     proxied_run, state = run_dag(airflow, "proxy_whole_dag")
     assert state == "success"
     assert airflow_records(airflow, proxied_run) == set()
     assert len(dagster_records(dagster, "whole_a", proxied_run)) == 1
     assert len(dagster_records(dagster, "whole_b", proxied_run)) == 1
+    # The whole-DAG proxy carries the outlet of `second`: the DAG scheduled on it runs.
+    consumer_run = wait_for_new_run(airflow, WHOLE_CONSUMER, consumer_runs_before)
+    assert airflow_records(airflow, consumer_run) == {(WHOLE_CONSUMER, "consume")}
 
     airlift("proxy", "off", "proxy_whole_dag", "--dag", "--dir", state_dir)
     airflow.wait_for_dag_tags("proxy_whole_dag", lambda t: "airlift:proxied_tasks=0" in t, 120)

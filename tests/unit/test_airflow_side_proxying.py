@@ -26,11 +26,12 @@ HEADER = """
 from datetime import datetime, timedelta
 from pathlib import Path
 try:
-    from airflow.sdk import DAG, TaskGroup
+    from airflow.sdk import DAG, Asset, TaskGroup
     from airflow.providers.standard.operators.empty import EmptyOperator
     from airflow.providers.standard.operators.python import PythonOperator
 except ImportError:
     from airflow.models import DAG
+    from airflow.datasets import Dataset as Asset
     from airflow.utils.task_group import TaskGroup
     from airflow.operators.empty import EmptyOperator
     from airflow.operators.python import PythonOperator
@@ -59,8 +60,8 @@ proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
     "whole": """
 with DAG("whole", start_date=datetime(2024, 1, 1), schedule=None, tags=["team"]) as dag:
     with TaskGroup("grp"):
-        a = EmptyOperator(task_id="a")
-    b = EmptyOperator(task_id="b")
+        a = EmptyOperator(task_id="a", outlets=[Asset("s3://lake/a")])
+    b = EmptyOperator(task_id="b", outlets=[Asset("s3://lake/b"), Asset("s3://lake/a")])
     a >> b
 proxying_to_dagster(global_vars=globals(), proxied_state=STATE)
 """,
@@ -145,6 +146,7 @@ try:
     from airflow.providers.standard.operators.empty import EmptyOperator
 except ImportError:
     from airflow.models import DAG
+    from airflow.datasets import Dataset as Asset
     from airflow.operators.empty import EmptyOperator
 with DAG("{dag_id}", start_date=datetime(2024, 1, 1), schedule=None) as dag:
     a = EmptyOperator(task_id="a")
@@ -202,6 +204,7 @@ def describe(dag):
             "execution_timeout": t.execution_timeout.total_seconds() if t.execution_timeout else None,
             "trigger_rule": str(getattr(t.trigger_rule, "value", t.trigger_rule)),
             "multiple_outputs": bool(getattr(t, "multiple_outputs", False)),
+            "outlets": [getattr(o, "uri", str(o)) for o in t.outlets or []],
             "doc_md": getattr(t, "doc_md", None),
             "xcom_consumers": getattr(t, "airlift_xcom_consumers", None),
             "failure_callbacks": len(t.on_failure_callback if isinstance(t.on_failure_callback, list) else [t.on_failure_callback] if t.on_failure_callback else []),
@@ -304,6 +307,12 @@ def test_dag_level_replaces_every_task_with_one(report: dict[str, Any]) -> None:
     assert operator == "DefaultProxyDAGToDagsterOperator"
     assert whole["tags"] == ["airlift:proxied", "team"]
     assert whole["groups"] == []
+
+
+def test_dag_level_proxy_carries_every_outlet_of_the_dag_once(report: dict[str, Any]) -> None:
+    """Airflow records the asset events of the one task, so DAGs scheduled on them run."""
+    [proxy] = report["whole"]["tasks"].values()
+    assert proxy["outlets"] == ["s3://lake/a", "s3://lake/b"]
 
 
 def test_dag_level_off_leaves_the_dag_and_says_so(report: dict[str, Any]) -> None:
