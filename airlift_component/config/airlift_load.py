@@ -43,6 +43,7 @@ from airlift_component.config.cross_file import check_against_proxied_state
 from airlift_component.config.model_errors import problems_from_validation_error
 from airlift_component.config.placeholders import PlaceholderError, resolve
 from airlift_component.config.problems import Problem
+from airlift_component.config.yaml_events import plain_values
 from airlift_component.config.yaml_read import (
     Loc,
     YamlDocument,
@@ -73,12 +74,14 @@ class _NodesOnDemand(YamlDocument):
     validated, every full pass of CPython's cyclic collector re-scanned it (one
     pass over 680,000 objects at 10,000 mappings); it is composed again from the
     text when a problem is to be located. Cold build at 1,000 DAGs x 10 tasks
-    (``bench/compare``): about 0.2 s less CPU.
+    (``bench/compare``): about 0.2 s less CPU. A plain file is read without
+    composing the tree at all (:mod:`.yaml_events`).
     """
 
-    def __init__(self, doc: YamlDocument, text: str) -> None:
-        super().__init__(doc.path, doc.data, doc.root, doc.placeholder_strings)
-        del self.root
+    def __init__(
+        self, path: str, data: dict[str, Any], placeholders: list[str] | None, text: str
+    ) -> None:
+        self.path, self.data, self.placeholder_strings = path, data, placeholders
         self._text = text
 
     def __getattr__(self, name: str) -> Any:
@@ -86,6 +89,15 @@ class _NodesOnDemand(YamlDocument):
             raise AttributeError(name)
         self.root = parse_yaml_text(self._text, self.path, what=WHAT).root
         return self.root
+
+
+def _parse(text: str, path: str) -> YamlDocument:
+    """Step 1 for a load: the values of ``text``, the node tree composed on demand."""
+    plain = plain_values(text)
+    if plain is None:
+        doc = parse_yaml_text(text, path, what=WHAT)  # the same values, or a located problem
+        return _NodesOnDemand(path, doc.data, doc.placeholder_strings, text)
+    return _NodesOnDemand(path, plain[0], plain[1], text)
 
 
 def _sorted(problems: Iterable[Problem]) -> list[Problem]:
@@ -164,7 +176,7 @@ def load_airlift_file(
     if checked_cache is None:
         try:
             text = read_text(Path(path), what=WHAT)
-            doc = _NodesOnDemand(parse_yaml_text(text, str(path), what=WHAT), text)
+            doc = _parse(text, str(path))
         except YamlLoadError as exc:
             raise ConfigError([exc.problem]) from None
         return _load(doc, environ, cross_file)
@@ -179,7 +191,7 @@ def _load_with_checked_cache(path: Path, environ: Mapping[str, str], cache: Path
         model = _model_from_checked(cached, environ) if cached is not None else None
         if model is not None:
             return model
-        doc = _NodesOnDemand(parse_yaml_text(text, str(path), what=WHAT), text)
+        doc = _parse(text, str(path))
     except YamlLoadError as exc:
         raise ConfigError([exc.problem]) from None
     return _load(doc, environ, False, remember=(cache, digest))

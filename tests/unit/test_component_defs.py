@@ -164,13 +164,13 @@ def test_second_build_reuses_the_checked_airlift_yaml(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    real = airlift_load.parse_yaml_text
+    real = airlift_load._parse
 
-    def counting(text: str, path: str, *, what: str):  # type: ignore[no-untyped-def]
+    def counting(text: str, path: str):  # type: ignore[no-untyped-def]
         parsed.append(path)
-        return real(text, path, what=what)
+        return real(text, path)
 
-    monkeypatch.setattr(airlift_load, "parse_yaml_text", counting)
+    monkeypatch.setattr(airlift_load, "_parse", counting)
     path = write_project(tmp_path)
     first = build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
     assert (tmp_path / ".airlift" / "airlift.yaml.checked.json").is_file()

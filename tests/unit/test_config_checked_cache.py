@@ -53,13 +53,13 @@ def project(tmp_path: Path) -> tuple[Path, Path]:
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths load_airlift_file parsed as YAML."""
     seen: list[str] = []
-    real = airlift_load.parse_yaml_text
+    real = airlift_load._parse
 
-    def counting(text: str, path: str, *, what: str):  # type: ignore[no-untyped-def]
+    def counting(text: str, path: str):  # type: ignore[no-untyped-def]
         seen.append(path)
-        return real(text, path, what=what)
+        return real(text, path)
 
-    monkeypatch.setattr(airlift_load, "parse_yaml_text", counting)
+    monkeypatch.setattr(airlift_load, "_parse", counting)
     return seen
 
 
