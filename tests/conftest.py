@@ -196,12 +196,14 @@ def _airflow_group(item: pytest.Item) -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses a real server as ``e2e`` (``-m "not e2e"`` skips them).
 
     Under pytest-xdist (``scripts/test`` runs ``-n 2 --dist loadgroup``) the tests of
     one session Airflow share a worker, so each Airflow starts once per run; the
-    other tests go to whichever worker is free.
+    other tests go to whichever worker is free. ``tryfirst``: xdist reads the group
+    marks in its own hook of the same name.
     """
     for item in items:
         if _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
