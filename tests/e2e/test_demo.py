@@ -25,7 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY_PREFIX = "DEMO_SUMMARY "
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
+# One worker runs the whole module, so the module-scoped demo starts once (xdist).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800), pytest.mark.xdist_group("demo")]
 
 _MATERIALIZATIONS = """
 query ($path: [String!]!) {
