@@ -32,7 +32,6 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from airlift_component.airflow_api.endpoints import Endpoints
 from airlift_component.airflow_api.types import AirflowAsset
 
 if TYPE_CHECKING:
@@ -68,13 +67,6 @@ def airflow_asset_key(instance: Instance, asset: AirflowAsset) -> list[str]:
     keys = instance.airflow_assets.keys
     override = keys.get(asset.uri) or keys.get(asset.name)
     return override.split("/") if override else derived_key(instance.name, asset.uri)
-
-
-def asset_ui_url(base_url: str, api_version: str, asset: AirflowAsset) -> str | None:
-    """The asset's page in the Airflow UI (no REST call)."""
-    return Endpoints("v1" if api_version == "v1" else "v2").asset_ui_url(
-        base_url.rstrip("/"), asset.asset_id, asset.uri
-    )
 
 
 def fetch_airflow_assets(

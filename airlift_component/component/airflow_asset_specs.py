@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from airlift_component.airflow_api.types import AirflowAsset
-from airlift_component.airflow_state.airflow_assets import airflow_asset_key, asset_ui_url
+from airlift_component.airflow_state.airflow_assets import airflow_asset_key
 from airlift_component.airflow_state.state import AirflowState
+from airlift_component.airflow_state.ui_urls import asset_ui_url
 from airlift_component.component.asset_specs import InstanceIndex, new_spec
 from airlift_component.config.airlift_model import Instance
 from airlift_component.errors import AirliftError
