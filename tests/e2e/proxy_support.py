@@ -25,15 +25,17 @@ INSTANCE = "e2e"
 AIRLIFT = [sys.executable, "-m", "airlift_component"]
 
 
-def point_at_dagster(airflow: AirflowServer, dagster_url: str, instance: str) -> AirflowServer:
-    """(Re)create ``airflow``'s ``dagster_default`` Connection for ``dagster_url``."""
+def point_at_dagster(
+    airflow: AirflowServer, dagster_url: str, instance: str, conn_id: str = "dagster_default"
+) -> AirflowServer:
+    """(Re)create ``airflow``'s Connection ``conn_id`` for ``dagster_url``."""
     connection = {
-        "connection_id": "dagster_default",
+        "connection_id": conn_id,
         "conn_type": "http",
         "host": dagster_url,
         "extra": json.dumps({"instance": instance}),
     }
-    airflow.api.request("DELETE", "/connections/dagster_default")
+    airflow.api.request("DELETE", f"/connections/{conn_id}")
     airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
     return airflow
 

@@ -37,6 +37,7 @@ from airlift_component.component import build_defs
 from airlift_component.dagster_api import DagsterClient
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
+from tests.e2e.proxy_support import point_at_dagster
 
 PRODUCER = "assets_e2e_producer"
 CONSUMER = "assets_e2e_consumer"
@@ -116,14 +117,7 @@ def stack(
     dagster: DagsterServer = module_dagster_server_factory(
         defs, env={"PYTHONPATH": str(CODE)}, daemon=False
     )
-    connection = {
-        "connection_id": CONNECTION,
-        "conn_type": "http",
-        "host": dagster.url,
-        "extra": json.dumps({"instance": instance_name(airflow)}),
-    }
-    airflow.api.request("DELETE", f"/connections/{CONNECTION}")
-    airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
+    point_at_dagster(airflow, dagster.url, instance_name(airflow), CONNECTION)
     try:
         yield Stack(path, dagster)
     finally:

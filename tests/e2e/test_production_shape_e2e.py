@@ -36,6 +36,7 @@ from devtools.local_stack.code_server import CodeServer
 from devtools.local_stack.counting_proxy import CountingProxy
 from devtools.local_stack.processes import poll_for
 from devtools.local_stack.s3_server import S3Server
+from tests.e2e.proxy_support import point_at_dagster
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = Path(__file__).parent / "projects" / "prodshape"
@@ -205,14 +206,7 @@ def test_refresh_reload_proxied_runs_and_a_new_dag_without_worker_rest_calls(
     stack.refresh()
     stack.reload()
     assert len(stack.s3.list_keys()) == 1
-    connection = {
-        "connection_id": "dagster_default",
-        "conn_type": "http",
-        "host": stack.dagster.url,
-        "extra": json.dumps({"instance": LOCATION}),
-    }
-    airflow.api.request("DELETE", "/connections/dagster_default")
-    airflow.api.json("POST", "/connections", json=connection, ok=(200, 201))
+    point_at_dagster(airflow, stack.dagster.url, LOCATION)
 
     first = airflow.trigger(DAG)
     (held,) = stack.started(1)
