@@ -48,7 +48,6 @@ from airlift_component.config.yaml_read import (
     Loc,
     YamlDocument,
     YamlLoadError,
-    load_yaml_file,
     parse_yaml_text,
     read_text,
 )
@@ -59,9 +58,10 @@ _FROM_ENV = "the value comes from an environment variable: check what it is set 
 
 
 def read_airlift_document(path: Path) -> YamlDocument:
-    """Step 1: parse ``airlift.yaml``; :class:`ConfigError` when it is not a YAML mapping."""
+    """Step 1: parse ``airlift.yaml`` (its node tree composed only when a problem is
+    located, see :func:`_parse`); :class:`ConfigError` when it is not a YAML mapping."""
     try:
-        return load_yaml_file(path, what=WHAT)
+        return _parse(read_text(path, what=WHAT), str(path))
     except YamlLoadError as exc:
         raise ConfigError([exc.problem]) from None
 
@@ -174,12 +174,7 @@ def load_airlift_file(
         raise ValueError("checked_cache works only with cross_file=False")
     environ = os.environ if environ is None else environ
     if checked_cache is None:
-        try:
-            text = read_text(Path(path), what=WHAT)
-            doc = _parse(text, str(path))
-        except YamlLoadError as exc:
-            raise ConfigError([exc.problem]) from None
-        return _load(doc, environ, cross_file)
+        return _load(read_airlift_document(Path(path)), environ, cross_file)
     return _load_with_checked_cache(Path(path), environ, checked_cache)
 
 
