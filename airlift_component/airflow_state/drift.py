@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.airflow_state.task_graph import upstreams
 from airlift_component.config.airlift_model import Instance
+from airlift_component.config.short_list import short_list
 from airlift_component.redact import redact_url
 
 
@@ -142,10 +143,9 @@ def render_text(reports: Sequence[DriftReport], *, verbose: bool = False) -> str
 def _unmapped_lines(dags: Sequence[str], verbose: bool) -> list[str]:
     if verbose or len(dags) <= UNMAPPED_SHOWN + 1:
         return [f"  UNMAPPED DAG {dag}: peered (DAG asset only), no task mapped" for dag in dags]
-    first = ", ".join(dags[:UNMAPPED_SHOWN])
     return [
-        f"  UNMAPPED {len(dags)} DAGs peered (DAG asset only), no task mapped: {first} and "
-        f"{len(dags) - UNMAPPED_SHOWN} more (--verbose or --format json lists all)"
+        f"  UNMAPPED {len(dags)} DAGs peered (DAG asset only), no task mapped: "
+        f"{short_list(dags, UNMAPPED_SHOWN)} (--verbose or --format json lists all)"
     ]
 
 

@@ -20,6 +20,7 @@ from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pas
 from airlift_component.component.airflow_asset_specs import AirflowAssetIndex
 from airlift_component.component.asset_specs import InstanceIndex, MappedDag
 from airlift_component.config.airlift_model import Instance
+from airlift_component.config.short_list import short_list
 
 if TYPE_CHECKING:
     from airlift_component.airflow_api.client import AirflowClient
@@ -204,10 +205,9 @@ def evaluate_tick(
                 )
             )
         if events.unknown_uris:
-            shown = ", ".join(repr(uri) for uri in events.unknown_uris[:5])
-            more = len(events.unknown_uris) - 5
+            shown = short_list(events.unknown_uris, 5, quoted=True)
             warnings.append(
-                f"Airflow recorded events of asset(s) {shown}{f' and {more} more' if more > 0 else ''} "
+                f"Airflow recorded events of asset(s) {shown} "
                 "that no peered DAG produced or was scheduled on when the state was fetched; "
                 "not recorded. If one is now, run `airlift refresh` and reload the code location"
             )

@@ -47,6 +47,7 @@ from airlift_component.config.proxied_state import (
     ProxiedStateFile,
     check_document,
 )
+from airlift_component.config.short_list import short_list
 from airlift_component.config.whole_dag_switch import (
     BEGIN,
     SwitchError,
@@ -193,9 +194,7 @@ def _targets(
     names = list(index) if request.all_tasks else list(dict.fromkeys(request.tasks or ()))
     unknown = [name for name in names if name not in index]
     if unknown:
-        listed = ", ".join(list(index)[:_LISTED_TASKS]) or "(none)"
-        if len(index) > _LISTED_TASKS:
-            listed += f" and {len(index) - _LISTED_TASKS} more"
+        listed = short_list(list(index), _LISTED_TASKS) or "(none)"
         remedies = [f"the file lists: {listed}"]
         for name in unknown:
             close = difflib.get_close_matches(name, list(index), n=1)
@@ -306,9 +305,7 @@ def _require_assets(
         return
     missing = mapped.tasks_without_assets(dag, turned_on)
     if missing:
-        listed = ", ".join(repr(task) for task in missing[:_LISTED_TASKS])
-        if len(missing) > _LISTED_TASKS:
-            listed += f" and {len(missing) - _LISTED_TASKS} more"
+        listed = short_list(missing, _LISTED_TASKS, quoted=True)
         raise _fail(
             path,
             f"task(s) {listed} of DAG {dag!r} have no assets mapped {where}, so proxying "
