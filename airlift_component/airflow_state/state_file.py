@@ -31,6 +31,8 @@ instance settings (auth, mappings) stay in ``airlift.yaml``. Imports no Dagster.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -123,9 +125,25 @@ def write_state_file(path: Path, state: AirliftStateFile) -> None:
 
 
 def read_state_file(path: Path) -> AirliftStateFile | None:
-    """The state in ``path``, ``None`` when there is no file; corrupt: :class:`StateFileError`."""
+    """The state in ``path``, ``None`` when there is no file.
+
+    A corrupt file, a folder, a FIFO or device (refused before it is opened, as a
+    FIFO would block) or an unreadable file: :class:`StateFileError` naming it.
+    """
+    hint = "give the file `airlift refresh` writes, or run it again"
     try:
-        data = path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            kind = "a folder" if path.is_dir() else "a FIFO, device or socket"
+            raise StateFileError(f"{path}: is {kind}, not an Airflow state file; {hint}")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):  # replaced since the check
+                raise StateFileError(f"{path}: is not a regular file; {hint}")
+            data = file.read()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise StateFileError(
+            f"{path}: cannot read the Airflow state file ({exc.strerror or exc}); {hint}"
+        ) from None
     return AirliftStateFile.from_bytes(data, str(path))

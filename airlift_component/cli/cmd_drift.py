@@ -36,12 +36,28 @@ def run(args: argparse.Namespace) -> int:
     from airlift_component.airflow_state.state_location import refresh_targets
     from airlift_component.cli.config_args import load_config
     from airlift_component.config.instances import selected_instances
+    from airlift_component.errors import UsageError
     from airlift_component.redact import redact_url
 
     path = Path(args.config)
     model = load_config(path)
-    state_path = Path(args.state) if args.state else refresh_targets(path).paths[0]
-    stored = read_state_file(state_path)
+    note = None
+    if args.state:
+        stored = read_state_file(Path(args.state))
+        if stored is None:
+            raise UsageError(
+                f"--state {args.state}: no such file; give the state file `airlift refresh` "
+                "writes, or leave --state out"
+            )
+    else:
+        targets = refresh_targets(path)
+        stored = read_state_file(targets.paths[0]) if targets.paths else None
+        if not targets.paths:
+            note = (
+                "the component keeps its state in Dagster's versioned defs-state storage, "
+                "which this command does not read: task graphs are not compared (pass "
+                "--state FILE with a copy of the state to compare them)"
+            )
     reports = []
     for instance in selected_instances(model, args.instance, path):
         with default_client_factory(instance) as client:
@@ -50,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         cached = stored.instances.get(instance.name) if stored else None
         # The report shows the URL: never with user:password@.
         shown = instance.model_copy(update={"url": redact_url(instance.url)})
-        reports.append(compute_drift(shown, live, all_ids, cached))
+        report = compute_drift(shown, live, all_ids, cached)
+        if note:
+            report.note = note
+        reports.append(report)
     sys.stdout.write(RENDERERS[args.format](reports, verbose=args.verbose))
     return 1 if any(report.something_gone for report in reports) else 0

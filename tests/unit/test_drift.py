@@ -130,3 +130,44 @@ def test_missing_config_is_a_usage_error(
 ) -> None:
     assert main(["drift", "--config", str(tmp_path / "nope.yaml")]) == 2
     assert "--config" in capsys.readouterr().err
+
+
+def test_versioned_state_storage_compares_without_the_state_and_says_why(
+    fake: FakeAirflow, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "proj"
+    folder = root / "src" / "acme" / "defs" / "airflow"
+    folder.mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[tool.dg]\ndirectory_type = "project"\n\n[tool.dg.project]\nroot_module = "acme"\n'
+    )
+    (folder / "defs.yaml").write_text(
+        "type: airlift_component.component.AirliftComponent\n"
+        "attributes:\n  defs_state: {management_type: VERSIONED_STATE_STORAGE}\n"
+    )
+    config = folder / "airlift.yaml"
+    config.write_text(AIRLIFT.format(url=fake.url))
+    fake.remove_dag("customers")
+    code, report = _drift(config, capsys)
+    assert code == 1
+    prod = report["instances"][0]
+    assert prod["missing_dags"] == ["customers"]
+    assert "versioned defs-state storage" in prod["note"] and "--state FILE" in prod["note"]
+
+
+def test_state_option_naming_a_missing_file_is_a_usage_error(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.json"
+    assert main(["drift", "--config", str(config), "--state", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert f"--state {missing}: no such file" in err and "Traceback" not in err
+
+
+def test_state_option_naming_a_folder_is_one_clear_error(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["drift", "--config", str(config), "--state", str(tmp_path)]) != 0
+    err = capsys.readouterr().err
+    assert f"{tmp_path}: is a folder, not an Airflow state file" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

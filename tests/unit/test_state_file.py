@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,15 @@ def test_corrupt_or_foreign_files_are_reported_with_their_path(tmp_path: Path) -
             read_state_file(path)
         assert "refresh" in str(info.value)
     assert read_state_file(tmp_path / "none.json") is None
+
+
+def test_a_folder_or_fifo_is_refused_at_once_naming_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "state.fifo"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer came
+    for path, kind in [(tmp_path, "a folder"), (fifo, "a FIFO, device or socket")]:
+        with pytest.raises(StateFileError) as info:
+            read_state_file(path)
+        assert str(info.value).startswith(f"{path}: is {kind}, not an Airflow state file")
 
 
 def test_default_location_is_next_to_airlift_yaml(tmp_path: Path) -> None:
