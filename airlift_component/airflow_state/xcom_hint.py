@@ -23,19 +23,24 @@ state; Airflow's own parse-time warning covers it). Never calls Airflow.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from airlift_component.airflow_api.types import AirflowTask
 from airlift_component.airflow_state.state import AirflowState, StateFileError
 from airlift_component.airflow_state.state_file import AirliftStateFile, read_state_file
 from airlift_component.airflow_state.state_location import refresh_targets
 from airlift_component.config.airlift_load import inspect_airlift_document
-from airlift_component.config.discovery import AIRLIFT_NAMES, FileKind, discover, kind_by_name
+from airlift_component.config.airlift_model import AirliftFile
+from airlift_component.config.discovery import AIRLIFT_NAMES
 from airlift_component.config.problems import Problem, one_line
-from airlift_component.config.proxied_state import DagProxiedState, read_proxied_state_dir
+from airlift_component.config.proxied_state import ProxiedStateDir, read_proxied_state_dir
 from airlift_component.config.yaml_read import YamlLoadError, load_yaml_file
 from airlift_component.errors import AirliftError, ConfigError
+
+if TYPE_CHECKING:
+    from airlift_component.config.validation import ValidationResult
 
 #: The ``rule`` of the warning (``airlift validate --format json``).
 RULE = "xcom-consumers"
@@ -133,30 +138,36 @@ def proxy_on_hints(
     return hints_for_dag(stored.instances.get(instance), dag_id, task_lines, path)
 
 
-def validate_hints(paths: Sequence[str | Path]) -> list[Problem]:
-    """Warnings for `airlift validate` over the same arguments, in file order.
+def validate_hints(result: ValidationResult) -> list[Problem]:
+    """Warnings for `airlift validate`, from what
+    :func:`~airlift_component.config.validation.validate_paths` read, in file order.
 
-    Each ``airlift.yaml`` among ``paths`` (or found in a folder) is paired with its
-    stored state and every proxied task of its instances' ``proxied_state_dir``;
-    proxied-state files named without their ``airlift.yaml`` are paired with the
-    ``airlift.yaml`` of the current folder when an instance's folder holds them.
+    Each ``airlift.yaml`` it checked is paired with its stored state and every
+    proxied task of its instances' ``proxied_state_dir``; proxied-state files named
+    without their ``airlift.yaml`` are paired with the ``airlift.yaml`` of the
+    current folder when an instance's folder holds them (the only files read here
+    besides the stored state).
     """
-    configs, named_states = airlift_files(paths)
+    named_states = {os.path.realpath(path) for path in result.state_files}
     found: dict[Problem, None] = {}
-    for config, named in configs:
+    for config, model, named in _configs(result, named_states):
         stored = stored_state(config)
         if stored is None:
             continue
-        for instance, states in instance_dirs(config):
-            for state in states:
-                if named or _same_file(state.path, named_states):
-                    for hint in hints_for_dag(
-                        stored.instances.get(instance),
-                        state.dag_id,
-                        {task: state.task_lines.get(task, 1) for task in state.proxied_tasks},
-                        os.path.normpath(state.path),
-                    ):
-                        found.setdefault(hint, None)
+        for instance, states in _instance_dirs(config, model, result.state_dirs):
+            for state in states.states.values():
+                if state.dag_level or not (named or _same_file(state.path, named_states)):
+                    continue
+                # Spelled through this airlift.yaml's folder: validation may have read the
+                # file first under the spelling it was named with.
+                path = os.path.normpath(states.directory / Path(state.path).name)
+                for hint in hints_for_dag(
+                    stored.instances.get(instance),
+                    state.dag_id,
+                    {task: state.task_lines.get(task, 1) for task in state.proxied_tasks},
+                    path,
+                ):
+                    found.setdefault(hint, None)
     return sorted(found, key=lambda p: (p.path, p.line, p.col, p.message))
 
 
@@ -165,50 +176,48 @@ def _same_file(path: str, among: Iterable[str]) -> bool:
     return any(real == other for other in among)
 
 
-def airlift_files(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, bool]], set[str]]:
-    """The ``airlift.yaml`` files to pair with stored state, each with whether it was
-    among ``paths`` (else it is the current folder's, for named proxied-state files),
-    and the real paths of the proxied-state files among ``paths``."""
-    configs: dict[str, tuple[Path, bool]] = {}
-    named_states: set[str] = set()
-    for arg in paths or [Path(".")]:
-        path = Path(arg)
-        if path.is_dir():
-            found: Iterable[tuple[Path, FileKind | None]] = discover(path, lambda _exc: None)
-        else:
-            found = [(path, kind_by_name(path))] if path.is_file() else []
-        for file, kind in found:
-            if kind == "airlift":
-                configs.setdefault(os.path.realpath(file), (file, True))
-            elif kind == "proxied-state":
-                named_states.add(os.path.realpath(file))
+def _configs(
+    result: ValidationResult, named_states: set[str]
+) -> list[tuple[Path, AirliftFile, bool]]:
+    """The ``airlift.yaml`` files to pair with stored state and their models, each with
+    whether validation checked it (else it is the current folder's, read here for
+    the named proxied-state files)."""
+    configs: dict[str, tuple[Path, AirliftFile, bool]] = {}
+    for checked in result.airlift_files:
+        if checked.by_name:
+            configs.setdefault(os.path.realpath(checked.path), (checked.path, checked.model, True))
     if named_states:
         local = [Path(name) for name in AIRLIFT_NAMES if Path(name).is_file()]
-        if len(local) == 1:
-            configs.setdefault(os.path.realpath(local[0]), (local[0], False))
-    return list(configs.values()), named_states
+        if len(local) == 1 and os.path.realpath(local[0]) not in configs:
+            model = _load_model(local[0])
+            if model is not None:
+                configs[os.path.realpath(local[0])] = (local[0], model, False)
+    return list(configs.values())
 
 
-def instance_dirs(config: Path) -> list[tuple[str, list[DagProxiedState]]]:
-    """Per instance of ``config`` that sets ``proxied_state_dir``, its task-level
-    proxied-state files that could be read (the validator reports the others)."""
+def _load_model(config: Path) -> AirliftFile | None:
     try:
-        model, _problems = inspect_airlift_document(load_yaml_file(config, what="airlift.yaml"))
+        doc = load_yaml_file(config, what="airlift.yaml")
     except (YamlLoadError, OSError):
-        return []
-    if model is None:
-        return []
+        return None
+    return inspect_airlift_document(doc)[0]
+
+
+def _instance_dirs(
+    config: Path, model: AirliftFile, read: Mapping[Path, ProxiedStateDir]
+) -> list[tuple[str, ProxiedStateDir]]:
+    """Per instance that sets ``proxied_state_dir``, its folder: as validation read it,
+    else read here; left out when it cannot be read (the validator reports that)."""
     found = []
     for instance in model.instances:
         if instance.proxied_state_dir is None:
             continue
         directory = config.parent / instance.proxied_state_dir
-        if not directory.is_dir():
-            continue
-        try:
-            states = read_proxied_state_dir(directory)
-        except ConfigError:
-            continue
-        tasks = [state for state in states.states.values() if not state.dag_level]
-        found.append((instance.name, tasks))
+        states = read.get(directory)
+        if states is None:
+            try:
+                states = read_proxied_state_dir(directory)
+            except ConfigError:
+                continue
+        found.append((instance.name, states))
     return found

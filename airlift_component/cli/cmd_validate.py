@@ -60,7 +60,7 @@ def _validate(args: argparse.Namespace) -> int:
             del os.environ["PYDANTIC_DISABLE_PLUGINS"]
 
     result = validate_paths(args.paths)
-    warnings = validate_hints(args.paths)
+    warnings = validate_hints(result)
     sys.stdout.write(_render(result, warnings, args.format))
     return 0 if result.ok else 1
 

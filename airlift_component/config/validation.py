@@ -3,8 +3,11 @@
 :func:`validate_paths` reads each file once, checks it by its kind, runs the
 cross-file rules of every ``airlift.yaml`` that sets ``proxied_state_dir`` and
 returns a :class:`ValidationResult`; :mod:`airlift_component.config.report`
-turns that into text or JSON. Nothing here reads the environment: ``${VAR}``
-placeholders are only checked for syntax.
+turns that into text or JSON. The result also keeps what was read (the airlift
+files' models, the proxied-state folders), so the warnings that need the stored
+Airflow state (:mod:`airlift_component.airflow_state.xcom_hint`) read nothing
+twice. Nothing here reads the environment: ``${VAR}`` placeholders are only
+checked for syntax.
 """
 
 from __future__ import annotations
@@ -43,12 +46,38 @@ from airlift_component.config.yaml_read import YamlDocument, YamlLoadError, load
 StateResult = tuple[DagProxiedState | None, list[Problem]]
 
 
+@dataclass(frozen=True)
+class CheckedAirlift:
+    """An airlift file that loaded: the document as read and its model."""
+
+    doc: YamlDocument
+    model: AirliftFile
+    #: Its name says it is one (``airlift.yaml`` / ``airlift.yml``); else its content did.
+    by_name: bool
+
+    @property
+    def path(self) -> Path:
+        """The path it was read under."""
+        return Path(self.doc.path)
+
+
 @dataclass
 class ValidationResult:
-    """What one run found: how many files were read and every problem, in file order."""
+    """What one run found: how many files were read and every problem, in file order.
+
+    The other fields keep what was read, for checks that build on it; they take no
+    part in comparing two results.
+    """
 
     files_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: The airlift files that loaded, in the order they were checked.
+    airlift_files: list[CheckedAirlift] = field(default_factory=list, compare=False, repr=False)
+    #: The files checked as proxied-state files because of their name and folder.
+    state_files: list[Path] = field(default_factory=list, compare=False, repr=False)
+    #: Every proxied-state folder the cross-file rules read, by the path they read it
+    #: under: the airlift file's folder joined with the instance's ``proxied_state_dir``.
+    state_dirs: dict[Path, ProxiedStateDir] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -59,15 +88,13 @@ def _display(path: Path) -> Path:
     return Path(os.path.normpath(path))
 
 
-Deferred = tuple[YamlDocument, AirliftFile]
-
-
 class _Run:
     """One validation run: remembers what it read so every file is read and reported once."""
 
     def __init__(self) -> None:
         self.read: set[str] = set()
         self.states: dict[str, StateResult] = {}
+        self.dirs: dict[Path, ProxiedStateDir] = {}
         self.problems: dict[Problem, None] = {}
 
     def report(self, problems: Iterable[Problem]) -> None:
@@ -92,9 +119,12 @@ class _Run:
         return self.states[key]
 
     def state_dir(self, directory: Path) -> ProxiedStateDir:
-        return read_proxied_state_dir(directory, read_file=self.state)
+        self.dirs[directory] = read_proxied_state_dir(directory, read_file=self.state)
+        return self.dirs[directory]
 
-    def airlift(self, path: Path, doc: YamlDocument | None = None) -> list[Deferred]:
+    def airlift(
+        self, path: Path, doc: YamlDocument | None = None, *, by_name: bool = True
+    ) -> list[CheckedAirlift]:
         """Check one airlift.yaml; returns it for the cross-file checks, run last."""
         path = _display(path)
         key = os.path.abspath(path)
@@ -109,9 +139,9 @@ class _Run:
                 return []
         model, problems = inspect_airlift_document(doc)
         self.report(problems)
-        return [] if model is None else [(doc, model)]
+        return [] if model is None else [CheckedAirlift(doc, model, by_name)]
 
-    def unnamed(self, path: Path) -> list[Deferred]:
+    def unnamed(self, path: Path) -> list[CheckedAirlift]:
         """A file named explicitly whose name does not tell its kind."""
         if path.suffix not in YAML_SUFFIXES:
             self.report([_path_problem(path, NOT_OUR_FILE, "give .yaml or .yml files: " + KINDS)])
@@ -123,7 +153,7 @@ class _Run:
             self.report([exc.problem])
             return []
         if guess_kind(doc.data) == "airlift":
-            return self.airlift(path, doc)
+            return self.airlift(path, doc, by_name=False)
         self.state(path, doc)
         return []
 
@@ -170,15 +200,22 @@ def validate_paths(paths: Sequence[str | Path] = ()) -> ValidationResult:
     """
     run = _Run()
     targets = [target for path in paths or [Path(".")] for target in run.targets(Path(path))]
-    deferred: list[Deferred] = []
+    airlift_files: list[CheckedAirlift] = []
+    state_files = []
     for path, kind in targets:
         if kind == "airlift":
-            deferred.extend(run.airlift(path))
+            airlift_files.extend(run.airlift(path))
         elif kind == "proxied-state":
             run.state(path)
+            state_files.append(path)
         else:
-            deferred.extend(run.unnamed(path))
-    for doc, model in deferred:
-        run.report(check_against_proxied_state(doc, model, read_dir=run.state_dir))
-    problems = sorted(run.problems, key=lambda p: (p.path, p.line, p.col, p.message))
-    return ValidationResult(files_checked=len(run.read), problems=problems)
+            airlift_files.extend(run.unnamed(path))
+    for checked in airlift_files:
+        run.report(check_against_proxied_state(checked.doc, checked.model, read_dir=run.state_dir))
+    return ValidationResult(
+        files_checked=len(run.read),
+        problems=sorted(run.problems, key=lambda p: (p.path, p.line, p.col, p.message)),
+        airlift_files=airlift_files,
+        state_files=state_files,
+        state_dirs=run.dirs,
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from airlift_component.airflow_api.types import AirflowDag, AirflowTask
+from airlift_component.airflow_state import xcom_hint
 from airlift_component.airflow_state.state import AirflowState, DagState
 from airlift_component.airflow_state.state_file import (
     AirliftStateFile,
@@ -18,6 +19,7 @@ from airlift_component.airflow_state.state_file import (
 )
 from airlift_component.airflow_state.xcom_hint import is_taskflow, validate_hints
 from airlift_component.cli.main import main
+from airlift_component.config.validation import validate_paths
 
 AIRLIFT = """\
 version: 1
@@ -227,18 +229,37 @@ def test_validate_warning_sits_with_the_problems_it_does_not_count(
     assert "warning: task 'transform'" in out
 
 
+def test_validate_hints_read_nothing_validation_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """airlift.yaml and the proxied-state folder come from the validation result."""
+    path = project / "dags/proxied_state/tutorial_taskflow_api.yaml"
+    path.write_text(STATE.replace("transform\n    proxied: false", "transform\n    proxied: true"))
+    result = validate_paths(["."])
+
+    def read_again(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("read a second time")
+
+    monkeypatch.setattr(xcom_hint, "load_yaml_file", read_again)
+    monkeypatch.setattr(xcom_hint, "read_proxied_state_dir", read_again)
+    hints = validate_hints(result)
+    assert [(h.path, h.line) for h in hints] == [
+        ("dags/proxied_state/tutorial_taskflow_api.yaml", 4)
+    ]
+
+
 def test_validate_named_state_file_uses_the_local_airlift_yaml(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """What the pre-commit hook passes: only the changed proxied-state file."""
     path = project / "dags/proxied_state/tutorial_taskflow_api.yaml"
     path.write_text(STATE.replace("transform\n    proxied: false", "transform\n    proxied: true"))
-    hints = validate_hints(["dags/proxied_state/tutorial_taskflow_api.yaml"])
+    hints = validate_hints(validate_paths(["dags/proxied_state/tutorial_taskflow_api.yaml"]))
     assert [(h.path, h.line) for h in hints] == [
         ("dags/proxied_state/tutorial_taskflow_api.yaml", 4)
     ]
     # The other file of the folder was not named: nothing about it.
-    assert validate_hints(["dags/proxied_state/classic.yaml"]) == []
+    assert validate_hints(validate_paths(["dags/proxied_state/classic.yaml"])) == []
 
 
 def test_validate_is_unchanged_without_state_or_proxied_taskflow_tasks(
