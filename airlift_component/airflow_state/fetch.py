@@ -103,12 +103,19 @@ def fetch_state_file(
                 states[instance.name] = fetch_state(client, instance)
         except AirflowApiError as exc:
             raise StateFileError(
-                f"refresh failed: instance {instance.name!r}, Airflow at "
-                f"{redact_url(instance.url)}: {exc} Nothing was written; the last good state "
+                f"instance {instance.name!r} (Airflow at {redact_url(instance.url)}): "
+                f"{_cause(exc, instance.name)} Nothing was written; the last good state "
                 "stays in use. Start Airflow (or fix the url/auth in airlift.yaml), then "
                 "refresh again."
             ) from None
     return AirliftStateFile(fetched_at=datetime.now(timezone.utc), instances=states)
+
+
+def _cause(exc: AirflowApiError, name: str) -> str:
+    """The client's message without its own "Airflow instance 'x': " (the refresh
+    message names the instance already), ending in a full stop."""
+    cause = str(exc).removeprefix(f"Airflow instance {name!r}: ")
+    return cause if cause.endswith(".") else f"{cause}."
 
 
 def refresh_state_file(

@@ -189,7 +189,7 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
                 version = asyncio.run(self.refresh_state(context.project_root))
                 load.add_defs_state_info(config.key, version)
             except StateFileError as exc:
-                log.warning("%s", exc)
+                log.warning("Airflow state refresh failed: %s", exc)
             storage = DefsStateStorage.get()
             with load.state_path(config, storage, context.project_root) as state_path:
                 return self.build_defs_from_state(context, state_path)

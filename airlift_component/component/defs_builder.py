@@ -248,7 +248,7 @@ def refresh_or_keep(
     except StateFileError as exc:
         if last_good is None and raise_without_state:
             raise
-        log.warning("%s", exc)
+        log.warning("Airflow state refresh failed: %s", exc)
         return last_good
 
 

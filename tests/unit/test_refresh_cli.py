@@ -124,7 +124,7 @@ def test_dev_refreshes_at_load_and_keeps_the_last_good_state_when_airflow_is_dow
         fake.stop()
         with sandbox.load_component_and_build_defs(defs_path=folder) as (_, defs):
             assert ["prod", "dag", "added"] in [k.path for k in defs.resolve_all_asset_keys()]
-        assert "refresh failed: instance 'prod'" in caplog.text
+        assert "Airflow state refresh failed: instance 'prod' (Airflow at" in caplog.text
         assert url in caplog.text
 
 

@@ -169,7 +169,7 @@ def test_a_failed_refresh_under_dagster_dev_without_state_still_loads(
     stubs["staging"].down = True
     defs = build_defs(path, client_factory=factory(stubs))
     assert ["prod", "dag", "customers"] in [k.path for k in defs.resolve_all_asset_keys()]
-    assert "refresh failed: instance 'staging'" in caplog.text
+    assert "Airflow state refresh failed: instance 'staging' (Airflow at" in caplog.text
 
 
 def test_refresh_never_without_state_builds_the_mapped_assets_and_says_how_to_refresh(
@@ -192,7 +192,7 @@ def test_a_failed_refresh_keeps_the_last_good_state_with_the_error_logged(
     stubs["staging"].down = True
     defs = build_defs(path, refresh="always", client_factory=factory(stubs))
     assert ["prod", "dag", "orders"] in [k.path for k in defs.resolve_all_asset_keys()]
-    assert "refresh failed: instance 'staging'" in caplog.text
+    assert "Airflow state refresh failed: instance 'staging' (Airflow at" in caplog.text
 
 
 def test_changed_mappings_warn_until_refreshed(
