@@ -1,7 +1,8 @@
 """``airlift scaffold``: write a proxied-state file for every DAG, nothing proxied yet.
 
 Reads the DAGs and their tasks from Airflow's REST API (no Airflow install
-needed) and writes ``<out>/<dag_id>.yaml`` listing each task, in dependency
+needed), at ``--airflow-url`` or an instance of ``--config`` (default
+``./airlift.yaml`` when it exists, which is only read), and writes ``<out>/<dag_id>.yaml`` listing each task, in dependency
 order, with ``proxied: false``. An existing file is never touched: it is
 reported as skipped. Files are created atomically (written aside, then linked
 into place), so a reader never sees half a file.
@@ -54,7 +55,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--token-env", metavar="VAR", help="environment variable with a bearer token"
     )
-    source.add_argument("--config", metavar="PATH", help="take the instance from this airlift.yaml")
+    source.add_argument(
+        "--config",
+        metavar="PATH",
+        help="take the instance from this airlift.yaml (default: ./airlift.yaml when it exists "
+        "and --airflow-url is not given)",
+    )
     source.add_argument(
         "--instance", metavar="NAME", help="instance of --config (default: the only one)"
     )
@@ -229,11 +235,14 @@ def _client_and_out(args: argparse.Namespace) -> tuple[AirflowClient, Path]:
     from airlift_component.airflow_api.client import AirflowClient
     from airlift_component.errors import UsageError
 
-    if args.config:
+    config = args.config
+    if config is None and not args.airflow_url and Path("airlift.yaml").is_file():
+        config = "airlift.yaml"  # like drift, refresh and proxy; scaffold only reads it
+    if config:
         from airlift_component.cli.config_args import load_config
         from airlift_component.config.instances import selected_instances
 
-        path = Path(args.config)
+        path = Path(config)
         model = load_config(path)
         instances = selected_instances(model, [args.instance] if args.instance else None, path)
         if len(instances) != 1:
@@ -249,7 +258,10 @@ def _client_and_out(args: argparse.Namespace) -> tuple[AirflowClient, Path]:
             default_out or Path("proxied_state")
         )
     if not args.airflow_url:
-        raise UsageError("pass --airflow-url URL (or --config airlift.yaml)")
+        raise UsageError(
+            "no ./airlift.yaml here to read the instance from: pass --config PATH, "
+            "or --airflow-url URL"
+        )
     auth: dict[str, Any] = {}
     if args.token_env:
         auth["token"] = _secret_from_env(args.token_env, "--token-env")

@@ -212,3 +212,24 @@ def test_validate_accepts_what_scaffold_writes(
     assert main(["validate", str(tmp_path)]) == 0
     # Proxying a task then needs its assets mapped first.
     assert main(["proxy", "on", "etl", "a_load", "--config", str(tmp_path / "airlift.yaml")]) == 1
+
+
+def test_defaults_to_airlift_yaml_in_the_current_folder(
+    fake: FakeAirflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = {"version": 1, "instances": [fake.instance_config("prod")]}
+    text = json.dumps(config)
+    (tmp_path / "airlift.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert main(["scaffold"]) == 0
+    assert (tmp_path / "proxied_state" / "etl.yaml").is_file()
+    assert (tmp_path / "airlift.yaml").read_text() == text  # only read
+
+
+def test_without_airlift_yaml_or_url_says_what_to_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["scaffold"]) == 2
+    assert "no ./airlift.yaml here" in capsys.readouterr().err
+    assert not (tmp_path / "proxied_state").exists()
