@@ -31,12 +31,9 @@ from airlift_component.airflow_api.types import AirflowTask
 from airlift_component.airflow_state.state import AirflowState, StateFileError
 from airlift_component.airflow_state.state_file import AirliftStateFile, read_state_file
 from airlift_component.airflow_state.state_location import refresh_targets
-from airlift_component.config.airlift_load import inspect_airlift_document
 from airlift_component.config.airlift_model import AirliftFile
-from airlift_component.config.discovery import AIRLIFT_NAMES
 from airlift_component.config.problems import Problem, one_line
 from airlift_component.config.proxied_state import ProxiedStateDir, read_proxied_state_dir
-from airlift_component.config.yaml_read import YamlLoadError, load_yaml_file
 from airlift_component.errors import AirliftError, ConfigError
 
 if TYPE_CHECKING:
@@ -144,9 +141,8 @@ def validate_hints(result: ValidationResult) -> list[Problem]:
 
     Each ``airlift.yaml`` it checked is paired with its stored state and every
     proxied task of its instances' ``proxied_state_dir``; proxied-state files named
-    without their ``airlift.yaml`` are paired with the ``airlift.yaml`` of the
-    current folder when an instance's folder holds them (the only files read here
-    besides the stored state).
+    without their ``airlift.yaml`` are paired with the one validation found for them.
+    Only the stored state is read here.
     """
     named_states = {os.path.realpath(path) for path in result.state_files}
     found: dict[Problem, None] = {}
@@ -180,27 +176,16 @@ def _configs(
     result: ValidationResult, named_states: set[str]
 ) -> list[tuple[Path, AirliftFile, bool]]:
     """The ``airlift.yaml`` files to pair with stored state and their models, each with
-    whether validation checked it (else it is the current folder's, read here for
-    the named proxied-state files)."""
+    whether validation checked it (else validation found it for the named
+    proxied-state files, and only those are hinted about)."""
     configs: dict[str, tuple[Path, AirliftFile, bool]] = {}
     for checked in result.airlift_files:
         if checked.by_name:
             configs.setdefault(os.path.realpath(checked.path), (checked.path, checked.model, True))
     if named_states:
-        local = [Path(name) for name in AIRLIFT_NAMES if Path(name).is_file()]
-        if len(local) == 1 and os.path.realpath(local[0]) not in configs:
-            model = _load_model(local[0])
-            if model is not None:
-                configs[os.path.realpath(local[0])] = (local[0], model, False)
+        for checked in result.found_airlift_files:
+            configs.setdefault(os.path.realpath(checked.path), (checked.path, checked.model, False))
     return list(configs.values())
-
-
-def _load_model(config: Path) -> AirliftFile | None:
-    try:
-        doc = load_yaml_file(config, what="airlift.yaml")
-    except (YamlLoadError, OSError):
-        return None
-    return inspect_airlift_document(doc)[0]
 
 
 def _instance_dirs(

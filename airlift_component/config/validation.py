@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from airlift_component.config.airlift_load import (
@@ -78,6 +78,11 @@ class ValidationResult:
     #: Every proxied-state folder the cross-file rules read, by the path they read it
     #: under: the airlift file's folder joined with the instance's ``proxied_state_dir``.
     state_dirs: dict[Path, ProxiedStateDir] = field(default_factory=dict, compare=False, repr=False)
+    #: The airlift files found for proxied-state files named without them (see
+    #: :func:`validate_paths`); read for the cross-file rules only.
+    found_airlift_files: list[CheckedAirlift] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     @property
     def ok(self) -> bool:
@@ -212,10 +217,64 @@ def validate_paths(paths: Sequence[str | Path] = ()) -> ValidationResult:
             airlift_files.extend(run.unnamed(path))
     for checked in airlift_files:
         run.report(check_against_proxied_state(checked.doc, checked.model, read_dir=run.state_dir))
+    files_checked = len(run.read)
+    read_dirs = {os.path.realpath(directory) for directory in run.dirs}
+    lone = {
+        os.path.realpath(path): path
+        for path in state_files
+        if os.path.realpath(path.parent) not in read_dirs
+    }
+    found = _check_lone_state_files(run, lone) if lone else []
     return ValidationResult(
-        files_checked=len(run.read),
+        files_checked=files_checked,
         problems=sorted(run.problems, key=lambda p: (p.path, p.line, p.col, p.message)),
         airlift_files=airlift_files,
         state_files=state_files,
         state_dirs=run.dirs,
+        found_airlift_files=found,
     )
+
+
+def _repository_root() -> Path:
+    """The top of the git work tree holding the current folder (relative to it), else
+    the current folder: where the ``airlift.yaml`` of a proxied-state file is looked for."""
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return Path(os.path.relpath(folder, here))
+    return Path(".")
+
+
+def _check_lone_state_files(run: _Run, lone: dict[str, Path]) -> list[CheckedAirlift]:
+    """Cross-file rules for proxied-state files named without their ``airlift.yaml``
+    (what a pre-commit hook passes when a commit touches only them).
+
+    The ``airlift.yaml`` files of the repository (see :func:`_repository_root`) whose ``proxied_state_dir`` holds one of them are read, and their
+    cross-file problems located in those files are reported, under the name the file
+    was given. Problems of the ``airlift.yaml`` itself, or of other files of the
+    folder, are not: they were not asked about.
+    """
+    wanted = {os.path.dirname(real) for real in lone}
+    lookup = _Run()
+    found: list[CheckedAirlift] = []
+    for path, kind in discover(_repository_root()):
+        if kind != "airlift" or os.path.abspath(path) in run.read:
+            continue
+        for checked in lookup.airlift(path):
+            base = checked.path.parent
+            folders = {
+                os.path.realpath(base / instance.proxied_state_dir)
+                for instance in checked.model.instances
+                if instance.proxied_state_dir is not None
+            }
+            if not folders & wanted:
+                continue
+            found.append(checked)
+            for problem in check_against_proxied_state(
+                checked.doc, checked.model, read_dir=lookup.state_dir
+            ):
+                named = lone.get(os.path.realpath(problem.path))
+                if named is not None:
+                    run.report([replace(problem, path=str(_display(named)))])
+    run.dirs.update(lookup.dirs)
+    return found

@@ -221,3 +221,67 @@ def test_the_collector_is_left_as_it_was(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _repo_with_split_folders(root: Path) -> Path:
+    """A git work tree laid out like the example project: the Dagster side's
+    airlift.yaml names the Airflow side's proxied-state folder."""
+    (root / ".git").mkdir(parents=True)
+    _write(
+        root / "dagster" / "airlift.yaml",
+        GOOD_AIRLIFT + "    proxied_state_dir: ../airflow/proxied_state\n"
+        "    mappings:\n      - dag: customers\n        tasks:\n"
+        "          - {task: load, assets: [raw/customers]}\n",
+    )
+    _write(
+        root / "airflow" / "proxied_state" / "customers.yaml",
+        "tasks:\n  - id: load\n    proxied: true\n  - id: other\n    proxied: true\n",
+    )
+    return root
+
+
+def test_a_lone_proxied_state_file_is_checked_against_the_airlift_yaml_naming_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the pre-commit hook passes when a commit touches only a DAG's file."""
+    root = _repo_with_split_folders(tmp_path / "repo")
+    _write(
+        root / "airflow" / "proxied_state" / "ghost.yaml", "tasks:\n  - {id: t, proxied: true}\n"
+    )
+    monkeypatch.chdir(root / "airflow")  # anywhere in the work tree
+    code, out = _run(capsys, "proxied_state/ghost.yaml")
+    assert code == 1
+    assert out.strip().splitlines() == [
+        "proxied_state/ghost.yaml:2:1: DAG 'ghost' proxies tasks but is not mapped in "
+        "airlift.yaml (instance 'a') (add '- dag: ghost' with its assets under the "
+        "instance's mappings, or set proxied: false)",
+        "1 file checked, 1 problem",
+    ]
+
+
+def test_a_lone_file_reports_its_own_cross_file_problems_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo_with_split_folders(tmp_path / "repo")
+    # A problem nobody asked about, in another file of the folder.
+    _write(
+        root / "airflow" / "proxied_state" / "ghost.yaml", "tasks:\n  - {id: t, proxied: true}\n"
+    )
+    monkeypatch.chdir(root)
+    code, out = _run(capsys, "airflow/proxied_state/customers.yaml")
+    assert code == 1
+    assert "ghost" not in out
+    assert "task 'other' is proxied but has no assets mapped in airlift.yaml" in out
+    assert out.strip().splitlines()[0].startswith("airflow/proxied_state/customers.yaml:4:1: ")
+    assert out.strip().splitlines()[-1] == "1 file checked, 1 problem"
+
+
+def test_a_lone_file_no_airlift_yaml_names_gets_its_own_checks_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo_with_split_folders(tmp_path / "repo")
+    elsewhere = _write(root / "other" / "proxied_state" / "x.yaml", "proxied: true\n")
+    monkeypatch.chdir(root)
+    code, out = _run(capsys, str(elsewhere.relative_to(root)))
+    assert code == 0, out
+    assert out.strip() == "1 file checked, no problems"

@@ -240,7 +240,6 @@ def test_validate_hints_read_nothing_validation_read(
     def read_again(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("read a second time")
 
-    monkeypatch.setattr(xcom_hint, "load_yaml_file", read_again)
     monkeypatch.setattr(xcom_hint, "read_proxied_state_dir", read_again)
     hints = validate_hints(result)
     assert [(h.path, h.line) for h in hints] == [
@@ -248,7 +247,7 @@ def test_validate_hints_read_nothing_validation_read(
     ]
 
 
-def test_validate_named_state_file_uses_the_local_airlift_yaml(
+def test_validate_named_state_file_uses_the_airlift_yaml_that_names_its_folder(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """What the pre-commit hook passes: only the changed proxied-state file."""
