@@ -33,7 +33,13 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         stale = stale_schemas(out_dir)
         for path in stale:
-            print(f"{path}: out of date with the models (run: airlift schema --out {out_dir})")
+            if path.is_file():
+                print(f"{path}: out of date with the models (run: airlift schema --out {out_dir})")
+            else:
+                print(
+                    f"{path}: missing (looked in {out_dir.resolve()}; pass --out DIR where "
+                    f"the schemas are, or write them: airlift schema --out {out_dir})"
+                )
         if not stale:
             print(f"schemas in {out_dir} are up to date")
         return 1 if stale else 0

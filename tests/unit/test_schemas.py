@@ -118,7 +118,10 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_schema_command_writes_then_check_detects_drift(tmp_path: Path) -> None:
     out = tmp_path / "schemas"
-    assert _cli("--out", str(out), "--check", cwd=tmp_path).returncode == 1
+    missing = _cli("--out", str(out), "--check", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert f"airlift.schema.json: missing (looked in {out.resolve()};" in missing.stdout
+    assert "out of date" not in missing.stdout
     written = _cli("--out", str(out), cwd=tmp_path)
     assert written.returncode == 0, written.stderr
     for name in SCHEMA_FILES:
