@@ -22,10 +22,9 @@ from airlift_component.config.airlift_model import SECRET_FIELDS, AirliftFile, i
 from airlift_component.config.placeholders import PlaceholderError, placeholders
 from airlift_component.config.problems import Problem
 from airlift_component.config.yaml_read import Loc, YamlDocument
-from airlift_component.redact import redact_url
 
 #: Bump whenever a rule here, or the models, change what a document means.
-RULES_VERSION = 3
+RULES_VERSION = 4
 
 #: Rules checked beyond the JSON Schema, by the ``rule`` id their problems carry.
 #: The corpus test proves these are exactly the verdicts where pydantic and the
@@ -37,7 +36,8 @@ NON_SCHEMA_RULES: dict[str, str] = {
     "duplicate-dag": "a DAG is mapped once per instance",
     "duplicate-task": "a task is mapped once per DAG",
     "duplicate-task-id": "a proxied-state file lists a task once",
-    "literal-secret": "secrets come from ${VAR} (without a default) unless the instance is on loopback",
+    "literal-secret": "secrets (auth fields, a password in the url's user:password@) come "
+    "from ${VAR} (without a default) unless the instance is on loopback",
     "placeholder": "${VAR} placeholders are well-formed",
     "cross-file": "proxied-state files agree with airlift.yaml",
 }
@@ -108,6 +108,125 @@ def from_environment_only(text: str) -> bool:
     return re.sub(r"\$\{[^}]*\}", "", text) == ""
 
 
+#: Stands for one placeholder (or ``$${``) while a URL is taken apart, so that the
+#: text of a placeholder never reads as a delimiter of the URL.
+_OPAQUE = "\x00"
+_URL_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _userinfo_span(url: str) -> tuple[int, int] | None:
+    """Where the ``user:password`` part of ``url`` is (up to its ``@``), if it has one.
+
+    The authority ends at the first ``/``, ``?`` or ``#`` (RFC 3986, as HTTP clients
+    read it) and its userinfo at its last ``@``. When that leaves a port that is not a
+    number and an ``@`` follows (``https://admin:pa/ss@host``), the password holds an
+    unencoded ``/``, ``?`` or ``#``: the userinfo is then taken up to the last ``@``.
+    """
+    scheme = _SCHEME.match(url)
+    if scheme is None:
+        return None
+    start = scheme.end()
+    rest = url[start:]
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in authority:
+        return start, start + authority.rindex("@")
+    port = authority.rsplit("]", 1)[-1].rpartition(":")[2]  # past an IPv6 literal
+    if ":" in authority.rsplit("]", 1)[-1] and port and not port.isdigit() and "@" in rest:
+        return start, start + rest.rindex("@")
+    return None
+
+
+def _opaque(url: str) -> tuple[str, list[str]]:
+    """``url`` with every placeholder (and ``$${``) as one :data:`_OPAQUE` character,
+    and the tokens those stand for, in order."""
+    tokens: list[str] = []
+
+    def swap(match: re.Match[str]) -> str:
+        tokens.append(match.group(0))
+        return _OPAQUE
+
+    return _URL_TOKEN.sub(swap, url), tokens
+
+
+def _as_written(opaque: str, start: int, end: int, tokens: list[str]) -> str:
+    """``opaque[start:end]`` with its placeholders written out again."""
+    index = opaque.count(_OPAQUE, 0, start)
+    out = []
+    for char in opaque[start:end]:
+        if char == _OPAQUE:
+            out.append(tokens[index])
+            index += 1
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _with_defaults(url: str) -> str:
+    """``url`` as it resolves when only the required placeholders are set (each one an
+    :data:`_OPAQUE` character): every default is used."""
+
+    def fill(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return "${"
+        _, sep, default = match.group(1).partition(":-")
+        return default if sep else _OPAQUE
+
+    return _URL_TOKEN.sub(fill, url)
+
+
+def literal_url_password(url: str) -> bool:
+    """True when ``url`` holds a password (``user:password@``) written in the file.
+
+    The password must come from the environment, as for the auth fields
+    (:func:`from_environment_only`): ``https://${USER}:${PASSWORD}@host`` is fine,
+    ``https://admin:${PW:-hunter2}@host`` is not, and neither is a default that
+    writes the credentials (``${URL:-https://admin:hunter2@host}``). A user without a
+    password (``https://admin@host``) or with an empty one is no secret.
+    """
+    tokens: list[str] = []
+    if _OPAQUE in url:
+        opaque = url  # not a URL; its placeholders are then taken as literal text
+    else:
+        try:
+            placeholders(url)
+        except PlaceholderError:
+            return False  # reported by the placeholder rule
+        opaque, tokens = _opaque(url)
+    span = _userinfo_span(opaque)
+    if span is not None and ":" in opaque[span[0] : span[1]]:
+        colon = opaque.index(":", span[0])
+        if not from_environment_only(_as_written(opaque, colon + 1, span[1], tokens)):
+            return True
+    resolved = _with_defaults(url) if tokens else opaque
+    span = _userinfo_span(resolved)
+    if span is None:
+        return False
+    _, sep, password = resolved[span[0] : span[1]].partition(":")
+    return bool(sep and password and _OPAQUE not in password)
+
+
+def _on_loopback(url: str) -> bool:
+    """True when ``url``, without its userinfo, is on the loopback interface."""
+    opaque = _opaque(url)[0] if _OPAQUE not in url else url
+    span = _userinfo_span(opaque)
+    if span is not None:
+        opaque = opaque[: span[0]] + opaque[span[1] + 1 :]
+    return is_loopback_url(opaque)
+
+
+def shown_url(url: str) -> str:
+    """``url`` for a message: when it has a userinfo (as written, or in a placeholder's
+    default), all from its ``//`` to its last ``@`` is ``***``, so none of it shows."""
+    start, end = url.find("//"), url.rfind("@")
+    if start < 0 or end < start:
+        return url
+    opaque = _opaque(url)[0] if _OPAQUE not in url else url
+    if _userinfo_span(opaque) is None and _userinfo_span(_with_defaults(url)) is None:
+        return url  # an '@' in the path
+    return f"{url[: start + 2]}***{url[end:]}"
+
+
 def _secret_problems(doc: YamlDocument) -> list[Problem]:
     """Literal secrets off loopback, found in the raw data so that they are reported
     even when other parts of the file are malformed."""
@@ -119,7 +238,20 @@ def _secret_problems(doc: YamlDocument) -> list[Problem]:
         if not isinstance(instance, dict):
             continue
         url, auth = instance.get("url"), instance.get("auth")
-        if not isinstance(url, str) or not isinstance(auth, dict) or is_loopback_url(url):
+        if not isinstance(url, str) or _on_loopback(url):
+            continue
+        if literal_url_password(url):
+            problems.append(
+                doc.problem(
+                    ("instances", i, "url"),
+                    f"literal secret in 'url' (a password in user:password@) for {shown_url(url)}",
+                    hint="move the credentials to auth: and read them from the environment, "
+                    "without a default, e.g. auth: {type: basic, username: ${AIRFLOW_USER}, "
+                    "password: ${AIRFLOW_PASSWORD}}",
+                    rule="literal-secret",
+                )
+            )
+        if not isinstance(auth, dict):
             continue
         auth_type = auth.get("type")
         for field in SECRET_FIELDS.get(auth_type, ()) if isinstance(auth_type, str) else ():
@@ -128,7 +260,7 @@ def _secret_problems(doc: YamlDocument) -> list[Problem]:
                 problems.append(
                     doc.problem(
                         ("instances", i, "auth", field),
-                        f"literal secret in '{field}' for {redact_url(url)}",
+                        f"literal secret in '{field}' for {shown_url(url)}",
                         hint=f"read it from the environment, without a default, e.g. "
                         f"{field}: ${{AIRFLOW_{field.upper()}}}",
                         rule="literal-secret",

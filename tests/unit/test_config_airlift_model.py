@@ -143,6 +143,97 @@ def test_secrets_never_appear_in_problems(text: str) -> None:
         assert SECRET not in str(problem.as_dict())
 
 
+def _url_problems(url: str) -> list[str]:
+    """The literal-secret problems of an instance with ``url`` (and no auth secrets)."""
+    text = f"version: 1\ninstances:\n  - name: a\n    url: {url}\n    auth: {{type: none}}\n"
+    _, problems = parse_airlift_text(text, "airlift.yaml")
+    return [p.format() for p in problems if p.rule == "literal-secret"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://admin:{SECRET}@airflow.example.com",
+        f"https://:{SECRET}@airflow.example.com",  # no user, still a password
+        f"https://admin:{SECRET}%40x%2F@airflow.example.com",  # percent-encoded
+        f"https://admin:{SECRET}%24%7BPW%7D@airflow.example.com",  # an encoded ${...} is text
+        f"https://${{AIRFLOW_USER}}:{SECRET}@airflow.example.com",
+        f"https://admin:${{PW:-{SECRET}}}@airflow.example.com",  # a default is in the file
+        f"https://admin:{SECRET}${{EMPTY:-}}@airflow.example.com",
+        f"https://${{USERINFO:-admin:{SECRET}}}@airflow.example.com",
+        f"${{AIRFLOW_URL:-https://admin:{SECRET}@airflow.example.com}}",
+        f"https://admin:{SECRET}/x@airflow.example.com",  # unencoded '/' in the password
+        f"https://admin:{SECRET}#x@airflow.example.com",
+        f"https://admin:{SECRET}@x@airflow.example.com",  # unencoded '@'
+        f"https://admin:{SECRET}@${{AIRFLOW_HOST}}",
+        f"http://127.0.0.1:{SECRET}@airflow.example.com",  # a loopback lookalike
+        f"http://admin:{SECRET}@localhost.example.com:8080",
+    ],
+)
+def test_literal_password_in_url_userinfo(url: str) -> None:
+    (message,) = _url_problems(url)
+    assert message.startswith("airlift.yaml:4:10: literal secret in 'url' (a password in ")
+    assert "//***@" in message
+    assert "move the credentials to auth:" in message
+    assert "password: ${AIRFLOW_PASSWORD}" in message
+    assert SECRET not in message
+    assert "admin" not in message  # no part of the userinfo shows
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://${AIRFLOW_USER}:${AIRFLOW_PASSWORD}@airflow.example.com",
+        "https://admin:${AIRFLOW_PASSWORD}@airflow.example.com",
+        "https://admin:pw-${AIRFLOW_PASSWORD}@airflow.example.com",  # like "Bearer ${TOKEN}"
+        "https://admin:${AIRFLOW_PASSWORD:-}@airflow.example.com",  # an empty default
+        "https://${AIRFLOW_USERINFO}@airflow.example.com",
+        "https://admin@airflow.example.com",  # a user alone is no secret
+        "https://admin%3Ax@airflow.example.com",  # an encoded ':' is part of the user
+        "https://admin:@airflow.example.com",  # an empty password
+        "${AIRFLOW_URL}",
+        "${AIRFLOW_URL:-https://airflow.example.com}",
+        "https://airflow.example.com:8080/team@x/",  # an '@' in the path
+        "https://airflow.example.com:${PORT}/a@b",
+        "http://admin:admin@127.0.0.1:8080",  # loopback, as for the auth fields
+        "http://admin:admin@localhost:8080/",
+        "http://admin:admin@[::1]:8080",
+    ],
+)
+def test_url_userinfo_that_is_no_literal_secret(url: str) -> None:
+    assert _url_problems(url) == []
+
+
+def test_url_userinfo_counts_for_loopback_and_shows_in_no_message() -> None:
+    def auth_problems(url: str) -> list[str]:
+        _, problems = parse_airlift_text(_text(url=url, password=SECRET))
+        return [p.format() for p in problems if p.rule == "literal-secret"]
+
+    # On loopback the userinfo does not hide the host: literal secrets are tolerated.
+    assert auth_problems("http://admin:admin@127.0.0.1:8080") == []
+    # A user alone is allowed, but the literal password beside it is not; neither shows.
+    (message,) = auth_problems("https://admin@airflow.example.com")
+    assert "literal secret in 'password' for https://***@airflow.example.com" in message
+    url_problem, password_problem = auth_problems("https://admin:pw@airflow.example.com")
+    assert ":4:10: literal secret in 'url'" in url_problem
+    assert ":8:17: literal secret in 'password'" in password_problem
+
+
+def test_url_with_a_literal_password_is_refused_at_load_too(tmp_path: Path) -> None:
+    path = _write(tmp_path, _text(url=f"https://admin:{SECRET}@airflow.example.com"))
+    with pytest.raises(ConfigError) as info:
+        load_airlift_file(path, environ={"AIRFLOW_PASSWORD": "x"})
+    assert "literal secret in 'url'" in str(info.value)
+    assert SECRET not in str(info.value)
+
+
+def test_url_userinfo_from_the_environment_loads(tmp_path: Path) -> None:
+    path = _write(tmp_path, _text(url="${AIRFLOW_URL}"))
+    env = {"AIRFLOW_URL": f"https://admin:{SECRET}@airflow.example.com", "AIRFLOW_PASSWORD": "x"}
+    model = load_airlift_file(path, environ=env)
+    assert model.instances[0].url == env["AIRFLOW_URL"]
+
+
 def test_all_problems_in_one_pass() -> None:
     text = _text(password=SECRET).replace("name: analytics", "name: Analytics") + "    extra: 1\n"
     _, problems = parse_airlift_text(text)
@@ -162,7 +253,9 @@ def test_unknown_key_suggests_the_close_one() -> None:
 
 def test_credentials_in_a_bad_url_are_masked() -> None:
     _, problems = parse_airlift_text(_text(url=f"'https://user:{SECRET}@bad host'"))
-    (problem,) = problems
-    assert "is not a valid value" in problem.message
-    assert "//***@" in problem.message
-    assert SECRET not in problem.format()
+    secret, pattern = problems  # at the same value; the rules' problem first
+    assert "is not a valid value" in pattern.message
+    assert "literal secret in 'url'" in secret.message
+    for problem in problems:
+        assert "//***@" in problem.message
+        assert SECRET not in problem.format()
