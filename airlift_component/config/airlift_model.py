@@ -288,6 +288,8 @@ PATTERN_HINTS: dict[str, str] = {
     "name": "instance names are lower-case letters, digits and _, starting with a letter",
     "key": "asset keys are slash-separated parts of letters, digits, _, - and .",
     "deps": "asset keys are slash-separated parts of letters, digits, _, - and .",
+    "assets": "asset keys are slash-separated parts of letters, digits, _, - and .",
+    "keys": "asset keys are slash-separated parts of letters, digits, _, - and .",
     "url": "write the full URL, e.g. http://127.0.0.1:8080 or https://airflow.example.com",
     "dag": "a DAG id is letters, digits, _, - and .",
     "task": "a task id is letters, digits, _, - and . (task groups use group.task)",

@@ -140,9 +140,11 @@ def allowed_keys(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
 def _pattern_hint(loc: Loc) -> str:
     from airlift_component.config.airlift_model import PATTERN_HINTS
 
+    # The nearest named field with a hint: ``assets[0]`` is an asset key, and so is
+    # the value under an Airflow asset URI in ``keys``.
     for part in reversed(loc):
-        if isinstance(part, str):
-            return PATTERN_HINTS.get(part, "")
+        if isinstance(part, str) and part in PATTERN_HINTS:
+            return PATTERN_HINTS[part]
     return ""
 
 
@@ -189,6 +191,8 @@ def problem_from_error(doc: YamlDocument, error: ErrorDetails, root: type[BaseMo
         return doc.problem(loc, f"expected {ctx['expected']}, got {describe(value)}")
     if kind in _KIND:
         hint = "write true or false" if kind == "bool_type" else ""
+        if kind in ("int_type", "int_from_float") and isinstance(value, float):
+            hint = "write a whole number, without a decimal point"
         if kind == "string_type" and isinstance(value, bool | int | float):
             hint = "quote the value to make it a string"
         return doc.problem(loc, f"expected {_KIND[kind]}, got {describe(value)}", hint=hint)
