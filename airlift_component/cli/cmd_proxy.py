@@ -106,7 +106,11 @@ def _location(args: argparse.Namespace) -> Location:
 def _run_flip(args: argparse.Namespace) -> int:
     from airlift_component.config.problems import one_line
     from airlift_component.config.proxied_state_dirs import find_edit_source
-    from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
+    from airlift_component.config.proxied_state_edit import (
+        EditRequest,
+        set_proxied,
+        state_file_for,
+    )
     from airlift_component.errors import UsageError
 
     if args.whole_dag and args.tasks:
@@ -125,6 +129,11 @@ def _run_flip(args: argparse.Namespace) -> int:
     source = find_edit_source(_location(args))
     assert source.directory is not None
     mapped = None if getattr(args, "force", False) else source.assets
+    if not args.create and state_file_for(source.directory, args.dag) is None:
+        # Nothing to edit, so set_proxied refuses: say that first (a mistyped DAG id,
+        # or --create), not that the DAG has no assets. With --create the assets come
+        # first, before anything is written.
+        mapped = None
     plan = set_proxied(source.directory, request, create=args.create, mapped=mapped)
     shown = one_line(plan.path)
     if plan.method == "create":

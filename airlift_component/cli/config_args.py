@@ -30,6 +30,11 @@ def load_config(path: Path) -> AirliftFile:
     from airlift_component.config.airlift_load import load_airlift_file
     from airlift_component.errors import UsageError
 
+    if path.is_dir():
+        raise UsageError(
+            f"{path}: is a folder, not a file (pass the airlift.yaml in it: "
+            f"--config {path / 'airlift.yaml'})"
+        )
     if not path.is_file():
         raise UsageError(f"{path}: no such file (pass the airlift.yaml with --config PATH)")
     return load_airlift_file(path, cross_file=False)

@@ -43,13 +43,26 @@ def build_parser() -> argparse.ArgumentParser:
         sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.register(sub)
         sub.set_defaults(run=module.run)
+    _remember_parser(parser)
     return parser
+
+
+def _remember_parser(parser: argparse.ArgumentParser) -> None:
+    """Let every (sub)command's parser put itself in the namespace, the innermost last,
+    so that an unknown option is reported with the usage of the command it was given to."""
+    parser.set_defaults(_parser=parser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _remember_parser(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would report these with the top-level usage
+        args._parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if getattr(args, "run", None) is None:
         parser.print_help()
         return 2

@@ -51,8 +51,25 @@ class Location:
     instance: str | None = None
 
 
+def _require_folder(directory: Path) -> None:
+    """``--dir`` must be a folder: say which mistake it is when it is not."""
+    if directory.is_dir():
+        return
+    if directory.exists():
+        raise UsageError(
+            f"--dir {directory}: is a file, not a folder (pass the folder that holds "
+            "the proxied-state files)"
+        )
+    raise UsageError(f"--dir {directory}: no such folder")
+
+
 def _config_path(loc: Location) -> Path | None:
     if loc.config is not None:
+        if loc.config.is_dir():
+            raise UsageError(
+                f"--config {loc.config}: is a folder, not a file (pass the airlift.yaml in it: "
+                f"--config {loc.config / 'airlift.yaml'})"
+            )
         if not loc.config.is_file():
             raise UsageError(f"--config {loc.config}: no such file")
         return loc.config
@@ -144,8 +161,7 @@ def find_sources(loc: Location) -> list[StateSource]:
             raise UsageError("--instance needs an airlift.yaml: pass --config PATH")
         instances = [_pick_instance(instances, loc.instance, config)]
     if loc.directory is not None:
-        if not loc.directory.is_dir():
-            raise UsageError(f"--dir {loc.directory}: no such folder")
+        _require_folder(loc.directory)
         same = [s for s in instances if s.directory and _same(s.directory, loc.directory)]
         return same[:1] or [StateSource(loc.directory)]
     if instances:
@@ -186,8 +202,7 @@ def find_edit_source(loc: Location) -> StateSource:
     has one whose ``proxied_state_dir`` is that folder.
     """
     if loc.directory is not None:
-        if not loc.directory.is_dir():
-            raise UsageError(f"--dir {loc.directory}: no such folder")
+        _require_folder(loc.directory)
         return StateSource(loc.directory, assets=_assets_of_folder(loc))
     config = _config_path(loc)
     if config is not None:

@@ -132,6 +132,14 @@ def test_missing_config_is_a_usage_error(
     assert "--config" in capsys.readouterr().err
 
 
+def test_a_config_folder_is_named_as_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["drift", "--config", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path}: is a folder, not a file (pass the airlift.yaml in it: --config " in err
+
+
 def test_versioned_state_storage_compares_without_the_state_and_says_why(
     fake: FakeAirflow, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

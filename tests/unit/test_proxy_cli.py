@@ -354,3 +354,53 @@ def test_without_airlift_yaml_nothing_is_checked(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _run(["proxy", "on", "customers", "publish"], capsys)[0] == 0
+
+
+def test_an_unmapped_dag_without_a_file_says_the_file_is_missing_first(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(["proxy", "on", "nosuchdag", "t1"], capsys)
+    assert code == 1
+    assert "DAG 'nosuchdag' has no proxied-state file" in err and "no assets" not in err
+    assert not (project / "nosuchdag.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            ["--dir", "airlift.yaml"], "--dir airlift.yaml: is a file, not a folder", id="dir-file"
+        ),
+        pytest.param(["--dir", "nope"], "--dir nope: no such folder", id="dir-missing"),
+        pytest.param(
+            ["--config", "airflow"],
+            "--config airflow: is a folder, not a file (pass the airlift.yaml in it: "
+            "--config airflow/airlift.yaml)",
+            id="config-folder",
+        ),
+    ],
+)
+def test_a_path_of_the_wrong_kind_is_named_as_such(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    for command in (["proxy", "on", "customers", "load_raw"], ["proxy", "status"]):
+        code, _, err = _run([*command, *argv], capsys)
+        assert code == 2 and message in err
+    assert (project / "customers.yaml").read_text() == STATE
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        pytest.param(["validate", "--nope"], "usage: airlift validate ", id="validate"),
+        pytest.param(["proxy", "on", "customers", "--nope"], "usage: airlift proxy on ", id="on"),
+        pytest.param(["drift", "--nope"], "usage: airlift drift ", id="drift"),
+        pytest.param(["--nope"], "usage: airlift [-h] COMMAND", id="top-level"),
+    ],
+)
+def test_an_unknown_option_shows_the_usage_of_its_command(
+    folder: Path, capsys: pytest.CaptureFixture[str], argv: list[str], usage: str
+) -> None:
+    code, _, err = _run(argv, capsys)
+    assert code == 2
+    assert err.startswith(usage) and "unrecognized arguments: --nope" in err
