@@ -361,21 +361,44 @@ def _wait_forever(demo: Demo) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--airflow-port", type=int, help="Airflow port (default 8080 if free, else any free port)"
+        "--airflow-port",
+        type=int,
+        metavar="N",
+        help="Airflow port (default 8080 if free, else any free port)",
     )
     parser.add_argument(
-        "--dagster-port", type=int, help="Dagster port (default 3000 if free, else any free port)"
+        "--dagster-port",
+        type=int,
+        metavar="N",
+        help="Dagster port (default 3000 if free, else any free port)",
     )
-    parser.add_argument("--headless", action="store_true", help="CI mode: --no-browser --exit")
-    parser.add_argument("--no-browser", action="store_true", help="do not open the Dagster UI")
-    parser.add_argument("--exit", action="store_true", help="stop everything after the checks")
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="for CI: no browser; exit 0 once every check passed, non-zero otherwise",
+    )
+    parser.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="do not open the Dagster UI (keep running until Ctrl-C)",
+    )
+    parser.add_argument(
+        "--skip-setup",
+        action="store_true",
+        help="do not run scripts/setup first: the virtualenvs exist already (read by scripts/demo)",
+    )
     parser.add_argument(
         "--work-dir",
         default=str(ROOT / ".demo" / "work"),
-        help="work copy and server homes (wiped first)",
+        metavar="DIR",
+        help="where the copy, the servers' homes and the data go (wiped first; default .demo/work)",
     )
     parser.add_argument(
-        "--step-timeout", type=float, default=300.0, help="seconds to wait for each step"
+        "--step-timeout",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="seconds to wait for each step (default 300)",
     )
     return parser  # fmt: skip
 
@@ -383,14 +406,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.headless:
-        args.no_browser = args.exit = True
+        args.no_browser = True
     demo = Demo(args)
     previous = signal.signal(signal.SIGTERM, _raise_stopped)
     try:
         summary = demo.run()
         demo.say(f"done in {summary['seconds']} s: the whole loop works")
         print(SUMMARY_PREFIX + json.dumps(summary, sort_keys=True), flush=True)
-        if not args.exit:
+        if not args.headless:
             _wait_forever(demo)
         return 0
     except (KeyboardInterrupt, Stopped):

@@ -138,6 +138,23 @@ def test_quickstart_opens_with_the_demo_and_the_example_project() -> None:
     assert "example_project/airflow/dags" in quickstart
 
 
+def test_quickstart_lists_exactly_the_options_of_scripts_demo() -> None:
+    from devtools.demo import build_parser
+
+    quickstart = (ROOT / "docs" / "quickstart.md").read_text(encoding="utf-8")
+    table = quickstart.split("| option | what it does |", 1)[1].split("\n\n", 1)[0]
+    documented = set(re.findall(r"`(--[a-z-]+)", table))
+    accepted = {
+        option
+        for action in build_parser()._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    }
+    assert documented == accepted
+    shell = (ROOT / "scripts" / "demo").read_text(encoding="utf-8")
+    assert "--skip-setup" in shell  # scripts/demo acts on it before devtools.demo
+
+
 def test_reference_is_generated_from_the_current_models() -> None:
     committed = gen_docs.REFERENCE.read_text(encoding="utf-8")
     assert committed == gen_docs.render(), "run: .venv/bin/python -m devtools.gen_docs"
