@@ -235,30 +235,35 @@ def validate_paths(paths: Sequence[str | Path] = ()) -> ValidationResult:
     )
 
 
-def _repository_root() -> Path:
-    """The top of the git work tree holding the current folder (relative to it), else
-    the current folder: where the ``airlift.yaml`` of a proxied-state file is looked for."""
-    here = Path.cwd()
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():
-            return Path(os.path.relpath(folder, here))
-    return Path(".")
+def _search_root(state_file: Path) -> Path | None:
+    """Where to look for the ``airlift.yaml`` that names ``state_file``'s folder: the
+    git work tree holding the file, else the current folder when it holds the file;
+    ``None`` for a file outside both (nothing there can name it)."""
+    cwd = Path.cwd()
+    folder = (cwd / state_file).resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return Path(os.path.relpath(candidate, cwd))
+    return Path(".") if folder.is_relative_to(cwd.resolve()) else None
 
 
 def _check_lone_state_files(run: _Run, lone: dict[str, Path]) -> list[CheckedAirlift]:
     """Cross-file rules for proxied-state files named without their ``airlift.yaml``
     (what a pre-commit hook passes when a commit touches only them).
 
-    The ``airlift.yaml`` files of the repository (see :func:`_repository_root`) whose ``proxied_state_dir`` holds one of them are read, and their
+    The ``airlift.yaml`` files of their repository (see :func:`_search_root`) whose
+    ``proxied_state_dir`` holds one of them are read, and their
     cross-file problems located in those files are reported, under the name the file
     was given. Problems of the ``airlift.yaml`` itself, or of other files of the
     folder, are not: they were not asked about.
     """
     wanted = {os.path.dirname(real) for real in lone}
+    roots = {root for root in map(_search_root, lone.values()) if root is not None}
     lookup = _Run()
     found: list[CheckedAirlift] = []
-    for path, kind in discover(_repository_root()):
-        if kind != "airlift" or os.path.abspath(path) in run.read:
+    configs = {path for root in roots for path, kind in discover(root) if kind == "airlift"}
+    for path in sorted(configs):
+        if os.path.abspath(path) in run.read:
             continue
         for checked in lookup.airlift(path):
             base = checked.path.parent

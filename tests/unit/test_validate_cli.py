@@ -285,3 +285,21 @@ def test_a_lone_file_no_airlift_yaml_names_gets_its_own_checks_only(
     code, out = _run(capsys, str(elsewhere.relative_to(root)))
     assert code == 0, out
     assert out.strip() == "1 file checked, no problems"
+
+
+def test_a_lone_file_outside_any_work_tree_and_the_current_folder_searches_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airlift_component.config import validation
+
+    state = _write(tmp_path / "outside" / "proxied_state" / "x.yaml", "proxied: true\n")
+    here = tmp_path / "elsewhere"
+    here.mkdir()
+    monkeypatch.chdir(here)
+
+    def no_walk(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("walked a folder that cannot hold its airlift.yaml")
+
+    monkeypatch.setattr(validation, "discover", no_walk)
+    code, out = _run(capsys, str(state))
+    assert code == 0, out
