@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from airlift_component.config.airlift_model import AirliftFile, DagMapping
+from airlift_component.config.airlift_model import SECRET_FIELDS, AirliftFile, DagMapping
 from airlift_component.config.airlift_rules import (
     model_problems,
     raw_problems,
@@ -140,6 +140,9 @@ def check_airlift_document(doc: YamlDocument) -> tuple[AirliftFile | None, list[
     return (None if problems else model), problems
 
 
+_SECRET_KEYS = frozenset(key for keys in SECRET_FIELDS.values() for key in keys)
+
+
 def _substitute(
     data: Any, locs: Iterable[Loc], environ: Mapping[str, str]
 ) -> list[tuple[Loc, PlaceholderError]]:
@@ -148,7 +151,7 @@ def _substitute(
     failed = []
     for loc in locs:
         try:
-            value = resolve(value_at(data, loc), environ)
+            value = resolve(value_at(data, loc), environ, secret=loc[-1] in _SECRET_KEYS)
         except PlaceholderError as exc:
             failed.append((loc, exc))
             continue

@@ -52,11 +52,12 @@ def has_placeholder(value: str) -> bool:
         return False
 
 
-def resolve(value: str, environ: Mapping[str, str]) -> str:
+def resolve(value: str, environ: Mapping[str, str], *, secret: bool = False) -> str:
     """Replace placeholders with values from ``environ``.
 
     An unset variable without a default raises :class:`PlaceholderError` naming the
-    variable (never any value).
+    variable (never any value); for a ``secret`` field it does not suggest a default,
+    which the literal-secret rule refuses.
     """
     placeholders(value)
 
@@ -70,6 +71,11 @@ def resolve(value: str, environ: Mapping[str, str]) -> str:
             return environ[name]
         if default is not None:
             return default
+        if secret:
+            raise PlaceholderError(
+                f"environment variable {name} is not set: export it where this runs "
+                "(a secret is read from the environment, without a default)"
+            )
         raise PlaceholderError(
             f"environment variable {name} is not set: export it, or write ${{{name}:-default}}"
         )

@@ -74,6 +74,18 @@ def test_load_names_the_unset_variable_with_position(tmp_path: Path) -> None:
     assert (problem.line, problem.col) == (8, 17)
     assert "AIRFLOW_PASSWORD is not set" in problem.message
     assert str(path) in str(info.value)
+    # A secret gets no advice to write a default: the literal-secret rule refuses one.
+    assert ":-" not in problem.message and "without a default" in problem.message
+
+
+def test_an_unset_variable_outside_a_secret_may_get_a_default(tmp_path: Path) -> None:
+    path = _write(tmp_path, _text(url="${AIRFLOW_URL}"))
+    with pytest.raises(ConfigError) as info:
+        load_airlift_file(path, environ={"AIRFLOW_PASSWORD": SECRET})
+    (problem,) = info.value.problems
+    assert problem.message == (
+        "environment variable AIRFLOW_URL is not set: export it, or write ${AIRFLOW_URL:-default}"
+    )
 
 
 def test_load_reports_an_environment_value_that_does_not_fit(tmp_path: Path) -> None:
