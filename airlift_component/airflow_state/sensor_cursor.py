@@ -23,6 +23,13 @@ a JSON wrapper, when longer than 4 KB). It holds
 * ``horizon``: where the sensor's coverage starts (its first window, or the
   format-1 high-water mark). A run it has never seen counts as handled up to
   the horizon;
+* ``dags``: the DAG ids whose runs the sensor covers from ``horizon`` on (those
+  of the definitions when it last listed completely). When the definitions know
+  a DAG that is not in it (added in Airflow and picked up by a refresh), the
+  next tick lists that DAG's runs from ``lookback`` before its window start
+  (see :mod:`~airlift_component.airflow_state.sensor_pass`). A cursor without it
+  (any older one) is upgraded: the DAGs of the definitions at its first tick
+  count as covered, with no look back for them;
 * ``asset_events`` (only once Airflow assets are enabled): the high-water mark
   and the remembered event ids of Airflow's asset events
   (:class:`~airlift_component.airflow_state.asset_event_pass.EventMemory`). A
@@ -125,6 +132,8 @@ class SensorCursor:
     dropped: int = 0
     #: Airflow asset events: what was read and recorded.
     asset_events: EventMemory = field(default_factory=EventMemory)
+    #: DAG ids covered from ``horizon`` on; ``None`` in a cursor written before it.
+    dags: frozenset[str] | None = None
 
     def forgotten_run(self, key: RunKey) -> ForgottenRun | None:
         """What the compact record keeps of ``key``, if anything."""
@@ -205,6 +214,8 @@ class SensorCursor:
         }
         if not self.asset_events.empty:  # absent otherwise: the cursor stays as it was
             data["asset_events"] = self.asset_events.to_json()
+        if self.dags is not None:
+            data["dags"] = sorted(self.dags)
         text = json.dumps(data, separators=(",", ":"))
         if len(text) <= COMPRESS_ABOVE:
             return text
@@ -236,6 +247,7 @@ class SensorCursor:
                 dict(_memory(item) for item in data["runs"]),
                 _tombstones(data.get("forgotten") or ""),
                 asset_events=EventMemory.from_json(data.get("asset_events")),
+                dags=_dag_ids(data.get("dags")),
             )
         except (
             ValueError,
@@ -259,6 +271,14 @@ def _upgrade_v1(data: dict[str, Any]) -> SensorCursor:
         ended = _date(end)
         runs[(str(dag_id), str(run_id))] = RunMemory(None, ended, ended, {}, high_water)
     return SensorCursor(high_water, high_water, runs)
+
+
+def _dag_ids(value: Any) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("the DAG ids are not a list of strings")
+    return frozenset(value)
 
 
 def _run_hash(key: RunKey) -> bytes:

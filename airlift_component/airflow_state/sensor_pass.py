@@ -3,13 +3,21 @@ tries and completions and the next cursor out.
 
 1. Take the tick clock ``now`` first; list the finished runs Airflow changed
    since the cursor's window start (:meth:`AirflowClient.changed_dag_runs`).
-2. Skip runs whose state the cursor remembers; stop at ``max_runs`` changed
+2. Skip runs whose state the cursor remembers, and runs of DAGs the definitions
+   do not know (returned to warn about, and *not* remembered, so they are
+   recorded once the definitions know their DAG); stop at ``max_runs`` changed
    runs (the rest come on the next tick).
-3. Fetch the task instances of the changed runs in batches and settle each run
+3. Catch up on DAGs new to the cursor: when the definitions know DAGs that the
+   cursor's ``dags`` does not (a DAG added in Airflow and picked up by a
+   refresh), list again from ``lookback`` before the window start, keeping
+   only the runs of those DAGs. Other DAGs' runs in that listing are left
+   alone: their window is unchanged.
+4. Fetch the task instances of the changed runs in batches and settle each run
    (:func:`~airlift_component.airflow_state.run_ledger.settle_run`).
-4. Move the high-water mark to ``now`` only when the listing was read to its
-   end without a shift; otherwise keep it, so the next tick reads the same
-   window again (remembered runs cost nothing then).
+5. Move the high-water mark to ``now``, and count the new DAGs as covered, only
+   when both listings were read to their end without a shift or the budget
+   running out; otherwise keep both, so the next tick reads the same windows
+   again (remembered runs cost nothing then).
 
 Everything the pass cannot guarantee is returned as a warning for the log and
 the tick's reason.
@@ -32,10 +40,11 @@ from airlift_component.airflow_state.sensor_cursor import (
     MAX_FORGOTTEN_RUNS,
     MAX_REMEMBERED_RUNS,
     RunKey,
-    RunMemory,
+    RunVersion,
     SensorCursor,
     run_version,
 )
+from airlift_component.config.short_list import short_list
 
 
 class RunSource(Protocol):
@@ -97,25 +106,46 @@ def sensor_pass(
     those runs (see :func:`~airlift_component.airflow_state.run_ledger.settle_run`).
     Raises ``AirflowApiError`` untouched."""
     since = cursor.query_start(now, settings.lookback, settings.overlap)
-    stream = client.changed_dag_runs(updated_at_gte=since)
+    defined = frozenset(mapped_tasks)
+    # A first window reads lookback for every DAG; an older cursor (no ``dags``) is
+    # upgraded with the DAGs of the definitions covered.
+    known = cursor.dags if cursor.high_water is not None else None
+    covered = defined if known is None else known & defined
+    new_dags = defined - covered
     runs = dict(cursor.runs)
     changed: list[DagRun] = []
+    taken: set[tuple[RunKey, RunVersion]] = set()
     unknown: set[str] = set()
-    budget_hit = False
-    for run in stream:
-        key = (run.dag_id, run.run_id)
-        memory = runs.get(key)
-        if memory is not None and memory.version == run_version(run):
-            runs[key] = replace(memory, seen=now)
-            continue
-        if run.dag_id not in mapped_tasks:
-            unknown.add(run.dag_id)
-            runs[key] = RunMemory(run_version(run), run.end_date, None, {}, now)
-            continue
-        changed.append(run)
-        if len(changed) >= settings.max_runs:
-            budget_hit = True
-            break
+
+    def read(stream: RunStream, only: frozenset[str] | None) -> bool:
+        """Collect the changed runs of ``stream`` (of the DAGs ``only``); False when the
+        budget ran out."""
+        for run in stream:
+            if only is not None and run.dag_id not in only:
+                continue
+            key = (run.dag_id, run.run_id)
+            version = run_version(run)
+            memory = runs.get(key)
+            if memory is not None and memory.version == version:
+                runs[key] = replace(memory, seen=now)
+                continue
+            if run.dag_id not in mapped_tasks:
+                unknown.add(run.dag_id)  # not remembered: recorded once its DAG is known
+                continue
+            if (key, version) in taken:
+                continue
+            taken.add((key, version))
+            changed.append(run)
+            if len(changed) >= settings.max_runs:
+                return False
+        return True
+
+    stream = client.changed_dag_runs(updated_at_gte=since)
+    budget_hit = not read(stream, None)
+    catch_up: RunStream | None = None
+    if new_dags and not budget_hit:
+        catch_up = client.changed_dag_runs(updated_at_gte=since - settings.lookback)
+        budget_hit = not read(catch_up, new_dags)
     fetch = [run for run in changed if run.dag_id in needs_tasks]
     tis = _task_instances(client, fetch, settings.batch_size) if fetch else {}
     dagster_runs = launched(fetch) if launched is not None and fetch else None
@@ -138,19 +168,30 @@ def sensor_pass(
         if outcome.tries or outcome.completed:
             outcomes.append(outcome)
     limits: list[str] = []
-    if stream.complete and not budget_hit:
+    caught_up = not new_dags or (catch_up is not None and catch_up.complete and not budget_hit)
+    if stream.complete and not budget_hit and caught_up:
         high_water = now if cursor.high_water is None else max(cursor.high_water, now)
+        dags = defined
     else:
         high_water = cursor.high_water or since + settings.overlap
+        dags = covered
         if budget_hit:
             limits.append(
                 f"more than {settings.max_runs} changed runs: the rest are recorded on "
                 "the next ticks (the window is read again; recorded runs are skipped)"
             )
-        if stream.problem:
-            limits.append(stream.problem)
+        for listing in (stream, catch_up):
+            if listing is not None and listing.problem:
+                limits.append(listing.problem)
+    if new_dags and not caught_up:
+        shown = short_list(sorted(new_dags), 3, quoted=True)
+        hours = settings.lookback / timedelta(hours=1)
+        limits.append(
+            f"{len(new_dags)} DAG(s) new to the sensor ({shown}): their runs of the {hours:g} "
+            "hour(s) before the window are still being caught up on; the next tick goes on"
+        )
     horizon = cursor.horizon if cursor.high_water is not None else since
-    next_cursor = SensorCursor(high_water, horizon, runs, cursor.forgotten)
+    next_cursor = SensorCursor(high_water, horizon, runs, cursor.forgotten, dags=dags)
     next_cursor, _ = next_cursor.forget_old(
         settings.overlap, settings.retention, settings.max_remembered, settings.max_forgotten
     )

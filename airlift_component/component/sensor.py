@@ -7,8 +7,10 @@ materializations (see docs/exactly-once.md and
 ``airflow_assets`` enabled, each of Airflow's asset events once
 (:mod:`airlift_component.airflow_state.asset_event_pass`). When Airflow cannot be
 reached the tick is skipped with the error as its reason and the cursor stays
-where it was. A limit of the guarantee met on a tick is logged and named in
-the tick's reason.
+where it was. A DAG that runs in Airflow before the definitions know it is
+warned about on each tick; once `airlift refresh` and a reload add it, the
+next tick looks back ``sensor.lookback_hours`` for it and records its runs. A
+limit of the guarantee met on a tick is logged and named in the tick's reason.
 """
 
 from __future__ import annotations

@@ -180,7 +180,8 @@ def evaluate_tick(
         if _matches_filter(instance, dag_id):
             warnings.append(
                 f"DAG {dag_id!r} ran in Airflow but has no asset in the definitions (new since "
-                "the state was cached?); run `airlift refresh` and reload the code location"
+                "the state was cached?); run `airlift refresh` and reload the code location: "
+                f"its runs of the last {instance.sensor.lookback_hours:g} hour(s) are recorded then"
             )
     emitter = _Emitter(index, warnings)
     for outcome in result.outcomes:

@@ -191,20 +191,26 @@ class World:
 
     # --- ground truth --------------------------------------------------------------
 
-    def visible_tries(self) -> set[TryKey]:
-        """Successful, not proxied tries that Airflow shows now."""
+    def visible_tries(self, since: datetime | None = None) -> set[TryKey]:
+        """Successful, not proxied tries that Airflow shows now (with ``since``: those
+        that ended at or after it, in runs last changed at or after it)."""
         return {
             (run.dag_id, run.run_id, task_id, index, task.try_number)
             for run in self.runs.values()
+            if since is None or run.updated_at >= since
             for (task_id, index), task in run.tasks.items()
             if task.state == "success" and task.operator not in (TASK_PROXY, DAG_PROXY)
+            if since is None or (task.end is not None and task.end >= since)
         }
 
-    def visible_completions(self) -> set[CompletionKey]:
+    def visible_completions(self, since: datetime | None = None) -> set[CompletionKey]:
+        """Successful completions Airflow shows now (with ``since``: of runs last changed
+        at or after it)."""
         return {
             (run.dag_id, run.run_id, run.end)
             for run in self.runs.values()
             if run.state == "success" and run.end is not None
+            if since is None or run.updated_at >= since
         }
 
     # --- API answers ---------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -44,6 +45,23 @@ def test_round_trip_keeps_every_field() -> None:
     )
     assert SensorCursor.from_json(cursor.to_json()) == cursor
     assert SensorCursor.from_json(None) == SensorCursor() == SensorCursor.from_json("")
+    covering = replace(cursor, dags=frozenset({"d", "e", "quiet"}))
+    assert SensorCursor.from_json(covering.to_json()) == covering
+
+
+def test_a_cursor_without_dag_ids_reads_as_none_and_keeps_its_runs() -> None:
+    cursor = SensorCursor(T0, T0 - timedelta(hours=7), {("d", "r1"): _memory(1, 2, a=1)})
+    data = json.loads(cursor.to_json())
+    assert "dags" not in data  # as written before the field existed
+    assert SensorCursor.from_json(json.dumps(data)) == cursor
+    assert SensorCursor.from_json(json.dumps(data)).dags is None
+
+
+def test_five_thousand_dag_ids_stay_small() -> None:
+    ids = frozenset(f"team_{n % 40}__pipeline_{n:05d}_daily" for n in range(5000))
+    text = SensorCursor(T0, T0, dags=ids).to_json()
+    assert len(text) < 40_000, len(text)  # stored compressed
+    assert SensorCursor.from_json(text).dags == ids
 
 
 def test_format_1_is_upgraded_not_restarted() -> None:
@@ -63,6 +81,10 @@ def test_format_1_is_upgraded_not_restarted() -> None:
         pytest.param('{"v": 9}', id="future-format"),
         pytest.param('{"v": 2, "high_water": "x", "horizon": null, "runs": []}', id="bad-date"),
         pytest.param('{"v": 2, "high_water": null, "horizon": null, "runs": [[1]]}', id="bad-run"),
+        pytest.param(
+            '{"v": 2, "high_water": null, "horizon": null, "runs": [], "dags": [1]}',
+            id="bad-dag-ids",
+        ),
     ],
 )
 def test_unreadable_cursor_says_how_to_reset(text: str) -> None:

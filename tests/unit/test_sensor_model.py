@@ -6,15 +6,24 @@ whole-DAG-proxied tries, failures, and end dates hours in the future),
 clears, deletes, changes that become visible late, an Airflow outage, clock
 skew between Airflow and the sensor, and changes made between the pages of a
 listing, with sensor ticks (through the stored cursor JSON, as after a
-restart) in between. After every sequence all runs are finished, the late
-changes become visible and the sensor catches up; then
+restart) in between. The definitions can grow between ticks: DAG ``late``
+runs in Airflow before the definitions know it (a DAG added after the last
+refresh) in half the sequences, and is known from some moment on (a refresh
+and a reload; at the latest when the sequence ends). The look back is either
+longer than any sequence or one hour, so runs fall out of it. After every
+sequence all runs are finished, the late changes become visible and the
+sensor catches up; then, with a DAG's *scope* starting ``lookback`` before the
+later of the first successful tick and the moment the definitions knew the
+DAG (plus 5 minutes for the clock skew),
 
-* every successful, not proxied task try that Airflow still shows was
+* every successful, not proxied try of a mapped task that Airflow still shows,
+  in scope (it ended, and its run last changed, after the scope starts), was
   recorded exactly once, and every recorded try is one that succeeded;
-* no proxied try was ever recorded;
-* every successful completion Airflow still shows was recorded exactly once
-  (with its DAG-level assets unless the run was proxied as a whole), and no
-  completion was recorded twice.
+* no try was recorded twice, in scope or not; no proxied try was ever
+  recorded;
+* every successful completion Airflow still shows in scope was recorded
+  exactly once (with its DAG-level assets unless the run was proxied as a
+  whole), and no completion was recorded twice.
 
 The limits in the docs are respected by the generator: a change becomes
 visible at most 5 minutes late and the clocks differ by at most 4 minutes, so
@@ -27,7 +36,7 @@ import os
 import random
 from collections import Counter
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 import pytest
@@ -40,9 +49,11 @@ from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pas
 from airlift_component.errors import AirflowApiError
 from tests.harness.airflow_model import (
     PYTHON,
+    T0,
     TASK_PROXY,
     CompletionKey,
     ModelClient,
+    RunKey,
     TryKey,
     World,
 )
@@ -50,10 +61,13 @@ from tests.harness.airflow_model import (
 DAGS = {
     "d0": [("a", -1), ("b", -1), ("m", 0), ("m", 1), ("u", -1)],
     "d1": [("a", -1), ("u", -1)],
-    "other": [("x", -1)],  # not in the definitions
+    "late": [("a", -1), ("m", 0), ("m", 1), ("u", -1)],  # may be learned mid-sequence
+    "other": [("x", -1)],  # never in the definitions
 }
-MAPPED = {"d0": frozenset({"a", "b", "m"}), "d1": frozenset({"a"})}
+MAPPED = {"d0": frozenset({"a", "b", "m"}), "d1": frozenset({"a"}), "late": frozenset({"a", "m"})}
 OVERLAP = timedelta(minutes=10)
+#: Clock skew (up to 4 minutes) blurs where a look back starts.
+MARGIN = timedelta(minutes=5)
 T = TypeVar("T")
 
 
@@ -70,6 +84,24 @@ class Recorder:
         self.completions: Counter[CompletionKey] = Counter()
         self.proxied_completions: set[CompletionKey] = set()
         self.limits: list[str] = []
+        #: The definitions (what a refresh and reload show), and when each DAG joined.
+        self.mapped = dict(MAPPED)
+        self.known_at = {dag: T0 for dag in MAPPED}
+        self.first_tick: datetime | None = None
+
+    def forget_late(self) -> None:
+        del self.mapped["late"], self.known_at["late"]
+
+    def learn_late(self) -> None:
+        """A refresh and a reload now put ``late`` in the definitions."""
+        self.mapped["late"] = MAPPED["late"]
+        self.known_at["late"] = self.world.now
+
+    def scope(self, dag_id: str) -> datetime:
+        """Where the promise for ``dag_id`` starts (see the module docstring)."""
+        assert self.first_tick is not None
+        known = max(self.known_at[dag_id], self.first_tick)
+        return known - self.settings.lookback + MARGIN
 
     def tick(self) -> None:
         cursor = SensorCursor.from_json(self.cursor_json)
@@ -79,12 +111,14 @@ class Recorder:
                 cursor,
                 now=self.world.now + self.skew,
                 settings=self.settings,
-                mapped_tasks=MAPPED,
-                needs_tasks=set(MAPPED),
+                mapped_tasks=self.mapped,
+                needs_tasks=set(self.mapped),
                 fallback=ProxiedLookup(),
             )
         except AirflowApiError:
             return  # the tick fails softly; the stored cursor stays
+        if self.first_tick is None:
+            self.first_tick = self.world.now
         for outcome in result.outcomes:
             run = outcome.run
             for ti in outcome.tries:
@@ -137,26 +171,37 @@ class RandomDraw:
         return self.random.uniform(low, high)
 
 
-def _event(draw: Draw, world: World, client: ModelClient, during_tick: bool) -> None:
+def _finish(draw: Draw, world: World, key: RunKey, late: float) -> None:
+    operators = [PYTHON, PYTHON, TASK_PROXY]
+    outcomes = [(draw.pick([True, True, False]), draw.pick(operators)) for _ in range(6)]
+    pick = iter(outcomes)
+    world.finish_run(
+        key,
+        lambda _task: next(pick),
+        late=late,
+        end_offset=draw.pick([0.0, 0.0, 0.0, 7200.0]),
+        whole_dag_proxy=key[0] == "d1" and draw.pick([False, True]),
+    )
+
+
+def _event(
+    draw: Draw, world: World, client: ModelClient, during_tick: bool, unknown: str | None = None
+) -> None:
+    """One change; while ``unknown`` is not in the definitions, runs of it start and
+    finish more often (so that ticks list them before it is known)."""
     kinds = ["start", "finish", "clear", "delete"]
     if not during_tick:
         kinds += ["wait", "wait", "outage"]
+    if unknown is not None:
+        kinds += ["unknown_run", "unknown_run"]
     kind = draw.pick(kinds)
     late = draw.pick([0.0, 0.0, 0.0, 30.0, 299.0])
     if kind == "start":
         world.start_run(draw.pick(sorted(DAGS)))
+    elif kind == "unknown_run" and unknown is not None:
+        _finish(draw, world, world.start_run(unknown), late)
     elif kind == "finish" and world.running():
-        key = draw.pick(world.running())
-        operators = [PYTHON, PYTHON, TASK_PROXY]
-        outcomes = [(draw.pick([True, True, False]), draw.pick(operators)) for _ in range(6)]
-        pick = iter(outcomes)
-        world.finish_run(
-            key,
-            lambda _task: next(pick),
-            late=late,
-            end_offset=draw.pick([0.0, 0.0, 0.0, 7200.0]),
-            whole_dag_proxy=key[0] == "d1" and draw.pick([False, True]),
-        )
+        _finish(draw, world, draw.pick(world.running()), late)
     elif kind == "clear" and world.finished():
         key = draw.pick(world.finished())
         tasks = sorted(world.runs[key].tasks)
@@ -181,7 +226,8 @@ def check_sequence(draw: Draw) -> None:
 
     client = ModelClient(world, draw.integer(1, 4), interfere)
     pass_settings = PassSettings(
-        lookback=timedelta(days=1000),  # everything the sequence does is in scope
+        # Longer than any sequence (everything in scope), or short enough to leave runs out.
+        lookback=draw.pick([timedelta(days=1000), timedelta(hours=1)]),
         overlap=OVERLAP,
         max_runs=draw.pick([1, 3, 1000]),
         batch_size=2,
@@ -189,31 +235,46 @@ def check_sequence(draw: Draw) -> None:
     )
     skew = draw.real(-240, 240)
     recorder = Recorder(world, client, pass_settings, skew)
-    for _ in range(draw.integer(1, 40)):
+    steps = draw.integer(1, 40)
+    learn_at = steps + 1  # known from the start
+    if draw.pick([False, True]):
+        recorder.forget_late()  # a DAG added to Airflow after the last refresh ...
+        learn_at = draw.integer(1, steps)  # ... and refreshed and reloaded at some step
+    for step in range(steps):
+        if step == learn_at:
+            recorder.learn_late()
         if draw.integer(0, 2) == 0:
             recorder.tick()
         else:
-            _event(draw, world, client, during_tick=False)
+            unknown = "late" if "late" not in recorder.mapped else None
+            _event(draw, world, client, during_tick=False, unknown=unknown)
 
-    # Quiesce: Airflow back, every run finished, late changes visible, the sensor catches up.
+    # Quiesce: Airflow back, every run finished, late changes visible, the definitions
+    # know every DAG they will, the sensor catches up.
     interfering[0] = False
     client.down = False
     world.flush()
     for key in world.running():
         world.finish_run(key, lambda _task: (True, PYTHON))
-    for _ in range(6 + len(world.runs)):  # max_runs may be 1 changed run per tick
+    if "late" not in recorder.mapped:
+        recorder.learn_late()
+    for _ in range(6 + 2 * len(world.runs)):  # max_runs may be 1 changed run per tick
         world.advance(60)
         recorder.tick()
 
     assert all(n == 1 for n in recorder.tries.values()), "a try was recorded twice"
     assert set(recorder.tries) <= world.ever_tries, "recorded a try that never succeeded"
     assert not set(recorder.tries) & world.ever_proxied, "recorded a proxied try"
-    mapped = {t for t in world.visible_tries() if t[2] in MAPPED.get(t[0], ())}
+    mapped: set[TryKey] = set()
+    visible: set[CompletionKey] = set()
+    for dag_id, tasks in MAPPED.items():
+        since = recorder.scope(dag_id)
+        mapped |= {t for t in world.visible_tries(since) if t[0] == dag_id and t[2] in tasks}
+        visible |= {c for c in world.visible_completions(since) if c[0] == dag_id}
     missing = mapped - set(recorder.tries)
     assert not missing, f"successful tries never recorded: {sorted(missing)}"
     assert all(n == 1 for n in recorder.completions.values()), "a completion was recorded twice"
     assert set(recorder.completions) <= world.ever_completions
-    visible = {c for c in world.visible_completions() if c[0] in MAPPED}
     lost = visible - set(recorder.completions)
     assert not lost, f"successful completions not recorded: {sorted(lost)}"
     for key in recorder.proxied_completions:
