@@ -26,6 +26,7 @@ from airlift_component.airflow_api.retry import (
 )
 from airlift_component.config.airlift_model import HttpSettings
 from airlift_component.errors import AirflowApiError
+from airlift_component.redact import redact_url
 
 logger = logging.getLogger("airlift_component.airflow_api")
 
@@ -64,7 +65,15 @@ class RestSession:
         # httpx logs every request URL at INFO: userinfo in the URL (credentials for a
         # proxy in front of Airflow) becomes the client's default basic auth instead,
         # exactly what httpx would do with it, and never appears in a log or an error.
-        url = httpx.URL(base_url)
+        try:
+            url = httpx.URL(base_url)
+        except httpx.InvalidURL:
+            raise AirflowApiError(
+                f"Airflow instance {instance!r}: url {redact_url(base_url)} is not a valid URL; "
+                "a password in it needs '/', '?', '#', '@' and spaces percent-encoded, or "
+                "move the credentials to auth:",
+                instance=instance,
+            ) from None
         userinfo = httpx.BasicAuth(url.username, url.password) if url.userinfo else None
         self.base_url = base_url = str(url.copy_with(username=None, password=None))
         self.policy = policy

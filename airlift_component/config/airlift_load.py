@@ -111,7 +111,8 @@ def _validate(
     try:
         model = AirliftFile.model_validate(doc.data)
     except ValidationError as exc:
-        problems = problems_from_validation_error(doc, exc, AirliftFile)
+        from_env = set(from_env)
+        problems = problems_from_validation_error(doc, exc, AirliftFile, hidden=from_env)
         env_positions = {doc.position(loc) for loc in from_env}
         return None, [
             replace(p, hint=(p.hint + "; " if p.hint else "") + _FROM_ENV)

@@ -6,6 +6,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -53,7 +54,9 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _show(value: Any, loc: Loc) -> str:
+def _show(value: Any, loc: Loc, hidden: Collection[Loc] = ()) -> str:
+    if loc in hidden:
+        return "the value from the environment"
     if any(part in _SECRET_KEYS for part in loc):
         return "this value"
     if isinstance(value, str) and "@" in value:
@@ -148,8 +151,11 @@ def _pattern_hint(loc: Loc) -> str:
     return ""
 
 
-def problem_from_error(doc: YamlDocument, error: ErrorDetails, root: type[BaseModel]) -> Problem:
-    """One pydantic error as a located problem with a remedy."""
+def problem_from_error(
+    doc: YamlDocument, error: ErrorDetails, root: type[BaseModel], hidden: Collection[Loc] = ()
+) -> Problem:
+    """One pydantic error as a located problem with a remedy; the values at ``hidden``
+    locations (those that came from the environment) are never shown."""
     loc = _clean_loc(doc.data, tuple(error["loc"]))
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -184,7 +190,7 @@ def problem_from_error(doc: YamlDocument, error: ErrorDetails, root: type[BaseMo
     if kind == "literal_error":
         return doc.problem(
             loc,
-            f"{_show(value, loc)} is not allowed here",
+            f"{_show(value, loc, hidden)} is not allowed here",
             hint=f"use {ctx.get('expected', 'one of the documented values')}",
         )
     if kind == "union_of_types":
@@ -198,14 +204,14 @@ def problem_from_error(doc: YamlDocument, error: ErrorDetails, root: type[BaseMo
         return doc.problem(loc, f"expected {_KIND[kind]}, got {describe(value)}", hint=hint)
     if kind == "string_pattern_mismatch":
         return doc.problem(
-            loc, f"{_show(value, loc)} is not a valid value", hint=_pattern_hint(loc)
+            loc, f"{_show(value, loc, hidden)} is not a valid value", hint=_pattern_hint(loc)
         )
     if kind in _BOUNDS:
         word, key = _BOUNDS[kind]
         bound = ctx.get(key)
         if isinstance(bound, float) and bound.is_integer():
             bound = int(bound)
-        return doc.problem(loc, f"must be {word} {bound}, got {_show(value, loc)}")
+        return doc.problem(loc, f"must be {word} {bound}, got {_show(value, loc, hidden)}")
     if kind == "string_too_short":
         return doc.problem(loc, "must not be empty")
     if kind == "too_short":
@@ -248,13 +254,14 @@ def _merge_type_errors(errors: list[ErrorDetails], data: Any) -> list[ErrorDetai
 
 
 def problems_from_validation_error(
-    doc: YamlDocument, exc: ValidationError, root: type[BaseModel]
+    doc: YamlDocument, exc: ValidationError, root: type[BaseModel], hidden: Collection[Loc] = ()
 ) -> list[Problem]:
-    """Every error in ``exc`` as a problem, in file order, without repeats."""
+    """Every error in ``exc`` as a problem, in file order, without repeats; values at
+    ``hidden`` locations are not shown (see :func:`problem_from_error`)."""
     seen: set[Problem] = set()
     out: list[Problem] = []
     for error in _merge_type_errors(exc.errors(include_url=False), doc.data):
-        problem = problem_from_error(doc, error, root)
+        problem = problem_from_error(doc, error, root, hidden)
         if problem not in seen:
             seen.add(problem)
             out.append(problem)
