@@ -241,12 +241,16 @@ class SensorCursor:
                 return _upgrade_v1(data)
             if version != CURSOR_VERSION:
                 raise ValueError(f"format {version!r}, expected {CURSOR_VERSION}")
+            events = EventMemory.from_json(data.get("asset_events"))
+            _checked(events.high_water)
+            for seen in events.seen.values():
+                _checked(seen)
             return cls(
                 _date(data["high_water"]),
                 _date(data["horizon"]),
                 dict(_memory(item) for item in data["runs"]),
                 _tombstones(data.get("forgotten") or ""),
-                asset_events=EventMemory.from_json(data.get("asset_events")),
+                asset_events=events,
                 dags=_dag_ids(data.get("dags")),
             )
         except (
@@ -255,6 +259,8 @@ class SensorCursor:
             TypeError,
             AttributeError,
             IndexError,
+            OverflowError,  # a date beyond datetime's range
+            RecursionError,  # JSON nested too deeply
             struct.error,
             zlib.error,
         ) as exc:
@@ -301,13 +307,17 @@ def _tombstones(text: str) -> dict[bytes, ForgottenRun]:
     if len(raw) % _TOMBSTONE.size:
         raise ValueError("the forgotten-run record is cut short")
     return {
-        run: ForgottenRun(start, _EPOCH + timedelta(microseconds=micros), bool(completed))
+        run: ForgottenRun(
+            start, _checked_date(_EPOCH + timedelta(microseconds=micros)), bool(completed)
+        )
         for run, start, micros, completed in _TOMBSTONE.iter_unpack(raw)
     }
 
 
 def _memory(item: list[Any]) -> tuple[RunKey, RunMemory]:
     dag_id, run_id, version, covered, completion, seen, tries = item
+    if version and len(version) != 3:
+        raise ValueError(f"run {run_id!r}: a state of {len(version)} parts, expected 3")
     return (str(dag_id), str(run_id)), RunMemory(
         tuple(str(part) for part in version) if version else None,  # type: ignore[arg-type]
         _date(covered),
@@ -321,8 +331,30 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
+#: The dates a cursor may hold (a tick's clock or an Airflow end date); outside them
+#: the window arithmetic would overflow.
+_EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
 def _date(text: Any) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
+    if not text:
+        return None
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a date")
+    return _checked_date(datetime.fromisoformat(text))
+
+
+def _checked(value: datetime | None) -> datetime | None:
+    return None if value is None else _checked_date(value)
+
+
+def _checked_date(value: datetime) -> datetime:
+    if value.utcoffset() is None:
+        raise ValueError(f"date {value.isoformat()} has no time zone")
+    if not _EARLIEST <= value <= _LATEST:
+        raise ValueError(f"date {value.isoformat()} is out of range")
+    return value
 
 
 def _sort_time(value: datetime | None) -> float:
