@@ -64,6 +64,9 @@ DEFAULT_OVERLAP = timedelta(minutes=10)
 #: How long a run is remembered in full after it was last listed (then in the compact
 #: record); at least twice the overlap.
 DEFAULT_RETENTION = timedelta(minutes=30)
+#: A high-water mark ahead of the tick's clock by more than this is not trusted (less is
+#: the jitter of clocks between hosts, which the overlap absorbs).
+CLOCK_TOLERANCE = timedelta(minutes=1)
 #: Runs remembered in full at most (the oldest move to the compact record first).
 MAX_REMEMBERED_RUNS = 5_000
 #: Forgotten runs kept in the compact record at most (27 characters each in the cursor).
@@ -140,10 +143,16 @@ class SensorCursor:
         return self.forgotten.get(_run_hash(key))
 
     def query_start(self, now: datetime, lookback: timedelta, overlap: timedelta) -> datetime:
-        """The earliest ``updated_at`` the next listing asks Airflow for."""
-        if self.high_water is None:
+        """The earliest ``updated_at`` the next listing asks Airflow for.
+
+        A high-water mark ahead of ``now`` by more than :data:`CLOCK_TOLERANCE` (a
+        clock that ran ahead and went back, a cursor from elsewhere) says nothing of
+        what was read: the ticks of a clock ahead listed from their own future. The
+        window then starts ``lookback`` before ``now``, as a first tick's does (what was
+        recorded is remembered, and skipped). Less ahead counts as ``now``."""
+        if self.high_water is None or self.high_water - now > CLOCK_TOLERANCE:
             return now - lookback
-        return self.high_water - overlap
+        return min(self.high_water, now) - overlap
 
     def forget_old(
         self,

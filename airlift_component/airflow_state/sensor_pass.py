@@ -36,6 +36,7 @@ from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup
 from airlift_component.airflow_state.run_ledger import Launched, RunOutcome, settle_run
 from airlift_component.airflow_state.sensor_cursor import (
+    CLOCK_TOLERANCE,
     DEFAULT_RETENTION,
     MAX_FORGOTTEN_RUNS,
     MAX_REMEMBERED_RUNS,
@@ -45,6 +46,12 @@ from airlift_component.airflow_state.sensor_cursor import (
     run_version,
 )
 from airlift_component.config.short_list import short_list
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
 
 
 class RunSource(Protocol):
@@ -106,6 +113,22 @@ def sensor_pass(
     those runs (see :func:`~airlift_component.airflow_state.run_ledger.settle_run`).
     Raises ``AirflowApiError`` untouched."""
     since = cursor.query_start(now, settings.lookback, settings.overlap)
+    limits: list[str] = []
+    horizon = cursor.horizon if cursor.high_water is not None else since
+    if cursor.high_water is not None and cursor.high_water - now > CLOCK_TOLERANCE:
+        # The window starts lookback before this clock (query_start); a horizon after
+        # that was set by a clock ahead, and nothing before it was read.
+        if horizon is not None and horizon > since:
+            horizon = since
+        hours = settings.lookback / timedelta(hours=1)
+        limits.append(
+            f"the cursor's high-water mark {cursor.high_water.isoformat()} is ahead of this "
+            f"tick's clock {now.isoformat()} by {_duration(cursor.high_water - now)} (a clock "
+            "that ran ahead and went back, or a cursor from another deployment): the runs "
+            f"Airflow changed in the last {hours:g} hour(s) are read again (those recorded "
+            "are skipped) and the mark is set from this clock; a change made earlier while "
+            "the clock was ahead is not recorded"
+        )
     defined = frozenset(mapped_tasks)
     # A first window reads lookback for every DAG; an older cursor (no ``dags``) is
     # upgraded with the DAGs of the definitions covered.
@@ -167,13 +190,12 @@ def sensor_pass(
         runs[key] = outcome.memory
         if outcome.tries or outcome.completed:
             outcomes.append(outcome)
-    limits: list[str] = []
     caught_up = not new_dags or (catch_up is not None and catch_up.complete and not budget_hit)
     if stream.complete and not budget_hit and caught_up:
-        high_water = now if cursor.high_water is None else max(cursor.high_water, now)
+        high_water = now
         dags = defined
     else:
-        high_water = cursor.high_water or since + settings.overlap
+        high_water = since + settings.overlap  # the same window again
         dags = covered
         if budget_hit:
             limits.append(
@@ -190,7 +212,6 @@ def sensor_pass(
             f"{len(new_dags)} DAG(s) new to the sensor ({shown}): their runs of the {hours:g} "
             "hour(s) before the window are still being caught up on; the next tick goes on"
         )
-    horizon = cursor.horizon if cursor.high_water is not None else since
     next_cursor = SensorCursor(high_water, horizon, runs, cursor.forgotten, dags=dags)
     next_cursor, _ = next_cursor.forget_old(
         settings.overlap, settings.retention, settings.max_remembered, settings.max_forgotten

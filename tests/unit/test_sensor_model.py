@@ -4,8 +4,8 @@ Hypothesis drives a model of a busy Airflow (tests/harness/airflow_model.py)
 through random interleavings of run starts, finishes (with proxied and
 whole-DAG-proxied tries, failures, and end dates hours in the future),
 clears, deletes, changes that become visible late, an Airflow outage, clock
-skew between Airflow and the sensor, and changes made between the pages of a
-listing, with sensor ticks (through the stored cursor JSON, as after a
+skew between Airflow and the sensor, a sensor clock that runs ahead (up to
+three hours) and jumps back, and changes made between the pages of a listing, with sensor ticks (through the stored cursor JSON, as after a
 restart) in between. The definitions can grow between ticks: DAG ``late``
 runs in Airflow before the definitions know it (a DAG added after the last
 refresh) in half the sequences, and is known from some moment on (a refresh
@@ -79,6 +79,7 @@ class Recorder:
         self.client = client
         self.settings = settings
         self.skew = timedelta(seconds=skew)
+        self.normal_skew = self.skew
         self.cursor_json: str | None = None
         self.tries: Counter[TryKey] = Counter()
         self.completions: Counter[CompletionKey] = Counter()
@@ -91,6 +92,15 @@ class Recorder:
 
     def forget_late(self) -> None:
         del self.mapped["late"], self.known_at["late"]
+
+    def toggle_clock(self, ahead: timedelta) -> None:
+        """The sensor's clock jumps ``ahead`` (NTP not running, a VM resumed), or back."""
+        self.skew = self.normal_skew if self.skew != self.normal_skew else self.skew + ahead
+
+    def caught_up(self) -> bool:
+        """True once a tick has read every DAG of the definitions from its look back on."""
+        dags = SensorCursor.from_json(self.cursor_json).dags
+        return dags is not None and set(self.mapped) <= dags and "late" in self.mapped
 
     def learn_late(self) -> None:
         """A refresh and a reload now put ``late`` in the definitions."""
@@ -243,16 +253,28 @@ def check_sequence(draw: Draw) -> None:
     for step in range(steps):
         if step == learn_at:
             recorder.learn_late()
-        if draw.integer(0, 2) == 0:
+        # Once the look backs are over (every DAG known and read), the sensor's
+        # clock may run ahead for a while and jump back (a look back from a clock ahead
+        # starts late); with the long look back, which covers the time it was ahead.
+        can_jump = recorder.caught_up() and pass_settings.lookback > timedelta(days=1)
+        can_jump = can_jump or recorder.skew != recorder.normal_skew
+        if can_jump and draw.integer(0, 9) == 0:
+            recorder.toggle_clock(timedelta(minutes=draw.pick([2, 30, 180])))
+        elif draw.integer(0, 2) == 0:
             recorder.tick()
         else:
             unknown = "late" if "late" not in recorder.mapped else None
-            _event(draw, world, client, during_tick=False, unknown=unknown)
+            # No time passes while the clock is ahead: the clock goes back before the
+            # time catches up with the mark it set (a mark already in the past again is
+            # clock skew beyond the overlap, limit 1).
+            ahead = recorder.skew != recorder.normal_skew
+            _event(draw, world, client, during_tick=ahead, unknown=unknown)
 
     # Quiesce: Airflow back, every run finished, late changes visible, the definitions
     # know every DAG they will, the sensor catches up.
     interfering[0] = False
     client.down = False
+    recorder.skew = recorder.normal_skew
     world.flush()
     for key in world.running():
         world.finish_run(key, lambda _task: (True, PYTHON))
