@@ -8,10 +8,10 @@ no REST call. :func:`build_defs` is the plain-Python entry point.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import dagster as dg
 
@@ -41,6 +41,9 @@ from airlift_component.redact import redact_url
 log = logging.getLogger("airlift_component")
 
 Refresh = Literal["if_dev", "never", "if_missing", "always"]
+#: Keys computed elsewhere: a ``Definitions``, or keys as ``AssetKey``, ``"a/b"`` text or
+#: lists of parts, alone or in an iterable.
+AssetKeys = dg.Definitions | dg.AssetKey | str | Iterable[dg.AssetKey | str | Sequence[str]]
 REFRESH_HINT = "run `dg utils refresh-defs-state` (component) or `airlift refresh`"
 
 
@@ -48,6 +51,28 @@ def load_model(path: Path) -> AirliftFile:
     """``airlift.yaml``, reusing its last checked form from ``.airlift/`` next to it."""
     checked = path.parent / ".airlift" / CHECKED_CACHE_NAME
     return load_airlift_file(path, cross_file=False, checked_cache=checked)
+
+
+def usable_state(
+    read: Callable[[], AirliftStateFile | None], where: str
+) -> AirliftStateFile | None:
+    """The stored state ``read`` returns, or ``None`` when it cannot be used (written by
+    another version, corrupt, not a file): logged as an error naming ``where``, and the
+    definitions load as without state (each instance's mapped assets) rather than the
+    whole code location failing."""
+    from airlift_component.airflow_state.state import StateFileError
+
+    try:
+        return read()
+    except StateFileError as exc:
+        log.error(
+            "the Airflow state in %s cannot be used (%s); loading without it: only the "
+            "assets mapped in airlift.yaml are defined until you %s",
+            where,
+            exc,
+            REFRESH_HINT,
+        )
+        return None
 
 
 def _for_sensor(instance: Instance, state: AirflowState) -> Instance:
@@ -151,7 +176,7 @@ def defs_from_state(
     *,
     where: str,
     instances: Sequence[str] | None = None,
-    defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions = (),
+    defined_elsewhere: AssetKeys = (),
     client_factory: ClientFactory | None = None,
     model: AirliftFile | None = None,
 ) -> dg.Definitions:
@@ -162,11 +187,13 @@ def defs_from_state(
     ``client_factory`` is what the sensors use on their ticks. ``model`` is
     ``path`` already loaded (by a refresh in the same call), else it is loaded.
     """
+    if isinstance(instances, str) or (instances is not None and not instances):
+        raise ValueError(
+            f"instances={instances!r}: give a list of instance names, e.g. ['prod'], "
+            "or None for every instance of the file"
+        )
     model = model if model is not None else load_model(path)
-    if isinstance(defined_elsewhere, dg.Definitions):
-        elsewhere = set(defined_elsewhere.resolve_all_asset_keys())
-    else:
-        elsewhere = set(defined_elsewhere)
+    elsewhere = _asset_keys(defined_elsewhere)
     factory = client_factory or default_client_factory
     parts = [
         _instance_defs(instance, _state_for(instance, state, where), path, elsewhere, factory)
@@ -175,13 +202,36 @@ def defs_from_state(
     return dg.Definitions.merge(*parts)
 
 
+def _asset_keys(given: AssetKeys) -> set[dg.AssetKey]:
+    """``defined_elsewhere`` as asset keys: a ``Definitions``, or keys given as
+    ``AssetKey``, ``"a/b"`` text or a list of parts, alone or in an iterable."""
+    if isinstance(given, dg.Definitions):
+        return set(given.resolve_all_asset_keys())
+    if isinstance(given, dg.AssetKey | str):
+        given = [given]
+    keys: set[dg.AssetKey] = set()
+    for item in given if isinstance(given, Iterable) else [given]:
+        if isinstance(item, dg.AssetKey):
+            keys.add(item)
+        elif isinstance(item, str):
+            keys.add(dg.AssetKey(item.split("/")))
+        elif isinstance(item, list | tuple) and item and all(isinstance(p, str) for p in item):
+            keys.add(dg.AssetKey(list(item)))
+        else:
+            raise TypeError(
+                f"defined_elsewhere: {item!r} is not an asset key (give AssetKey, 'a/b' "
+                "text, a list of parts, or a Definitions)"
+            )
+    return keys
+
+
 def build_defs(
     airlift_yaml: str | Path,
     *,
     instances: Sequence[str] | None = None,
     state_file: str | Path | None = None,
     refresh: Refresh = "if_dev",
-    defined_elsewhere: Iterable[dg.AssetKey] | dg.Definitions = (),
+    defined_elsewhere: AssetKeys = (),
     client_factory: ClientFactory | None = None,
 ) -> dg.Definitions:
     """Definitions for every instance of ``airlift_yaml`` (or those named in ``instances``).
@@ -201,15 +251,23 @@ def build_defs(
     good state it raises, except under ``dagster dev``, where the DAGs' mapped
     assets are still defined and the warning says how to refresh).
 
-    ``defined_elsewhere`` lists asset keys (or a ``Definitions``) computed by other
-    code in the same code location, e.g. a dbt project: no spec is emitted for
-    them, so the keys are not defined twice. See
+    ``defined_elsewhere`` lists asset keys (``AssetKey``, ``"a/b"`` text or lists
+    of parts) or gives a ``Definitions``, computed by other code in the same code
+    location, e.g. a dbt project: no spec is emitted for them, so the keys are not
+    defined twice. ``instances`` is a list of instance names (``None``: all).
+    A stored state that cannot be used (another version's, corrupt) is logged as
+    an error and treated as missing. See
     :class:`~airlift_component.component.component.AirliftComponent` for everything
     the definitions contain.
     """
+    if refresh not in get_args(Refresh):
+        raise ValueError(
+            f"build_defs: refresh={refresh!r} is not one of "
+            + ", ".join(repr(choice) for choice in get_args(Refresh))
+        )
     path = Path(airlift_yaml).resolve()
     target = Path(state_file).resolve() if state_file is not None else default_state_file(path)
-    state = read_state_file(target)
+    state = usable_state(lambda: read_state_file(target), str(target))
     in_dev = refresh == "if_dev" and first_load_in_dev()
     # A refresh loads airlift.yaml first; the build reuses that model rather than
     # validating the file again (cold build at 1,000 DAGs x 10 tasks: ~0.15 s CPU).
