@@ -95,9 +95,20 @@ def find_dg_project(start: Path) -> DgProject | None:
     return None
 
 
-def default_state_key(airlift_yaml: Path, project_root: Path | None) -> str:
-    """``AirliftComponent[<airlift.yaml relative to the project root>]``, the same on every machine."""
+def default_state_key(
+    airlift_yaml: Path, project_root: Path | None, *, configured: str | None = None
+) -> str:
+    """``AirliftComponent[<airlift.yaml relative to the project root>]``, the same on
+    every machine that checks out the project.
+
+    ``configured`` is the ``airlift_yaml`` attribute as written in ``defs.yaml``: when
+    it is an absolute path (a file outside the checkout, such as a mounted
+    ``/etc/airlift/airlift.yaml``), the key holds that path, since a path relative to
+    the project root would change with where the project sits.
+    """
     target = airlift_yaml.resolve()
+    if configured is not None and Path(configured).is_absolute():
+        return f"{KEY_PREFIX}[{Path(configured).as_posix()}]"
     if project_root is None:
         return f"{KEY_PREFIX}[{target.name}]"
     try:
@@ -135,7 +146,9 @@ def components_reading(airlift_yaml: Path, project: DgProject) -> list[Component
                 continue
             settings = attributes.get("defs_state")
             settings = settings if isinstance(settings, dict) else {}
-            key = settings.get("key") or default_state_key(target, project.root)
+            key = settings.get("key") or default_state_key(
+                target, project.root, configured=relative
+            )
             kind = str(settings.get("management_type") or LOCAL_FILESYSTEM)
             path = local_state_path(project.defs_dir, key) if kind == LOCAL_FILESYSTEM else None
             found.append(ComponentState(defs_yaml, key, kind, path))

@@ -17,7 +17,13 @@ from airlift_component.airflow_state.fetch import fetch_state_file
 from airlift_component.airflow_state.state import StateFileError
 from airlift_component.airflow_state.state_file import AirliftStateFile, write_state_file
 from airlift_component.airflow_state.state_location import default_state_key
-from airlift_component.component.defs_builder import defs_from_state, first_load_in_dev, load_model
+from airlift_component.component.defs_builder import (
+    defs_from_state,
+    first_load_in_dev,
+    load_model,
+    usable_state,
+)
+from airlift_component.errors import UsageError
 
 log = logging.getLogger("airlift_component")
 
@@ -167,7 +173,7 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
 
     @property
     def defs_state_config(self) -> DefsStateConfig:
-        key = default_state_key(self.airlift_path, self._project_root)
+        key = default_state_key(self.airlift_path, self._project_root, configured=self.airlift_yaml)
         return DefsStateConfig.from_args(self.defs_state, default_key=key)
 
     def write_state_to_path(self, state_path: Path) -> None:
@@ -206,14 +212,17 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
     def build_defs_from_state(
         self, context: dg.ComponentLoadContext, state_path: Path | None
     ) -> dg.Definitions:
+        where = f"the defs state {self._key()}"
         state = (
-            AirliftStateFile.from_bytes(state_path.read_bytes(), f"defs state {self._key()}")
+            usable_state(lambda: AirliftStateFile.from_bytes(state_path.read_bytes(), where), where)
             if state_path is not None
             else None
         )
         elsewhere: set[dg.AssetKey] = set()
         for folder in self.defer_to:
-            elsewhere |= set(context.build_defs(Path(folder)).resolve_all_asset_keys())
+            elsewhere |= set(
+                context.build_defs(self._deferred(context, folder)).resolve_all_asset_keys()
+            )
         return defs_from_state(
             self.airlift_path,
             state,
@@ -221,6 +230,25 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
             instances=self.instances,
             defined_elsewhere=elsewhere,
         )
+
+    def _deferred(self, context: dg.ComponentLoadContext, folder: str) -> Path:
+        """A ``defer_to`` folder, checked: it must exist under the defs folder and must
+        not be (or hold) this component's own folder, whose loading would recurse."""
+        root = Path(context.defs_module_path)
+        target = (root / folder).resolve()
+        own = (self._folder or context.path).resolve()
+        where = f"{own / 'defs.yaml'}: defer_to: {folder!r}"
+        if not target.is_dir():
+            raise UsageError(
+                f"{where}: no such folder under the defs folder {root}; list the folders "
+                "(relative to the defs folder) of the components whose assets take precedence"
+            )
+        if own == target or own.is_relative_to(target):
+            raise UsageError(
+                f"{where}: is this component's own folder or holds it; list the folders "
+                "of other components (e.g. the dbt component's)"
+            )
+        return target
 
     def _key(self) -> str:
         return self.defs_state_config.key

@@ -118,3 +118,54 @@ def test_every_component_field_is_exercised_by_a_test() -> None:
     tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_component*.py"))
     missing = [name for name in AirliftComponent.model_fields if f'"{name}"' not in tests]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("defer_to", "says"),
+    [
+        ("airflow", "is this component's own folder or holds it"),
+        (".", "is this component's own folder or holds it"),
+        ("dbtt", "no such folder under the defs folder"),
+    ],
+    ids=["own-folder", "defs-root", "missing"],
+)
+def test_a_defer_to_mistake_is_one_clear_error(defer_to: str, says: str) -> None:
+    with create_defs_folder_sandbox() as sandbox:
+        folder = sandbox.defs_folder_path / "airflow"
+        _write_component(folder, {"defer_to": [defer_to]})
+        with (
+            pytest.raises(Exception) as info,
+            sandbox.load_component_and_build_defs(defs_path=folder),
+        ):
+            pass
+        text = str(info.getrepr())
+        assert f"defs.yaml: defer_to: '{defer_to}': {says}" in text
+        assert "RecursionError" not in text
+
+
+def test_an_unusable_defs_state_loads_the_mapped_assets(caplog: pytest.LogCaptureFixture) -> None:
+    with create_defs_folder_sandbox() as sandbox:
+        folder = sandbox.defs_folder_path / "airflow"
+        _write_component(folder, {"defs_state": {"management_type": "LOCAL_FILESYSTEM"}})
+        state = next((sandbox.defs_folder_path / ".local_defs_state").rglob("state"))
+        state.write_text('{"kind": "airlift-component/state", "format": 1}')
+        with sandbox.load_component_and_build_defs(defs_path=folder) as (_, defs):
+            keys = defs.resolve_all_asset_keys()
+            assert dg.AssetKey(["prod", "dag", "customers"]) in keys  # mapped
+            assert dg.AssetKey(["prod", "dag", "orders"]) not in keys  # only the state knew it
+        assert "cannot be used" in caplog.text and "format 1" in caplog.text
+
+
+def test_an_absolute_airlift_yaml_keys_the_state_by_its_path(tmp_path: Path) -> None:
+    outside = tmp_path / "etc" / "airlift.yaml"
+    outside.parent.mkdir()
+    outside.write_text(AIRLIFT_YAML)
+    with create_defs_folder_sandbox() as sandbox:
+        folder = sandbox.defs_folder_path / "airflow"
+        _write_component(folder, {"airlift_yaml": str(outside)}, seed=False)
+        with sandbox.load_component_and_build_defs(defs_path=folder) as (component, _):
+            assert component.defs_state_config.key == f"AirliftComponent[{outside.as_posix()}]"
+            project = find_dg_project(folder)
+            assert project is not None
+            (found,) = components_reading(outside, project)
+            assert found.key == component.defs_state_config.key

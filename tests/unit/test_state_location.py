@@ -82,3 +82,27 @@ def test_a_file_no_component_reads_goes_next_to_airlift_yaml(tmp_path: Path) -> 
     other.parent.mkdir()
     other.write_text("version: 1\n")
     assert refresh_targets(other, root).paths == [other.parent / ".airlift" / "state.json"]
+
+
+def test_an_absolute_airlift_yaml_keys_by_its_path_wherever_the_project_sits(
+    tmp_path: Path,
+) -> None:
+    outside = tmp_path / "etc" / "airlift" / "airlift.yaml"
+    outside.parent.mkdir(parents=True)
+    outside.write_text("version: 1\ninstances: []\n")
+    keys = set()
+    for place in ("ci/proj", "opt/dagster/app"):
+        root = tmp_path / place
+        defs = root / "src" / "acme" / "defs" / "airflow"
+        defs.mkdir(parents=True)
+        (root / "pyproject.toml").write_text(PYPROJECT)
+        (defs / "defs.yaml").write_text(
+            "type: airlift_component.component.AirliftComponent\n"
+            f"attributes:\n  airlift_yaml: {outside}\n"
+        )
+        project = find_dg_project(root)
+        assert project is not None
+        (found,) = components_reading(outside, project)
+        assert found.key == default_state_key(outside, root, configured=str(outside))
+        keys.add(found.key)
+    assert keys == {f"AirliftComponent[{outside.as_posix()}]"}
