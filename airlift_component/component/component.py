@@ -113,23 +113,21 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
     to those assets with the other component's ``post_processing`` so the Airflow
     side finds them.
 
-    **Sensor.** Each tick asks Airflow for the runs that finished since the
-    cursor, then for their task instances, in batches (``sensor.batch_size``
-    runs per request). A successful task that is not proxied materializes its
-    assets; a successful run also materializes the DAG-level assets (unless the
-    whole DAG is proxied) and the DAG asset. Proxied tasks are skipped because
-    they materialize in Dagster itself; the sensor learns which are proxied from
-    ``proxied_state_dir`` when set, else from operator class names ending in
-    ``ProxyTaskToDagsterOperator`` / ``ProxyDAGToDagsterOperator``. Each
+    **Sensor.** Each tick lists the runs Airflow changed since the cursor's
+    high-water mark (minus a 10-minute overlap), then their task instances, in
+    batches (``sensor.batch_size`` runs per request), and records each
+    successful task try once: its mapped assets are materialized, unless the
+    try was proxied (its Dagster run made them; the proxies' Dagster runs are
+    found by their ``airlift/airflow_*`` tags, else the operator Airflow
+    recorded decides). A successful run also materializes the DAG asset and the
+    DAG-level assets (those only when the whole DAG was not proxied). Each
     materialization carries ``airflow/run_id``, ``airflow/logical_date``,
     ``airflow/run_url``, ``airflow/start_date``, ``airflow/end_date`` (task
     assets also ``airflow/task_id``, ``airflow/try_number`` and the task's
     times); partitioned assets get the partition containing the logical date.
-    The cursor keeps the latest end date recorded and the runs recorded in the
-    10 minutes before it, so no run is recorded twice or skipped across
-    restarts and runs finishing out of order. When Airflow is down the tick is
-    skipped with the error as its reason and the cursor does not move. A mapped
-    task missing from a run (renamed or removed) logs a warning naming the DAG.
+    When Airflow is down the tick is skipped with the error as its reason and
+    the cursor does not move. What "exactly once" covers, and its limits, is in
+    ``docs/exactly-once.md``.
     """
 
     airlift_yaml: str = Field(
