@@ -114,12 +114,12 @@ def sensor_pass(
     Raises ``AirflowApiError`` untouched."""
     since = cursor.query_start(now, settings.lookback, settings.overlap)
     limits: list[str] = []
-    horizon = cursor.horizon if cursor.high_water is not None else since
+    coverage = cursor.horizon  # where the sensor's coverage starts, for this pass
     if cursor.high_water is not None and cursor.high_water - now > CLOCK_TOLERANCE:
         # The window starts lookback before this clock (query_start); a horizon after
         # that was set by a clock ahead, and nothing before it was read.
-        if horizon is not None and horizon > since:
-            horizon = since
+        if coverage is not None and coverage > since:
+            coverage = since
         hours = settings.lookback / timedelta(hours=1)
         limits.append(
             f"the cursor's high-water mark {cursor.high_water.isoformat()} is ahead of this "
@@ -180,7 +180,7 @@ def sensor_pass(
             tis.get(key, []),
             runs.get(key),
             forgotten=cursor.forgotten_run(key) if key not in runs else None,
-            horizon=cursor.horizon,
+            horizon=coverage,
             mapped_tasks=mapped_tasks[run.dag_id],
             fallback=fallback,
             seen=now,
@@ -212,6 +212,7 @@ def sensor_pass(
             f"{len(new_dags)} DAG(s) new to the sensor ({shown}): their runs of the {hours:g} "
             "hour(s) before the window are still being caught up on; the next tick goes on"
         )
+    horizon = coverage if cursor.high_water is not None else since
     next_cursor = SensorCursor(high_water, horizon, runs, cursor.forgotten, dags=dags)
     next_cursor, _ = next_cursor.forget_old(
         settings.overlap, settings.retention, settings.max_remembered, settings.max_forgotten

@@ -66,7 +66,7 @@ def test_a_horizon_set_by_a_clock_ahead_moves_back_to_the_window() -> None:
     first = _pass(stub, SensorCursor(), 30 * 60)
     assert first.outcomes == []
     result = _pass(stub, first.cursor, 0)
-    assert [o.run.run_id for o in result.outcomes] == ["r"]
+    assert [(o.run.run_id, len(o.tries), o.completed) for o in result.outcomes] == [("r", 1, True)]
     assert result.cursor.horizon == T0 - timedelta(hours=24)
 
 
