@@ -4,6 +4,11 @@
 :class:`~airlift_component.errors.AirflowApiError` that says what to check.
 Connection errors, timeouts, broken-off answers, 429 and 5xx are tried again
 (see :mod:`.retry`); any other 4xx fails at once.
+
+Every request of a call bounded by :func:`time_budget` (a sensor tick, which
+Dagster stops after its own timeout) shares that budget, retries included:
+attempts are cut short to fit it and, once it is spent, the request raises
+:class:`OutOfTime` instead of trying again.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from __future__ import annotations
 import logging
 import ssl
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +37,37 @@ from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url
 
 logger = logging.getLogger("airlift_component.airflow_api")
+
+
+class OutOfTime(AirflowApiError):
+    """The time budget of a call (:func:`time_budget`) ran out before Airflow answered."""
+
+
+@dataclass(frozen=True)
+class TimeBudget:
+    """The wall-clock budget every request within :func:`time_budget` shares."""
+
+    deadline: Deadline
+    #: What the budget is, for messages: "the sensor tick's 45 s (...)".
+    label: str
+
+
+_BUDGET: ContextVar[TimeBudget | None] = ContextVar("airlift_time_budget", default=None)
+
+
+@contextmanager
+def time_budget(seconds: float, label: str) -> Iterator[TimeBudget]:
+    """Bound every request sent in this block (in this thread or task) by ``seconds`` in
+    all, retries included; an inner budget never extends an outer one."""
+    outer = _BUDGET.get()
+    budget = TimeBudget(Deadline(seconds), label)
+    if outer is not None and outer.deadline.remaining < seconds:
+        budget = outer
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
 
 
 def _verify(http: HttpSettings, instance: str) -> ssl.SSLContext | bool:
@@ -104,8 +143,11 @@ class RestSession:
     def close(self) -> None:
         self._client.close()
 
-    def _attempt_timeout(self, deadline: Deadline) -> httpx.Timeout:
-        remaining = max(0.001, deadline.remaining)
+    def _attempt_timeout(self, deadline: Deadline, budget: TimeBudget | None) -> httpx.Timeout:
+        remaining = deadline.remaining
+        if budget is not None:
+            remaining = min(remaining, budget.deadline.remaining)
+        remaining = max(0.001, remaining)
         return httpx.Timeout(
             connect=min(self._timeout.connect or remaining, remaining),
             read=min(self._timeout.read or remaining, remaining),
@@ -129,13 +171,22 @@ class RestSession:
         """
         flow = self.auth if auth is True else (auth or None)
         deadline = Deadline(self.policy.deadline_seconds)
+        budget = _BUDGET.get()
         attempt = 0
         while True:
-            outcome = self._attempt(method, path, params, json, flow, accept_statuses, deadline)
+            if budget is not None and budget.deadline.remaining <= 0:
+                raise self._out_of_time(budget, method, path, attempt, None)
+            outcome = self._attempt(
+                method, path, params, json, flow, accept_statuses, deadline, budget
+            )
             if isinstance(outcome, httpx.Response):
                 return outcome
             failure, retry_after = outcome
+            if budget is not None and budget.deadline.remaining <= 0:
+                raise self._out_of_time(budget, method, path, attempt + 1, failure)
             wait = self._wait_before_retry(failure, retry_after, attempt, deadline)
+            if budget is not None and not budget.deadline.allows(wait):
+                raise self._out_of_time(budget, method, path, attempt + 1, failure)
             logger.info(
                 "%s: %s %s failed (%s); retrying in %.2f s",
                 self.instance,
@@ -156,6 +207,7 @@ class RestSession:
         flow: httpx.Auth | None,
         accept_statuses: Collection[int],
         deadline: Deadline,
+        budget: TimeBudget | None,
     ) -> httpx.Response | tuple[AirflowApiError, float | None]:
         """One try: the response when it is an answer to keep, else the failure to retry
         and the server's ``Retry-After``; raises when retrying cannot help."""
@@ -167,7 +219,7 @@ class RestSession:
                 params=params,
                 json=json,
                 auth=flow if flow is not None else httpx.USE_CLIENT_DEFAULT,
-                timeout=self._attempt_timeout(deadline),
+                timeout=self._attempt_timeout(deadline, budget),
             )
         except httpx.TransportError as exc:
             logger.debug("%s: %s %s failed: %s", self.instance, method, path, type(exc).__name__)
@@ -213,6 +265,27 @@ class RestSession:
                 f"for another after waiting {wait:.1f} s",
             )
         return wait
+
+    def _out_of_time(
+        self,
+        budget: TimeBudget,
+        method: str,
+        path: str,
+        attempts: int,
+        failure: AirflowApiError | None,
+    ) -> OutOfTime:
+        last = ""
+        if failure is not None:
+            answer = f"HTTP {failure.status}" if failure.status else "no answer in time"
+            last = f" ({attempts} attempt(s), the last: {answer})"
+        return OutOfTime(
+            f"Airflow instance {self.instance!r} ({redact_url(self.base_url)}) is too slow: "
+            f"{budget.label} ran out waiting for {method} {path}{last}",
+            instance=self.instance,
+            method=method,
+            path=path,
+            status=failure.status if failure is not None else None,
+        )
 
     def get_json(self, method: str, path: str, **kwargs: Any) -> Any:
         """Like :meth:`request`, returning the decoded JSON body."""

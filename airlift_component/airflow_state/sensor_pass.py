@@ -19,6 +19,13 @@ tries and completions and the next cursor out.
    running out; otherwise keep both, so the next tick reads the same windows
    again (remembered runs cost nothing then).
 
+With a time budget (a sensor tick's, see
+:func:`~airlift_component.airflow_api.transport.time_budget`), the listing
+stops once half of it is gone, like the ``max_runs`` budget, to leave time for
+the task instances; when it runs out (:class:`OutOfTime`), the runs whose task
+instances arrived are settled, the others are left for the next tick, which
+reads the same window again.
+
 Everything the pass cannot guarantee is returned as a warning for the log and
 the tick's reason.
 """
@@ -32,6 +39,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from airlift_component.airflow_api.changed_runs import RunStream
+from airlift_component.airflow_api.retry import Deadline
+from airlift_component.airflow_api.transport import OutOfTime
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup
 from airlift_component.airflow_state.run_ledger import Launched, RunOutcome, settle_run
@@ -84,16 +93,27 @@ class PassResult:
     changed_runs: int = 0
     unknown_dags: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)
+    #: Why the pass stopped for lack of time (also in ``limits``), if it did.
+    out_of_time: str | None = None
 
 
 def _task_instances(
     client: RunSource, runs: Sequence[DagRun], batch_size: int
-) -> dict[RunKey, list[TaskInstance]]:
+) -> tuple[dict[RunKey, list[TaskInstance]], set[RunKey], str | None]:
+    """The task instances of ``runs`` by run, the runs whose batch arrived, and why the
+    others did not (the time budget ran out)."""
     by_run: dict[RunKey, list[TaskInstance]] = defaultdict(list)
+    arrived: set[RunKey] = set()
     for start in range(0, len(runs), batch_size):
-        for ti in client.list_task_instances(runs[start : start + batch_size]):
+        batch = runs[start : start + batch_size]
+        try:
+            tis = client.list_task_instances(batch)
+        except OutOfTime as exc:
+            return by_run, arrived, str(exc)
+        for ti in tis:
             by_run[(ti.dag_id, ti.run_id)].append(ti)
-    return by_run
+        arrived.update((run.dag_id, run.run_id) for run in batch)
+    return by_run, arrived, None
 
 
 def sensor_pass(
@@ -106,12 +126,14 @@ def sensor_pass(
     needs_tasks: Collection[str],
     fallback: ProxiedLookup,
     launched: Callable[[Sequence[DagRun]], Launched] | None = None,
+    budget: Deadline | None = None,
 ) -> PassResult:
     """One pass; ``mapped_tasks`` maps each DAG of the definitions to its mapped task
     ids, ``needs_tasks`` names the DAGs whose runs need their task instances (mapped
     tasks or DAG-level assets); ``launched`` finds the Dagster runs proxies launched for
-    those runs (see :func:`~airlift_component.airflow_state.run_ledger.settle_run`).
-    Raises ``AirflowApiError`` untouched."""
+    those runs (see :func:`~airlift_component.airflow_state.run_ledger.settle_run`);
+    ``budget`` is the time budget the requests share (see the module docstring).
+    Raises ``AirflowApiError`` untouched, but for :class:`OutOfTime`."""
     since = cursor.query_start(now, settings.lookback, settings.overlap)
     limits: list[str] = []
     coverage = cursor.horizon  # where the sensor's coverage starts, for this pass
@@ -140,9 +162,12 @@ def sensor_pass(
     taken: set[tuple[RunKey, RunVersion]] = set()
     unknown: set[str] = set()
 
+    halfway = False  # the listing stopped at half the time budget
+
     def read(stream: RunStream, only: frozenset[str] | None) -> bool:
         """Collect the changed runs of ``stream`` (of the DAGs ``only``); False when the
-        budget ran out."""
+        budget (of runs, or half the time) ran out."""
+        nonlocal halfway
         for run in stream:
             if only is not None and run.dag_id not in only:
                 continue
@@ -161,20 +186,35 @@ def sensor_pass(
             changed.append(run)
             if len(changed) >= settings.max_runs:
                 return False
+            if budget is not None and budget.remaining < budget.seconds / 2:
+                halfway = True
+                return False
         return True
 
-    stream = client.changed_dag_runs(updated_at_gte=since)
-    budget_hit = not read(stream, None)
+    out_of_time: str | None = None
+    budget_hit = False
+    stream: RunStream | None = None
     catch_up: RunStream | None = None
-    if new_dags and not budget_hit:
-        catch_up = client.changed_dag_runs(updated_at_gte=since - settings.lookback)
-        budget_hit = not read(catch_up, new_dags)
+    try:
+        stream = client.changed_dag_runs(updated_at_gte=since)
+        budget_hit = not read(stream, None)
+        if new_dags and not budget_hit:
+            catch_up = client.changed_dag_runs(updated_at_gte=since - settings.lookback)
+            budget_hit = not read(catch_up, new_dags)
+    except OutOfTime as exc:
+        out_of_time = str(exc)
     fetch = [run for run in changed if run.dag_id in needs_tasks]
-    tis = _task_instances(client, fetch, settings.batch_size) if fetch else {}
-    dagster_runs = launched(fetch) if launched is not None and fetch else None
+    tis: dict[RunKey, list[TaskInstance]] = {}
+    arrived: set[RunKey] = set()
+    if fetch and out_of_time is None:
+        tis, arrived, out_of_time = _task_instances(client, fetch, settings.batch_size)
+    fetched = [run for run in fetch if (run.dag_id, run.run_id) in arrived]
+    dagster_runs = launched(fetched) if launched is not None and fetched else None
     outcomes: list[RunOutcome] = []
     for run in changed:
         key = (run.dag_id, run.run_id)
+        if run.dag_id in needs_tasks and key not in arrived:
+            continue  # its task instances did not arrive in time: the next tick settles it
         outcome = settle_run(
             run,
             tis.get(key, []),
@@ -190,14 +230,27 @@ def sensor_pass(
         runs[key] = outcome.memory
         if outcome.tries or outcome.completed:
             outcomes.append(outcome)
+    budget_hit = budget_hit or out_of_time is not None
     caught_up = not new_dags or (catch_up is not None and catch_up.complete and not budget_hit)
-    if stream.complete and not budget_hit and caught_up:
+    if stream is not None and stream.complete and not budget_hit and caught_up:
         high_water = now
         dags = defined
     else:
         high_water = since + settings.overlap  # the same window again
         dags = covered
-        if budget_hit:
+        if out_of_time is not None:
+            limits.append(
+                f"{out_of_time}; the runs settled before are recorded, the rest on the next "
+                "ticks (the window is read again; recorded runs are skipped)"
+            )
+        elif halfway:
+            assert budget is not None
+            limits.append(
+                f"half of the tick's {budget.seconds:g} s went on listing changed runs: "
+                f"{len(changed)} were settled, the rest are recorded on the next ticks (the "
+                "window is read again; recorded runs are skipped)"
+            )
+        elif budget_hit:
             limits.append(
                 f"more than {settings.max_runs} changed runs: the rest are recorded on "
                 "the next ticks (the window is read again; recorded runs are skipped)"
@@ -223,4 +276,6 @@ def sensor_pass(
             f"{settings.max_forgotten}); if one of them is cleared and runs again, its tasks "
             "that did not re-run are recorded again"
         )
-    return PassResult(outcomes, next_cursor, len(changed), sorted(unknown), limits)
+    return PassResult(
+        outcomes, next_cursor, len(changed), sorted(unknown), limits, out_of_time=out_of_time
+    )

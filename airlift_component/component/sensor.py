@@ -7,20 +7,25 @@ materializations (see docs/exactly-once.md and
 ``airflow_assets`` enabled, each of Airflow's asset events once
 (:mod:`airlift_component.airflow_state.asset_event_pass`). When Airflow cannot be
 reached the tick is skipped with the error as its reason and the cursor stays
-where it was. A DAG that runs in Airflow before the definitions know it is
-warned about on each tick; once `airlift refresh` and a reload add it, the
+where it was. A tick spends at most :func:`tick_budget_seconds` on Airflow, so
+that a slow Airflow ends it before Dagster's sensor timeout does: it keeps what
+it settled and leaves the rest to the next tick, saying so in its reason. A DAG
+that runs in Airflow before the definitions know it is warned about on each tick; once `airlift refresh` and a reload add it, the
 next tick looks back ``sensor.lookback_hours`` for it and records its runs. A
 limit of the guarantee met on a tick is logged and named in the tick's reason.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from airlift_component.airflow_api.retry import Deadline
+from airlift_component.airflow_api.transport import time_budget
 from airlift_component.airflow_state.fetch import ClientFactory, default_client_factory
 from airlift_component.airflow_state.proxied import LazyProxiedLookup
 from airlift_component.airflow_state.sensor_cursor import DEFAULT_OVERLAP, SensorCursor
@@ -45,6 +50,29 @@ if TYPE_CHECKING:
 MAX_RUNS_PER_TICK = 2000
 
 
+#: Dagster's sensor evaluation timeout when no variable sets it (dagster._grpc.utils).
+DAGSTER_SENSOR_TIMEOUT = 60.0
+
+
+def dagster_sensor_timeout() -> float:
+    """Seconds Dagster gives a sensor evaluation: ``DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS``,
+    else ``DAGSTER_GRPC_TIMEOUT_SECONDS``, else 60, as Dagster reads them."""
+    for name in ("DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS", "DAGSTER_GRPC_TIMEOUT_SECONDS"):
+        try:
+            seconds = float(os.environ.get(name) or "")
+        except ValueError:
+            continue
+        if seconds > 0:
+            return seconds
+    return DAGSTER_SENSOR_TIMEOUT
+
+
+def tick_budget_seconds(timeout: float) -> float:
+    """Seconds a tick may spend on Airflow within Dagster's ``timeout``: the rest (a
+    quarter, at least 10 s, at most half) is left for recording and storing it."""
+    return max(timeout / 2, timeout - max(10.0, timeout / 4))
+
+
 def sensor_name(instance: str) -> str:
     """The sensor's name for an instance."""
     return f"airlift_{instance}_sensor"
@@ -63,8 +91,10 @@ def run_tick(
     shape: IndexShape | None = None,
     dagster_instance: dg.DagsterInstance | None = None,
     airflow_assets: AirflowAssetIndex | None = None,
+    budget: Deadline | None = None,
 ) -> TickResult:
-    """One tick outside Dagster's machinery (the sensor, tests and benchmarks use it)."""
+    """One tick outside Dagster's machinery (the sensor, tests and benchmarks use it);
+    ``budget`` is the tick's time budget, if any (see :func:`time_budget`)."""
     cursor = SensorCursor.from_json(cursor_text)
     proxied = LazyProxiedLookup(state, proxied_state_dir)
     return evaluate_tick(
@@ -81,6 +111,7 @@ def run_tick(
             launched_runs(dagster_instance, instance.name) if dagster_instance is not None else None
         ),
         airflow_assets=airflow_assets,
+        budget=budget,
     )
 
 
@@ -141,18 +172,26 @@ def build_sensor(
         ),
     )
     def _airlift_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        timeout = dagster_sensor_timeout()
+        seconds = tick_budget_seconds(timeout)
+        label = (
+            f"the tick's {seconds:g} s (Dagster stops a sensor tick after {timeout:g} s, "
+            "DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS)"
+        )
         try:
-            result = run_tick(
-                shared.get(),
-                instance,
-                index,
-                state,
-                context.cursor,
-                proxied_state_dir=proxied_state_dir,
-                shape=shape,
-                dagster_instance=context.instance,
-                airflow_assets=airflow_assets,
-            )
+            with time_budget(seconds, label) as budget:
+                result = run_tick(
+                    shared.get(),
+                    instance,
+                    index,
+                    state,
+                    context.cursor,
+                    proxied_state_dir=proxied_state_dir,
+                    shape=shape,
+                    dagster_instance=context.instance,
+                    airflow_assets=airflow_assets,
+                    budget=budget.deadline,
+                )
         except AirflowApiError as exc:
             shared.discard()
             message = scrub_userinfo(str(exc))
@@ -169,6 +208,11 @@ def build_sensor(
         cursor = result.cursor.to_json()
         if not result.events:
             reason = f"nothing new from Airflow instance {instance.name!r} since the last tick."
+            if result.out_of_time is not None:
+                reason = (
+                    f"Airflow instance {instance.name!r} answered too slowly to record "
+                    "anything this tick; the cursor was not moved past anything unrecorded."
+                )
             if cursor == context.cursor:
                 return dg.SkipReason(f"{reason} {limits}".strip())
         else:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
+from airlift_component.airflow_api.retry import Deadline
+from airlift_component.airflow_api.transport import OutOfTime
 from airlift_component.airflow_api.types import AirflowAssetEvent, DagRun, TaskInstance
 from airlift_component.airflow_state.asset_event_pass import asset_event_pass, redacted_extra
 from airlift_component.airflow_state.proxied import ProxiedLookup
@@ -36,6 +38,8 @@ class TickResult:
     warnings: list[str] = field(default_factory=list)
     #: Limits of the guarantee met on this tick (also logged; they go in the reason).
     limits: list[str] = field(default_factory=list)
+    #: Why the tick stopped for lack of time (also in ``limits``), if it did.
+    out_of_time: str | None = None
 
 
 def _iso(value: datetime | None) -> str:
@@ -152,12 +156,16 @@ def evaluate_tick(
     shape: IndexShape | None = None,
     launched: Callable[[Sequence[DagRun]], Launched] | None = None,
     airflow_assets: AirflowAssetIndex | None = None,
+    budget: Deadline | None = None,
 ) -> TickResult:
     """Record what is new since ``cursor``; raises ``AirflowApiError`` untouched so the
     caller can fail the tick softly without moving the cursor. ``proxied`` decides only
     for task instances that Airflow sent without their operator. With
     ``airflow_assets``, Airflow's asset events are recorded too (see
-    :mod:`~airlift_component.airflow_state.asset_event_pass`)."""
+    :mod:`~airlift_component.airflow_state.asset_event_pass`). ``budget`` is the
+    tick's time budget (see
+    :func:`~airlift_component.airflow_api.transport.time_budget`): when it runs out,
+    what was settled is kept and the rest is left for the next tick."""
     settings = PassSettings(
         lookback=timedelta(hours=instance.sensor.lookback_hours),
         overlap=overlap,
@@ -174,6 +182,7 @@ def evaluate_tick(
         needs_tasks=needs,
         fallback=proxied,
         launched=launched,
+        budget=budget,
     )
     warnings: list[str] = []
     for dag_id in result.unknown_dags:
@@ -189,15 +198,26 @@ def evaluate_tick(
         metadata = _run_metadata(client, instance.name, outcome.run)
         _record(outcome, entry, metadata, emitter)
     next_cursor, limits = result.cursor, list(result.limits)
+    out_of_time = result.out_of_time
     if airflow_assets is not None and airflow_assets.keys:
-        events = asset_event_pass(
-            client,
-            cursor.asset_events,
-            now=now,
-            lookback=settings.lookback,
-            overlap=overlap,
-            known_uris=airflow_assets.keys,
-        )
+        try:
+            if out_of_time is not None:
+                raise OutOfTime("no time left")
+            events = asset_event_pass(
+                client,
+                cursor.asset_events,
+                now=now,
+                lookback=settings.lookback,
+                overlap=overlap,
+                known_uris=airflow_assets.keys,
+            )
+        except OutOfTime as exc:  # the events' memory stays: the next tick reads them
+            out_of_time = out_of_time or str(exc)
+            limits.append(f"Airflow's asset events are read on the next tick ({exc})")
+            kept = replace(next_cursor, asset_events=cursor.asset_events)
+            return TickResult(
+                emitter.events, kept, result.changed_runs, warnings, limits, out_of_time
+            )
         for event in events.events:
             emitter.events.append(
                 dg.AssetMaterialization(
@@ -214,7 +234,9 @@ def evaluate_tick(
             )
         next_cursor = replace(next_cursor, asset_events=events.memory)
         limits += events.limits
-    return TickResult(emitter.events, next_cursor, result.changed_runs, warnings, limits)
+    return TickResult(
+        emitter.events, next_cursor, result.changed_runs, warnings, limits, out_of_time
+    )
 
 
 def _event_metadata(
