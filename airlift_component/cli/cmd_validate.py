@@ -26,6 +26,15 @@ def register(parser: argparse.ArgumentParser) -> None:
         "have 'version' or 'instances', proxied-state files otherwise",
     )
     parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="pass over what this glob matches when searching folders, by path (as "
+        "searched, e.g. tests/corpus or 'tests/*') or by name (e.g. fixtures); "
+        "repeatable. Files named on the command line are always checked",
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
@@ -59,7 +68,7 @@ def _validate(args: argparse.Namespace) -> int:
         if plugins_unset:
             del os.environ["PYDANTIC_DISABLE_PLUGINS"]
 
-    result = validate_paths(args.paths)
+    result = validate_paths(args.paths, exclude=args.exclude)
     warnings = validate_hints(result)
     sys.stdout.write(_render(result, warnings, args.format))
     return 0 if result.ok else 1

@@ -10,7 +10,8 @@ file. A file named explicitly that fits neither rule is judged by its content
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,21 +47,35 @@ def _skipped(name: str) -> bool:
     return name in SKIPPED_FOLDERS or name.startswith(".venv")
 
 
+def excluded(path: Path, patterns: Sequence[str]) -> bool:
+    """True when a glob of ``patterns`` matches ``path`` (as walked, normalized) or its
+    name: ``tests/corpus``, ``tests/*`` and ``fixtures`` all exclude ``tests/fixtures``."""
+    if not patterns:
+        return False
+    text = Path(os.path.normpath(path)).as_posix()
+    return any(fnmatch(text, pattern) or fnmatch(path.name, pattern) for pattern in patterns)
+
+
 def discover(
-    folder: Path, on_error: Callable[[OSError], None] | None = None
+    folder: Path,
+    on_error: Callable[[OSError], None] | None = None,
+    exclude: Sequence[str] = (),
 ) -> Iterator[tuple[Path, FileKind]]:
     """Every airlift file and proxied-state file under ``folder``, in a stable order.
 
-    Skips ``.git``, ``.venv*``, ``node_modules`` and caches; does not follow
-    symlinked folders (they may loop). A folder that cannot be listed is passed
-    to ``on_error`` (it is never skipped silently when one is given).
+    Skips ``.git``, ``.venv*``, ``node_modules``, caches and whatever ``exclude``
+    matches (see :func:`excluded`); does not follow symlinked folders (they may
+    loop). A folder that cannot be listed is passed to ``on_error`` (it is never
+    skipped silently when one is given).
     """
     for root, dirs, files in os.walk(folder, onerror=on_error):
-        dirs[:] = sorted(d for d in dirs if not _skipped(d))
         here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not _skipped(d) and not excluded(here / d, exclude))
         in_state_folder = here.name == PROXIED_STATE_FOLDER
         for name in sorted(files):
             path = here / name
+            if excluded(path, exclude):
+                continue
             if name in AIRLIFT_NAMES:
                 yield path, "airlift"
             elif in_state_folder and path.suffix in YAML_SUFFIXES:

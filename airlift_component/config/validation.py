@@ -162,12 +162,19 @@ class _Run:
         self.state(path, doc)
         return []
 
-    def targets(self, path: Path) -> list[tuple[Path, FileKind | None]]:
-        """The files to check for one command-line argument."""
+    def targets(
+        self, path: Path, exclude: Sequence[str] = ()
+    ) -> list[tuple[Path, FileKind | None]]:
+        """The files to check for one command-line argument (``exclude``: globs of
+        what a folder's search passes over; a file named on its own is checked)."""
         if path.is_dir():
             unreadable: list[Problem] = []
             found: list[tuple[Path, FileKind | None]] = list(
-                discover(path, lambda exc: unreadable.append(_unreadable_folder(path, exc)))
+                discover(
+                    path,
+                    lambda exc: unreadable.append(_unreadable_folder(path, exc)),
+                    exclude,
+                )
             )
             self.report(unreadable)
             if not found and not unreadable:
@@ -197,14 +204,20 @@ def _path_problem(path: Path, message: str, hint: str) -> Problem:
     return Problem(str(path), 1, 1, message, hint=hint, rule="path")
 
 
-def validate_paths(paths: Sequence[str | Path] = ()) -> ValidationResult:
+def validate_paths(
+    paths: Sequence[str | Path] = (), *, exclude: Sequence[str] = ()
+) -> ValidationResult:
     """Check files and folders (the current folder when ``paths`` is empty).
 
-    Folders are searched for ``airlift.yaml`` files and ``proxied_state/`` folders.
-    Never raises for a problem in a file: every problem is in the result.
+    Folders are searched for ``airlift.yaml`` files and ``proxied_state/`` folders,
+    passing over what the globs of ``exclude`` match (see
+    :func:`~airlift_component.config.discovery.excluded`). Never raises for a problem
+    in a file: every problem is in the result.
     """
     run = _Run()
-    targets = [target for path in paths or [Path(".")] for target in run.targets(Path(path))]
+    targets = [
+        target for path in paths or [Path(".")] for target in run.targets(Path(path), exclude)
+    ]
     airlift_files: list[CheckedAirlift] = []
     state_files = []
     for path, kind in targets:

@@ -303,3 +303,20 @@ def test_a_lone_file_outside_any_work_tree_and_the_current_folder_searches_nothi
     monkeypatch.setattr(validation, "discover", no_walk)
     code, out = _run(capsys, str(state))
     assert code == 0, out
+
+
+@pytest.mark.parametrize("pattern", ["tests/fixtures", "tests/*", "fixtures"])
+def test_exclude_passes_over_folders_by_path_glob_or_name(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    pattern: str,
+) -> None:
+    _write(tmp_path / "airlift.yaml", GOOD_AIRLIFT)
+    bad = _write(tmp_path / "tests" / "fixtures" / "airlift.yaml", "version: 1\nnope: 1\n")
+    monkeypatch.chdir(tmp_path)
+    code, out = _run(capsys, "--exclude", pattern)
+    assert (code, out.strip()) == (0, "1 file checked, no problems")
+    # Named on its own, an excluded file is still checked.
+    code, out = _run(capsys, "--exclude", pattern, str(bad.relative_to(tmp_path)))
+    assert code == 1 and "unknown key 'nope'" in out
