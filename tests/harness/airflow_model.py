@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from airlift_component.airflow_api.changed_runs import RunStream
+from airlift_component.airflow_api.transport import OutOfTime
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.errors import AirflowApiError
 
@@ -251,11 +252,17 @@ class ModelClient:
         self.page_size = page_size
         self.interfere = interfere
         self.down = False
+        #: Requests answered before the tick's time budget runs out (None: no limit).
+        self.slow_after: int | None = None
+        self.calls = 0
 
     def _check(self) -> None:
         self.interfere()
         if self.down:
             raise AirflowApiError("model Airflow is down", instance="model")
+        self.calls += 1
+        if self.slow_after is not None and self.calls > self.slow_after:
+            raise OutOfTime("model Airflow is too slow for the tick's budget", instance="model")
 
     def changed_dag_runs(self, *, updated_at_gte: datetime) -> RunStream:
         def fetch(offset: int, limit: int) -> tuple[list[DagRun], int | None]:
