@@ -125,6 +125,19 @@ def asset_event_pass(
 ) -> EventPassResult:
     """One pass; events of URIs not in ``known_uris`` are remembered (so they are looked
     at once) but not returned. Raises ``AirflowApiError`` untouched."""
+    from airlift_component.airflow_state.sensor_cursor import CLOCK_TOLERANCE
+
+    limits: list[str] = []
+    if memory.high_water is not None and memory.high_water - now > CLOCK_TOLERANCE:
+        # Not pulled back as the runs' mark is: event ids are kept for the window only,
+        # so reading from an earlier start would record again events already recorded.
+        limits.append(
+            f"the Airflow asset events' high-water mark {memory.high_water.isoformat()} is "
+            f"ahead of this tick's clock {now.isoformat()} (a clock that ran ahead and went "
+            "back, or a cursor from another deployment): events Airflow records before "
+            "this clock reaches it minus the overlap are not recorded; reset the sensor's "
+            "cursor to start again from lookback_hours"
+        )
     since = memory.window_start(now, lookback, overlap)
     listing = client.asset_events(since=since)
     seen = dict(memory.seen)
@@ -142,7 +155,6 @@ def asset_event_pass(
         if len(new) >= max_events:
             budget_hit = True
             break
-    limits: list[str] = []
     high_water = memory.high_water
     if listing.complete and not budget_hit:
         high_water = now if high_water is None else max(high_water, now)

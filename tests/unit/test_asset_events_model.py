@@ -124,6 +124,7 @@ class Sensor:
     stored: str | None = None
     recorded: dict[int, int] = field(default_factory=dict)
     unknown_seen: set[int] = field(default_factory=set)
+    limits: list[str] = field(default_factory=list)
 
     def tick(self) -> None:
         cursor = SensorCursor.from_json(self.stored)
@@ -139,6 +140,7 @@ class Sensor:
             )
         except TickFailed:
             return  # nothing stored: neither events nor cursor
+        self.limits = result.limits
         for event in result.events:
             assert event.uri in KNOWN
             self.recorded[event.event_id] = self.recorded.get(event.event_id, 0) + 1
@@ -220,6 +222,24 @@ def test_events_committed_within_the_overlap_but_after_the_window_moved_are_reco
     sensor.tick()
     sensor.tick()
     assert sensor.recorded == {1: 1, 2: 1}
+
+
+def test_a_mark_ahead_of_the_clock_is_named_as_a_limit_and_nothing_is_recorded_twice() -> None:
+    """A tick whose clock ran 3 hours ahead moves the mark there; the ticks after the
+    clock came back say so (events of that time are missed), and record nothing twice."""
+    airflow = ModelAirflow("v2", random.Random(0))
+    sensor = Sensor(airflow, max_events=100)
+    airflow.begin(KNOWN[0])
+    airflow.commit()
+    sensor.tick()
+    real = airflow.clock
+    airflow.clock = real + timedelta(hours=3)
+    sensor.tick()
+    assert sensor.limits == []  # a clock ahead cannot be told from a correct one
+    airflow.clock = real + timedelta(minutes=1)
+    sensor.tick()
+    assert sensor.recorded == {1: 1}
+    assert "ahead of this tick's clock" in " ".join(sensor.limits)
 
 
 def test_forgotten_ids_are_only_those_no_listing_can_return() -> None:
