@@ -4,19 +4,20 @@
 The definitions are built from a stored state fetched before the DAG file
 exists. The DAG (it matches the instance's ``dags:`` filter) is written to the
 DAG folder and runs; a tick lists its run and, its DAG having no asset yet,
-records nothing. The sensor's cursor is then aged past the overlap (as if ticks
-had gone on for 11 minutes): the run is outside the window every other DAG is
-read from. A refresh and a reload later, the next tick looks back
-``lookback_hours`` for the new DAG and records its run once; a further tick
-records nothing, and the other DAG's completions stay recorded once.
+records nothing. The sensor's clock then moves 11 minutes on (as if ticks had
+gone on with nothing new) and a tick runs: its high-water mark puts the run
+before the overlap window every other DAG is read from. A refresh and a reload
+later, the next tick looks back ``lookback_hours`` for the new DAG and records
+its run once (the mark is not ahead of the clock, so nothing else reads that
+far back); a further tick records nothing, and the other DAG's completions stay
+recorded once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import yaml
 
 from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.component import build_defs
+from airlift_component.component import sensor as sensor_module
 from devtools.local_stack import AirflowServer
 from tests.e2e.exactly_once_support import DAG, DAG_KEY, RUN_TIMEOUT, airlift_config, recorded_runs
 
@@ -71,12 +73,23 @@ class Sensor:
             self.cursor = result.cursor or self.cursor
         return result
 
-    def age_cursor(self, by: timedelta) -> None:
-        """The cursor as ticks ``by`` later would have left it (nothing new meanwhile)."""
-        cursor = SensorCursor.from_json(self.cursor)
-        assert cursor.high_water is not None
-        later = datetime.now(timezone.utc) + by
-        self.cursor = replace(cursor, high_water=later).to_json()
+
+class _Clock(datetime):
+    """The sensor module's clock, ``ahead`` of the real one."""
+
+    ahead = timedelta(0)
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        return datetime.now(tz) + cls.ahead
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> type[_Clock]:
+    """Moves the sensor's tick clock (``clock.ahead = ...``), nothing else's."""
+    monkeypatch.setattr(_Clock, "ahead", timedelta(0))
+    monkeypatch.setattr(sensor_module, "datetime", _Clock)
+    return _Clock
 
 
 @pytest.fixture
@@ -98,7 +111,7 @@ def _late_runs(instance: dg.DagsterInstance) -> Counter[str]:
 
 
 def test_a_dag_added_after_the_refresh_has_its_run_recorded_once(
-    airflow: AirflowServer, sensor: Sensor
+    airflow: AirflowServer, sensor: Sensor, clock: type[_Clock]
 ) -> None:
     sensor.tick()  # baseline: the state was fetched before the DAG file existed
     assert LATE_KEY not in sensor.asset_keys
@@ -111,13 +124,20 @@ def test_a_dag_added_after_the_refresh_has_its_run_recorded_once(
     assert _late_runs(sensor.instance) == Counter()
     chain_before = recorded_runs(sensor.instance, DAG_KEY)
 
-    sensor.age_cursor(timedelta(minutes=11))  # the run is now before the overlap window
+    clock.ahead = timedelta(minutes=11)
+    sensor.tick()  # 11 minutes on: the mark moves past the run's overlap window
+    high_water = SensorCursor.from_json(sensor.cursor).high_water
+    assert high_water is not None and high_water > datetime.now(timezone.utc) + timedelta(
+        minutes=10
+    )
     sensor.reload(refresh=True)
     assert LATE_KEY in sensor.asset_keys
     recorded = sensor.tick()
     assert isinstance(recorded, dg.SensorResult), recorded
     assert _late_runs(sensor.instance) == Counter({run_id: 1})
     assert LATE in (SensorCursor.from_json(sensor.cursor).dags or ())
+    # The look-back for the new DAG found it, not a re-read for a mark ahead of the clock.
+    assert "ahead of this tick's clock" not in str(recorded.skip_reason or "")
 
     sensor.tick()
     assert _late_runs(sensor.instance) == Counter({run_id: 1})
