@@ -97,3 +97,16 @@ def recorded_runs(instance: dg.DagsterInstance, key: str) -> Counter[tuple[str, 
         )
         for r in records.records
     )
+
+
+def tick_like_the_daemon(
+    sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None
+) -> tuple[Any, str | None]:
+    """One evaluation of ``sensor`` with its events stored as the daemon stores them;
+    the result and the cursor to keep."""
+    result = sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+    if isinstance(result, dg.SensorResult):
+        for event in result.asset_events or []:
+            instance.report_runless_asset_event(event)
+        cursor = result.cursor or cursor
+    return result, cursor

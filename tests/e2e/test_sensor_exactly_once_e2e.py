@@ -34,6 +34,7 @@ from tests.e2e.exactly_once_support import (
     clear_task,
     recorded_runs,
     recorded_tries,
+    tick_like_the_daemon,
 )
 
 
@@ -63,11 +64,7 @@ class Ticks:
         return client
 
     def tick(self) -> Any:
-        result = self.sensor(dg.build_sensor_context(instance=self.instance, cursor=self.cursor))
-        if isinstance(result, dg.SensorResult):
-            for event in result.asset_events or []:
-                self.instance.report_runless_asset_event(event)  # what the daemon does
-            self.cursor = result.cursor or self.cursor
+        result, self.cursor = tick_like_the_daemon(self.sensor, self.instance, self.cursor)
         return result
 
 

@@ -29,7 +29,14 @@ from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.component import build_defs
 from airlift_component.component import sensor as sensor_module
 from devtools.local_stack import AirflowServer
-from tests.e2e.exactly_once_support import DAG, DAG_KEY, RUN_TIMEOUT, airlift_config, recorded_runs
+from tests.e2e.exactly_once_support import (
+    DAG,
+    DAG_KEY,
+    RUN_TIMEOUT,
+    airlift_config,
+    recorded_runs,
+    tick_like_the_daemon,
+)
 
 LATE = "exactly_once_added_late"
 LATE_KEY = f"eo/dag/{LATE}"
@@ -66,11 +73,7 @@ class Sensor:
         self.sensor = defs.resolve_sensor_def("airlift_eo_sensor")
 
     def tick(self) -> Any:
-        result = self.sensor(dg.build_sensor_context(instance=self.instance, cursor=self.cursor))
-        if isinstance(result, dg.SensorResult):
-            for event in result.asset_events or []:
-                self.instance.report_runless_asset_event(event)  # what the daemon does
-            self.cursor = result.cursor or self.cursor
+        result, self.cursor = tick_like_the_daemon(self.sensor, self.instance, self.cursor)
         return result
 
 
