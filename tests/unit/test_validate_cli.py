@@ -237,6 +237,10 @@ def _repo_with_split_folders(root: Path) -> Path:
         root / "airflow" / "proxied_state" / "customers.yaml",
         "tasks:\n  - id: load\n    proxied: true\n  - id: other\n    proxied: true\n",
     )
+    # A DAG airlift.yaml does not map, with a proxied task.
+    _write(
+        root / "airflow" / "proxied_state" / "ghost.yaml", "tasks:\n  - {id: t, proxied: true}\n"
+    )
     return root
 
 
@@ -245,9 +249,6 @@ def test_a_lone_proxied_state_file_is_checked_against_the_airlift_yaml_naming_it
 ) -> None:
     """What the pre-commit hook passes when a commit touches only a DAG's file."""
     root = _repo_with_split_folders(tmp_path / "repo")
-    _write(
-        root / "airflow" / "proxied_state" / "ghost.yaml", "tasks:\n  - {id: t, proxied: true}\n"
-    )
     monkeypatch.chdir(root / "airflow")  # anywhere in the work tree
     code, out = _run(capsys, "proxied_state/ghost.yaml")
     assert code == 1
@@ -263,10 +264,7 @@ def test_a_lone_file_reports_its_own_cross_file_problems_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _repo_with_split_folders(tmp_path / "repo")
-    # A problem nobody asked about, in another file of the folder.
-    _write(
-        root / "airflow" / "proxied_state" / "ghost.yaml", "tasks:\n  - {id: t, proxied: true}\n"
-    )
+    # ghost.yaml has a problem nobody asks about here.
     monkeypatch.chdir(root)
     code, out = _run(capsys, "airflow/proxied_state/customers.yaml")
     assert code == 1
