@@ -60,13 +60,19 @@ class DriftReport:
         )
 
 
+#: The report's note when there is no stored state to compare task graphs with.
+NO_CACHE = "no cached state to compare task graphs with (run `airlift refresh`)"
+
+
 def compute_drift(
     instance: Instance,
     live: AirflowState,
     all_dag_ids: set[str],
     cached: AirflowState | None,
+    without_cache: str = NO_CACHE,
 ) -> DriftReport:
-    """Compare ``instance``'s mappings with ``live`` (and its task graph with ``cached``)."""
+    """Compare ``instance``'s mappings with ``live`` (and its task graph with ``cached``;
+    without it the report's note is ``without_cache``)."""
     report = DriftReport(instance.name, redact_url(instance.url))
     mapped = {mapping.dag: mapping for mapping in instance.mappings}
     report.unmapped_dags = sorted(set(live.dags) - set(mapped))
@@ -84,7 +90,7 @@ def compute_drift(
     report.missing_dags.sort()
     report.filtered_out_dags.sort()
     if cached is None:
-        report.note = "no cached state to compare task graphs with (run `airlift refresh`)"
+        report.note = without_cache
         return report
     for dag_id in sorted(mapped):
         before_dag, after_dag = cached.dags.get(dag_id), live.dags.get(dag_id)

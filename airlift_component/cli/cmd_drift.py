@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from airlift_component.airflow_state.drift import RENDERERS, compute_drift
+    from airlift_component.airflow_state.drift import NO_CACHE, RENDERERS, compute_drift
     from airlift_component.airflow_state.fetch import default_client_factory, fetch_state
     from airlift_component.airflow_state.state_file import read_state_file
     from airlift_component.airflow_state.state_location import refresh_targets
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     path = Path(args.config)
     model = load_config(path)
-    note = None
+    note = NO_CACHE
     if args.state:
         stored = read_state_file(Path(args.state))
         if stored is None:
@@ -66,9 +66,6 @@ def run(args: argparse.Namespace) -> int:
         cached = stored.instances.get(instance.name) if stored else None
         # The report shows the URL: never with user:password@.
         shown = instance.model_copy(update={"url": redact_url(instance.url)})
-        report = compute_drift(shown, live, all_ids, cached)
-        if note:
-            report.note = note
-        reports.append(report)
+        reports.append(compute_drift(shown, live, all_ids, cached, note))
     sys.stdout.write(RENDERERS[args.format](reports, verbose=args.verbose))
     return 1 if any(report.something_gone for report in reports) else 0
