@@ -3,8 +3,10 @@ real Airflow (both majors) picking up DAG files, real Dagster loading code."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -18,6 +20,7 @@ import pytest
 from devtools.local_stack import AirflowServer, DagsterServer, StackStartError
 from devtools.local_stack.ports import free_ports
 from devtools.local_stack.processes import ManagedProcess, poll_for
+from tests.e2e.proxy_support import point_at_dagster
 
 
 def _pid_alive(pid: int) -> bool:
@@ -132,6 +135,31 @@ def test_airflow_answers_on_loopback_and_requires_auth(airflow: AirflowServer) -
         )
         assert bad_login.status_code == 401
     assert airflow.api.request("GET", "/dags").status_code == 200
+
+
+def test_a_connection_with_an_encrypted_extra_is_stored_and_read_back(
+    airflow: AirflowServer,
+) -> None:
+    """The Connection the proxy e2e setups create, through the same REST call.
+
+    Airflow encrypts a Connection's password and extra with the Fernet key the
+    harness sets, so a cryptography release that Airflow cannot use (Airflow
+    2.10.5 with cryptography 51: ``MultiFernet`` refuses ``is_encrypted``) fails
+    here by name instead of as a 500 in every proxy test's setup.
+    """
+    conn_id = f"harness_encrypted_af{airflow.version_major}"
+    point_at_dagster(airflow, "http://127.0.0.1:3000", instance="harness", conn_id=conn_id)
+
+    stored = airflow.api.json("GET", f"/connections/{conn_id}")
+    assert json.loads(stored["extra"]) == {"instance": "harness"}
+    with sqlite3.connect(airflow.home / "airflow.db", timeout=60) as db:
+        row = db.execute(
+            "SELECT is_extra_encrypted, extra FROM connection WHERE conn_id = ?", (conn_id,)
+        ).fetchone()
+    assert row is not None
+    is_extra_encrypted, ciphertext = row
+    assert is_extra_encrypted
+    assert "harness" not in ciphertext
 
 
 def test_new_and_edited_dag_files_are_picked_up(airflow: AirflowServer) -> None:
