@@ -1,10 +1,10 @@
 """Entry point of the `airlift` command.
 
-Subcommands are the ``cmd_*.py`` modules of this package. Each defines ``NAME``,
-``HELP``, ``ORDER`` (position in ``--help``), ``register(parser)`` to declare its
-arguments and ``run(args) -> int``. Modules import heavy dependencies inside
-``run`` only, so ``airlift --help`` and ``airlift validate`` stay fast and never
-import Dagster or Airflow.
+The subcommands are listed in :data:`COMMANDS`, in the order ``airlift --help``
+shows them. Each is a ``cmd_*.py`` module of this package that defines ``NAME``,
+``HELP``, ``register(parser)`` to declare its arguments and ``run(args) -> int``.
+Command modules import heavy dependencies inside ``run`` only, so ``airlift
+--help`` and ``airlift validate`` stay fast and never import Dagster or Airflow.
 
 Errors are turned into exit codes here and nowhere else: an
 :class:`~airlift_component.errors.AirliftError` prints its message (no
@@ -14,47 +14,70 @@ traceback) and exits with its ``exit_code``; usage errors exit 2.
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
-from types import ModuleType
+from typing import Any, Protocol
 
+from airlift_component.cli import (
+    cmd_drift,
+    cmd_proxy,
+    cmd_refresh,
+    cmd_reload,
+    cmd_scaffold,
+    cmd_schema,
+    cmd_validate,
+)
 from airlift_component.errors import AirliftError
 
 
-def _command_modules() -> list[ModuleType]:
-    package = importlib.import_module("airlift_component.cli")
-    modules = [
-        importlib.import_module(f"airlift_component.cli.{info.name}")
-        for info in pkgutil.iter_modules(package.__path__)
-        if info.name.startswith("cmd_")
-    ]
-    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.NAME))
+class Command(Protocol):
+    """What a ``cmd_*`` module provides."""
+
+    NAME: str
+    HELP: str
+
+    def register(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+#: Every subcommand, in the order ``airlift --help`` lists them.
+COMMANDS: tuple[Command, ...] = (
+    cmd_validate,
+    cmd_scaffold,
+    cmd_proxy,
+    cmd_refresh,
+    cmd_drift,
+    cmd_reload,
+    cmd_schema,
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser that puts itself in the namespace as ``_parser``.
+
+    ``add_subparsers`` builds subcommand parsers of the same class, and the
+    innermost parser's defaults win, so after parsing ``_parser`` is the parser
+    of the command that was given: an unknown option is reported with its usage.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_defaults(_parser=self)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The ``airlift`` parser with every command of :data:`COMMANDS`."""
+    parser = _Parser(
         prog="airlift",
         description="Observe Airflow DAGs in Dagster and migrate them task by task.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules():
-        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        module.register(sub)
-        sub.set_defaults(run=module.run)
-    _remember_parser(parser)
+    for command in COMMANDS:
+        sub = subparsers.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        command.register(sub)
+        sub.set_defaults(run=command.run)
     return parser
-
-
-def _remember_parser(parser: argparse.ArgumentParser) -> None:
-    """Let every (sub)command's parser put itself in the namespace, the innermost last,
-    so that an unknown option is reported with the usage of the command it was given to."""
-    parser.set_defaults(_parser=parser)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                _remember_parser(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
