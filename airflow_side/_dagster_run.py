@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from airlift_component.dagster_api import DagsterClient, DagsterRun
 from airlift_component.dagster_api.client import TransientDagsterApiError, execution_params
@@ -34,6 +35,13 @@ PARTITION_TAG = "dagster/partition"
 DAG_LEVEL_TASK = "__dag__"
 
 T = TypeVar("T")
+
+
+def run_page_url(client: DagsterClient, run_id: str) -> str:
+    """The Dagster UI page of a run. The run id is one escaped path segment, whatever
+    Dagster (or an overridden ``launch_dagster_run``) answered: ``../admin`` or
+    ``x?next=...`` cannot point the "Dagster run" link anywhere else."""
+    return f"{client.base_url.removesuffix('/graphql')}/runs/{quote(str(run_id), safe='')}"
 
 
 class DagsterRunFailed(AirliftError):
@@ -183,7 +191,7 @@ class DagsterRunner:
         )
         reused = self._reusable(existing, request)
         if reused is not None:
-            self.hooks.run_known(reused, self.client.run_url(reused.run_id))
+            self.hooks.run_known(reused, run_page_url(self.client, reused.run_id))
             if reused.status == "SUCCESS":
                 return reused
             return self._wait(reused, request, deadline)
@@ -206,14 +214,14 @@ class DagsterRunner:
             tags=tags,
         )
         run = DagsterRun(self.hooks.launch(self.client, params), "QUEUED", tags)
-        self.hooks.run_known(run, self.client.run_url(run.run_id))
+        self.hooks.run_known(run, run_page_url(self.client, run.run_id))
         self.log.info(
             "launched Dagster run %s of %s (found via %s)%s: %s",
             run.run_id,
             ", ".join(node.key_string for node in target.assets),
             target.found_via,
             f" (partition {partition})" if partition else "",
-            self.client.run_url(run.run_id),
+            run_page_url(self.client, run.run_id),
         )
         return self._wait(run, request, deadline)
 
@@ -240,7 +248,7 @@ class DagsterRunner:
                 "(not cleared since); not launching another: %s",
                 done.run_id,
                 done.tags.get(AIRFLOW_TRY_TAG, "?"),
-                self.client.run_url(done.run_id),
+                run_page_url(self.client, done.run_id),
             )
             return done
         running = next((r for r in existing if not r.finished), None)
@@ -303,13 +311,13 @@ class DagsterRunner:
                         retry.run_id,
                     )
                     current = retry
-                    self.hooks.run_known(retry, self.client.run_url(retry.run_id))
+                    self.hooks.run_known(retry, run_page_url(self.client, retry.run_id))
                     retry_wait_since = None
                     continue
                 if not current.will_retry:
                     raise DagsterRunFailed(
                         f"Dagster run {current.run_id} ended {current.status}; "
-                        f"see {self.client.run_url(current.run_id)}",
+                        f"see {run_page_url(self.client, current.run_id)}",
                         current.run_id,
                     )
                 retry_wait_since = self._clock() if retry_wait_since is None else retry_wait_since
@@ -318,14 +326,14 @@ class DagsterRunner:
                         f"Dagster run {current.run_id} ended {current.status} and is tagged "
                         f"dagster/will_retry=true, but no retry appeared within "
                         f"{request.retry_appear_seconds:.0f} s (is the Dagster daemon "
-                        f"running?); see {self.client.run_url(current.run_id)}",
+                        f"running?); see {run_page_url(self.client, current.run_id)}",
                         current.run_id,
                     )
             if self._clock() >= deadline:
                 raise DagsterRunFailed(
                     f"Dagster run {current.run_id} did not finish within "
                     f"{request.timeout_seconds:.0f} s (status {current.status}); "
-                    f"see {self.client.run_url(current.run_id)}",
+                    f"see {run_page_url(self.client, current.run_id)}",
                     current.run_id,
                 )
             self._sleep(request.poll_interval_seconds)

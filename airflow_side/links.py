@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from airflow_side._compat import AIRFLOW_3, BaseOperatorLink
-from airflow_side._dagster_run import TASK_INSTANCE_URL_TAG
+from airlift_component.mapping_tags import TASK_INSTANCE_URL_TAG
 from airlift_component.redact import redact_url
 
 __all__ = ["RUN_URL_XCOM_KEY", "TASK_INSTANCE_URL_TAG", "DagsterRunLink"]
@@ -49,13 +49,18 @@ class DagsterRunLink(BaseOperatorLink):
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
         remembered = getattr(operator, _RUN_URL_ATTR, None)
         if remembered:  # Airflow 3: asked by the worker that ran the task
-            return str(remembered)
+            return _web_url(remembered)
         if AIRFLOW_3:
             return ""
         from airflow.models.xcom import XCom  # Airflow 2: asked by the webserver
 
-        value = XCom.get_value(ti_key=ti_key, key=RUN_URL_XCOM_KEY)
-        return str(value) if value else ""
+        return _web_url(XCom.get_value(ti_key=ti_key, key=RUN_URL_XCOM_KEY))
+
+
+def _web_url(value: Any) -> str:
+    """``value`` when it is an http(s) URL, else "" (no ``javascript:`` button)."""
+    text = value if isinstance(value, str) else ""
+    return text if text.startswith(("http://", "https://")) else ""
 
 
 def remember_run_url(operator: Any, context: Any, url: str) -> None:

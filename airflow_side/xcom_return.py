@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_side._dagster_run import run_page_url
 from airlift_component.dagster_api import XCOM_RETURN_VALUE_METADATA, DagsterClient, DagsterRun
 from airlift_component.dagster_api.metadata_values import (
     SUPPORTED_KINDS,
@@ -66,7 +67,7 @@ def read_return_value(
 
 def _read_one(client: DagsterClient, run_id: str, max_bytes: int) -> HandedBack:
     found: dict[str, Any] = {}
-    where = f"Dagster run {run_id} ({client.run_url(run_id)})"
+    where = f"Dagster run {run_id} ({run_page_url(client, run_id)})"
     for event in client.run_materializations(run_id):
         entry = event.entry(XCOM_RETURN_VALUE_METADATA)
         if entry is None:

@@ -20,8 +20,7 @@ class Chain:
             "retry": [MaterializationMetadata(("b",), ())],
         }
 
-    def run_url(self, run_id: str) -> str:
-        return f"http://dagster.test/runs/{run_id}"
+    base_url = "http://dagster.test"
 
     def run_materializations(self, run_id: str) -> list[MaterializationMetadata]:
         self.asked.append(run_id)
