@@ -15,7 +15,7 @@ from pydantic import Field, PrivateAttr
 
 from airlift_component.airflow_state.fetch import fetch_state_file
 from airlift_component.airflow_state.state import StateFileError
-from airlift_component.airflow_state.state_file import AirliftStateFile, write_state_file
+from airlift_component.airflow_state.state_file import read_state_file, write_state_file
 from airlift_component.airflow_state.state_location import default_state_key
 from airlift_component.component.defs_builder import (
     defs_from_state,
@@ -211,8 +211,10 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
         self, context: dg.ComponentLoadContext, state_path: Path | None
     ) -> dg.Definitions:
         where = f"the defs state {self._key()}"
+        # read_state_file, as plain build_defs: a folder, FIFO, device or unreadable
+        # file is one logged error, not a hang, a MemoryError or a failed location.
         state = (
-            usable_state(lambda: AirliftStateFile.from_bytes(state_path.read_bytes(), where), where)
+            usable_state(lambda: read_state_file(state_path), where)
             if state_path is not None
             else None
         )
