@@ -10,7 +10,7 @@ import pytest
 from airlift_stub import StubAirflow
 from component_fixtures import airflows, factory, write_project
 
-from airlift_component.airflow_state.fetch import fetch_state_file, refresh_state_file
+from airlift_component.airflow_state.fetch import refresh_state_file
 from airlift_component.airflow_state.state import StateFileError
 from airlift_component.airflow_state.state_file import (
     AirliftStateFile,
@@ -18,8 +18,8 @@ from airlift_component.airflow_state.state_file import (
     read_state_file,
 )
 from airlift_component.component import build_defs
-from airlift_component.config.airlift_load import load_airlift_file
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.load import load_airlift_file
+from airlift_component.config.airlift_yaml.model import Instance
 
 
 def _instance(**overrides: object) -> Instance:
@@ -201,7 +201,7 @@ def test_changed_mappings_warn_until_refreshed(
     path = write_project(tmp_path)
     stubs = airflows()
     state_path = default_state_file(path)
-    model = load_airlift_file(path, cross_file=False)
+    model = load_airlift_file(path)
     refresh_state_file(model.instances, state_path, factory(stubs))
     path.write_text(
         path.read_text().replace(
@@ -211,4 +211,8 @@ def test_changed_mappings_warn_until_refreshed(
     )
     build_defs(path, refresh="if_missing", client_factory=factory(stubs))
     assert "changed in airlift.yaml since the Airflow state was fetched" in caplog.text
-    assert fetch_state_file  # the same fetch serves the CLI and the component
+
+    caplog.clear()
+    refresh_state_file(load_airlift_file(path).instances, state_path, factory(stubs))
+    build_defs(path, refresh="if_missing", client_factory=factory(stubs))
+    assert "changed in airlift.yaml since" not in caplog.text
