@@ -8,7 +8,7 @@ fast when the declaration or the installed metadata drift.
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -19,10 +19,6 @@ TARGET = "airflow_side.plugin:AirliftPlugin"
 
 
 def test_pyproject_declares_the_plugin() -> None:
-    if sys.version_info < (3, 11):
-        pytest.skip("tomllib needs Python 3.11")
-    import tomllib
-
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert project["entry-points"]["airflow.plugins"] == {"airlift": TARGET}
 
