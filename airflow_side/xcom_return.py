@@ -17,6 +17,7 @@ from airflow_side._dagster_run import run_page_url
 from airlift_component.dagster_api import XCOM_RETURN_VALUE_METADATA, DagsterClient, DagsterRun
 from airlift_component.dagster_api.metadata_values import (
     SUPPORTED_KINDS,
+    NotPlainJson,
     UnsupportedMetadataEntry,
     entry_value,
 )
@@ -49,7 +50,10 @@ def read_return_value(
 
     Several assets may set it to the same value; different values are an error
     (which one would Airflow get?), as are values that are not plain JSON or that
-    exceed ``max_bytes`` as JSON text. When ``run`` is a Dagster retry (from
+    exceed ``max_bytes`` as JSON text. Plain JSON is one rule for every kind
+    of entry: no NaN or infinity (a float entry or a number inside JSON) and at
+    most :data:`~airlift_component.dagster_api.metadata_values.MAX_JSON_DEPTH`
+    levels of nesting. When ``run`` is a Dagster retry (from
     failure) that did not materialize the asset again, the newest earlier run of
     its chain that did answers.
     """
@@ -75,9 +79,9 @@ def _read_one(client: DagsterClient, run_id: str, max_bytes: int) -> HandedBack:
         try:
             found[event.key_string] = entry_value(entry)
         except (UnsupportedMetadataEntry, ValueError, KeyError, TypeError) as exc:
+            hint = "" if isinstance(exc, NotPlainJson) else f"; use {SUPPORTED_KINDS}"
             raise ReturnValueError(
-                f"{where}: asset {event.key_string} set {XCOM_RETURN_VALUE_METADATA} to "
-                f"{exc}; use {SUPPORTED_KINDS}"
+                f"{where}: asset {event.key_string} set {XCOM_RETURN_VALUE_METADATA} to {exc}{hint}"
             ) from None
     if not found:
         return HandedBack(False)
