@@ -1,0 +1,35 @@
+"""Refusing, at generation time, templates that use names the runtime does not provide."""
+
+from __future__ import annotations
+
+from airlift_component.errors import MissingDependencyError
+from airlift_component.generate.refusals import Refusal
+from airlift_component.generate.runtime.templates import TEMPLATE_NAMES
+
+
+def is_template(value: str) -> bool:
+    """True when Jinja would change ``value`` (it holds ``{{``, ``{%`` or ``{#``)."""
+    return any(mark in value for mark in ("{{", "{%", "{#"))
+
+
+def check_template(template: str, line: int) -> None:
+    """:class:`Refusal` when ``template`` is not valid Jinja or uses a name (or an
+    attribute of ``macros``, ``dag``, ``task``) outside :data:`TEMPLATE_NAMES`."""
+    try:
+        import jinja2
+        from jinja2 import meta, nodes
+    except ImportError:
+        raise MissingDependencyError("jinja2", "dagster") from None
+    env = jinja2.Environment(extensions=["jinja2.ext.do"])
+    try:
+        parsed = env.parse(template)
+    except jinja2.TemplateSyntaxError as exc:
+        raise Refusal(f"template is not valid Jinja ({exc.message})", line) from None
+    for name in sorted(meta.find_undeclared_variables(parsed)):
+        if name not in TEMPLATE_NAMES:
+            raise Refusal(f"template uses {name} not supported", line)
+    for node in parsed.find_all(nodes.Getattr):
+        if isinstance(node.node, nodes.Name) and node.node.name in TEMPLATE_NAMES:
+            allowed = TEMPLATE_NAMES[node.node.name]
+            if allowed is not None and node.attr not in allowed:
+                raise Refusal(f"template uses {node.node.name}.{node.attr} not supported", line)

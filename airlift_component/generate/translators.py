@@ -1,0 +1,28 @@
+"""Choosing the translator of a task's operator; everything else is refused by name."""
+
+from __future__ import annotations
+
+from airlift_component.generate import translate_bash, translate_empty, translate_python
+from airlift_component.generate.refusals import Refusal
+from airlift_component.generate.translation import TaskInput, Translation
+
+
+def translate_task(task: TaskInput) -> Translation:
+    """The translation of ``task``; :class:`Refusal` with the reason and line otherwise."""
+    site = task.site
+    if site.blocked:
+        raise Refusal(site.blocked, site.line)
+    if site.kind == "taskflow":
+        if site.operator != "@task":
+            raise Refusal(f"{site.operator} not supported", site.line)
+        return translate_python.translate_taskflow(task)
+    short = site.operator.rsplit(".", 1)[-1]
+    if not site.operator.startswith("airflow"):
+        raise Refusal(f"custom operator {short}", site.line)
+    if short in translate_bash.OPERATORS:
+        return translate_bash.translate(task)
+    if short in translate_empty.OPERATORS:
+        return translate_empty.translate(task)
+    if short in translate_python.OPERATORS:
+        return translate_python.translate(task)
+    raise Refusal(f"operator {short} not supported", site.line)
