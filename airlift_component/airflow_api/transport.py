@@ -9,6 +9,10 @@ Every request of a call bounded by :func:`time_budget` (a sensor tick, which
 Dagster stops after its own timeout) shares that budget, retries included:
 attempts are cut short to fit it and, once it is spent, the request raises
 :class:`OutOfTime` instead of trying again.
+
+Both limits bound a whole attempt, not each read: an Airflow (or a proxy) that
+trickles its answer a byte at a time is cut off when the deadline or the budget
+runs out (see :mod:`.request_deadline`), with an error naming the URL and the limit.
 """
 
 from __future__ import annotations
@@ -26,13 +30,14 @@ from typing import Any
 import httpx
 
 from airlift_component.airflow_api import diagnostics
+from airlift_component.airflow_api.request_deadline import bound_by_deadline, request_deadline
 from airlift_component.airflow_api.retry import (
     Deadline,
     RetryPolicy,
     is_retryable_status,
     parse_retry_after,
 )
-from airlift_component.config.airlift_model import HttpSettings
+from airlift_component.config.airlift_yaml.model import HttpSettings
 from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url
 
@@ -126,16 +131,20 @@ class RestSession:
             write=http.read_timeout,
             pool=http.connect_timeout,
         )
+        verify = _verify(http, instance)
         self._client = httpx.Client(
             base_url=base_url,
             timeout=self._timeout,
-            verify=_verify(http, instance),
-            transport=transport,
+            verify=verify,
+            transport=transport or httpx.HTTPTransport(verify=verify),
             follow_redirects=False,
             auth=userinfo,
             headers={"Accept": "application/json"},
             event_hooks={"request": [self._count]},
         )
+        # The proxies httpx mounts from the environment (HTTPS_PROXY...) too.
+        mounts = getattr(self._client, "_mounts", {})
+        bound_by_deadline([transport or self._client._transport, *mounts.values()])
 
     def _count(self, request: httpx.Request) -> None:
         self.request_count += 1
@@ -143,10 +152,7 @@ class RestSession:
     def close(self) -> None:
         self._client.close()
 
-    def _attempt_timeout(self, deadline: Deadline, budget: TimeBudget | None) -> httpx.Timeout:
-        remaining = deadline.remaining
-        if budget is not None:
-            remaining = min(remaining, budget.deadline.remaining)
+    def _attempt_timeout(self, remaining: float) -> httpx.Timeout:
         remaining = max(0.001, remaining)
         return httpx.Timeout(
             connect=min(self._timeout.connect or remaining, remaining),
@@ -177,7 +183,7 @@ class RestSession:
             if budget is not None and budget.deadline.remaining <= 0:
                 raise self._out_of_time(budget, method, path, attempt, None)
             outcome = self._attempt(
-                method, path, params, json, flow, accept_statuses, deadline, budget
+                method, path, params, json, flow, accept_statuses, deadline, budget, attempt
             )
             if isinstance(outcome, httpx.Response):
                 return outcome
@@ -208,27 +214,33 @@ class RestSession:
         accept_statuses: Collection[int],
         deadline: Deadline,
         budget: TimeBudget | None,
+        attempt: int,
     ) -> httpx.Response | tuple[AirflowApiError, float | None]:
         """One try: the response when it is an answer to keep, else the failure to retry
-        and the server's ``Retry-After``; raises when retrying cannot help."""
+        and the server's ``Retry-After``; raises when retrying cannot help, or when the
+        deadline or the budget ran out before the whole answer came."""
         started = time.monotonic()
+        remaining = deadline.remaining
+        if budget is not None:
+            remaining = min(remaining, budget.deadline.remaining)
         try:
-            response = self._client.request(
-                method,
-                path,
-                params=params,
-                json=json,
-                auth=flow if flow is not None else httpx.USE_CLIENT_DEFAULT,
-                timeout=self._attempt_timeout(deadline, budget),
-            )
+            with request_deadline(remaining):
+                response = self._client.request(
+                    method,
+                    path,
+                    params=params,
+                    json=json,
+                    auth=flow if flow is not None else httpx.USE_CLIENT_DEFAULT,
+                    timeout=self._attempt_timeout(remaining),
+                )
         except httpx.TransportError as exc:
             logger.debug("%s: %s %s failed: %s", self.instance, method, path, type(exc).__name__)
-            return (
-                diagnostics.transport_error(
-                    self.instance, method, f"{self.base_url}{path}", exc, timeouts=self._timeouts
-                ),
-                None,
+            failure = diagnostics.transport_error(
+                self.instance, method, f"{self.base_url}{path}", exc, timeouts=self._timeouts
             )
+            if isinstance(exc, httpx.TimeoutException) and time.monotonic() - started >= remaining:
+                raise self._too_slow(budget, deadline, method, path, attempt + 1, failure) from None
+            return failure, None
         status = response.status_code
         logger.debug(
             "%s: %s %s -> %d (%.3f s)",
@@ -265,6 +277,29 @@ class RestSession:
                 f"for another after waiting {wait:.1f} s",
             )
         return wait
+
+    def _too_slow(
+        self,
+        budget: TimeBudget | None,
+        deadline: Deadline,
+        method: str,
+        path: str,
+        attempts: int,
+        failure: AirflowApiError,
+    ) -> AirflowApiError:
+        """The error for an attempt cut off by the budget or the deadline mid-answer."""
+        if budget is not None and budget.deadline.remaining <= deadline.remaining:
+            return self._out_of_time(budget, method, path, attempts, failure)
+        return AirflowApiError(
+            f"Airflow instance {self.instance!r} ({redact_url(self.base_url)}) is too slow: "
+            f"{method} {path} did not complete within the deadline of "
+            f"{self.policy.deadline_seconds:g} s (http.deadline_seconds), retries included "
+            f"({attempts} attempt(s)); check Airflow's health and any proxy in between, or "
+            "raise http.deadline_seconds",
+            instance=self.instance,
+            method=method,
+            path=path,
+        )
 
     def _out_of_time(
         self,
