@@ -90,11 +90,17 @@ def render_module(spec: ModuleSpec, translation: Translation) -> str:
     ]
     if not any("typing import Any" in i for i in stdlib):
         stdlib.append("from typing import Any")
-    stdlib = sorted(set(stdlib), key=lambda i: (i.startswith("from "), i.split()[1]))
-    third = sorted(i for i in translation.imports if not _stdlib(i))
-    lines = [*_doc(spec, translation), HASH_PREFIX, "", "from __future__ import annotations", ""]
-    lines += [*stdlib, "", "import dagster as dg", *third, ""]
-    lines += ["from airlift_component.generate.runtime import airflow_run, xcom_value", "", ""]
+    stdlib = sorted(set(stdlib), key=_import_order)
+    third = {i for i in translation.imports if not _stdlib(i)} | {
+        "import dagster as dg",
+        "from airlift_component.generate.runtime import airflow_run, xcom_value",
+    }
+    if not _uses_run(translation):
+        third = (
+            third - {"from airlift_component.generate.runtime import airflow_run, xcom_value"}
+        ) | {"from airlift_component.generate.runtime import xcom_value"}
+    lines = [*_doc(spec, translation), HASH_PREFIX, ""]
+    lines += [*stdlib, "", *sorted(third, key=_import_order), ""]
     lines += [
         f'AIRLIFT_YAML = Path(__file__).resolve().parent / "{spec.airlift_yaml}"',
         f"DAG_ID = {spec.dag_id!r}",
@@ -115,16 +121,11 @@ def render_module(spec: ModuleSpec, translation: Translation) -> str:
         *specs,
         "    ],",
         ")",
-        f"def {name}(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:",
+        f"def {name}(",
+        "    context: dg.AssetExecutionContext,",
+        ") -> Iterator[dg.MaterializeResult]:",
         f'    """Does what task {spec.task_id!r} does in Airflow, for the run that launched this one."""',
-        "    run = airflow_run(",
-        "        context.run.tags,",
-        "        context.run.run_id,",
-        "        dag_id=DAG_ID,",
-        "        task_id=TASK_ID,",
-        "        params=PARAMS,",
-        "        config=AIRLIFT_YAML,",
-        "    )",
+        *(_RUN_LINES if _uses_run(translation) else []),
         *(f"    {line}" for block in translation.body for line in block.splitlines()),
     ]
     if translation.hands_back:
@@ -137,6 +138,27 @@ def render_module(spec: ModuleSpec, translation: Translation) -> str:
         "",
     ]
     return seal("\n".join(lines))
+
+
+_RUN_LINES = [
+    "    run = airflow_run(",
+    "        context.run.tags,",
+    "        context.run.run_id,",
+    "        dag_id=DAG_ID,",
+    "        task_id=TASK_ID,",
+    "        params=PARAMS,",
+    "        config=AIRLIFT_YAML,",
+    "    )",
+]
+
+
+def _uses_run(translation: Translation) -> bool:
+    return any("run." in block for block in translation.body)
+
+
+def _import_order(statement: str) -> tuple[bool, str]:
+    """isort's order: ``import x`` lines first, then ``from x import``, by module."""
+    return statement.startswith("from "), statement.split()[1].lower()
 
 
 _STDLIB = {"sys", "os", "json", "typing", "datetime", "time", "random", "math", "re", "pathlib",

@@ -5,7 +5,8 @@ Airflow run's template values, ``env`` replacing the environment unless
 ``append_env``, the ``AIRFLOW_CTX_*`` variables added, in ``cwd`` or else a
 fresh temporary folder, standard error merged into standard output. The last
 output line is the task's XCom (``do_xcom_push``). An exit code in
-``skip_on_exit_code`` (default 99) ends the step without materializing.
+``skip_on_exit_code`` (default 99), which makes Airflow skip the task, fails the
+Dagster step with a message saying so: Dagster has no skipped state for it.
 """
 
 from __future__ import annotations
@@ -100,8 +101,10 @@ def translate(task: TaskInput) -> Translation:
         ")",
         "outcome = completed.get_custom_messages()[-1]",
         'if outcome.get("skipped") is not None:',
-        "    context.log.info(f\"exit code {outcome['skipped']} is in skip_on_exit_code: skipped\")",
-        "    return",
+        "    raise dg.Failure(",
+        "        f\"exit code {outcome['skipped']} is in skip_on_exit_code: Airflow would \"",
+        '        "mark the task skipped; a Dagster run has no skipped state, so it fails"',
+        "    )",
     ]
     if push:
         body.append('value = outcome.get("last_line")')
@@ -111,5 +114,4 @@ def translate(task: TaskInput) -> Translation:
         prelude=prelude,
         body=body,
         hands_back=bool(push),
-        skippable=bool(codes),
     )
