@@ -20,10 +20,8 @@ import contextlib
 import json
 import subprocess
 import sys
-import threading
 from collections import defaultdict
 from datetime import datetime, timezone
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -103,21 +101,12 @@ def _run_key(run: FakeRun) -> tuple[str, str]:
 class IndexedFake(FakeAirflow):
     """A v1 fake whose finished runs are kept sorted by end date and indexed by run id."""
 
+    handler_class = IndexedHandler
+
     def __init__(self) -> None:
         super().__init__(api="v1", username=USERNAME, password=PASSWORD)
         self.finished_sorted: list[FakeRun] = []
         self.by_run_id: dict[str, list[FakeRun]] = defaultdict(list)
-
-    def start(self) -> IndexedFake:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), IndexedHandler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
 
     def add_runs_now(self, n: int, batch: int) -> int:
         """``n`` successful runs that end now, spread over the DAGs in order."""

@@ -46,10 +46,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from airlift_component.airflow_api.retry import RetryPolicy
+from devtools.loopback_http import LoopbackHTTPServer
 from tests.harness.fake_airflow_http import FakeAirflowHandler
 
 if TYPE_CHECKING:
@@ -141,6 +141,9 @@ class FakeAssetEvent:
 class FakeAirflow:
     """A fake Airflow REST API server; see the module docstring."""
 
+    #: Answers the requests; a subclass may serve some routes differently.
+    handler_class: type[FakeAirflowHandler] = FakeAirflowHandler
+
     def __init__(
         self,
         api: str = "v2",
@@ -190,29 +193,19 @@ class FakeAirflow:
         self._sessions: dict[str, float] = {}
         self._not_before = 0.0
         self._counter = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackHTTPServer | None = None
 
     # --- lifecycle ---------------------------------------------------------------
 
     def start(self) -> FakeAirflow:
         """Start serving on a free 127.0.0.1 port (``.url`` is then set)."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), FakeAirflowHandler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackHTTPServer(self.handler_class, owner=self).start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the listening socket."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
     def __enter__(self) -> FakeAirflow:
@@ -224,12 +217,13 @@ class FakeAirflow:
     @property
     def port(self) -> int:
         assert self._server is not None, "call start() first"
-        return int(self._server.server_address[1])
+        return self._server.port
 
     @property
     def url(self) -> str:
         """The base URL, e.g. ``http://127.0.0.1:54321``."""
-        return f"http://127.0.0.1:{self.port}"
+        assert self._server is not None, "call start() first"
+        return self._server.url
 
     # --- programming the data ----------------------------------------------------
 

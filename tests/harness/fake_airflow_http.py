@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from devtools.loopback_http import owner_of
+
 if TYPE_CHECKING:
     from tests.harness.fake_airflow import (
         FakeAirflow,
@@ -67,7 +69,7 @@ class FakeAirflowHandler(BaseHTTPRequestHandler):
 
     @property
     def fake(self) -> FakeAirflow:
-        return self.server.fake  # type: ignore[attr-defined]
+        return owner_of(self)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet
