@@ -5,7 +5,7 @@ The names and shapes match dagster-airlift's ``in_airflow.proxied_state``
 :class:`AirflowProxiedState` with ``dags`` and ``from_dict``), so code and tests
 written against it work after the import rename.
 
-Files are read by :mod:`airlift_component.config.proxied_state`, the one reader of
+Files are read by :mod:`airlift_component.config.proxied_state.file`, the one reader of
 the format (shared with ``airlift validate``). Airflow parses each DAG file on its
 own, so a DAG reads only its own ``<dag_id>.yaml`` (reading the whole folder from
 every DAG file would make parsing quadratic). A broken file only fails the DAG it
@@ -15,6 +15,8 @@ Airflow shows it as that DAG file's import error.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -22,26 +24,64 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 
 from airlift_component.config.problems import Problem
-from airlift_component.config.proxied_state import (
+from airlift_component.config.proxied_state.file import (
     SUFFIXES,
     ProxiedStateFile,
     read_proxied_state_dir,
     read_proxied_state_file,
 )
-from airlift_component.config.proxied_state import DagProxiedState as StateOfFile
+from airlift_component.config.proxied_state.file import DagProxiedState as StateOfFile
 from airlift_component.errors import AirliftError, ConfigError
+
+#: dagster-airlift's words for a folder it cannot read; users' tests and alerts match them.
+READING_PHRASE = "Error parsing proxied state yaml"
 
 
 class ProxiedStateParsingError(ConfigError):
     """A proxied-state file (or dict) is malformed.
 
     A :class:`~airlift_component.errors.ConfigError`, so both dagster-airlift's
-    name and this project's catch it; ``str()`` is ``path:line:col: message (hint)``.
+    name and this project's catch it; ``str()`` is ``path:line:col: message (hint)``,
+    led by dagster-airlift's phrases where it has one (``Error parsing proxied
+    state yaml`` for a folder or file, ``Expected 'proxied' key to be a boolean or
+    None``...), so what matched its messages still matches.
     """
 
     def __init__(self, problems: Sequence[Problem] = (), message: str | None = None) -> None:
         self.problems = list(problems)
         AirliftError.__init__(self, message or "\n".join(p.format() for p in self.problems))
+
+    @classmethod
+    def reading(cls, problems: Sequence[Problem]) -> ProxiedStateParsingError:
+        """The error for files that cannot be read, each problem led by the peer's phrase."""
+        led = [
+            dataclasses.replace(p, message=_with_peer_phrase(p.field, p.message)) for p in problems
+        ]
+        return cls(led, "\n".join(f"{READING_PHRASE}: {p.format()}" for p in led))
+
+
+#: dagster-airlift's message for each kind of mistake, by where it is and what it is.
+_PEER_PHRASES = (
+    (re.compile(r"\$\.proxied"), "bool", "Expected 'proxied' key to be a boolean or None"),
+    (re.compile(r"\$\.tasks\[\d+\]\.proxied"), "bool", "Expected 'proxied' key to be a boolean"),
+    (
+        re.compile(r"\$\.tasks\[\d+\](\.\w+)?"),
+        "keys",
+        "Expected 'proxied' and 'id' keys in the task dictionary",
+    ),
+)
+
+
+def _with_peer_phrase(field: str, message: str, kind: str | None = None) -> str:
+    """``message`` led by dagster-airlift's phrase for the same mistake, if it has one.
+    ``kind`` is ``bool`` (not a boolean) or ``keys`` (a key missing or unknown); by
+    default it is read from our message."""
+    if kind is None:
+        kind = "bool" if message.startswith("expected true or false") else "keys"
+    for where, what, phrase in _PEER_PHRASES:
+        if what == kind and where.fullmatch(field):
+            return f"{phrase}: {message}"
+    return message
 
 
 class TaskProxiedState(NamedTuple):
@@ -61,11 +101,26 @@ class TaskProxiedState(NamedTuple):
         return {"id": self.task_id, "proxied": self.proxied}
 
 
-class DagProxiedState(NamedTuple):
-    """The proxied state of one DAG: ``proxied`` (DAG level, else ``None``) and its tasks."""
-
+class _DagProxiedStateFields(NamedTuple):
     proxied: bool | None
     tasks: dict[str, TaskProxiedState]
+
+
+class DagProxiedState(_DagProxiedStateFields):
+    """The proxied state of one DAG: ``proxied`` (DAG level, else ``None``) and its tasks.
+
+    Both may be left out: ``DagProxiedState(tasks={...})`` proxies task by task,
+    ``DagProxiedState(proxied=True)`` the whole DAG.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        proxied: bool | None = None,
+        tasks: Mapping[str, TaskProxiedState] | None = None,
+    ) -> DagProxiedState:
+        return super().__new__(cls, proxied, dict(tasks or {}))
 
     @staticmethod
     def from_dict(dag_dict: Mapping[str, Any]) -> DagProxiedState:
@@ -98,13 +153,27 @@ def _checked(dag_id: str, data: Mapping[str, Any]) -> StateOfFile:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "$"
+        path = "$" + "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]
+        )
+        kind = "bool" if first["type"].startswith("bool") else "keys"
         raise ProxiedStateParsingError(
-            message=f"{where}: {field}: {first['msg']} (expected {{'tasks': [{{'id': ..., "
-            "'proxied': true|false}, ...]}} or {'proxied': true|false})"
+            message=_with_peer_phrase(
+                path,
+                f"{where}: {field}: {first['msg']} (expected {{'tasks': [{{'id': ..., "
+                "'proxied': true|false}, ...]}} or {'proxied': true|false})",
+                kind,
+            )
         ) from None
-    if (model.tasks is None) == (model.proxied is None):
+    if model.tasks is None and model.proxied is None:
         raise ProxiedStateParsingError(
-            message=f"{where}: set exactly one of 'tasks' and 'proxied' (got {sorted(data)})"
+            message="Expected a 'tasks' or 'proxied' top-level key in the dag dictionary: "
+            f"{where}: set exactly one of 'tasks' and 'proxied' (got {sorted(data)})"
+        )
+    if model.tasks is not None and model.proxied is not None:
+        raise ProxiedStateParsingError(
+            message="Expected only one of 'tasks' or 'proxied' top-level keys in the dag "
+            f"dictionary: {where}: set exactly one of 'tasks' and 'proxied' (got {sorted(data)})"
         )
     tasks: dict[str, bool] = {}
     for task in model.tasks or []:
@@ -142,8 +211,27 @@ class AirflowProxiedState:
         self._read: dict[str, StateOfFile | None] = {}
 
     def __repr__(self) -> str:
-        where = f"directory={str(self.directory)!r}" if self.directory else f"dags={self._given!r}"
-        return f"AirflowProxiedState({where})"
+        """``AirflowProxiedState(dags={...})``, as a state built from dicts shows, also
+        when read from a folder; a folder that does not read shows its path."""
+        try:
+            dags = self.dags
+        except ProxiedStateParsingError:
+            return f"AirflowProxiedState(directory={str(self.directory)!r})"
+        return f"AirflowProxiedState(dags={dict(sorted(dags.items()))!r})"
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any state with the same DAGs, read from a folder or built from dicts
+        (a folder that does not read equals nothing)."""
+        if not isinstance(other, AirflowProxiedState):
+            return NotImplemented
+        if self is other:
+            return True
+        try:
+            return self.dags == other.dags
+        except ProxiedStateParsingError:
+            return False
+
+    __hash__ = None  # type: ignore[assignment]
 
     @staticmethod
     def from_dict(proxied_dict: Mapping[str, Mapping[str, Any]]) -> AirflowProxiedState:
@@ -170,7 +258,7 @@ class AirflowProxiedState:
             if path.is_file():
                 state, problems = read_proxied_state_file(path)
                 if problems:
-                    raise ProxiedStateParsingError(problems)
+                    raise ProxiedStateParsingError.reading(problems)
                 return state
         return None
 
@@ -182,9 +270,9 @@ class AirflowProxiedState:
             try:
                 folder = read_proxied_state_dir(self.directory)
             except ConfigError as exc:
-                raise ProxiedStateParsingError(exc.problems) from None
+                raise ProxiedStateParsingError.reading(exc.problems) from None
             if folder.problems:
-                raise ProxiedStateParsingError(folder.all_problems())
+                raise ProxiedStateParsingError.reading(folder.all_problems())
             for dag_id, state in folder.states.items():
                 found.setdefault(dag_id, _public(state))
         return found
@@ -228,5 +316,5 @@ def load_proxied_state_from_yaml(proxied_yaml_path: Path | str) -> AirflowProxie
         try:
             read_proxied_state_dir(directory)  # raises the shared "folder not found" problem
         except ConfigError as exc:
-            raise ProxiedStateParsingError(exc.problems) from None
+            raise ProxiedStateParsingError.reading(exc.problems) from None
     return AirflowProxiedState(directory=directory)

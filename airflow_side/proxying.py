@@ -10,7 +10,8 @@ Call it at the end of a DAG file::
 Every DAG in ``global_vars`` that has a proxied-state file is changed in place
 and tagged so the Airflow UI and REST API show what is proxied:
 ``airlift:proxied`` (whole DAG) or ``airlift:proxied_tasks=<N>`` (task level,
-``N`` may be 0).
+``N`` may be 0), each beside dagster-airlift's tag for the same
+(``Dag overriden to Dagster``, ``<N> Task(s) Marked as Proxied to Dagster``).
 """
 
 from __future__ import annotations
@@ -30,11 +31,22 @@ from airflow_side.operators import (
 from airflow_side.proxied_state import AirflowProxiedState, ProxiedStateParsingError
 from airflow_side.xcom_use import note_consumers
 from airlift_component.config.problems import Problem
-from airlift_component.config.proxied_state import DagProxiedState
+from airlift_component.config.proxied_state.file import DagProxiedState
 from airlift_component.errors import AirliftError
 
 DAG_PROXIED_TAG = "airlift:proxied"
 TASKS_PROXIED_TAG = "airlift:proxied_tasks"
+#: dagster-airlift's tag for a whole proxied DAG (its spelling), set beside ours:
+#: users' Airflow UI filters select by it.
+PEER_DAG_PROXIED_TAG = "Dag overriden to Dagster"
+
+
+def peer_tasks_tag(count: int) -> str:
+    """dagster-airlift's tag for a DAG proxied task by task: ``1 Task Marked as Proxied
+    to Dagster``, ``3 Tasks ...``."""
+    return f"{count} {'Task' if count == 1 else 'Tasks'} Marked as Proxied to Dagster"
+
+
 #: Set on a DAG once proxied, so a cluster policy does not proxy it twice.
 MARKER = "_airlift_proxied"
 
@@ -77,7 +89,7 @@ def proxy_dag(
         attach(dag, proxy, None)
         if outlets and not getattr(proxy, "outlets", None):
             proxy.outlets = outlets
-        add_tags(dag, [DAG_PROXIED_TAG])
+        add_tags(dag, [DAG_PROXIED_TAG, PEER_DAG_PROXIED_TAG])
         setattr(dag, MARKER, True)
         return
     proxied = state.proxied_tasks
@@ -87,7 +99,8 @@ def proxy_dag(
             raise _problem(
                 state,
                 task_id,
-                f"task {task_id!r} is proxied but DAG {dag.dag_id!r} has no such task",
+                f"Task with id `{task_id}` not found in dag `{dag.dag_id}`: task {task_id!r} "
+                f"is proxied but DAG {dag.dag_id!r} has no such task",
                 "fix the task id, or remove the entry",
             )
         if is_mapped(task):
@@ -107,7 +120,10 @@ def proxy_dag(
     for original, proxy in replaced:  # readers among the proxied tasks read nothing now
         note_consumers(dag, original, proxy, logging.getLogger("airflow_side"))
     if proxied or tag_unproxied:
-        add_tags(dag, [f"{TASKS_PROXIED_TAG}={len(proxied)}"])
+        tags = [f"{TASKS_PROXIED_TAG}={len(proxied)}"]
+        if not state.dag_level:  # dagster-airlift tags a DAG-level "proxied: false" with none
+            tags.append(peer_tasks_tag(len(proxied)))
+        add_tags(dag, tags)
     setattr(dag, MARKER, True)
 
 
@@ -178,7 +194,8 @@ def proxying_to_dagster(
     if not dags:
         module = global_vars.get("__name__") or global_vars.get("__file__") or "this module"
         raise NoDagsFoundError(
-            f"proxying_to_dagster found no DAG in the globals of {module}: pass "
+            f"No dags found in globals dictionary: proxying_to_dagster found no DAG in the "
+            f"globals of {module}: pass "
             "global_vars=globals() and call it at the end of the DAG file, after the DAGs "
             "are defined"
         )

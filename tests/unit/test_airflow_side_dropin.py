@@ -18,6 +18,7 @@ import copy
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ from airflow_side import (
     ProxiedStateParsingError,
     TaskProxiedState,
     build_dagster_task,
+    load_proxied_state_from_yaml,
     proxying_to_dagster,
 )
 from airlift_component.errors import ConfigError
@@ -123,8 +125,15 @@ def test_proxying_to_dagster() -> None:
             }
         ),
     )
-    assert list(fake_globals["task_is_proxied"].tags) == ["airlift:proxied_tasks=1"]
-    assert list(fake_globals["initially_not_proxied"].tags) == ["airlift:proxied_tasks=0"]
+    # Ours, and dagster-airlift's words beside them (users' UI filters use those).
+    assert set(fake_globals["task_is_proxied"].tags) == {
+        "airlift:proxied_tasks=1",
+        "1 Task Marked as Proxied to Dagster",
+    }
+    assert set(fake_globals["initially_not_proxied"].tags) == {
+        "airlift:proxied_tasks=0",
+        "0 Tasks Marked as Proxied to Dagster",
+    }
     assert not fake_globals["should_be_ignored"].tags
     proxied = fake_globals["task_is_proxied"].task_dict["task"]
     assert isinstance(proxied, BaseDagsterAssetsOperator)
@@ -142,13 +151,16 @@ def test_proxying_to_dagster() -> None:
         ),
     )
     for dag_id in ("task_is_proxied", "initially_not_proxied"):
-        assert list(untouched[dag_id].tags) == ["airlift:proxied_tasks=1"]
+        assert set(untouched[dag_id].tags) == {
+            "airlift:proxied_tasks=1",
+            "1 Task Marked as Proxied to Dagster",
+        }
         assert isinstance(untouched[dag_id].task_dict["task"], BaseDagsterAssetsOperator)
     assert isinstance(untouched["should_be_ignored"].task_dict["task"], PythonOperator)
 
 
 def test_proxying_to_dagster_no_dags() -> None:
-    with raises(NoDagsFoundError, "found no DAG", "globals()"):
+    with raises(NoDagsFoundError, "No dags found in globals dictionary", "globals()"):
         proxying_to_dagster(global_vars={}, proxied_state=AirflowProxiedState.from_dict({}))
     with raises(ValueError):  # dagster-airlift users catching a plain exception still do
         proxying_to_dagster(global_vars={"x": 1}, proxied_state=AirflowProxiedState.from_dict({}))
@@ -167,7 +179,12 @@ def test_proxying_to_dagster_dags_dont_exist() -> None:
 
 def test_proxying_to_dagster_task_doesnt_exist() -> None:
     fake_globals = dags_from_structure({"dag": {"task": []}})
-    with raises(ProxiedStateParsingError, "'doesnt_exist'", "DAG 'dag' has no such task"):
+    with raises(
+        ProxiedStateParsingError,
+        "Task with id `doesnt_exist` not found in dag `dag`",
+        "'doesnt_exist'",
+        "DAG 'dag' has no such task",
+    ):
         proxying_to_dagster(
             global_vars=fake_globals,
             proxied_state=AirflowProxiedState.from_dict(
@@ -185,7 +202,7 @@ def test_dag_level_proxying_replaces_every_task_with_the_override_task() -> None
     dag = fake_globals["whole"]
     assert list(dag.task_dict) == ["DAGSTER_OVERRIDE_DAG_whole"]
     assert isinstance(dag.task_dict["DAGSTER_OVERRIDE_DAG_whole"], BaseProxyDAGToDagsterOperator)
-    assert "airlift:proxied" in dag.tags
+    assert set(dag.tags) == {"airlift:proxied", "Dag overriden to Dagster"}
     serializable(dag)
 
 
@@ -253,6 +270,78 @@ def test_malformed_dicts_raise_the_parsing_error() -> None:
         with raises(ProxiedStateParsingError, "proxied state of DAG 'd'"):
             AirflowProxiedState.from_dict({"d": bad})
     assert issubclass(ProxiedStateParsingError, ConfigError)
+
+
+# -- what dagster-airlift's users compare and match -----------------------------------
+
+
+def _folder(files: dict[str, str]) -> tempfile.TemporaryDirectory[str]:
+    folder = tempfile.TemporaryDirectory()
+    for name, text in files.items():
+        (Path(folder.name) / name).write_text(text)
+    return folder
+
+
+def test_a_loaded_folder_equals_the_same_state_built_from_dags() -> None:
+    files = {
+        "first.yaml": "tasks:\n  - id: first_task\n    proxied: true\n"
+        "  - id: second_task\n    proxied: false\n",
+        "second.yml": "proxied: false\n",
+        "notes.txt": "not a state file",
+    }
+    built = AirflowProxiedState(
+        dags={
+            "first": DagProxiedState(
+                tasks={
+                    "first_task": TaskProxiedState(task_id="first_task", proxied=True),
+                    "second_task": TaskProxiedState("second_task", proxied=False),
+                }
+            ),
+            "second": DagProxiedState(proxied=False, tasks={}),
+        }
+    )
+    with _folder(files) as folder:
+        loaded = load_proxied_state_from_yaml(Path(folder))
+        assert loaded == built and built == loaded
+        assert repr(loaded) == repr(built)
+        assert "first_task" in repr(loaded) and "TaskProxiedState(" in repr(loaded)
+        assert loaded == load_proxied_state_from_yaml(folder)
+        assert loaded != AirflowProxiedState(dags={"first": built.dags["first"]})
+        assert loaded != AirflowProxiedState.from_dict({"first": {"proxied": True}})
+        assert loaded != object() and loaded != built.dags
+    assert DagProxiedState(tasks={}) == DagProxiedState(None, {})
+
+
+def test_a_broken_folder_still_has_a_repr_and_compares_unequal() -> None:
+    with _folder({"bad.yaml": "proxied: maybe\n"}) as folder:
+        loaded = load_proxied_state_from_yaml(Path(folder))
+        assert "AirflowProxiedState(" in repr(loaded) and folder in repr(loaded)
+        assert loaded != AirflowProxiedState(dags={})
+
+
+def test_dagster_airlifts_error_phrases_lead_our_messages() -> None:
+    with raises(ProxiedStateParsingError, "Error parsing proxied state yaml", "not found"):
+        load_proxied_state_from_yaml(Path("/nonexistent/proxied_state"))
+    with _folder({"bad.yaml": "proxied: maybe\n", "empty.yaml": ""}) as folder:
+        loaded = load_proxied_state_from_yaml(Path(folder))
+        for dag_id in ("bad", "empty"):
+            with raises(ProxiedStateParsingError, "Error parsing proxied state yaml", ".yaml:1:"):
+                loaded.get(dag_id)
+        with raises(
+            ProxiedStateParsingError,
+            "Error parsing proxied state yaml",
+            "Expected 'proxied' key to be a boolean or None",
+            "bad.yaml:1:",
+        ):
+            loaded.get("bad")
+        with raises(ProxiedStateParsingError, "Error parsing proxied state yaml"):
+            loaded.dags  # noqa: B018 (reading the property is the test)
+    with raises(ProxiedStateParsingError, "Expected 'proxied' key to be a boolean or None"):
+        AirflowProxiedState.from_dict({"d": {"proxied": "yes"}})
+    with raises(ProxiedStateParsingError, "Expected 'proxied' key to be a boolean or None"):
+        DagProxiedState.from_dict({"proxied": 3})
+    with raises(ProxiedStateParsingError, "Expected 'proxied' key to be a boolean"):
+        TaskProxiedState.from_dict({"id": "t", "proxied": "yes"})
 
 
 # -- builders returning an operator without dag= -------------------------------------

@@ -297,7 +297,10 @@ def test_unlisted_and_unproxied_tasks_stay(report: dict[str, Any]) -> None:
 
 
 def test_task_level_tag_counts_proxied_tasks(report: dict[str, Any]) -> None:
-    assert report["task_level"]["tags"] == ["airlift:proxied_tasks=1"]
+    assert report["task_level"]["tags"] == [
+        "1 Task Marked as Proxied to Dagster",
+        "airlift:proxied_tasks=1",
+    ]
 
 
 def test_dag_level_replaces_every_task_with_one(report: dict[str, Any]) -> None:
@@ -305,7 +308,7 @@ def test_dag_level_replaces_every_task_with_one(report: dict[str, Any]) -> None:
     assert list(whole["tasks"]) == ["DAGSTER_OVERRIDE_DAG_whole"]
     operator = whole["tasks"]["DAGSTER_OVERRIDE_DAG_whole"]["operator"]
     assert operator == "DefaultProxyDAGToDagsterOperator"
-    assert whole["tags"] == ["airlift:proxied", "team"]
+    assert whole["tags"] == ["Dag overriden to Dagster", "airlift:proxied", "team"]
     assert whole["groups"] == []
 
 
@@ -348,7 +351,10 @@ def test_factory_file_loses_only_the_dag_whose_file_is_broken(report: dict[str, 
     error = report["factory_broken"]["error"]
     assert error.startswith("ProxiedStateParsingError: ")
     assert f"{report['__state_dir__']}/factory_broken.yaml:3:" in error
-    assert report["factory_ok"]["tags"] == ["airlift:proxied_tasks=1"]
+    assert report["factory_ok"]["tags"] == [
+        "1 Task Marked as Proxied to Dagster",
+        "airlift:proxied_tasks=1",
+    ]
     assert report["factory_ok"]["tasks"]["b"]["operator"] == "DefaultProxyTaskToDagsterOperator"
     assert report["factory_plain"]["tags"] == []
     assert "factory" not in report  # the module itself imported
@@ -362,7 +368,7 @@ def test_cluster_policy_proxies_without_code(report: dict[str, Any]) -> None:
     policy = report["policy"]
     assert policy["tasks"]["b"]["operator"] == "DefaultProxyTaskToDagsterOperator"
     assert policy["tasks"]["b"]["upstream"] == ["a"]
-    assert policy["tags"] == ["airlift:proxied_tasks=1"]
+    assert policy["tags"] == ["1 Task Marked as Proxied to Dagster", "airlift:proxied_tasks=1"]
 
 
 def test_cluster_policy_leaves_dags_that_proxy_nothing_untagged(report: dict[str, Any]) -> None:
