@@ -49,9 +49,9 @@ def write_cache(path: Path) -> None:
         default_state_file,
         write_state_file,
     )
-    from airlift_component.config.airlift_load import load_airlift_file
+    from airlift_component.config.airlift_yaml.load import load_airlift_file
 
-    instance = load_airlift_file(path, cross_file=False).instances[0]
+    instance = load_airlift_file(path).instances[0]
     dags = {}
     for d in range(DAGS):
         tasks = tuple(
@@ -76,7 +76,7 @@ def time_refresh() -> tuple[float, int]:
     from airlift_component.airflow_api.client import AirflowClient
     from airlift_component.airflow_state.fetch import refresh_state_file
     from airlift_component.airflow_state.state_file import default_state_file
-    from airlift_component.config.airlift_load import load_airlift_file
+    from airlift_component.config.airlift_yaml.load import load_airlift_file
     from tests.harness.fake_airflow import FakeAirflow
 
     clients: list[AirflowClient] = []
@@ -91,7 +91,7 @@ def time_refresh() -> tuple[float, int]:
             fake.add_dag(f"dag_{d:04d}", chain)
         path = Path(tmp) / "airlift.yaml"
         path.write_text(airlift_yaml(fake.url))
-        instances = load_airlift_file(path, cross_file=False).instances
+        instances = load_airlift_file(path).instances
         t0 = time.perf_counter()
         refresh_state_file(instances, default_state_file(path), factory)
         return time.perf_counter() - t0, clients[0].request_count
@@ -102,7 +102,7 @@ def main() -> int:
     import dagster as dg
 
     from airlift_component.component import build_defs
-    from airlift_component.config.airlift_load import load_airlift_file
+    from airlift_component.config.airlift_yaml.load import load_airlift_file
 
     import_seconds = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,7 +115,7 @@ def main() -> int:
             defs = build_defs(path, refresh="never", client_factory=no_rest)  # type: ignore[arg-type]
             times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        load_airlift_file(path, cross_file=False)
+        load_airlift_file(path)
         parse_seconds = time.perf_counter() - t0
         t0 = time.perf_counter()
         graph = defs.resolve_asset_graph()

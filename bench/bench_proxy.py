@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from airlift_component.config.proxied_state_dirs import StateSource
-from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
+from airlift_component.config.proxied_state.edit import EditRequest, set_proxied
+from airlift_component.config.validation.proxied_state_dirs import StateSource
 from airlift_component.status.model import build_report
 from airlift_component.status.render_html import render_html
 from airlift_component.status.render_text import render_text

@@ -199,7 +199,7 @@ class Demo:
 
     def mapped_assets(self) -> dict[str, list[str]]:
         """Mapped asset keys per DAG, read from the work copy's airlift.yaml."""
-        from airlift_component.config.airlift_load import load_airlift_file
+        from airlift_component.config.airlift_yaml.load import load_airlift_file
 
         model = load_airlift_file(self.project / "airlift.yaml", environ={"AIRFLOW_PASSWORD": "-"})
         instance = model.instance(INSTANCE)

@@ -207,9 +207,9 @@ Rules a JSON Schema cannot express, checked by `airlift validate`:
 
 def render() -> str:
     """The reference document, as Markdown."""
-    from airlift_component.config.airlift_model import AirliftFile
-    from airlift_component.config.airlift_rules import NON_SCHEMA_RULES
-    from airlift_component.config.proxied_state import ProxiedStateFile
+    from airlift_component.config.airlift_yaml.model import AirliftFile
+    from airlift_component.config.airlift_yaml.rules import NON_SCHEMA_RULES
+    from airlift_component.config.proxied_state.file import ProxiedStateFile
 
     lines = [HEADER.rstrip("\n"), ""]
     lines += [f"- `{rule}`: {text}" for rule, text in NON_SCHEMA_RULES.items()]

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import httpx
 
-from airlift_component.config.airlift_model import (
+from airlift_component.config.airlift_yaml.model import (
     AstronomerAuth,
     BasicAuth,
     ComposerAuth,

@@ -41,7 +41,7 @@ from airlift_component.airflow_api.types import (
     TaskInstance,
 )
 from airlift_component.airflow_api.versions import VersionResolver
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url
 

@@ -11,7 +11,7 @@ import fnmatch
 
 from airlift_component.airflow_api.endpoints import glob_to_like
 from airlift_component.airflow_api.types import AirflowDag
-from airlift_component.config.airlift_model import DagFilter
+from airlift_component.config.airlift_yaml.model import DagFilter
 
 
 def server_side(rules: DagFilter) -> tuple[str | None, list[str]]:

@@ -20,7 +20,7 @@ import httpx
 from airlift_component.airflow_api.auth import build_auth
 from airlift_component.airflow_api.endpoints import ApiVersion, Endpoints
 from airlift_component.airflow_api.transport import RestSession
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url
 

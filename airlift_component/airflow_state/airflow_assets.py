@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from airlift_component.airflow_api.types import AirflowAsset
 
 if TYPE_CHECKING:
-    from airlift_component.config.airlift_model import Instance
+    from airlift_component.config.airlift_yaml.model import Instance
 
 #: The asset-key part between the instance and the URI's parts.
 AIRFLOW_ASSET_PREFIX = "airflow_asset"

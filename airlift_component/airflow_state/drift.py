@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.airflow_state.task_graph import upstreams
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.config.short_list import short_list
 from airlift_component.redact import redact_url
 

@@ -30,7 +30,7 @@ from airlift_component.redact import redact_url
 
 if TYPE_CHECKING:
     from airlift_component.airflow_api.client import AirflowClient
-    from airlift_component.config.airlift_model import Instance
+    from airlift_component.config.airlift_yaml.model import Instance
 
 #: Parallel task-list requests while fetching one instance: as many as the worker
 #: processes Airflow's web/API server starts by default (4, on Airflow 2 and 3), which

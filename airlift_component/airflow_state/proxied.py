@@ -31,7 +31,7 @@ from typing import Literal
 
 from airlift_component.airflow_api.types import TaskInstance
 from airlift_component.airflow_state.state import AirflowState
-from airlift_component.config.proxied_state import read_proxied_state_dir
+from airlift_component.config.proxied_state.file import read_proxied_state_dir
 from airlift_component.errors import ConfigError
 
 TASK_PROXY_SUFFIX = "ProxyTaskToDagsterOperator"

@@ -31,13 +31,13 @@ from airlift_component.airflow_api.types import AirflowTask
 from airlift_component.airflow_state.state import AirflowState, StateFileError
 from airlift_component.airflow_state.state_file import AirliftStateFile, read_state_file
 from airlift_component.airflow_state.state_location import refresh_targets
-from airlift_component.config.airlift_model import AirliftFile
+from airlift_component.config.airlift_yaml.model import AirliftFile
 from airlift_component.config.problems import Problem, one_line
-from airlift_component.config.proxied_state import ProxiedStateDir, read_proxied_state_dir
+from airlift_component.config.proxied_state.file import ProxiedStateDir, read_proxied_state_dir
 from airlift_component.errors import AirliftError, ConfigError
 
 if TYPE_CHECKING:
-    from airlift_component.config.validation import ValidationResult
+    from airlift_component.config.validation.validate import ValidationResult
 
 #: The ``rule`` of the warning (``airlift validate --format json``).
 RULE = "xcom-consumers"
@@ -137,7 +137,7 @@ def proxy_on_hints(
 
 def validate_hints(result: ValidationResult) -> list[Problem]:
     """Warnings for `airlift validate`, from what
-    :func:`~airlift_component.config.validation.validate_paths` read, in file order.
+    :func:`~airlift_component.config.validation.validate.validate_paths` read, in file order.
 
     Each ``airlift.yaml`` it checked is paired with its stored state and every
     proxied task of its instances' ``proxied_state_dir``; proxied-state files named

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from airlift_component.airflow_state.state_file import read_state_file
     from airlift_component.airflow_state.state_location import refresh_targets
     from airlift_component.cli.config_args import load_config
-    from airlift_component.config.instances import selected_instances
+    from airlift_component.config.airlift_yaml.instances import selected_instances
     from airlift_component.errors import UsageError
     from airlift_component.redact import redact_url
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from airlift_component.config.proxied_state_dirs import Location, StateSource
-    from airlift_component.config.proxied_state_edit import EditPlan
+    from airlift_component.config.proxied_state.edit import EditPlan
+    from airlift_component.config.validation.proxied_state_dirs import Location, StateSource
 
 NAME = "proxy"
 HELP = "flip tasks or DAGs between Airflow and Dagster, or show migration progress"
@@ -98,19 +98,19 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _location(args: argparse.Namespace) -> Location:
-    from airlift_component.config.proxied_state_dirs import Location
+    from airlift_component.config.validation.proxied_state_dirs import Location
 
     return Location(Path("."), args.dir, args.config, args.instance)
 
 
 def _run_flip(args: argparse.Namespace) -> int:
     from airlift_component.config.problems import one_line
-    from airlift_component.config.proxied_state_dirs import find_edit_source
-    from airlift_component.config.proxied_state_edit import (
+    from airlift_component.config.proxied_state.edit import (
         EditRequest,
         set_proxied,
         state_file_for,
     )
+    from airlift_component.config.validation.proxied_state_dirs import find_edit_source
     from airlift_component.errors import UsageError
 
     if args.whole_dag and args.tasks:
@@ -173,7 +173,7 @@ def _warn_xcom_readers(source: StateSource, dag_id: str, plan: EditPlan) -> None
 
 def _run_status(args: argparse.Namespace) -> int:
     from airlift_component.config.atomic_write import atomic_write_bytes
-    from airlift_component.config.proxied_state_dirs import find_sources
+    from airlift_component.config.validation.proxied_state_dirs import find_sources
     from airlift_component.errors import AirliftError
     from airlift_component.status.model import build_report
 

@@ -163,7 +163,7 @@ def _valid_id(value: str, pattern: str) -> bool:
 
 def _refusal(dag_id: str, tasks: Sequence[str]) -> str | None:
     """Why the DAG's file cannot be written, or ``None`` when its ids are all valid."""
-    from airlift_component.config.airlift_model import DAG_ID_PATTERN, TASK_ID_PATTERN
+    from airlift_component.config.ids import DAG_ID_PATTERN, TASK_ID_PATTERN
 
     rule = f"letters, digits, '_', '.' and '-' only, at most {MAX_ID_LENGTH} characters"
     if not _valid_id(dag_id, DAG_ID_PATTERN):
@@ -240,7 +240,7 @@ def _client_and_out(args: argparse.Namespace) -> tuple[AirflowClient, Path]:
         config = "airlift.yaml"  # like drift, refresh and proxy; scaffold only reads it
     if config:
         from airlift_component.cli.config_args import load_config
-        from airlift_component.config.instances import selected_instances
+        from airlift_component.config.airlift_yaml.instances import selected_instances
 
         path = Path(config)
         model = load_config(path)

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     """Write the schemas, or with ``--check`` report the ones that drifted."""
     from pathlib import Path
 
-    from airlift_component.config.schema_export import stale_schemas, write_schemas
+    from airlift_component.config.validation.schema_export import stale_schemas, write_schemas
 
     out_dir = Path(args.out)
     if args.check:

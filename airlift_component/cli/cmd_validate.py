@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from airlift_component.config.problems import Problem
-    from airlift_component.config.validation import ValidationResult
+    from airlift_component.config.validation.validate import ValidationResult
 
 NAME = "validate"
 HELP = "check airlift.yaml and proxied_state/*.yaml files (all problems, with file:line:col)"
@@ -63,7 +63,7 @@ def _validate(args: argparse.Namespace) -> int:
         os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     try:
         from airlift_component.airflow_state.xcom_hint import validate_hints
-        from airlift_component.config.validation import validate_paths
+        from airlift_component.config.validation.validate import validate_paths
     finally:
         if plugins_unset:
             del os.environ["PYDANTIC_DISABLE_PLUGINS"]
@@ -83,7 +83,7 @@ def _render(result: ValidationResult, warnings: list[Problem], form: str) -> str
     import json
 
     from airlift_component.airflow_state.xcom_hint import format_warning
-    from airlift_component.config.report import RENDERERS, as_json, summary
+    from airlift_component.config.validation.report import RENDERERS, as_json, summary
 
     if not warnings:
         return RENDERERS[form](result)

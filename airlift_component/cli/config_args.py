@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from airlift_component.config.airlift_model import AirliftFile
+    from airlift_component.config.airlift_yaml.model import AirliftFile
 
 
 def add_config_arguments(parser: argparse.ArgumentParser, instance_help: str) -> None:
@@ -27,7 +27,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, instance_help: str) ->
 
 def load_config(path: Path) -> AirliftFile:
     """Load airlift.yaml for use (placeholders resolved); a missing file is a usage error."""
-    from airlift_component.config.airlift_load import load_airlift_file
+    from airlift_component.config.airlift_yaml.load import load_airlift_file
     from airlift_component.errors import UsageError
 
     if path.is_dir():
@@ -37,4 +37,4 @@ def load_config(path: Path) -> AirliftFile:
         )
     if not path.is_file():
         raise UsageError(f"{path}: no such file (pass the airlift.yaml with --config PATH)")
-    return load_airlift_file(path, cross_file=False)
+    return load_airlift_file(path)

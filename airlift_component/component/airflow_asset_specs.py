@@ -30,7 +30,7 @@ from airlift_component.airflow_state.airflow_assets import airflow_asset_key
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.airflow_state.ui_urls import asset_ui_url
 from airlift_component.component.asset_specs import InstanceIndex, new_spec
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirliftError
 
 log = logging.getLogger("airlift_component")

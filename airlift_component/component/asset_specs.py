@@ -19,7 +19,7 @@ from airlift_component.airflow_state.task_graph import (
     nearest_mapped_upstreams,
     upstreams,
 )
-from airlift_component.config.airlift_model import (
+from airlift_component.config.airlift_yaml.model import (
     AssetSpecModel,
     DagMapping,
     Instance,

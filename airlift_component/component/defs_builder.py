@@ -32,10 +32,10 @@ from airlift_component.component.airflow_asset_specs import airflow_asset_specs
 from airlift_component.component.asset_specs import instance_specs
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
-from airlift_component.config.airlift_load import load_airlift_file
-from airlift_component.config.airlift_model import AirliftFile, Instance
-from airlift_component.config.checked_cache import CHECKED_CACHE_NAME
-from airlift_component.config.instances import selected_instances
+from airlift_component.config.airlift_yaml.checked_cache import CHECKED_CACHE_NAME
+from airlift_component.config.airlift_yaml.instances import selected_instances
+from airlift_component.config.airlift_yaml.load import load_airlift_file
+from airlift_component.config.airlift_yaml.model import AirliftFile, Instance
 from airlift_component.redact import redact_url
 
 log = logging.getLogger("airlift_component")
@@ -50,7 +50,7 @@ REFRESH_HINT = "run `dg utils refresh-defs-state` (component) or `airlift refres
 def load_model(path: Path) -> AirliftFile:
     """``airlift.yaml``, reusing its last checked form from ``.airlift/`` next to it."""
     checked = path.parent / ".airlift" / CHECKED_CACHE_NAME
-    return load_airlift_file(path, cross_file=False, checked_cache=checked)
+    return load_airlift_file(path, checked_cache=checked)
 
 
 def usable_state(

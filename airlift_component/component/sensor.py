@@ -39,7 +39,7 @@ from airlift_component.component.sensor_tick import (
     evaluate_tick,
     index_shape,
 )
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url, scrub_userinfo
 

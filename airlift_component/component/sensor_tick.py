@@ -21,7 +21,7 @@ from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pass
 from airlift_component.component.airflow_asset_specs import AirflowAssetIndex
 from airlift_component.component.asset_specs import InstanceIndex, MappedDag
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.config.short_list import short_list
 
 if TYPE_CHECKING:

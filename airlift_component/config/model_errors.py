@@ -6,14 +6,14 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from airlift_component.config.problems import Problem
-from airlift_component.config.yaml_read import Loc, YamlDocument, format_loc
+from airlift_component.config.yaml.read import Loc, YamlDocument, format_loc
 
 _SECRET_KEYS = frozenset({"password", "token", "api_token"})
 
@@ -35,6 +35,9 @@ _BOUNDS = {
     "less_than_equal": ("at most", "le"),
     "less_than": ("less than", "lt"),
 }
+
+
+_NO_HINTS: Mapping[str, str] = {}
 
 
 def describe(value: Any) -> str:
@@ -140,19 +143,21 @@ def allowed_keys(root: type[BaseModel], data: Any, loc: Loc) -> list[str]:
     return keys
 
 
-def _pattern_hint(loc: Loc) -> str:
-    from airlift_component.config.airlift_model import PATTERN_HINTS
-
+def _pattern_hint(loc: Loc, hints: Mapping[str, str]) -> str:
     # The nearest named field with a hint: ``assets[0]`` is an asset key, and so is
     # the value under an Airflow asset URI in ``keys``.
     for part in reversed(loc):
-        if isinstance(part, str) and part in PATTERN_HINTS:
-            return PATTERN_HINTS[part]
+        if isinstance(part, str) and part in hints:
+            return hints[part]
     return ""
 
 
 def problem_from_error(
-    doc: YamlDocument, error: ErrorDetails, root: type[BaseModel], hidden: Collection[Loc] = ()
+    doc: YamlDocument,
+    error: ErrorDetails,
+    root: type[BaseModel],
+    hidden: Collection[Loc] = (),
+    hints: Mapping[str, str] = _NO_HINTS,
 ) -> Problem:
     """One pydantic error as a located problem with a remedy; the values at ``hidden``
     locations (those that came from the environment) are never shown."""
@@ -204,7 +209,7 @@ def problem_from_error(
         return doc.problem(loc, f"expected {_KIND[kind]}, got {describe(value)}", hint=hint)
     if kind == "string_pattern_mismatch":
         return doc.problem(
-            loc, f"{_show(value, loc, hidden)} is not a valid value", hint=_pattern_hint(loc)
+            loc, f"{_show(value, loc, hidden)} is not a valid value", hint=_pattern_hint(loc, hints)
         )
     if kind in _BOUNDS:
         word, key = _BOUNDS[kind]
@@ -254,14 +259,19 @@ def _merge_type_errors(errors: list[ErrorDetails], data: Any) -> list[ErrorDetai
 
 
 def problems_from_validation_error(
-    doc: YamlDocument, exc: ValidationError, root: type[BaseModel], hidden: Collection[Loc] = ()
+    doc: YamlDocument,
+    exc: ValidationError,
+    root: type[BaseModel],
+    hidden: Collection[Loc] = (),
+    hints: Mapping[str, str] = _NO_HINTS,
 ) -> list[Problem]:
     """Every error in ``exc`` as a problem, in file order, without repeats; values at
-    ``hidden`` locations are not shown (see :func:`problem_from_error`)."""
+    ``hidden`` locations are not shown (see :func:`problem_from_error`); ``hints``
+    maps a field name to the remedy shown when its value misses the field's pattern."""
     seen: set[Problem] = set()
     out: list[Problem] = []
     for error in _merge_type_errors(exc.errors(include_url=False), doc.data):
-        problem = problem_from_error(doc, error, root, hidden)
+        problem = problem_from_error(doc, error, root, hidden, hints)
         if problem not in seen:
             seen.add(problem)
             out.append(problem)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from airlift_component.config.problems import Problem
-from airlift_component.config.proxied_state_dirs import StateSource
+from airlift_component.config.validation.proxied_state_dirs import StateSource
 
 Mode = Literal["tasks", "dag", "no file", "broken"]
 
@@ -156,7 +156,7 @@ class StatusReport:
 
 def instance_status(source: StateSource) -> InstanceStatus:
     """Read one folder (and the instance's mappings, when known) into an :class:`InstanceStatus`."""
-    from airlift_component.config.proxied_state import read_proxied_state_dir
+    from airlift_component.config.proxied_state.file import read_proxied_state_dir
 
     mapped = set(source.mapped_dags) if source.mapped_dags is not None else None
     dags: dict[str, DagStatus] = {}

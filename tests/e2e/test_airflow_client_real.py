@@ -17,7 +17,7 @@ import pytest
 
 from airlift_component.airflow_api.client import AirflowClient
 from airlift_component.airflow_api.types import DagRun
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.model import Instance
 from devtools.local_stack import AirflowServer
 
 pytestmark = pytest.mark.e2e

@@ -523,7 +523,7 @@ class FakeAirflow:
         """An :class:`AirflowClient` for this server with tiny retry backoffs
         (``config`` as for :meth:`instance_config`)."""
         from airlift_component.airflow_api.client import AirflowClient
-        from airlift_component.config.airlift_model import Instance
+        from airlift_component.config.airlift_yaml.model import Instance
 
         instance = Instance.model_validate(self.instance_config(api=api, **config), strict=False)
         return AirflowClient(instance, retry_policy=FAST_RETRIES)

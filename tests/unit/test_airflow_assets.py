@@ -17,7 +17,7 @@ from airlift_component.airflow_state.airflow_assets import derived_key
 from airlift_component.airflow_state.state_file import AirliftStateFile, read_state_file
 from airlift_component.component import build_defs
 from airlift_component.component.airflow_asset_specs import AirflowAssetKeyError
-from airlift_component.config.airlift_model import ASSET_KEY_PATTERN
+from airlift_component.config.airlift_yaml.model import ASSET_KEY_PATTERN
 from tests.harness.fake_airflow import FakeAirflow
 
 AIRLIFT = """\

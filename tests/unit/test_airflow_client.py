@@ -10,7 +10,7 @@ import pytest
 
 from airlift_component.airflow_api.client import AirflowClient
 from airlift_component.airflow_api.retry import RetryPolicy
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
 from tests.harness.fake_airflow import FakeAirflow
 

@@ -14,7 +14,7 @@ import pytest
 from airlift_component.airflow_api.auth import jwt_claims
 from airlift_component.airflow_api.client import AirflowClient
 from airlift_component.airflow_api.retry import RetryPolicy
-from airlift_component.config.airlift_model import Instance
+from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError, AirflowAuthError, MissingDependencyError
 from tests.harness.fake_airflow import FakeAirflow
 

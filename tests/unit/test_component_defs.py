@@ -10,7 +10,7 @@ import pytest
 from component_fixtures import airflows, factory, write_project
 
 from airlift_component.component import build_defs
-from airlift_component.config import airlift_load
+from airlift_component.config.airlift_yaml import load as airlift_load
 from airlift_component.errors import UsageError
 
 

@@ -14,7 +14,7 @@ from airlift_component.airflow_state.fetch import fetch_state_file
 from airlift_component.airflow_state.state_file import write_state_file
 from airlift_component.airflow_state.state_location import components_reading, find_dg_project
 from airlift_component.component import AirliftComponent
-from airlift_component.config.airlift_load import load_airlift_file
+from airlift_component.config.airlift_yaml.load import load_airlift_file
 
 OTHER_COMPONENT = """\
 import dagster as dg
@@ -29,7 +29,7 @@ def customers_model() -> None:
 
 def _seed_state(airlift_yaml: Path) -> Path:
     """Write the local defs state as `airlift refresh` would, so loading makes no REST call."""
-    model = load_airlift_file(airlift_yaml, cross_file=False)
+    model = load_airlift_file(airlift_yaml)
     project = find_dg_project(airlift_yaml)
     assert project is not None
     (target,) = components_reading(airlift_yaml, project)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.airlift_load import (
+from airlift_component.config.airlift_yaml.load import (
     load_airlift_file,
     parse_airlift_text,
 )
-from airlift_component.config.airlift_model import (
+from airlift_component.config.airlift_yaml.model import (
     AirliftFile,
     AssetSpecModel,
     dag_asset_key,

@@ -11,16 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config import airlift_load, airlift_rules, checked_cache
-from airlift_component.config.airlift_load import load_airlift_file
-from airlift_component.config.airlift_model import AirliftFile
-from airlift_component.config.airlift_rules import NON_SCHEMA_RULES, RULES_VERSION
-from airlift_component.config.checked_cache import (
+from airlift_component.config.airlift_yaml import checked_cache
+from airlift_component.config.airlift_yaml import load as airlift_load
+from airlift_component.config.airlift_yaml import rules as airlift_rules
+from airlift_component.config.airlift_yaml.checked_cache import (
     CheckedDocument,
     content_digest,
     read_checked,
     write_checked,
 )
+from airlift_component.config.airlift_yaml.load import load_airlift_file
+from airlift_component.config.airlift_yaml.model import AirliftFile
+from airlift_component.config.airlift_yaml.rules import NON_SCHEMA_RULES, RULES_VERSION
 from airlift_component.errors import ConfigError
 
 TEXT = """\
@@ -67,8 +69,8 @@ def test_unchanged_file_loads_without_parsing_yaml(
     project: tuple[Path, Path], parses: list[str]
 ) -> None:
     path, cache = project
-    first = load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
-    second = load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    first = load_airlift_file(path, ENV, checked_cache=cache)
+    second = load_airlift_file(path, ENV, checked_cache=cache)
     assert parses == [str(path)]
     assert second == first
 
@@ -77,23 +79,23 @@ def test_changed_file_is_parsed_and_checked_again(
     project: tuple[Path, Path], parses: list[str]
 ) -> None:
     path, cache = project
-    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
     path.write_text(TEXT.replace("customers", "orders"))
-    model = load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    model = load_airlift_file(path, ENV, checked_cache=cache)
     assert len(parses) == 2
     assert model.instance("prod").mappings[0].dag == "orders"
     path.write_text(TEXT + "unknown_key: 1\n")
     with pytest.raises(ConfigError, match="unknown_key"):
-        load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+        load_airlift_file(path, ENV, checked_cache=cache)
 
 
 def test_placeholders_are_resolved_from_the_current_environment(
     project: tuple[Path, Path],
 ) -> None:
     path, cache = project
-    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
     env = {**ENV, "AIRFLOW_USER": "bob", "AIRFLOW_URL": "https://b.example", "SOURCE": "s3"}
-    prod = load_airlift_file(path, env, cross_file=False, checked_cache=cache).instance("prod")
+    prod = load_airlift_file(path, env, checked_cache=cache).instance("prod")
     assert prod.auth.username == "bob"  # type: ignore[union-attr]
     assert prod.url == "https://b.example"
     assert prod.mappings[0].tasks[0].assets[0].description == "from s3"
@@ -101,7 +103,7 @@ def test_placeholders_are_resolved_from_the_current_environment(
 
 def test_no_value_from_the_environment_is_written(project: tuple[Path, Path]) -> None:
     path, cache = project
-    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
     text = cache.read_text()
     assert "pw-123" not in text and "ann" not in text
     assert "${AIRFLOW_PASSWORD}" in text
@@ -110,9 +112,9 @@ def test_no_value_from_the_environment_is_written(project: tuple[Path, Path]) ->
 
 def test_unset_variable_still_reports_file_line_and_column(project: tuple[Path, Path]) -> None:
     path, cache = project
-    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
     with pytest.raises(ConfigError) as raised:
-        load_airlift_file(path, {"AIRFLOW_USER": "ann"}, cross_file=False, checked_cache=cache)
+        load_airlift_file(path, {"AIRFLOW_USER": "ann"}, checked_cache=cache)
     assert f"{path}:8:" in str(raised.value)
     assert "AIRFLOW_PASSWORD" in str(raised.value)
 
@@ -121,11 +123,9 @@ def test_environment_value_that_does_not_fit_reports_its_position(
     project: tuple[Path, Path],
 ) -> None:
     path, cache = project
-    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
     with pytest.raises(ConfigError) as raised:
-        load_airlift_file(
-            path, {**ENV, "AIRFLOW_URL": "not a url"}, cross_file=False, checked_cache=cache
-        )
+        load_airlift_file(path, {**ENV, "AIRFLOW_URL": "not a url"}, checked_cache=cache)
     assert f"{path}:4:" in str(raised.value)
     assert "environment variable" in str(raised.value)
 
@@ -136,10 +136,10 @@ def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(
     path, cache = project
     cache.parent.mkdir()
     cache.write_text("{not json")
-    model = load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    model = load_airlift_file(path, ENV, checked_cache=cache)
     assert json.loads(cache.read_text())["digest"] == content_digest(path.read_text())
     cache.write_text(json.dumps({"digest": content_digest(path.read_text()), "document": []}))
-    assert load_airlift_file(path, ENV, cross_file=False, checked_cache=cache) == model
+    assert load_airlift_file(path, ENV, checked_cache=cache) == model
     assert len(parses) == 2
 
 
@@ -147,10 +147,10 @@ def test_changed_rules_version_checks_the_file_again(
     project: tuple[Path, Path], parses: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, cache = project
-    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
     monkeypatch.setattr(checked_cache, "RULES_VERSION", checked_cache.RULES_VERSION + 1)
-    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
-    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
     assert len(parses) == 2
 
 
@@ -164,7 +164,7 @@ def _rules_fingerprint() -> str:
 
 
 #: RULES_VERSION -> the fingerprint of the rules it stands for.
-RECORDED_RULES = {4: "3f7e79b253f50bd7"}
+RECORDED_RULES = {5: "187dcc84cf0f1101"}
 
 
 def test_rules_version_changes_with_the_rules() -> None:
@@ -176,17 +176,11 @@ def test_rules_version_changes_with_the_rules() -> None:
     )
 
 
-def test_checked_cache_needs_the_cross_file_checks_off(project: tuple[Path, Path]) -> None:
-    path, cache = project
-    with pytest.raises(ValueError, match="cross_file=False"):
-        load_airlift_file(path, ENV, checked_cache=cache)
-
-
 def test_file_with_problems_is_not_cached(tmp_path: Path) -> None:
     path, cache = tmp_path / "airlift.yaml", tmp_path / "checked.json"
     path.write_text(TEXT.replace("version: 1", "version: 2"))
     with pytest.raises(ConfigError):
-        load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+        load_airlift_file(path, ENV, checked_cache=cache)
     assert not cache.exists()
 
 
@@ -208,16 +202,16 @@ def test_mappings_read_back_as_json_text_give_the_same_model(tmp_path: Path, cas
     path, cache = tmp_path / "airlift.yaml", tmp_path / "checked.json"
     path.write_text(source.read_text())
     env = {"AIRFLOW_USER": "ann", "AIRFLOW_PASSWORD": "pw", "AIRFLOW_TOKEN": "t"}
-    full = load_airlift_file(path, env, cross_file=False)
-    first = load_airlift_file(path, env, cross_file=False, checked_cache=cache)
+    full = load_airlift_file(path, env)
+    first = load_airlift_file(path, env, checked_cache=cache)
     cached = read_checked(cache, content_digest(path.read_text()))
     assert cached is not None and cached.mappings_json
-    assert load_airlift_file(path, env, cross_file=False, checked_cache=cache) == first == full
+    assert load_airlift_file(path, env, checked_cache=cache) == first == full
 
 
 def test_mappings_with_a_placeholder_stay_in_the_document(project: tuple[Path, Path]) -> None:
     path, cache = project
-    load_airlift_file(path, ENV, cross_file=False, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
     cached = read_checked(cache, content_digest(path.read_text()))
     assert cached is not None and not cached.mappings_json
     assert cached.data["instances"][0]["mappings"][0]["dag"] == "customers"

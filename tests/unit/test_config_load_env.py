@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.airlift_load import load_airlift_file
+from airlift_component.config.airlift_yaml.load import load_airlift_file
 from airlift_component.errors import ConfigError
 
 TEXT = """\

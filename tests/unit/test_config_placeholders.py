@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airlift_component.config.placeholders import (
+from airlift_component.config.airlift_yaml.placeholders import (
     Placeholder,
     PlaceholderError,
     has_placeholder,

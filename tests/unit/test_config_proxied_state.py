@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.proxied_state import (
+from airlift_component.config.proxied_state.file import (
     ProxiedStateFile,
     read_proxied_state_dir,
     read_proxied_state_file,

@@ -1,6 +1,6 @@
 """Custom-auth options may carry credentials: they never show in a repr."""
 
-from airlift_component.config.airlift_model import CustomAuth, Instance
+from airlift_component.config.airlift_yaml.model import CustomAuth, Instance
 
 
 def test_custom_auth_options_are_not_in_repr() -> None:

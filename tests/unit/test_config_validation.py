@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.validation import validate_paths
+from airlift_component.config.validation.validate import validate_paths
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.yaml_events import plain_values
-from airlift_component.config.yaml_read import YamlLoadError, parse_yaml_text
-from airlift_component.config.yaml_values import MAX_DEPTH
+from airlift_component.config.yaml.events import plain_values
+from airlift_component.config.yaml.read import YamlLoadError, parse_yaml_text
+from airlift_component.config.yaml.values import MAX_DEPTH
 
 CORPUS = Path(__file__).parents[1] / "corpus"
 FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())

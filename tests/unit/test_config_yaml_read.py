@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.yaml_read import (
+from airlift_component.config.yaml.read import (
     YamlLoadError,
     format_loc,
     load_yaml_file,
@@ -158,14 +158,14 @@ def test_placeholder_strings_are_recorded() -> None:
 def test_tags_resolve_as_pyyaml_resolves_them(value: str) -> None:
     import yaml
 
-    from airlift_component.config.yaml_values import Loader
+    from airlift_component.config.yaml.values import Loader
 
     expected = yaml.SafeLoader("").resolve(yaml.ScalarNode, value, (True, False))
     assert Loader("").resolve(yaml.ScalarNode, value, (True, False)) == expected
 
 
 def test_the_tag_cache_keeps_no_long_values() -> None:
-    from airlift_component.config import yaml_values
+    from airlift_component.config.yaml import values as yaml_values
 
     long_value = "t" * 10_000
     parse_yaml_text(f"a: {long_value}\n", "f.yaml", what="x")

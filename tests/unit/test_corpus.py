@@ -20,11 +20,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from airlift_component.config.airlift_rules import NON_SCHEMA_RULES
-from airlift_component.config.discovery import guess_kind, kind_by_name
+from airlift_component.config.airlift_yaml.rules import NON_SCHEMA_RULES
 from airlift_component.config.problems import Problem
-from airlift_component.config.validation import ValidationResult, validate_paths
-from airlift_component.config.yaml_read import YamlLoadError, load_yaml_file
+from airlift_component.config.validation.discovery import guess_kind, kind_by_name
+from airlift_component.config.validation.validate import ValidationResult, validate_paths
+from airlift_component.config.yaml.read import YamlLoadError, load_yaml_file
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "corpus"

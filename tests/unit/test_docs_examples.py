@@ -161,7 +161,7 @@ def test_reference_is_generated_from_the_current_models() -> None:
 
 
 def test_reference_documents_every_field_of_every_model() -> None:
-    from airlift_component.config.airlift_model import AirliftFile
+    from airlift_component.config.airlift_yaml.model import AirliftFile
 
     reference = gen_docs.REFERENCE.read_text(encoding="utf-8")
     schema = AirliftFile.model_json_schema()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.airlift_load import load_airlift_file
-from airlift_component.config.proxied_state import read_proxied_state_dir
+from airlift_component.config.airlift_yaml.load import load_airlift_file
+from airlift_component.config.proxied_state.file import read_proxied_state_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example_project"

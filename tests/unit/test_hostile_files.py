@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from airlift_component.cli.main import main
-from airlift_component.config.yaml_read import MAX_FILE_BYTES
+from airlift_component.config.yaml.read import MAX_FILE_BYTES
 
 TASKS = "tasks:\n  - id: load\n    proxied: false\n"
 

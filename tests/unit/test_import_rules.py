@@ -101,6 +101,66 @@ def violations(path: Path) -> list[str]:
     return bad
 
 
+#: Inside ``config/``: sub-package (or ground-floor module) -> what it may import
+#: of ``config``. The two formats stand apart on the YAML machinery and the ground
+#: floor (problems, ids, atomic writes, error locating); only ``validation``
+#: combines them.
+CONFIG_GROUND = {"problems", "ids", "short_list", "atomic_write", "model_errors"}
+CONFIG_ALLOWED: dict[str, set[str]] = {
+    **{ground: CONFIG_GROUND - {ground} | {"yaml"} for ground in CONFIG_GROUND},
+    "yaml": {"problems"},
+    "airlift_yaml": CONFIG_GROUND | {"yaml"},
+    "proxied_state": CONFIG_GROUND | {"yaml"},
+    "validation": CONFIG_GROUND | {"yaml", "airlift_yaml", "proxied_state"},
+    "__init__": set(),
+}
+
+
+def _config_part(name: str) -> str | None:
+    parts = name.split(".")
+    if parts[:2] != ["airlift_component", "config"] or len(parts) < 3:
+        return None
+    return parts[2]
+
+
+def config_violations(path: Path) -> list[str]:
+    """Imports inside ``config/`` that go sideways between the formats or back up."""
+    relative = path.relative_to(ROOT / "airlift_component" / "config").with_suffix("")
+    part = relative.parts[0]
+    where = path.relative_to(ROOT)
+    bad = []
+    for line, name in _imports(path):
+        target = _config_part(name)
+        if target is not None and target != part and target not in CONFIG_ALLOWED[part]:
+            bad.append(f"{where}:{line}: config/{part} imports {name}")
+    return bad
+
+
+CONFIG_SOURCES = sorted((ROOT / "airlift_component" / "config").rglob("*.py"))
+
+
+def test_every_config_part_is_known() -> None:
+    parts = {p.relative_to(ROOT / "airlift_component" / "config").parts[0] for p in CONFIG_SOURCES}
+    assert {part.removesuffix(".py") for part in parts} <= set(CONFIG_ALLOWED)
+
+
+@pytest.mark.parametrize("path", CONFIG_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_config_formats_import_only_downward(path: Path) -> None:
+    assert config_violations(path) == []
+
+
+def test_one_format_importing_the_other_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    path = tmp_path / "airlift_component" / "config" / "proxied_state" / "x.py"
+    path.parent.mkdir(parents=True)
+    path.write_text("from airlift_component.config.airlift_yaml.model import AirliftFile\n")
+    (found,) = config_violations(path)
+    assert found.startswith("airlift_component/config/proxied_state/x.py:1:")
+    assert "config/proxied_state imports airlift_component.config.airlift_yaml.model" in found
+
+
 def test_every_layer_is_known() -> None:
     assert {_layer(path) for path in SOURCES} <= set(ALLOWED)
 

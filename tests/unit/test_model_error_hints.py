@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.validation import validate_paths
+from airlift_component.config.validation.validate import validate_paths
 
 KEY_HINT = "asset keys are slash-separated parts of letters, digits, _, - and ."
 HEAD = (

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.proxied_state_dirs import Location, find_edit_directory, find_sources
+from airlift_component.config.validation.proxied_state_dirs import (
+    Location,
+    find_edit_directory,
+    find_sources,
+)
 from airlift_component.errors import ConfigError, UsageError
 
 INSTANCE = """\

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from airlift_component.config import atomic_write
-from airlift_component.config.proxied_state import read_proxied_state_file
-from airlift_component.config.proxied_state_edit import EditRequest, plan_edit, set_proxied
+from airlift_component.config.proxied_state.edit import EditRequest, plan_edit, set_proxied
+from airlift_component.config.proxied_state.file import read_proxied_state_file
 from airlift_component.errors import ProxyStateEditError
 
 HEAVY = b"""\
@@ -336,7 +336,7 @@ _WORKER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
+    from airlift_component.config.proxied_state.edit import EditRequest, set_proxied
 
     directory, barrier, task, rounds = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     (barrier / f"ready-{task}").touch()
@@ -421,7 +421,7 @@ _CRASHER = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from airlift_component.config import atomic_write
-    from airlift_component.config.proxied_state_edit import EditRequest, set_proxied
+    from airlift_component.config.proxied_state.edit import EditRequest, set_proxied
 
     def write_half_then_die(fd, data):
         os.write(fd, data[: len(data) // 2])

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airlift_component.cli.main import main
-from airlift_component.config.proxied_state import read_proxied_state_file
-from airlift_component.config.proxied_state_edit import EditRequest, plan_edit
-from airlift_component.config.validation import validate_paths
-from airlift_component.config.yaml_read import parse_yaml_text
+from airlift_component.config.proxied_state.edit import EditRequest, plan_edit
+from airlift_component.config.proxied_state.file import read_proxied_state_file
+from airlift_component.config.validation.validate import validate_paths
+from airlift_component.config.yaml.read import parse_yaml_text
 from airlift_component.errors import ProxyStateEditError
 
 ON = EditRequest("dag", True)

@@ -13,7 +13,10 @@ from airlift_component.airflow_api.retry import RetryPolicy
 from airlift_component.airflow_api.types import AirflowTask
 from airlift_component.cli.cmd_scaffold import Progress, render_state, scaffold, topological_order
 from airlift_component.cli.main import main
-from airlift_component.config.proxied_state import read_proxied_state_dir, read_proxied_state_file
+from airlift_component.config.proxied_state.file import (
+    read_proxied_state_dir,
+    read_proxied_state_file,
+)
 from tests.harness.fake_airflow import FakeAirflow
 
 

@@ -11,9 +11,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from airlift_component.config.airlift_model import AirliftFile
-from airlift_component.config.proxied_state import ProxiedStateFile
-from airlift_component.config.schema_export import DRAFT_07, SCHEMA_FILES, generate, stale_schemas
+from airlift_component.config.airlift_yaml.model import AirliftFile
+from airlift_component.config.proxied_state.file import ProxiedStateFile
+from airlift_component.config.validation.schema_export import (
+    DRAFT_07,
+    SCHEMA_FILES,
+    generate,
+    stale_schemas,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = REPO / "schemas"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from airlift_component.config.proxied_state_dirs import StateSource
+from airlift_component.config.validation.proxied_state_dirs import StateSource
 from airlift_component.status.model import DagStatus, Totals, build_report, instance_status
 
 

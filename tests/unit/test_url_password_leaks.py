@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airlift_component.cli.main import main
-from airlift_component.config.airlift_load import load_airlift_file
+from airlift_component.config.airlift_yaml.load import load_airlift_file
 from airlift_component.errors import ConfigError
 from airlift_component.redact import redact_url
 

@@ -288,7 +288,7 @@ def test_a_lone_file_no_airlift_yaml_names_gets_its_own_checks_only(
 def test_a_lone_file_outside_any_work_tree_and_the_current_folder_searches_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airlift_component.config import validation
+    from airlift_component.config.validation import validate as validation
 
     state = _write(tmp_path / "outside" / "proxied_state" / "x.yaml", "proxied: true\n")
     here = tmp_path / "elsewhere"

@@ -19,7 +19,7 @@ from airlift_component.airflow_state.state_file import (
 )
 from airlift_component.airflow_state.xcom_hint import is_taskflow, validate_hints
 from airlift_component.cli.main import main
-from airlift_component.config.validation import validate_paths
+from airlift_component.config.validation.validate import validate_paths
 
 AIRLIFT = """\
 version: 1

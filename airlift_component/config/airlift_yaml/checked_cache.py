@@ -8,7 +8,7 @@ are. Values from the environment are never written; the file holds what
 ``airlift.yaml`` holds, and it is created readable by its owner only.
 
 The key covers the file's text, the package version and
-:data:`~airlift_component.config.airlift_rules.RULES_VERSION`, which a test ties to
+:data:`~airlift_component.config.airlift_yaml.rules.RULES_VERSION`, which a test ties to
 the rules and models, so a changed check never reuses an old verdict.
 A corrupt, foreign or stale cache file is ignored and rewritten. Anything that
 goes wrong on the fast path (an unset variable, an environment value that does
@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from airlift_component import __version__
-from airlift_component.config.airlift_rules import RULES_VERSION
+from airlift_component.config.airlift_yaml.rules import RULES_VERSION
 from airlift_component.config.atomic_write import atomic_write_bytes
-from airlift_component.config.yaml_read import Loc
+from airlift_component.config.yaml.read import Loc
 
 #: File name of the cache, in the component's cache folder.
 CHECKED_CACHE_NAME = "airlift.yaml.checked.json"

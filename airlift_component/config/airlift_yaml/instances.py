@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from airlift_component.config.airlift_model import AirliftFile, Instance
+from airlift_component.config.airlift_yaml.model import AirliftFile, Instance
 from airlift_component.errors import UsageError
 
 

@@ -1,15 +1,17 @@
 """Reading ``airlift.yaml``, from the file to the model, along one path.
 
-1. **read** the YAML with node positions (:mod:`.yaml_read`), so every problem
+1. **read** the YAML with node positions (:mod:`..yaml.read`), so every problem
    names a line and column;
-2. **check** the document as written (:func:`.airlift_rules.raw_problems`):
+2. **check** the document as written (:func:`.rules.raw_problems`):
    placeholder syntax and literal secrets;
 3. **resolve** ``${VAR}`` placeholders from the environment (only when loading
    for use: ``airlift validate`` skips this step and needs no secret);
-4. **model**: one pydantic validation (:mod:`.airlift_model`; its errors are
-   located by :mod:`.model_errors`), then the rules that need the model
-   (:func:`.airlift_rules.model_problems`) and, on request, the cross-file rules
-   (:mod:`.cross_file`).
+4. **model**: one pydantic validation (:mod:`.model`; its errors are located by
+   :mod:`..model_errors`), then the rules that need the model
+   (:func:`.rules.model_problems`).
+
+The proxied-state files are not read here: :mod:`..validation` holds the two
+formats against each other.
 
 :func:`load_airlift_file` runs all four; :func:`check_airlift_document` (what
 ``airlift validate`` runs) skips step 3. With a ``checked_cache`` an unchanged
@@ -26,25 +28,29 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from airlift_component.config.airlift_model import SECRET_FIELDS, AirliftFile, DagMapping
-from airlift_component.config.airlift_rules import (
-    model_problems,
-    raw_problems,
-    value_at,
-    walk_strings,
-)
-from airlift_component.config.checked_cache import (
+from airlift_component.config.airlift_yaml.checked_cache import (
     CheckedDocument,
     content_digest,
     read_checked,
     write_checked,
 )
-from airlift_component.config.cross_file import check_against_proxied_state
+from airlift_component.config.airlift_yaml.model import (
+    PATTERN_HINTS,
+    SECRET_FIELDS,
+    AirliftFile,
+    DagMapping,
+)
+from airlift_component.config.airlift_yaml.placeholders import PlaceholderError, resolve
+from airlift_component.config.airlift_yaml.rules import (
+    model_problems,
+    raw_problems,
+    value_at,
+    walk_strings,
+)
 from airlift_component.config.model_errors import problems_from_validation_error
-from airlift_component.config.placeholders import PlaceholderError, resolve
 from airlift_component.config.problems import Problem
-from airlift_component.config.yaml_events import plain_values
-from airlift_component.config.yaml_read import (
+from airlift_component.config.yaml.events import plain_values
+from airlift_component.config.yaml.read import (
     Loc,
     YamlDocument,
     YamlLoadError,
@@ -75,7 +81,7 @@ class _NodesOnDemand(YamlDocument):
     pass over 680,000 objects at 10,000 mappings); it is composed again from the
     text when a problem is to be located. Cold build at 1,000 DAGs x 10 tasks
     (``bench/compare``): about 0.2 s less CPU. A plain file is read without
-    composing the tree at all (:mod:`.yaml_events`).
+    composing the tree at all (:mod:`..yaml.events`).
     """
 
     def __init__(
@@ -112,7 +118,9 @@ def _validate(
         model = AirliftFile.model_validate(doc.data)
     except ValidationError as exc:
         from_env = set(from_env)
-        problems = problems_from_validation_error(doc, exc, AirliftFile, hidden=from_env)
+        problems = problems_from_validation_error(
+            doc, exc, AirliftFile, hidden=from_env, hints=PATTERN_HINTS
+        )
         env_positions = {doc.position(loc) for loc in from_env}
         return None, [
             replace(p, hint=(p.hint + "; " if p.hint else "") + _FROM_ENV)
@@ -164,21 +172,20 @@ def load_airlift_file(
     path: str | Path,
     environ: Mapping[str, str] | None = None,
     *,
-    cross_file: bool = True,
     checked_cache: Path | None = None,
 ) -> AirliftFile:
-    """Load ``airlift.yaml`` for use: checked, placeholders resolved, validated, cross-checked.
+    """Load ``airlift.yaml`` for use: checked, placeholders resolved, validated.
 
-    With ``checked_cache`` (a file path; only without ``cross_file``), a file whose
+    The proxied-state files are not read: ``airlift validate`` checks the two
+    formats against each other (:mod:`airlift_component.config.validation`).
+    With ``checked_cache`` (a file path), a file whose
     text is unchanged since it last passed every check loads from that cache,
-    without parsing YAML (see :mod:`airlift_component.config.checked_cache`).
+    without parsing YAML (see :mod:`airlift_component.config.airlift_yaml.checked_cache`).
     Raises :class:`ConfigError` listing every problem, each with file, line and column.
     """
-    if checked_cache is not None and cross_file:
-        raise ValueError("checked_cache works only with cross_file=False")
     environ = os.environ if environ is None else environ
     if checked_cache is None:
-        return _load(read_airlift_document(Path(path)), environ, cross_file)
+        return _load(read_airlift_document(Path(path)), environ)
     return _load_with_checked_cache(Path(path), environ, checked_cache)
 
 
@@ -193,7 +200,7 @@ def _load_with_checked_cache(path: Path, environ: Mapping[str, str], cache: Path
         doc = _parse(text, str(path))
     except YamlLoadError as exc:
         raise ConfigError([exc.problem]) from None
-    return _load(doc, environ, False, remember=(cache, digest))
+    return _load(doc, environ, remember=(cache, digest))
 
 
 _MAPPINGS = TypeAdapter(list[DagMapping])
@@ -215,7 +222,6 @@ def _model_from_checked(cached: CheckedDocument, environ: Mapping[str, str]) -> 
 def _load(
     doc: YamlDocument,
     environ: Mapping[str, str],
-    cross_file: bool,
     remember: tuple[Path, str] | None = None,
 ) -> AirliftFile:
     problems = raw_problems(doc)
@@ -230,12 +236,8 @@ def _load(
     model, problems = _validate(doc, from_env=found)
     if unset or problems or model is None:
         raise ConfigError(_sorted(unset + problems))
-    for loc, text in written:  # the cache and the cross-file rules see the file as written
+    for loc, text in written:  # the cache sees the file as written
         value_at(doc.data, loc[:-1])[loc[-1]] = text
-    if cross_file:
-        problems = check_against_proxied_state(doc, model)
-        if problems:
-            raise ConfigError(problems)
     if remember is not None:
         write_checked(remember[0], remember[1], CheckedDocument(doc.data, found))
     return model

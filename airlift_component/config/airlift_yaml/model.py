@@ -25,11 +25,10 @@ from pydantic import (
 )
 
 from airlift_component import mapping_tags
+from airlift_component.config.ids import DAG_ID_PATTERN, TASK_ID_PATTERN
 
 INSTANCE_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 ASSET_KEY_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$"
-DAG_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
-TASK_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 GROUP_PATTERN = r"^[A-Za-z0-9_]+$"
 PYTHON_REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
 # A URL, or one that starts with a ${VAR} placeholder (checked again once resolved).
@@ -270,7 +269,9 @@ class AirliftFile(_Model):
         strict=True,
         frozen=True,
         title="airlift.yaml",
-        json_schema_extra={"$comment": "Generated from airlift_component.config.airlift_model"},
+        json_schema_extra={
+            "$comment": "Generated from airlift_component.config.airlift_yaml.model"
+        },
     )
 
     version: Literal[1]

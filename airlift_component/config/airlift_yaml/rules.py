@@ -1,6 +1,6 @@
 """The rules of ``airlift.yaml`` that a JSON Schema cannot express.
 
-Two kinds, run at two points of :mod:`airlift_component.config.airlift_load`:
+Two kinds, run at two points of :mod:`airlift_component.config.airlift_yaml.load`:
 
 * on the document as written (before ``${VAR}`` placeholders are resolved):
   placeholder syntax and literal secrets (:func:`raw_problems`);
@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from airlift_component.config.airlift_model import SECRET_FIELDS, AirliftFile, is_loopback_url
-from airlift_component.config.placeholders import PlaceholderError, placeholders
+from airlift_component.config.airlift_yaml.model import SECRET_FIELDS, AirliftFile, is_loopback_url
+from airlift_component.config.airlift_yaml.placeholders import PlaceholderError, placeholders
 from airlift_component.config.problems import Problem
-from airlift_component.config.yaml_read import Loc, YamlDocument
+from airlift_component.config.yaml.read import Loc, YamlDocument
 
 #: Bump whenever a rule here, or the models, change what a document means.
-RULES_VERSION = 4
+RULES_VERSION = 5
 
 #: Rules checked beyond the JSON Schema, by the ``rule`` id their problems carry.
 #: The corpus test proves these are exactly the verdicts where pydantic and the

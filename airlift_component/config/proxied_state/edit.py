@@ -1,7 +1,7 @@
 """Flipping ``proxied`` flags in proxied-state files without disturbing anything else.
 
 This is what `airlift proxy on|off` does. The file is read with
-:mod:`~airlift_component.config.proxied_state` (so an edit accepts exactly the
+:mod:`~airlift_component.config.proxied_state.file` (so an edit accepts exactly the
 files `airlift validate` accepts) and then changed the way a person would: only
 the characters of each flipped value are rewritten. Comments, key order,
 quoting, indentation, blank lines, flow style (``{id: x, proxied: false}``),
@@ -14,7 +14,7 @@ Spelling of the new value follows the old one's capitalisation: ``false`` →
 most editors, Go and JavaScript tools) read them as strings, so a flip writes
 the unambiguous ``true``/``false`` in the same capitalisation instead.
 
-The text work is :mod:`~airlift_component.config.yaml_bool_edit`'s (with a
+The text work is :mod:`~airlift_component.config.yaml.bool_edit`'s (with a
 ruamel.yaml round-trip as the fallback for values spelled unusually). Every
 edit that is not a pure span rewrite is re-read and checked before it is
 written: if the result is not exactly the old state with the requested flags
@@ -37,26 +37,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airlift_component.config.airlift_model import DAG_ID_PATTERN, TASK_ID_PATTERN
 from airlift_component.config.atomic_write import atomic_write_bytes, create_exclusive, locked
-from airlift_component.config.cross_file import MappedAssets
+from airlift_component.config.ids import DAG_ID_PATTERN, TASK_ID_PATTERN
 from airlift_component.config.problems import Problem, one_line
-from airlift_component.config.proxied_state import (
+from airlift_component.config.proxied_state.file import (
     SUFFIXES,
     WHAT,
     ProxiedStateFile,
     check_document,
 )
-from airlift_component.config.short_list import short_list
-from airlift_component.config.whole_dag_switch import (
+from airlift_component.config.proxied_state.mapped_assets import MappedAssets
+from airlift_component.config.proxied_state.whole_dag_switch import (
     BEGIN,
     SwitchError,
     find_kept_block,
     restore_tasks,
     to_whole_dag,
 )
-from airlift_component.config.yaml_bool_edit import SharedValueError, set_bools
-from airlift_component.config.yaml_read import (
+from airlift_component.config.short_list import short_list
+from airlift_component.config.yaml.bool_edit import SharedValueError, set_bools
+from airlift_component.config.yaml.read import (
     YamlDocument,
     YamlLoadError,
     parse_yaml_text,

@@ -31,9 +31,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from airlift_component.config.airlift_model import TASK_ID_PATTERN
+from airlift_component.config.ids import TASK_ID_PATTERN
 from airlift_component.config.problems import Problem
-from airlift_component.config.yaml_read import YamlDocument, YamlLoadError, load_yaml_file
+from airlift_component.config.yaml.read import YamlDocument, YamlLoadError, load_yaml_file
 from airlift_component.errors import ConfigError
 
 WHAT = "a proxied-state file"
@@ -80,7 +80,7 @@ class ProxiedStateFile(BaseModel):
         frozen=True,
         title="proxied_state/<dag_id>.yaml",
         json_schema_extra={
-            "$comment": "Generated from airlift_component.config.proxied_state",
+            "$comment": "Generated from airlift_component.config.proxied_state.file",
             "oneOf": [{"required": ["tasks"]}, {"required": ["proxied"]}],
         },
     )

@@ -21,7 +21,7 @@ Each kept line is the original with ``# `` in front (``#`` alone for an empty
 line); the end marker says when the original had no final newline.
 
 Texts here have no byte-order mark; ``root`` is the reader's node tree of the
-text (:mod:`~airlift_component.config.yaml_read`), whose marks give character
+text (:mod:`~airlift_component.config.yaml.read`), whose marks give character
 offsets into it.
 """
 

@@ -6,24 +6,24 @@ and so does every task marked ``proxied: true``. A file that proxies nothing is
 a normal state of a migration (`airlift scaffold` writes one per DAG, mapped or
 not), so only a file that proxies something must name a DAG the instance maps.
 
-:class:`MappedAssets` is the same knowledge for `airlift proxy on`, which
+:func:`mapped_assets_of` is the same knowledge for `airlift proxy on`, which
 refuses to proxy what has no assets before it writes anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
-from airlift_component.config.airlift_model import AirliftFile, Instance
+from airlift_component.config.airlift_yaml.model import AirliftFile, Instance
 from airlift_component.config.problems import Problem
-from airlift_component.config.proxied_state import (
+from airlift_component.config.proxied_state.file import (
     DagProxiedState,
     ProxiedStateDir,
     read_proxied_state_dir,
 )
-from airlift_component.config.yaml_read import YamlDocument
+from airlift_component.config.proxied_state.mapped_assets import MappedAssets
+from airlift_component.config.yaml.read import YamlDocument
 from airlift_component.errors import ConfigError
 
 
@@ -60,44 +60,23 @@ def check_against_proxied_state(
             problems.extend(exc.problems)
             continue
         problems.extend(states.all_problems())
-        assets = MappedAssets.of(instance, doc.path)
+        assets = mapped_assets_of(instance, doc.path)
         for dag_id, state in states.states.items():
             problems.extend(_cross_file_problems(assets, dag_id, state))
     return problems
 
 
-@dataclass(frozen=True)
-class MappedAssets:
-    """Which DAGs and tasks of one instance have assets mapped in airlift.yaml."""
-
-    instance: str
-    config: str
-    #: DAG id -> whether the DAG has any asset (its own or a task's)
-    dags: Mapping[str, bool]
-    #: DAG id -> the tasks that have assets
-    tasks: Mapping[str, frozenset[str]]
-
-    @classmethod
-    def of(cls, instance: Instance, config: str | Path) -> MappedAssets:
-        dags: dict[str, bool] = {}
-        tasks: dict[str, frozenset[str]] = {}
-        for mapping in instance.mappings:
-            if mapping.dag in dags:
-                continue  # a duplicate mapping is reported by its own rule
-            with_assets = frozenset(task.task for task in mapping.tasks if task.assets)
-            dags[mapping.dag] = bool(mapping.assets) or bool(with_assets)
-            tasks[mapping.dag] = with_assets
-        return cls(instance.name, str(config), dags, tasks)
-
-    def is_mapped(self, dag_id: str) -> bool:
-        return dag_id in self.dags
-
-    def dag_has_assets(self, dag_id: str) -> bool:
-        return self.dags.get(dag_id, False)
-
-    def tasks_without_assets(self, dag_id: str, task_ids: Iterable[str]) -> list[str]:
-        mapped = self.tasks.get(dag_id, frozenset())
-        return [task for task in task_ids if task not in mapped]
+def mapped_assets_of(instance: Instance, config: str | Path) -> MappedAssets:
+    """What ``instance`` of the airlift.yaml at ``config`` maps, for the proxied-state rules."""
+    dags: dict[str, bool] = {}
+    tasks: dict[str, frozenset[str]] = {}
+    for mapping in instance.mappings:
+        if mapping.dag in dags:
+            continue  # a duplicate mapping is reported by its own rule
+        with_assets = frozenset(task.task for task in mapping.tasks if task.assets)
+        dags[mapping.dag] = bool(mapping.assets) or bool(with_assets)
+        tasks[mapping.dag] = with_assets
+    return MappedAssets(instance.name, str(config), dags, tasks)
 
 
 def _cross_file_problems(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from airlift_component.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
-    from airlift_component.config.cross_file import MappedAssets
+    from airlift_component.config.proxied_state.mapped_assets import MappedAssets
 
 STATE_FOLDER = "proxied_state"
 CONFIG_NAMES = ("airlift.yaml", "airlift.yml")
@@ -82,12 +82,12 @@ def _config_path(loc: Location) -> Path | None:
 
 
 def _instances(config: Path) -> list[StateSource]:
-    from airlift_component.config.airlift_load import (
+    from airlift_component.config.airlift_yaml.load import (
         check_airlift_document,
         read_airlift_document,
     )
-    from airlift_component.config.cross_file import MappedAssets
-    from airlift_component.config.placeholders import PlaceholderError, resolve
+    from airlift_component.config.airlift_yaml.placeholders import PlaceholderError, resolve
+    from airlift_component.config.validation.cross_file import mapped_assets_of
 
     doc = read_airlift_document(config)
     model, problems = check_airlift_document(doc)
@@ -105,7 +105,7 @@ def _instances(config: Path) -> list[StateSource]:
                 ) from None
             directory = config.parent / raw
         mapped = tuple(mapping.dag for mapping in instance.mappings)
-        assets = MappedAssets.of(instance, config)
+        assets = mapped_assets_of(instance, config)
         sources.append(StateSource(directory, instance.name, config, mapped, assets))
     return sources
 

@@ -20,8 +20,11 @@ DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 
 #: Schema file name → ``(module, model class name)``; the models are imported on use.
 SCHEMA_FILES: dict[str, tuple[str, str]] = {
-    "airlift.schema.json": ("airlift_component.config.airlift_model", "AirliftFile"),
-    "proxied-state.schema.json": ("airlift_component.config.proxied_state", "ProxiedStateFile"),
+    "airlift.schema.json": ("airlift_component.config.airlift_yaml.model", "AirliftFile"),
+    "proxied-state.schema.json": (
+        "airlift_component.config.proxied_state.file",
+        "ProxiedStateFile",
+    ),
 }
 
 _DROPPED_KEYWORDS = frozenset({"discriminator"})

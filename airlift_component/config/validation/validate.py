@@ -2,7 +2,7 @@
 
 :func:`validate_paths` reads each file once, checks it by its kind, runs the
 cross-file rules of every ``airlift.yaml`` that sets ``proxied_state_dir`` and
-returns a :class:`ValidationResult`; :mod:`airlift_component.config.report`
+returns a :class:`ValidationResult`; :mod:`airlift_component.config.validation.report`
 turns that into text or JSON. The result also keeps what was read (the airlift
 files' models, the proxied-state folders), so the warnings that need the stored
 Airflow state (:mod:`airlift_component.airflow_state.xcom_hint`) read nothing
@@ -17,31 +17,31 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from airlift_component.config.airlift_load import (
+from airlift_component.config.airlift_yaml.load import (
     WHAT as AIRLIFT_WHAT,
 )
-from airlift_component.config.airlift_load import inspect_airlift_document
-from airlift_component.config.airlift_model import AirliftFile
-from airlift_component.config.cross_file import check_against_proxied_state
-from airlift_component.config.discovery import (
-    YAML_SUFFIXES,
-    FileKind,
-    discover,
-    guess_kind,
-    kind_by_name,
-)
+from airlift_component.config.airlift_yaml.load import inspect_airlift_document
+from airlift_component.config.airlift_yaml.model import AirliftFile
 from airlift_component.config.problems import Problem
-from airlift_component.config.proxied_state import (
+from airlift_component.config.proxied_state.file import (
     WHAT as STATE_WHAT,
 )
-from airlift_component.config.proxied_state import (
+from airlift_component.config.proxied_state.file import (
     DagProxiedState,
     ProxiedStateDir,
     dag_id_for,
     read_proxied_state_dir,
     state_from_document,
 )
-from airlift_component.config.yaml_read import YamlDocument, YamlLoadError, load_yaml_file
+from airlift_component.config.validation.cross_file import check_against_proxied_state
+from airlift_component.config.validation.discovery import (
+    YAML_SUFFIXES,
+    FileKind,
+    discover,
+    guess_kind,
+    kind_by_name,
+)
+from airlift_component.config.yaml.read import YamlDocument, YamlLoadError, load_yaml_file
 
 StateResult = tuple[DagProxiedState | None, list[Problem]]
 
@@ -211,7 +211,7 @@ def validate_paths(
 
     Folders are searched for ``airlift.yaml`` files and ``proxied_state/`` folders,
     passing over what the globs of ``exclude`` match (see
-    :func:`~airlift_component.config.discovery.excluded`). Never raises for a problem
+    :func:`~airlift_component.config.validation.discovery.excluded`). Never raises for a problem
     in a file: every problem is in the result.
     """
     run = _Run()

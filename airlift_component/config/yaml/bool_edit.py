@@ -62,7 +62,7 @@ def compose(text: str) -> yaml.MappingNode:
     """The node tree of a YAML mapping document (``text`` without a byte-order mark).
 
     libyaml composes it, as it does for the reader
-    (:mod:`~airlift_component.config.yaml_read`), so the editor accepts exactly
+    (:mod:`~airlift_component.config.yaml.read`), so the editor accepts exactly
     the files the reader accepts (a tab after ``id:`` included). Its mark indexes
     count characters of ``text``; :func:`span_edit` still checks that each span
     holds the word it expects before touching it.

@@ -1,6 +1,6 @@
 """The values of a plain YAML file, built from libyaml's events without a node tree.
 
-:mod:`.yaml_read` composes the whole node tree of a file (every node with its start
+:mod:`.read` composes the whole node tree of a file (every node with its start
 and end marks: about 40 objects per mapped task of ``airlift.yaml``) and builds the
 values from it. Made in one go, that tree is what CPython's cyclic collector scans
 again and again while a large file is read: at 10,000 mappings, five full passes
@@ -13,13 +13,13 @@ build 4.1 s -> 2.95 s.
 
 Only the plain YAML that ``airlift.yaml`` files are written in is read here. On
 anything else (an anchor or alias, a merge key, an explicit tag, a non-scalar or
-duplicate key, nesting as deep as :data:`~.yaml_values.MAX_DEPTH`, a value its
+duplicate key, nesting as deep as :data:`~.values.MAX_DEPTH`, a value its
 scalar constructor refuses, more than one document, a syntax error)
 :func:`plain_values` returns ``None`` and the caller reads the file with
-:func:`~.yaml_read.parse_yaml_text`, which gives the same values, or the problem
+:func:`~.read.parse_yaml_text`, which gives the same values, or the problem
 with its line and column. Tag resolution is the node tree's own
-(:class:`~.yaml_values.Loader`), and each scalar is turned into a value as
-:class:`~.yaml_values.Builder` does, so a file read here has the values it has there
+(:class:`~.values.Loader`), and each scalar is turned into a value as
+:class:`~.values.Builder` does, so a file read here has the values it has there
 (a test compares both on every corpus file).
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from airlift_component.config.yaml_values import MAX_DEPTH, Loader, scalar_value
+from airlift_component.config.yaml.values import MAX_DEPTH, Loader, scalar_value
 
 _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -108,7 +108,7 @@ class _Reader:
 def plain_values(text: str) -> tuple[dict[str, Any], list[str]] | None:
     """The top-level mapping of ``text`` and every string value holding ``${``, in
     document order; ``None`` when the file is not plain YAML or is not well formed
-    (read it with :func:`~.yaml_read.parse_yaml_text` then)."""
+    (read it with :func:`~.read.parse_yaml_text` then)."""
     if "\x00" in text:
         return None
     loader = Loader(text)

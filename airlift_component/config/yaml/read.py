@@ -13,7 +13,7 @@ errors rather than "last one wins", and only the standard safe tags are allowed.
 Hostile files get bounded time and memory: only regular files up to
 :data:`MAX_FILE_BYTES` are read (a FIFO or a link to ``/dev/zero`` is refused, not
 waited on), and alias expansion and nesting are capped (see
-:class:`~airlift_component.config.yaml_values.Builder`). Every failure is one
+:class:`~airlift_component.config.yaml.values.Builder`). Every failure is one
 :class:`~airlift_component.config.problems.Problem` with a line and column.
 """
 
@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from airlift_component.config.problems import Problem
-from airlift_component.config.yaml_values import (
+from airlift_component.config.yaml.values import (
     MERGE,
     Builder,
     Loader,

@@ -1,6 +1,6 @@
 """Turning libyaml's node tree into plain values, refusing what JSON cannot hold.
 
-Used by :mod:`airlift_component.config.yaml_read`, which keeps the nodes for
+Used by :mod:`airlift_component.config.yaml.read`, which keeps the nodes for
 positions. The loader resolves tags more cheaply than PyYAML's own, and the
 builder is written for speed: `airlift validate` runs it over every file.
 """

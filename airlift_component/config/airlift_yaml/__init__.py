@@ -1,0 +1,1 @@
+"""The ``airlift.yaml`` format: its models, rules, placeholders and loading."""

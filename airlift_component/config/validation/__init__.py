@@ -1,0 +1,1 @@
+"""``airlift validate``: both formats checked, and checked against each other."""

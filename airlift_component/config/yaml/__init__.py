@@ -1,0 +1,1 @@
+"""YAML machinery shared by both formats: positions, bounded reads, minimal-diff edits."""
