@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from airlift_component.generate.dag_finder import DagSite, find_dags
+from airlift_component.generate.dag_finder import DagSite, find_dags, param_defaults
 from airlift_component.generate.header import state
 from airlift_component.generate.names import module_names
 from airlift_component.generate.refusals import GenerateError, Refusal
@@ -239,7 +239,11 @@ def _one_task(
     except Refusal as refusal:
         return TaskResult(task_id, "refused", f"{source.path}:{refusal.line}: {refusal.reason}")
     module = out / f"{identifier(request.dag_id)}__{identifier(task_id)}.py"
-    params = dict(dag.params or {})
+    task_params = param_defaults(site.keyword("params"), names)
+    if dag.params is None or task_params is None:
+        line = site.line if task_params is None else dag.line
+        return TaskResult(task_id, "refused", f"{source.path}:{line}: params are not literal")
+    params = {**dag.params, **task_params}
     spec = ModuleSpec(
         request.dag_id,
         task_id,

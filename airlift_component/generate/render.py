@@ -91,14 +91,13 @@ def render_module(spec: ModuleSpec, translation: Translation) -> str:
     if not any("typing import Any" in i for i in stdlib):
         stdlib.append("from typing import Any")
     stdlib = sorted(set(stdlib), key=_import_order)
-    third = {i for i in translation.imports if not _stdlib(i)} | {
-        "import dagster as dg",
-        "from airlift_component.generate.runtime import airflow_run, xcom_value",
-    }
-    if not _uses_run(translation):
-        third = (
-            third - {"from airlift_component.generate.runtime import airflow_run, xcom_value"}
-        ) | {"from airlift_component.generate.runtime import xcom_value"}
+    third = {i for i in translation.imports if not _stdlib(i)} | {"import dagster as dg"}
+    runtime = [
+        *(["airflow_run"] if _uses_run(translation) else []),
+        *(["xcom_value"] if translation.hands_back else []),
+    ]
+    if runtime:
+        third.add(f"from airlift_component.generate.runtime import {', '.join(runtime)}")
     lines = [*_doc(spec, translation), HASH_PREFIX, ""]
     lines += [*stdlib, "", *sorted(third, key=_import_order), ""]
     lines += [

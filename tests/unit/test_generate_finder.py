@@ -1,0 +1,114 @@
+"""Finding DAGs and tasks by syntax: classic, dag=, TaskFlow, groups, loops, ids."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from airlift_component.generate.dag_finder import XComRef, find_dags
+from airlift_component.generate.refusals import GenerateError
+from airlift_component.generate.source import parse_dag_source
+
+
+def dags_of(text: str) -> dict:
+    return find_dags(parse_dag_source(textwrap.dedent(text), Path("dag.py")))
+
+
+CLASSIC = """
+    from airflow.sdk import DAG, TaskGroup
+    from airflow.providers.standard.operators.bash import BashOperator
+    from airflow.providers.standard.operators.empty import EmptyOperator
+
+    with DAG("classic", params={"n": Param(3, type="integer"), "s": "x"}) as dag:
+        start = EmptyOperator(task_id="start")
+        for i in range(2):
+            BashOperator(task_id=f"run_{i}", bash_command="echo {{ ds }}")
+        with TaskGroup("grp"):
+            EmptyOperator(task_id="inner")
+
+    late = BashOperator(task_id="late", bash_command="exit 0", dag=dag)
+"""
+
+
+def test_classic_tasks_groups_loops_and_dag_keyword() -> None:
+    dag = dags_of(CLASSIC)["classic"]
+    assert sorted(dag.tasks) == ["grp.inner", "late", "run_0", "run_1", "start"]
+    assert dag.tasks["run_1"].env == {"i": 1}
+    assert dag.tasks["start"].operator == "airflow.providers.standard.operators.empty.EmptyOperator"
+    assert dag.params == {"n": 3, "s": "x"}
+
+
+TASKFLOW = """
+    import json
+    from airflow.sdk import dag, task
+
+    @dag(schedule=None)
+    def flow():
+        @task()
+        def extract():
+            return json.loads('{"a": 1}')
+
+        @task(multiple_outputs=True)
+        def transform(data: dict):
+            return {"total": sum(data.values())}
+
+        @task
+        def load(total: float, label="x"):
+            print(total, label)
+
+        summary = transform(extract())
+        load(summary["total"], label="y")
+        load.override(task_id="again")(1.5)
+        load(2.0)
+
+    flow()
+"""
+
+
+def test_taskflow_ids_and_arguments() -> None:
+    dag = dags_of(TASKFLOW)["flow"]
+    assert sorted(dag.tasks) == ["again", "extract", "load", "load__1", "transform"]
+    assert dag.tasks["transform"].args == [XComRef("extract")]
+    assert dag.tasks["load"].args == [XComRef("transform", "total")]
+    assert dag.tasks["load"].kwargs == {"label": "y"}
+    assert dag.tasks["again"].args == [1.5]
+    assert dag.tasks["transform"].operator == "@task"
+
+
+def test_mapped_tasks_are_found_and_blocked() -> None:
+    dag = dags_of(
+        """
+        from airflow.sdk import DAG, task
+        from airflow.providers.standard.operators.bash import BashOperator
+
+        with DAG("mapped"):
+            @task
+            def add(x):
+                return x + 1
+            add.expand(x=[1, 2])
+            BashOperator.partial(task_id="b").expand(bash_command=["a", "b"])
+        """
+    )["mapped"]
+    assert "dynamic task mapping" in dag.tasks["add"].blocked
+    assert "dynamic task mapping" in dag.tasks["b"].blocked
+
+
+def test_a_task_id_that_is_not_literal_is_listed_apart() -> None:
+    dag = dags_of(
+        """
+        from airflow.sdk import DAG
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+        with DAG("odd"):
+            EmptyOperator(task_id=compute_id())
+        """
+    )["odd"]
+    assert dag.tasks == {}
+    assert dag.unnamed == [(6, "airflow.providers.standard.operators.empty.EmptyOperator")]
+
+
+def test_a_syntax_error_names_file_and_line() -> None:
+    with pytest.raises(GenerateError, match=r"dag.py:2:\d+: not valid Python"):
+        parse_dag_source("x = 1\ndef (:\n", Path("dag.py"))
