@@ -20,12 +20,17 @@ def check_template(template: str, line: int) -> None:
         from jinja2 import meta, nodes
     except ImportError:
         raise MissingDependencyError("jinja2", "dagster") from None
-    env = jinja2.Environment(extensions=["jinja2.ext.do"])
+    from airlift_component.generate.runtime.templates import environment
+
+    env = environment()
     try:
         parsed = env.parse(template)
+        undeclared = meta.find_undeclared_variables(parsed)
+    except jinja2.TemplateAssertionError as exc:
+        raise Refusal(f"template uses {exc.message} not supported", line) from None
     except jinja2.TemplateSyntaxError as exc:
         raise Refusal(f"template is not valid Jinja ({exc.message})", line) from None
-    for name in sorted(meta.find_undeclared_variables(parsed)):
+    for name in sorted(undeclared):
         if name not in TEMPLATE_NAMES:
             raise Refusal(f"template uses {name} not supported", line)
     for node in parsed.find_all(nodes.Getattr):

@@ -123,8 +123,8 @@ def template_context(
     return context
 
 
-def render_template(template: str, context: Mapping[str, Any]) -> str:
-    """``template`` rendered in Airflow's Jinja environment with ``context``."""
+def environment() -> Any:
+    """A Jinja environment like Airflow's: sandboxed, strict, ``do``, its date filters."""
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -140,7 +140,12 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
             "ts_nodash_with_tz": _filter_ts_nodash_with_tz,
         }
     )
-    return env.from_string(template).render(**context)
+    return env
+
+
+def render_template(template: str, context: Mapping[str, Any]) -> str:
+    """``template`` rendered in Airflow's Jinja environment with ``context``."""
+    return str(environment().from_string(template).render(**context))
 
 
 def render_nested(value: Any, context: Mapping[str, Any]) -> Any:

@@ -1,0 +1,177 @@
+"""Property: a generated Bash asset renders its command exactly as Airflow does.
+
+For random logical dates, timezones, data intervals and run conf, the command
+of the module `airlift generate` writes, rendered by the runtime, equals what
+Airflow 3's own code renders for the same DAG file: its task context
+(``RuntimeTaskInstance.get_template_context``) and its Jinja environment
+(``BaseOperator.render_template``). Airflow is installed in this environment;
+the DAG file is executed by Airflow here, and only read by syntax by the generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airlift_component.cli import cmd_generate
+from airlift_component.generate.runtime import AirflowRun
+
+TEMPLATE = (
+    "echo {{ ds }} {{ ds_nodash }} {{ ts }} {{ ts_nodash }} {{ ts_nodash_with_tz }} "
+    "{{ logical_date }} {{ data_interval_start }} {{ data_interval_end }} {{ run_id }} "
+    "{{ task_instance_key_str }} {{ params.n }} {{ params.label }} "
+    "{{ macros.ds_add(ds, params.n) }} {{ macros.ds_format(ds, '%Y-%m-%d', '%d/%m/%y') }} "
+    "{{ dag.dag_id }} {{ task.task_id }} {{ logical_date | ds_nodash }} "
+    "{{ data_interval_end | ts_nodash_with_tz }} {% if params.n > 2 %}big{% else %}small{% endif %}"
+)
+
+DAG_FILE = f"""\
+from airflow.sdk import DAG, Param
+from airflow.providers.standard.operators.bash import BashOperator
+
+with DAG("prop", schedule=None, params={{"n": Param(3, type="integer"), "label": "x"}}) as dag:
+    BashOperator(task_id="render_me", bash_command={TEMPLATE!r})
+"""
+
+AIRLIFT_YAML = """\
+version: 1
+instances:
+  - name: local
+    url: http://127.0.0.1:8080
+    auth: {type: basic, username: admin, password: admin}
+    mappings:
+      - dag: prop
+        tasks:
+          - task: render_me
+            assets: [prop/render_me]
+"""
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    project = tmp_path_factory.mktemp("prop")
+    (project / "dags").mkdir()
+    (project / "dags" / "prop.py").write_text(DAG_FILE)
+    (project / "airlift.yaml").write_text(AIRLIFT_YAML)
+    parser = argparse.ArgumentParser()
+    cmd_generate.register(parser)
+    args = parser.parse_args(
+        ["prop", "--config", str(project / "airlift.yaml"), "--dags-folder", str(project / "dags")]
+    )
+    assert cmd_generate.run(args) == 0
+    path = project / "airlift_generated" / "prop__render_me.py"
+    spec = importlib.util.spec_from_file_location("generated_prop__render_me", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def airflow_task() -> Any:
+    """The task as Airflow builds it from the same file (anew each time: rendering
+    with a run's conf updates the task's params in place)."""
+    namespace: dict[str, Any] = {}
+    exec(compile(DAG_FILE, "prop.py", "exec"), namespace)
+    return namespace["dag"].get_task("render_me")
+
+
+def airflow_render(start: datetime, end: datetime, conf: dict[str, Any]) -> str:
+    task = airflow_task()
+    from airflow.sdk.api.datamodels._generated import (
+        DagRun,
+        DagRunState,
+        DagRunType,
+        TIRunContext,
+    )
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    dag_run = DagRun.model_construct(
+        dag_id="prop",
+        run_id="scheduled__x",
+        logical_date=start,
+        data_interval_start=start,
+        data_interval_end=end,
+        run_after=end,
+        start_date=end,
+        end_date=None,
+        partition_key=None,
+        partition_date=None,
+        run_type=DagRunType.SCHEDULED,
+        state=DagRunState.RUNNING,
+        conf=conf,
+        consumed_asset_events=[],
+    )
+    server = TIRunContext.model_construct(
+        dag_run=dag_run,
+        max_tries=0,
+        should_retry=False,
+        task_reschedule_count=0,
+        upstream_map_indexes=None,
+        variables=[],
+        connections=[],
+        xcom_keys_to_clear=[],
+    )
+    ti = RuntimeTaskInstance.model_construct(
+        id=uuid.uuid4(),
+        task_id="render_me",
+        dag_id="prop",
+        run_id="scheduled__x",
+        try_number=1,
+        map_index=-1,
+        task=task,
+        max_tries=0,
+        dag_version_id=uuid.uuid4(),
+    )
+    ti._ti_context_from_server = server
+    ti._cached_template_context = None
+    return str(task.render_template(task.bash_command, ti.get_template_context()))
+
+
+zones = st.one_of(
+    st.just(UTC),
+    st.timezones(),
+    st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m))),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    start=st.datetimes(
+        min_value=datetime(1971, 1, 1), max_value=datetime(2099, 12, 31), timezones=zones
+    ),
+    length=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+    conf=st.one_of(
+        st.just({}),
+        st.fixed_dictionaries({"n": st.integers(-400, 400)}),
+        st.fixed_dictionaries({"label": st.text(min_size=0, max_size=8)}),
+    ),
+)
+def test_generated_command_renders_as_airflow_does(
+    generated: Any, start: datetime, length: timedelta, conf: dict[str, Any]
+) -> None:
+    end = start + length
+    ours = AirflowRun(
+        dag_id=generated.DAG_ID,
+        task_id=generated.TASK_ID,
+        run_id="scheduled__x",
+        logical_date=start,
+        data_interval_start=start,
+        data_interval_end=end,
+        params={**generated.PARAMS, **conf},
+        from_airflow=True,
+    ).render(generated.BASH_COMMAND)
+    assert ours == airflow_render(start, end, conf)
+
+
+def test_the_dag_file_is_the_one_generated_from(generated: Any) -> None:
+    assert generated.BASH_COMMAND == TEMPLATE
+    assert generated.PARAMS == {"n": 3, "label": "x"}
+    assert Path(generated.__file__).name == "prop__render_me.py"
