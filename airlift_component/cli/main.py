@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from airlift_component.cli import (
     cmd_drift,
+    cmd_import_python,
     cmd_proxy,
     cmd_refresh,
     cmd_reload,
@@ -49,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     cmd_refresh,
     cmd_drift,
     cmd_reload,
+    cmd_import_python,
     cmd_schema,
 )
 
