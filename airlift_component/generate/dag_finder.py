@@ -153,6 +153,7 @@ def param_defaults(node: ast.expr | None, names: ModuleNames) -> dict[str, Any] 
 def find_dags(source: DagSource) -> dict[str, DagSite]:
     """Every DAG of the file whose id is a literal, by id, each with its tasks."""
     names = module_names(source.tree)
+    names.literals = module_literals(source.tree)
     module_tasks = _task_functions(source.tree.body, names)
     dags: dict[str, DagSite] = {}
     aliases: dict[str, DagSite] = {}
@@ -162,7 +163,7 @@ def find_dags(source: DagSource) -> dict[str, DagSite]:
         # Tasks outside the ``with`` block that name its DAG: ``BashOperator(..., dag=dag)``.
         loose = DagSite("", 0)
         rest = [s for s in source.tree.body if not isinstance(s, ast.With | ast.FunctionDef)]
-        _scan(rest, _Scope(loose, names, dict(module_tasks)), "", {})
+        _scan(rest, _Scope(loose, names, dict(module_tasks)), "", dict(names.literals))
         for task_id, site in loose.tasks.items():
             owner = site.keyword("dag")
             if isinstance(owner, ast.Name) and owner.id in aliases:
@@ -200,7 +201,7 @@ def _module_statement(
                     if isinstance(item.optional_vars, ast.Name):
                         aliases[item.optional_vars.id] = dag
                     scope = _Scope(dag, names, dict(module_tasks))
-                    _scan(stmt.body, scope, "", {})
+                    _scan(stmt.body, scope, "", dict(names.literals))
     elif isinstance(stmt, ast.FunctionDef):
         for decorator in stmt.decorator_list:
             if _decorator_flavor(names, decorator, _DAG_DECORATORS) is None:
@@ -214,7 +215,7 @@ def _module_statement(
                 dag.params = param_defaults(_keyword(kwargs, "params"), names)
             dags[dag.dag_id] = dag
             scope = _Scope(dag, names, {**module_tasks, **_task_functions(stmt.body, names)})
-            _scan(stmt.body, scope, "", {})
+            _scan(stmt.body, scope, "", dict(names.literals))
     elif (
         isinstance(stmt, ast.Assign)
         and isinstance(stmt.value, ast.Call)
@@ -228,7 +229,7 @@ def _module_statement(
                 [s for s in rest if s is not stmt],
                 _Scope(dag, names, dict(module_tasks)),
                 "",
-                {},
+                dict(names.literals),
             )
 
 
@@ -241,6 +242,7 @@ def _dag_from_call(call: ast.Call, names: ModuleNames) -> DagSite | None:
 
 
 def _scan(body: list[ast.stmt], scope: _Scope, prefix: str, env: dict[str, Any]) -> None:
+    env = dict(env)
     for stmt in body:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             scope.task_functions.update(_task_functions([stmt], scope.names))
@@ -282,10 +284,31 @@ def _scan(body: list[ast.stmt], scope: _Scope, prefix: str, env: dict[str, Any])
             for target in targets:
                 if isinstance(target, ast.Name) and isinstance(ref, XComRef):
                     scope.bindings[target.id] = ref
+                elif isinstance(target, ast.Name):
+                    _bind_literal(env, target.id, stmt.value)
         else:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
                     _visit(child, scope, prefix, env)
+
+
+def _bind_literal(env: dict[str, Any], name: str, value: ast.expr) -> None:
+    """Remember ``name = <literal>`` for later arguments (``bash_command=templated_command``)."""
+    try:
+        env[name] = evaluate(value, env)
+    except NotLiteral:
+        env.pop(name, None)
+
+
+def module_literals(tree: ast.Module) -> dict[str, Any]:
+    """The module-level names assigned a literal (the last assignment wins)."""
+    env: dict[str, Any] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                _bind_literal(env, target.id, stmt.value)
+    return env
 
 
 def _visit(node: ast.expr, scope: _Scope, prefix: str, env: dict[str, Any]) -> XComRef | None:

@@ -2,13 +2,16 @@
 
 Only what has one value whatever the environment is evaluated: constants,
 lists, tuples, dicts and sets of them, ``+`` of strings, f-strings whose parts
-are known, and names bound by an enclosing ``for`` over a literal range or list
-(``task_id=f"runme_{i}"``). Anything else raises :class:`NotLiteral`.
+are known, names bound by an enclosing ``for`` over a literal range or list
+(``task_id=f"runme_{i}"``) or by an earlier literal assignment, arithmetic on
+numbers and ``textwrap.dedent`` of a string. Anything else raises :class:`NotLiteral`.
 """
 
 from __future__ import annotations
 
 import ast
+import operator
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,9 +50,42 @@ def evaluate(node: ast.expr, env: Mapping[str, Any] | None = None) -> Any:
         left, right = evaluate(node.left, env), evaluate(node.right, env)
         if type(left) is type(right) and isinstance(left, str | int | float | list | tuple):
             return left + right
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        left, right = evaluate(node.left, env), evaluate(node.right, env)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
+        if numbers and not (isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod) and right == 0):
+            return _ARITHMETIC[type(node.op)](left, right)
+    if _is_dedent(node):
+        assert isinstance(node, ast.Call)
+        value = evaluate(node.args[0], env)
+        if isinstance(value, str):
+            return textwrap.dedent(value)
     if isinstance(node, ast.JoinedStr):
         return "".join(_fstring_part(part, env) for part in node.values)
     raise NotLiteral(node)
+
+
+_ARITHMETIC: dict[type[ast.operator], Any] = {
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+}
+
+
+def _is_dedent(node: ast.expr) -> bool:
+    """``textwrap.dedent("...")`` (or ``dedent(...)``) of one argument."""
+    if not isinstance(node, ast.Call) or len(node.args) != 1 or node.keywords:
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return (
+            func.attr == "dedent"
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "textwrap"
+        )
+    return isinstance(func, ast.Name) and func.id == "dedent"
 
 
 def _fstring_part(part: ast.expr, env: Mapping[str, Any]) -> str:

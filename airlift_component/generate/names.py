@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class ModuleNames:
     classes: dict[str, ast.ClassDef] = field(default_factory=dict)
     #: Module-level statements binding a name (assignments), by the name.
     assignments: dict[str, ast.stmt] = field(default_factory=dict)
+    #: Module-level names whose value is a literal (filled by the DAG finder).
+    literals: dict[str, Any] = field(default_factory=dict)
 
     def qualified(self, node: ast.expr) -> str | None:
         """The dotted name a callee stands for, through the imports (``BashOperator`` →

@@ -25,6 +25,7 @@ AIRFLOW_SIDE_ARGS = frozenset(
         "max_active_tis_per_dag", "max_active_tis_per_dagrun", "executor", "executor_config",
         "inlets", "outlets", "task_group", "doc", "doc_md", "doc_json", "doc_yaml", "doc_rst",
         "task_display_name", "logger_name", "allow_nested_operators", "retry_policy",
+        "multiple_outputs",
         "params",  # read by the plan: the task's params over the DAG's
     }
 )  # fmt: skip

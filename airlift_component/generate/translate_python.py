@@ -205,7 +205,15 @@ def translate(task: TaskInput) -> Translation:
             f"{name} is imported from {imported.module}: install it in the Dagster environment."
         )
     else:
-        raise Refusal(f"callable {name} is not defined at the module level", target.lineno)
+        nested = [
+            node
+            for node in ast.walk(task.source.tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name
+        ]
+        if len(nested) != 1:
+            raise Refusal(f"callable {name} is not defined in the DAG file", target.lineno)
+        function = nested[0]
+        _callable_source(task, function, False, out)
     op_args = literal(site, args["op_args"], "op_args") if "op_args" in args else []
     op_kwargs = literal(site, args["op_kwargs"], "op_kwargs") if "op_kwargs" in args else {}
     templates_dict = (

@@ -112,3 +112,30 @@ def test_a_task_id_that_is_not_literal_is_listed_apart() -> None:
 def test_a_syntax_error_names_file_and_line() -> None:
     with pytest.raises(GenerateError, match=r"dag.py:2:\d+: not valid Python"):
         parse_dag_source("x = 1\ndef (:\n", Path("dag.py"))
+
+
+def test_literal_assignments_dedent_and_arithmetic_reach_the_arguments() -> None:
+    dag = dags_of(
+        '''
+        import textwrap
+        from airflow.sdk import DAG
+        from airflow.providers.standard.operators.bash import BashOperator
+
+        GREETING = "hi"
+
+        with DAG("lit"):
+            command = textwrap.dedent("""
+                echo {{ ds }}
+            """)
+            for i in range(2):
+                BashOperator(task_id=f"t{i}", bash_command=command, env={"X": str(i)} if False else {"N": f"{i / 2}"})
+            BashOperator(task_id="g", bash_command=GREETING)
+        '''
+    )["lit"]
+    assert dag.tasks["t1"].env["command"] == "\necho {{ ds }}\n"
+    assert dag.tasks["g"].env["GREETING"] == "hi"
+    import ast
+
+    from airlift_component.generate.literals import evaluate
+
+    assert evaluate(ast.parse("i / 2 + 1.0", mode="eval").body, {"i": 1}) == 1.5
