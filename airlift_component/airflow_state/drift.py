@@ -10,7 +10,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-from airlift_component.airflow_state.state import AirflowState
+from airlift_component.airflow_state.proxied import (
+    DAG_PROXY_SUFFIX,
+    DAG_PROXY_TASK_PREFIX,
+    LEGACY_DAG_PROXY_TASK_ID,
+)
+from airlift_component.airflow_state.state import AirflowState, DagState
 from airlift_component.airflow_state.task_graph import upstreams
 from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.config.short_list import short_list
@@ -42,6 +47,9 @@ class DriftReport:
     #: ``[dag, task]`` pairs mapped in airlift.yaml that the DAG no longer has.
     missing_tasks: list[list[str]] = field(default_factory=list)
     upstream_changes: list[UpstreamChange] = field(default_factory=list)
+    #: Mapped DAGs that Airflow runs as one whole-DAG proxy (``airlift proxy on DAG
+    #: --dag``): their mapped tasks are not compared, since Airflow shows only the proxy.
+    proxied_dags: list[str] = field(default_factory=list)
     #: Why upstream changes were not compared (no cache yet), if so.
     note: str | None = None
 
@@ -83,12 +91,16 @@ def compute_drift(
         if dag_id not in live.dags:
             report.filtered_out_dags.append(dag_id)
             continue
+        if _proxied_as_a_whole(live.dags[dag_id]):
+            report.proxied_dags.append(dag_id)
+            continue
         live_tasks = {task.task_id for task in live.dags[dag_id].tasks or ()}
         for task in mapping.tasks:
             if task.task not in live_tasks:
                 report.missing_tasks.append([dag_id, task.task])
     report.missing_dags.sort()
     report.filtered_out_dags.sort()
+    report.proxied_dags.sort()
     if cached is None:
         report.note = without_cache
         return report
@@ -103,6 +115,16 @@ def compute_drift(
                     UpstreamChange(dag_id, task_id, sorted(before[task_id]), sorted(after[task_id]))
                 )
     return report
+
+
+def _proxied_as_a_whole(dag: DagState) -> bool:
+    """True when Airflow shows the DAG as the single task of a whole-DAG proxy."""
+    return any(
+        (task.operator or "").endswith(DAG_PROXY_SUFFIX)
+        or task.task_id.startswith(DAG_PROXY_TASK_PREFIX)
+        or task.task_id == LEGACY_DAG_PROXY_TASK_ID
+        for task in dag.tasks or ()
+    )
 
 
 #: Unmapped DAGs listed by name before the rest are only counted (``--verbose``: all).
@@ -133,6 +155,11 @@ def render_text(reports: Sequence[DriftReport], *, verbose: bool = False) -> str
             lines.append(
                 f"  CHANGED  task {change.dag}.{change.task}: upstreams were [{before}], "
                 f"now [{after}]"
+            )
+        for dag in r.proxied_dags:
+            lines.append(
+                f"  PROXIED  DAG {dag}: runs in Dagster as a whole; its mapped tasks are not "
+                f"compared until `airlift proxy off {dag} --dag`"
             )
         lines.extend(_unmapped_lines(r.unmapped_dags, verbose))
         if r.note:

@@ -9,6 +9,7 @@ change is awaited by polling Airflow's REST API, never by sleeping.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,27 @@ def wait_for_tasks(airflow: AirflowServer, done: Callable[[set[str]], bool]) -> 
     )
 
 
+def drift(airflow: AirflowServer, folder: Path) -> dict[str, Any]:
+    """`airlift drift --format json` for an airlift.yaml mapping the DAG's three tasks;
+    it must exit 0 (nothing mapped is gone)."""
+    instance = airflow.instance_config(INSTANCE)
+    instance["dags"] = {"include": [DAG]}
+    instance["mappings"] = [
+        {
+            "dag": DAG,
+            "tasks": [{"task": t, "assets": [f"drift/{t}"]} for t in sorted(ORIGINAL_TASKS)],
+        }
+    ]
+    config = folder / "airlift.yaml"
+    config.write_text(json.dumps({"version": 1, "instances": [instance]}))
+    report: dict[str, Any] = json.loads(
+        airlift("drift", "--config", str(config), "--format", "json").stdout
+    )
+    return report["instances"][0]
+
+
 def test_decommission_and_roll_back_to_the_task_list(
-    airflow: AirflowServer, dagster: DagsterServer
+    airflow: AirflowServer, dagster: DagsterServer, tmp_path: Path
 ) -> None:
     state_file: Path = airflow.write_dag_file(f"proxied_state/{DAG}.yaml", ORIGINAL)
     state_dir = str(state_file.parent)
@@ -99,12 +119,18 @@ def test_decommission_and_roll_back_to_the_task_list(
     assert len(whole) == 1  # the one task that launches the DAG's assets in Dagster
     assert "proxied: true\n" in state_file.read_text()
     airlift("validate", str(state_file))
+    # Drift knows the whole-DAG proxy: the mapped tasks are not reported as gone.
+    report = drift(airflow, tmp_path)
+    assert report["proxied_dags"] == [DAG]
+    assert report["missing_tasks"] == []
 
     out = airlift("proxy", "off", DAG, "--dag", "--dir", state_dir).stdout
     assert "restored the task list (3 tasks; proxied: load)" in out
     assert state_file.read_text() == ORIGINAL
     airflow.wait_for_dag_tags(DAG, lambda tags: "airlift:proxied_tasks=1" in tags, timeout=120)
     wait_for_tasks(airflow, lambda tasks: tasks == ORIGINAL_TASKS)
+    report = drift(airflow, tmp_path)
+    assert report["proxied_dags"] == report["missing_tasks"] == []
 
     # The per-task flags are in force again: load runs in Dagster, the others in Airflow.
     run_id, state = run_dag(airflow, DAG)

@@ -179,3 +179,22 @@ def test_state_option_naming_a_folder_is_one_clear_error(
     err = capsys.readouterr().err
     assert f"{tmp_path}: is a folder, not an Airflow state file" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_dag_proxied_as_a_whole_is_not_gone(
+    config: Path, fake: FakeAirflow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After `airlift proxy on customers --dag`, Airflow shows one proxy task in place of
+    the DAG's tasks: that is the playbook's decommission step, not drift."""
+    fake.add_dag("customers", {"DAGSTER_OVERRIDE_DAG_customers": []})
+    code, report = _drift(config, capsys)
+    assert code == 0
+    prod = report["instances"][0]
+    assert report["something_gone"] is False
+    assert prod["missing_tasks"] == []
+    assert prod["proxied_dags"] == ["customers"]
+
+    assert main(["drift", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "PROXIED  DAG customers: runs in Dagster as a whole" in out
+    assert "GONE" not in out and "update airlift.yaml" not in out
