@@ -13,7 +13,11 @@ DEFAULT_TOKEN_ENV = "DAGSTER_API_TOKEN"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--location", required=True, metavar="NAME", help="code location to reload")
+    parser.add_argument(
+        "--location",
+        metavar="NAME",
+        help="code location to reload (default: the webserver's only location, when it has one)",
+    )
     parser.add_argument(
         "--dagster-url",
         metavar="URL",
@@ -40,6 +44,21 @@ def run(args: argparse.Namespace) -> int:
     url = args.dagster_url or os.environ.get("DAGSTER_URL") or DEFAULT_URL
     token = os.environ.get(args.token_env) or None
     with DagsterClient(url, token=token, timeout=args.timeout) as client:
-        client.reload_location(args.location)
-    print(f"reloaded code location {args.location!r} at {client.graphql_url}")
+        location = args.location or _only_location(client.location_names(), client.graphql_url)
+        client.reload_location(location)
+    print(f"reloaded code location {location!r} at {client.graphql_url}")
     return 0
+
+
+def _only_location(names: list[str], where: str) -> str:
+    from airlift_component.errors import UsageError
+
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UsageError(f"Dagster at {where} has no code location to reload")
+    listed = ", ".join(sorted(names))
+    raise UsageError(
+        f"Dagster at {where} has {len(names)} code locations ({listed}): "
+        "name one with --location NAME"
+    )

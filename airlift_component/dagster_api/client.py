@@ -368,6 +368,16 @@ class DagsterClient:
         )
         return self._runs(data), self._nodes(data)
 
+    def location_names(self) -> list[str]:
+        """The names of the webserver's code locations, as its workspace lists them."""
+        data = self.graphql(queries.LOCATIONS, fields=["workspaceOrError"])
+        workspace = self._result(data, "workspaceOrError", "Workspace", "list code locations")
+
+        def parse() -> list[str]:
+            return [str(entry["name"]) for entry in workspace["locationEntries"]]
+
+        return self._parsed("list code locations", parse)
+
     def reload_location(self, name: str) -> None:
         """Ask the webserver to reload a code location; raises when it fails to load."""
         data = self.graphql(

@@ -116,4 +116,14 @@ mutation AirliftReload($name: String!) {
 }
 """
 
+LOCATIONS = """
+query AirliftLocations {
+  workspaceOrError {
+    __typename
+    ... on Workspace { locationEntries { name } }
+    ... on PythonError { message }
+  }
+}
+"""
+
 VERSION = "query AirliftVersion { version }"

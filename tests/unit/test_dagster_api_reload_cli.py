@@ -62,7 +62,56 @@ def test_reload_unreachable_names_url(capsys: pytest.CaptureFixture[str]) -> Non
     assert "Traceback" not in err
 
 
-def test_reload_requires_location(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as info:
-        main(["reload"])
-    assert info.value.code == 2
+def fake_workspace(
+    monkeypatch: pytest.MonkeyPatch, names: list[str], seen: list[dict[str, object]]
+) -> None:
+    """A webserver whose workspace lists ``names`` and reloads any of them."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        seen.append(body)
+        if "workspaceOrError" in body["query"]:
+            entries = [{"name": name} for name in names]
+            data = {"workspaceOrError": {"__typename": "Workspace", "locationEntries": entries}}
+        else:
+            result = {
+                "__typename": "WorkspaceLocationEntry",
+                "name": body["variables"]["name"],
+                "locationOrLoadError": {"__typename": "RepositoryLocation"},
+            }
+            data = {"reloadRepositoryLocation": result}
+        return httpx.Response(200, json={"data": data})
+
+    def session(token: str | None = None, *, timeout: float = 30.0) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(handler))
+
+    monkeypatch.setattr(client_module, "new_session", session)
+
+
+def test_reload_without_location_reloads_the_only_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[dict[str, object]] = []
+    fake_workspace(monkeypatch, ["airlift_example"], seen)
+    assert main(["reload", "--dagster-url", "http://d:3000"]) == 0
+    assert "reloaded code location 'airlift_example'" in capsys.readouterr().out
+    assert seen[-1]["variables"] == {"name": "airlift_example"}
+
+
+def test_reload_without_location_among_several_names_them_and_reloads_none(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[dict[str, object]] = []
+    fake_workspace(monkeypatch, ["b_loc", "a_loc"], seen)
+    assert main(["reload", "--dagster-url", "http://d:3000"]) == 2
+    err = capsys.readouterr().err
+    assert "has 2 code locations (a_loc, b_loc): name one with --location NAME" in err
+    assert all("reloadRepositoryLocation" not in str(body["query"]) for body in seen)
+
+
+def test_reload_without_location_and_no_location_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_workspace(monkeypatch, [], [])
+    assert main(["reload", "--dagster-url", "http://d:3000"]) == 2
+    assert "has no code location to reload" in capsys.readouterr().err
