@@ -42,14 +42,15 @@ def scalar(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+_FLOW_ITEM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+
+
 def _flow_list(values: list[Any]) -> str | None:
-    items = [scalar(v) for v in values]
-    if all(isinstance(v, str) for v in values) and all(
-        not i.startswith('"') and "," not in i and "[" not in i and "]" not in i for i in items
-    ):
-        text = f"[{', '.join(items)}]"
-        return text if len(text) <= 80 else None
-    return None
+    """``[a, b]`` when every item is a plain word that needs no quoting in a flow list."""
+    if not all(isinstance(v, str) and _FLOW_ITEM.match(v) and not _TYPED.match(v) for v in values):
+        return None
+    text = f"[{', '.join(values)}]"
+    return text if len(text) <= 80 else None
 
 
 def _emit(value: Any, indent: int, lines: list[str], key: str) -> None:

@@ -87,13 +87,13 @@ def _absolute(module: str, level: int, package: str) -> str:
     return ".".join([*parts, module] if module else parts)
 
 
-#: The public names of dagster-airlift and Dagster this import understands, by last part.
 def api_name(dotted: str | None) -> str | None:
-    """The last part of ``dotted`` when it names something of Dagster or dagster-airlift."""
+    """The last part of ``dotted`` when it names something of Dagster or an integration
+    (``dagster``, ``dagster_airlift``, ``dagster_dbt``...)."""
     if not dotted:
         return None
     top = dotted.split(".")[0]
-    return dotted.rsplit(".", 1)[-1] if top in {"dagster", "dagster_airlift"} else None
+    return dotted.rsplit(".", 1)[-1] if top == "dagster" or top.startswith("dagster_") else None
 
 
 @dataclass

@@ -1,0 +1,154 @@
+"""import-python: each dagster-airlift form becomes the airlift.yaml it means, which
+`airlift validate` accepts; what cannot be translated is listed with its line and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from import_python_support import MODULES, data_of, run_import, validate_problems
+
+from airlift_component.import_python import ImportPythonError, import_definitions
+
+
+@pytest.mark.parametrize("case", sorted(MODULES), ids=sorted(MODULES))
+def test_every_case_writes_a_file_validate_accepts(tmp_path: Path, case: str) -> None:
+    _, out, _ = run_import(case, tmp_path)
+    assert validate_problems(out) == []
+
+
+def test_basic_auth_task_mappings_specs_and_code_assets(tmp_path: Path) -> None:
+    result, _, text = run_import("basic", tmp_path)
+    (instance,) = data_of(text)["instances"]
+    assert instance["name"] == "shop"
+    assert instance["url"] == "https://airflow.shop.example.com"  # a module constant
+    assert instance["auth"] == {
+        "type": "basic",
+        "username": "${AIRFLOW_USER}",  # os.environ["AIRFLOW_USER"]
+        "password": "${AIRFLOW_PASSWORD}",  # a literal in the module: never written
+    }
+    assert instance["sensor"] == {"interval_seconds": 45}
+    assert instance["dags"] == {"include": ["shop_daily", "shop_hourly"]}
+    (mapping,) = instance["mappings"]
+    assert mapping["dag"] == "shop_daily"
+    tasks = {t["task"]: t["assets"] for t in mapping["tasks"]}
+    assert tasks["load_customers"] == [
+        {
+            "key": "raw/customers",
+            "group": "raw",
+            "owners": ["team:data"],
+            "kinds": ["s3"],
+            "tags": {"tier": "bronze"},
+            "metadata": {"table": "raw.customers", "columns": 12},
+        }
+    ]
+    assert tasks["clean_customers"] == [
+        {"key": "staging/customers_clean", "code": "shop.assets:customers_clean"}
+    ]
+    assert tasks["build_marts"] == [
+        {"key": "mart/orders", "code": "shop.assets:marts"},
+        {"key": "mart/revenue", "code": "shop.assets:marts"},
+    ]
+    assert tasks["export"] == [
+        {
+            "key": "orders_csv",
+            "deps": ["mart/orders", "mart/revenue"],
+            "description": "Orders as CSV for finance.",
+        }
+    ]
+    (finding,) = result.findings
+    assert finding.line == 57 and "asset_checks" in finding.message
+    assert "admin" not in text
+
+
+def test_mwaa_and_load_airflow_dag_asset_specs_with_the_polling_sensor(tmp_path: Path) -> None:
+    result, _, text = run_import("mwaa", tmp_path)
+    (instance,) = data_of(text)["instances"]
+    assert instance["auth"] == {
+        "type": "mwaa",
+        "environment_name": "prod-airflow",
+        "region": "eu-west-1",
+    }
+    assert instance["url"] == "${AIRFLOW_URL}"
+    assert instance["sensor"] == {"interval_seconds": 120}
+    assert instance["mappings"] == [
+        {"dag": "reports", "assets": ["report_pdf", {"key": "report_html", "deps": ["report_pdf"]}]}
+    ]
+    (finding,) = result.findings
+    assert finding.line == 14 and "WebServerHostname" in finding.message
+
+
+def test_custom_auth_backend_and_dag_defs(tmp_path: Path) -> None:
+    result, _, text = run_import("custom_auth", tmp_path)
+    (instance,) = data_of(text)["instances"]
+    assert instance["url"] == "https://gateway.example.com/airflow"  # from get_webserver_url
+    assert instance["auth"] == {
+        "type": "custom",
+        "class": "billing.definitions:GatewayAuth",
+        "options": {"header": "X-Api-Key", "env_var": "GATEWAY_KEY"},
+    }
+    assert instance["sensor"] == {"default_status": "stopped"}
+    assert instance["mappings"] == [
+        {
+            "dag": "billing",
+            "tasks": [
+                {"task": "invoice", "assets": ["invoices"]},
+                {"task": "send", "assets": [{"key": "sent_invoices", "deps": ["invoices"]}]},
+            ],
+        }
+    ]
+    (finding,) = result.findings
+    assert finding.line == 34 and "auth_headers()" in finding.message
+
+
+def test_several_instances_merged_with_aliases_token_and_filter(tmp_path: Path) -> None:
+    result, _, text = run_import("several", tmp_path)
+    east, west = data_of(text)["instances"]
+    assert east["name"] == "east" and west["name"] == "west"
+    assert east["auth"]["password"] == "${EAST_PASSWORD}"  # os.getenv("EAST_PASSWORD")
+    assert west["auth"] == {"type": "token", "token": "${WEST_AIRFLOW_TOKEN}"}
+    assert "not-a-real-token-0123" not in text
+    assert east["mappings"] == [{"dag": "ingest", "assets": ["east/raw_events"]}]
+    assert west["mappings"][0]["tasks"][1] == {
+        "task": "store",
+        "assets": [{"key": "west/events", "deps": ["west/raw_events"]}],
+    }
+    assert west["dags"] == {"include": ["*ingest*"], "tags": ["prod"]}
+    (finding,) = result.findings
+    assert finding.line == 45 and "case-sensitively" in finding.message
+
+
+def test_what_cannot_be_translated_is_listed_with_line_and_reason(tmp_path: Path) -> None:
+    result, _, text = run_import("leftovers", tmp_path)
+    found = {f.line: f.message for f in result.findings}
+    expected = {
+        31: "written as 'legacy_airflow'",
+        42: "@dbt_assets dbt_models: its keys come from the dbt manifest",
+        43: "built by calling load_table_asset(...)",
+        44: "written as raw/orders (2 parts)",
+        45: "defined in definitions.py itself",
+        48: "assets_with_multiple_task_mappings(...) not translated",
+        52: "asset orphan is mapped to no DAG or task",
+        55: "event_transformer_fn has no airlift.yaml equivalent",
+        56: "dag_selector_fn=`lambda dag: len(dag.dag_id) > 3` not translated",
+    }
+    assert sorted(found) == sorted(expected)
+    for line, words in expected.items():
+        assert words in found[line], found[line]
+    assert all(str(f.path).endswith("lefty/definitions.py") for f in result.findings)
+    mapping = data_of(text)["instances"][0]["mappings"][0]
+    assert [t["task"] for t in mapping["tasks"]] == ["split", "local"]
+
+
+def test_a_module_without_an_instance_is_refused(tmp_path: Path) -> None:
+    module = tmp_path / "plain.py"
+    module.write_text("from dagster import Definitions\n\ndefs = Definitions()\n")
+    with pytest.raises(ImportPythonError, match=r"plain\.py: no build_defs_from_airflow_instance"):
+        import_definitions(module)
+
+
+def test_a_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
+    module = tmp_path / "broken.py"
+    module.write_text("x = 1\ndefs = build(\n")
+    with pytest.raises(ImportPythonError, match=r"broken\.py:2:\d+: not valid Python"):
+        import_definitions(module)
