@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     if placeholders:
         print(one_line(f"set before loading it: {names}"))
     if result.findings:
-        print(f"{len(result.findings)} thing(s) not translated as written: listed above")
+        print(
+            f"{len(result.findings)} finding(s) above: what was not carried over as written, and why"
+        )
         return 1
     return 0

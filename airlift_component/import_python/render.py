@@ -111,17 +111,19 @@ def _secrets(value: Any) -> list[Secret]:
     return []
 
 
-def _fill(value: Any, names: dict[str, str], found: list[Placeholder], where: str) -> Any:
+def _fill(
+    value: Any, names: dict[str, str], found: list[Placeholder], where: str, field: str = ""
+) -> Any:
     if isinstance(value, Secret):
         name = value.env or names[value.field]
         found.append(Placeholder(name, f"{value.field} of instance {where}"))
         return f"${{{name}}}"
     if isinstance(value, dict):
-        return {k: _fill(v, names, found, where) for k, v in value.items()}
+        return {k: _fill(v, names, found, where, str(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_fill(v, names, found, where) for v in value]
+        return [_fill(v, names, found, where, field) for v in value]
     if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
-        found.append(Placeholder(value[2:-1], f"a value of instance {where}"))
+        found.append(Placeholder(value[2:-1], f"{field or 'a value'} of instance {where}"))
     return value
 
 
