@@ -19,8 +19,8 @@ from typing import Any
 import attrs
 
 from airflow_side._compat import AIRFLOW_3, BaseOperatorLink
+from airflow_side.redaction import redact_url
 from airlift_component.mapping_tags import TASK_INSTANCE_URL_TAG
-from airlift_component.redact import redact_url
 
 __all__ = ["RUN_URL_XCOM_KEY", "TASK_INSTANCE_URL_TAG", "DagsterRunLink"]
 

@@ -28,6 +28,7 @@ from airflow_side._dagster_run import (
 from airflow_side._surgery import inherited_kwargs, local_task_id
 from airflow_side.links import DagsterRunLink, task_instance_url
 from airflow_side.operators._hooks import OperatorHooks, run_as_mapping
+from airflow_side.redaction import RedactingLog, UnsafeUrlError, check_userinfo, redact
 from airflow_side.xcom_return import DEFAULT_MAX_BYTES, HandedBack, read_return_value
 from airflow_side.xcom_use import CONSUMERS_ATTR, consumers_message
 from airlift_component.dagster_api import DagsterClient, DagsterRun
@@ -244,13 +245,18 @@ class BaseDagsterAssetsOperator(BaseOperator):
         returns its run id."""
         extra = {k: str(v) for k, v in self.default_dagster_run_tags(context).items()}
         request = dataclasses.replace(self._request(context, dag_id, task_id), extra_tags=extra)
+        url = self.get_dagster_url(context)
+        try:
+            check_userinfo(url, f"from {type(self).__name__}.get_dagster_url")
+        except UnsafeUrlError as exc:
+            raise AirflowException(str(exc)) from None
         session = self.get_dagster_session(context)
         overridden = (
             type(self).get_valid_graphql_response
             is not BaseDagsterAssetsOperator.get_valid_graphql_response
         )
         client = DagsterClient(
-            self.get_dagster_url(context),
+            url,
             session=session,
             timeout=self.dagster_request_timeout_seconds,
             read_field=self.get_valid_graphql_response if overridden else None,
@@ -258,15 +264,21 @@ class BaseDagsterAssetsOperator(BaseOperator):
         self._current_client = client
         hooks = OperatorHooks(self, context, session)
         self._handed_back = None
+        log = RedactingLog(self.log, url)
         try:
-            run: DagsterRun = DagsterRunner(client, log=self.log, hooks=hooks).run(request)
+            run: DagsterRun = DagsterRunner(client, log=log, hooks=hooks).run(request)
             if self.proxied_task_id() is not None:
                 self._handed_back = read_return_value(
                     client, run, max_bytes=self.xcom_return_value_max_bytes
                 )
             return run.run_id
         except AirliftError as exc:
-            raise AirflowException(str(exc)) from None
+            raise AirflowException(redact(str(exc), url)) from None
+        except Exception as exc:  # a hook's own error (user code, an HTTP library)
+            text = str(exc)
+            if redact(text, url) != text:
+                raise AirflowException(f"{type(exc).__name__}: {redact(text, url)}") from None
+            raise
         finally:
             close = getattr(session, "close", None)
             if callable(close):

@@ -25,6 +25,7 @@ from airflow_side.operators.base import (
     BaseProxyDAGToDagsterOperator,
     BaseProxyTaskToDagsterOperator,
 )
+from airflow_side.redaction import UnsafeUrlError, check_userinfo, redact_url
 from airlift_component.dagster_api import new_session
 
 DEFAULT_CONN_ID = "dagster_default"
@@ -39,7 +40,7 @@ class DagsterSettings:
     instance: str | None
 
     def __repr__(self) -> str:
-        return f"DagsterSettings(url={self.url!r}, instance={self.instance!r})"
+        return f"DagsterSettings(url={redact_url(self.url)!r}, instance={self.instance!r})"
 
 
 def _connection_url(conn: Any) -> str:
@@ -61,7 +62,7 @@ def resolve_settings(conn_id: str = DEFAULT_CONN_ID) -> DagsterSettings:
     if conn is not None and conn.host:
         extra = conn.extra_dejson or {}
         return DagsterSettings(
-            _connection_url(conn),
+            _checked(_connection_url(conn), f"host of the Airflow Connection {conn_id!r}"),
             conn.password or None,
             extra.get("instance") or os.environ.get(INSTANCE_ENV),
         )
@@ -71,7 +72,18 @@ def resolve_settings(conn_id: str = DEFAULT_CONN_ID) -> DagsterSettings:
             f"no Dagster URL: define the Airflow Connection {conn_id!r} (host = the "
             f"Dagster webserver URL) or set the environment variable {URL_ENV}"
         )
-    return DagsterSettings(url, os.environ.get(TOKEN_ENV) or None, os.environ.get(INSTANCE_ENV))
+    return DagsterSettings(
+        _checked(url, f"environment variable {URL_ENV}"),
+        os.environ.get(TOKEN_ENV) or None,
+        os.environ.get(INSTANCE_ENV),
+    )
+
+
+def _checked(url: str, where: str) -> str:
+    try:
+        return check_userinfo(url, where)
+    except UnsafeUrlError as exc:
+        raise AirflowException(str(exc)) from None
 
 
 class SettingsFromAirflowMixin:
