@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
+from airlift_component.config.airlift_yaml.model import AssetSpecModel
 from airlift_component.import_python.asset_keys import (
     OnSplit,
     key_from_value,
@@ -49,10 +52,25 @@ class AssetReader:
     def entries(self, node: ast.expr, scope: Scope, line: int) -> list[Entry]:
         """The assets ``node`` stands for; a finding (and none) when it cannot be read."""
         try:
-            return self._entries(node, scope, line, 0)
+            found = self._entries(node, scope, line, 0)
         except Unknown as exc:
             self.result.note(line, f"`{short(node)}` not translated: {exc.reason}")
             return []
+        return [entry for entry in found if self._valid(entry)]
+
+    def _valid(self, entry: Entry) -> bool:
+        """Whether airlift.yaml accepts the asset as translated; a finding when not."""
+        try:
+            AssetSpecModel.model_validate(entry.data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"])
+            self.result.note(
+                entry.line,
+                f"asset {entry.data.get('key')} not translated: {where}: {error['msg']}",
+            )
+            return False
+        return True
 
     def _on_split(self, line: int) -> OnSplit:
         def note(parts: list[str]) -> None:

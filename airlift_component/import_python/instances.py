@@ -14,10 +14,10 @@ from typing import Any
 
 from airlift_component.import_python.result import ImportResult, Secret
 from airlift_component.import_python.symbols import Scope, api_name
-from airlift_component.import_python.values import EnvRef, Unknown, evaluate, keyword, short
+from airlift_component.import_python.values import EnvRef, Unknown, evaluate, keyword
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_SECRET_OPTION = re.compile(r"pass|secret|token|key|credential", re.IGNORECASE)
+_SECRET_OPTION = re.compile(r"pass|secret|token|key|credential|auth|cookie|session", re.IGNORECASE)
 
 
 class InstanceReader:
@@ -85,9 +85,7 @@ class InstanceReader:
                 node = self.scope.assigns[node.id]
         line = getattr(node, "lineno", 0)
         if not isinstance(node, ast.Call):
-            self.result.note(
-                line, f"auth backend `{short(node)}` not translated: not a constructor call"
-            )
+            self.result.note(line, "auth backend not translated: not a constructor call here")
             return self._url(None, line, name), {"type": "none"}
         kind = api_name(self.scope.dotted(node.func))
         if kind == "AirflowBasicAuthBackend":
@@ -196,7 +194,7 @@ class InstanceReader:
         module, _, cls = dotted.rpartition(".")
         class_def = self.scope.classes.get(cls) if module == self.scope.source.module else None
         if not module or not re.match(r"^[A-Za-z_][\w.]*$", module):
-            self.result.note(line, f"auth backend `{short(call)}` not translated: unknown class")
+            self.result.note(line, "auth backend not translated: a class this module does not name")
             return Secret("url"), {"type": "none"}
         options: dict[str, Any] = {}
         url_node = keyword(call, "webserver_url")

@@ -9,8 +9,10 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
+from airlift_component.config.ids import DAG_ID_PATTERN, TASK_ID_PATTERN
 from airlift_component.import_python.assets import AssetReader, Entry
 from airlift_component.import_python.result import ImportResult
 from airlift_component.import_python.symbols import Scope, api_name
@@ -62,6 +64,11 @@ class MappingReader:
         if not isinstance(value, str):
             self.result.note(line, f"{what} is not a string; its assets are not translated")
             return None
+        if not re.match(DAG_ID_PATTERN if what.startswith("dag") else TASK_ID_PATTERN, value):
+            self.result.note(
+                line, f"{what} {value!r} is not an Airflow id; its assets are not translated"
+            )
+            return None
         return value
 
     # --- Definitions -----------------------------------------------------------------
@@ -97,7 +104,7 @@ class MappingReader:
                 )
 
     def _dag_defs(self, call: ast.Call) -> list[Mapped]:
-        dag = self._literal(keyword(call, "dag_id", 0), "dag_defs dag_id", call.lineno)
+        dag = self._literal(keyword(call, "dag_id", 0), "dag id of dag_defs", call.lineno)
         rows: list[Mapped] = []
         for arg in call.args[1:]:
             arg = self._resolve(arg)
@@ -107,7 +114,7 @@ class MappingReader:
                     arg.lineno, f"`{short(arg)}` in dag_defs not translated: not task_defs(...)"
                 )
                 continue
-            task = self._literal(keyword(arg, "task_id", 0), "task_defs task_id", arg.lineno)
+            task = self._literal(keyword(arg, "task_id", 0), "task id of task_defs", arg.lineno)
             for item in arg.args[1:]:
                 item = self._resolve(item)
                 inner = (
@@ -155,7 +162,7 @@ class MappingReader:
         return []
 
     def _task_mappings(self, call: ast.Call) -> list[Mapped]:
-        dag = self._literal(keyword(call, "dag_id", 0), "dag_id", call.lineno)
+        dag = self._literal(keyword(call, "dag_id", 0), "dag id", call.lineno)
         table = self._resolve(keyword(call, "task_mappings", 1) or call)
         if not isinstance(table, ast.Dict):
             self.result.note(
@@ -185,7 +192,7 @@ class MappingReader:
             if key is None:
                 self.result.note(value.lineno, "dag_mappings with ** unpacking; not translated")
                 continue
-            dag = self._literal(key, "DAG id", key.lineno)
+            dag = self._literal(key, "dag id", key.lineno)
             entries = self.assets.entries(value, self.scope, key.lineno)
             if dag is not None:
                 rows += [Mapped(dag, None, e) for e in entries]

@@ -8,6 +8,7 @@ from typing import Any
 
 from airlift_component.config.problems import one_line
 from airlift_component.errors import AirliftError
+from airlift_component.redact import scrub_userinfo
 
 
 class ImportPythonError(AirliftError):
@@ -23,8 +24,8 @@ class Finding:
     message: str
 
     def format(self) -> str:
-        """``path:line: message`` on one line."""
-        return one_line(f"{self.path}:{self.line}: {self.message}")
+        """``path:line: message`` on one line, any ``user:password@`` of a URL left out."""
+        return one_line(scrub_userinfo(f"{self.path}:{self.line}: {self.message}"))
 
 
 @dataclass(frozen=True)

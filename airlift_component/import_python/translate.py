@@ -185,7 +185,10 @@ def import_definitions(path: Path, module: str | None = None) -> ImportResult:
     scope = Scope.of(read_source(path, module or dotted))
     result = ImportResult(path)
     walk = _Walk(scope, Project(root, scope), result)
-    walk.run()
+    try:
+        walk.run()
+    except RecursionError:
+        raise ImportPythonError(f"{path}: expressions nested too deeply to read") from None
     if not walk.found:
         raise ImportPythonError(
             f"{path}: no build_defs_from_airflow_instance(...) or load_airflow_dag_asset_specs(...) "

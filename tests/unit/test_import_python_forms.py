@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from import_python_support import MODULES, data_of, run_import, validate_problems
 
-from airlift_component.import_python import ImportPythonError, import_definitions
+from airlift_component.import_python import (
+    ImportPythonError,
+    import_definitions,
+    render_airlift_yaml,
+)
 
 
 @pytest.mark.parametrize("case", sorted(MODULES), ids=sorted(MODULES))
@@ -152,3 +156,71 @@ def test_a_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
     module.write_text("x = 1\ndefs = build(\n")
     with pytest.raises(ImportPythonError, match=r"broken\.py:2:\d+: not valid Python"):
         import_definitions(module)
+
+
+_HEADER = (
+    "from dagster import AssetSpec, Definitions\n"
+    "from dagster_airlift.core import AirflowInstance, AirflowBasicAuthBackend, "
+    "assets_with_task_mappings, build_defs_from_airflow_instance\n"
+)
+
+
+def _module(tmp_path: Path, body: str) -> Path:
+    module = tmp_path / "defs.py"
+    module.write_text(_HEADER + body)
+    return module
+
+
+def test_what_airlift_yaml_would_refuse_is_a_finding_not_a_broken_file(tmp_path: Path) -> None:
+    module = _module(
+        tmp_path,
+        "defs = build_defs_from_airflow_instance(\n"
+        "    airflow_instance=AirflowInstance(auth_backend=AirflowBasicAuthBackend(\n"
+        "        webserver_url='https://a.example.com', username='u', password='p'), name='a'),\n"
+        "    defs=Definitions(assets=assets_with_task_mappings(dag_id='d', task_mappings={\n"
+        "        'bad task': [AssetSpec('x')],\n"
+        "        'ok': [AssetSpec('y', group_name='not a group'), AssetSpec('z')],\n"
+        "    })),\n"
+        ")\n",
+    )
+    result = import_definitions(module)
+    messages = {f.line: f.message for f in result.findings}
+    assert "'bad task' is not an Airflow id" in messages[7]
+    assert messages[8].startswith("asset y not translated: group:")
+    (instance,) = result.instances
+    assert instance.data["mappings"] == [{"dag": "d", "tasks": [{"task": "ok", "assets": ["z"]}]}]
+
+
+def test_custom_auth_options_that_look_secret_become_placeholders(tmp_path: Path) -> None:
+    module = _module(
+        tmp_path,
+        "class KeyAuth:\n"
+        "    def auth_headers(self): ...\n"
+        "defs = build_defs_from_airflow_instance(airflow_instance=AirflowInstance(\n"
+        "    auth_backend=KeyAuth(webserver_url='https://a.example.com', api_key='k-123', "
+        "header='X-Key'), name='a'))\n",
+    )
+    result = import_definitions(module)
+    text, placeholders = render_airlift_yaml(result)
+    assert "k-123" not in text
+    assert data_of(text)["instances"][0]["auth"] == {
+        "type": "custom",
+        "class": "defs:KeyAuth",
+        "options": {"api_key": "${AIRFLOW_API_KEY}", "header": "X-Key"},
+    }
+    assert [p.name for p in placeholders] == ["AIRFLOW_API_KEY"]
+    assert result.findings == []  # the class already has auth_headers()
+
+
+def test_a_url_with_a_password_is_neither_written_nor_shown(tmp_path: Path) -> None:
+    module = _module(
+        tmp_path,
+        "defs = build_defs_from_airflow_instance(airflow_instance=AirflowInstance(\n"
+        "    auth_backend=AirflowBasicAuthBackend(webserver_url=url_of('https://u:s3cret@h.example.com'),\n"
+        "        username='u', password='p'), name='a'))\n",
+    )
+    result = import_definitions(module)
+    text, _ = render_airlift_yaml(result)
+    shown = "\n".join(f.format() for f in result.findings)
+    assert "s3cret" not in text + shown
+    assert data_of(text)["instances"][0]["url"] == "${AIRFLOW_URL}"
