@@ -80,7 +80,7 @@ def main() -> int:
 
 
 def seed_cursor(high_water: datetime) -> str:
-    from airlift_component.airflow_state.sensor_cursor import SensorCursor
+    from airlift_component.sensor.cursor import SensorCursor
 
     return SensorCursor(high_water).to_json()
 

@@ -3,7 +3,7 @@
 A proxied task launches a Dagster run that materializes its assets in Dagster
 itself. What counts is what ran for that try: first the Dagster runs the
 proxies launched, when the sensor's instance is at hand (see
-:func:`~airlift_component.airflow_state.run_ledger.settle_run`), else the
+:func:`~airlift_component.sensor.run_ledger.settle_run`), else the
 operator Airflow recorded on the task instance (:func:`recorded_proxy`; Airflow
 3 records it when the run is created). The operator rule:
 

@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 import dagster as dg
 
 from airlift_component.airflow_api.types import DagRun
-from airlift_component.airflow_state.run_ledger import Launched
 from airlift_component.mapping_tags import AIRFLOW_DAG_TAG as DAG_TAG
 from airlift_component.mapping_tags import AIRFLOW_INSTANCE_TAG as INSTANCE_TAG
 from airlift_component.mapping_tags import AIRFLOW_RUN_TAG as RUN_TAG
 from airlift_component.mapping_tags import AIRFLOW_TASK_TAG as TASK_TAG
 from airlift_component.mapping_tags import AIRFLOW_TRY_TAG as TRY_TAG
+from airlift_component.sensor.run_ledger import Launched
 
 #: Airflow run ids per Dagster query.
 CHUNK = 200

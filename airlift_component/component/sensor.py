@@ -2,16 +2,17 @@
 
 Every ``sensor.interval_seconds`` it records each successful Airflow task try,
 and each successful completion of a run, exactly once as asset
-materializations (see docs/exactly-once.md and
-:mod:`airlift_component.airflow_state.sensor_pass`), and, with
-``airflow_assets`` enabled, each of Airflow's asset events once
-(:mod:`airlift_component.airflow_state.asset_event_pass`). When Airflow cannot be
+materializations (see docs/exactly-once.md), and, with ``airflow_assets``
+enabled, each of Airflow's asset events once. What is new is decided without
+Dagster in :mod:`airlift_component.sensor`; this module is the Dagster side of
+it: the sensor definition, the tick's time budget, and its reply (materializations
+from :mod:`.materializations`, or a skip reason). When Airflow cannot be
 reached the tick is skipped with the error as its reason and the cursor stays
 where it was. A tick spends at most :func:`tick_budget_seconds` on Airflow, so
 that a slow Airflow ends it before Dagster's sensor timeout does: it keeps what
 it settled and leaves the rest to the next tick, saying so in its reason. A DAG
-that runs in Airflow before the definitions know it is warned about on each tick; once `airlift refresh` and a reload add it, the
-next tick looks back ``sensor.lookback_hours`` for it and records its runs. A
+that runs in Airflow before the definitions know it is warned about on each tick;
+once `airlift refresh` and a reload add it, the next tick looks back ``sensor.lookback_hours`` for it and records its runs. A
 limit of the guarantee met on a tick is logged and named in the tick's reason.
 """
 
@@ -24,24 +25,19 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from airlift_component.airflow_api.retry import Deadline
-from airlift_component.airflow_api.transport import time_budget
+from airlift_component.airflow_api.transport import TimeBudget, time_budget
 from airlift_component.airflow_state.fetch import ClientFactory, default_client_factory
 from airlift_component.airflow_state.proxied import LazyProxiedLookup
-from airlift_component.airflow_state.sensor_cursor import DEFAULT_OVERLAP, SensorCursor
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.component.airflow_asset_specs import AirflowAssetIndex
 from airlift_component.component.asset_specs import InstanceIndex
+from airlift_component.component.materializations import TickResult, materialize, tick_scope
 from airlift_component.component.proxy_runs import launched_runs
-from airlift_component.component.sensor_tick import (
-    IndexShape,
-    TickResult,
-    evaluate_tick,
-    index_shape,
-)
 from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url, scrub_userinfo
+from airlift_component.sensor.cursor import DEFAULT_OVERLAP, SensorCursor
+from airlift_component.sensor.tick import TickScope, read_tick
 
 if TYPE_CHECKING:
     from airlift_component.airflow_api.client import AirflowClient
@@ -88,31 +84,30 @@ def run_tick(
     proxied_state_dir: Path | None = None,
     now: datetime | None = None,
     overlap: timedelta = DEFAULT_OVERLAP,
-    shape: IndexShape | None = None,
+    scope: TickScope | None = None,
     dagster_instance: dg.DagsterInstance | None = None,
     airflow_assets: AirflowAssetIndex | None = None,
-    budget: Deadline | None = None,
+    budget: TimeBudget | None = None,
 ) -> TickResult:
     """One tick outside Dagster's machinery (the sensor, tests and benchmarks use it);
-    ``budget`` is the tick's time budget, if any (see :func:`time_budget`)."""
-    cursor = SensorCursor.from_json(cursor_text)
-    proxied = LazyProxiedLookup(state, proxied_state_dir)
-    return evaluate_tick(
+    ``budget`` is the tick's time budget, if any. Raises ``AirflowApiError`` untouched
+    so the caller can fail the tick softly without moving the cursor."""
+    launched = None
+    if dagster_instance is not None:
+        launched = launched_runs(dagster_instance, instance.name)
+    tick = read_tick(
         client,
         instance,
-        index,
-        cursor,
-        proxied,
+        SensorCursor.from_json(cursor_text),
+        scope or tick_scope(index, airflow_assets),
+        LazyProxiedLookup(state, proxied_state_dir),
         now=now or datetime.now(timezone.utc),
         overlap=overlap,
         max_runs=MAX_RUNS_PER_TICK,
-        shape=shape,
-        launched=(
-            launched_runs(dagster_instance, instance.name) if dagster_instance is not None else None
-        ),
-        airflow_assets=airflow_assets,
+        launched=launched,
         budget=budget,
     )
+    return materialize(tick, client, instance.name, index, airflow_assets)
 
 
 class _SharedClient:
@@ -146,84 +141,109 @@ def build_sensor(
 ) -> dg.SensorDefinition:
     """The sensor recording ``instance``'s Airflow runs (and, with ``airflow_assets``,
     Airflow's asset events)."""
-    settings = instance.sensor
-    status = (
-        dg.DefaultSensorStatus.RUNNING
-        if settings.default_status == "running"
-        else dg.DefaultSensorStatus.STOPPED
-    )
-
     shared = _SharedClient(instance, client_factory or default_client_factory)
-    shape = index_shape(index)
+    scope = tick_scope(index, airflow_assets)
+
+    def tick(context: dg.SensorEvaluationContext, budget: TimeBudget) -> TickResult:
+        return run_tick(
+            shared.get(),
+            instance,
+            index,
+            state,
+            context.cursor,
+            proxied_state_dir=proxied_state_dir,
+            scope=scope,
+            dagster_instance=context.instance,
+            airflow_assets=airflow_assets,
+            budget=budget,
+        )
 
     @dg.sensor(
         name=sensor_name(instance.name),
-        minimum_interval_seconds=settings.interval_seconds,
-        default_status=status,
-        description=(
-            f"Records runs of Airflow instance {instance.name!r} ({redact_url(instance.url)}) "
-            "as materializations of their mapped assets: each successful task try and each "
-            "successful run completion exactly once"
-            + (
-                ", and each Airflow asset event as one of its Airflow asset."
-                if airflow_assets is not None
-                else "."
-            )
-        ),
+        minimum_interval_seconds=instance.sensor.interval_seconds,
+        default_status=_default_status(instance),
+        description=_description(instance, airflow_assets is not None),
     )
     def _airlift_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        timeout = dagster_sensor_timeout()
-        seconds = tick_budget_seconds(timeout)
-        label = (
-            f"the tick's {seconds:g} s (Dagster stops a sensor tick after {timeout:g} s, "
-            "DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS)"
-        )
         try:
-            with time_budget(seconds, label) as budget:
-                result = run_tick(
-                    shared.get(),
-                    instance,
-                    index,
-                    state,
-                    context.cursor,
-                    proxied_state_dir=proxied_state_dir,
-                    shape=shape,
-                    dagster_instance=context.instance,
-                    airflow_assets=airflow_assets,
-                    budget=budget.deadline,
-                )
+            # The transport still reads the budget from this block (see time_budget); the
+            # sensor's own code gets it as the ``budget`` argument.
+            with time_budget(*_tick_budget()) as budget:
+                result = tick(context, budget)
         except AirflowApiError as exc:
             shared.discard()
-            message = scrub_userinfo(str(exc))
-            context.log.warning("Airflow %s unreachable: %s", instance.name, message)
-            return dg.SkipReason(
-                f"Airflow instance {instance.name!r} could not be read; the cursor was not "
-                f"moved and the next tick retries. {message}"
-            )
-        for warning in result.warnings:
-            context.log.warning(scrub_userinfo(warning))
-        limits = " ".join(f"Limit: {scrub_userinfo(text)}." for text in result.limits)
-        for text in result.limits:
-            context.log.warning("exactly-once limit: %s", scrub_userinfo(text))
-        cursor = result.cursor.to_json()
-        if not result.events:
-            reason = f"nothing new from Airflow instance {instance.name!r} since the last tick."
-            if result.out_of_time is not None:
-                reason = (
-                    f"Airflow instance {instance.name!r} answered too slowly to record "
-                    "anything this tick; the cursor was not moved past anything unrecorded."
-                )
-            if cursor == context.cursor:
-                return dg.SkipReason(f"{reason} {limits}".strip())
-        else:
-            reason = (
-                f"recorded {len(result.events)} materialization(s) from {result.runs} changed "
-                f"Airflow run(s) of {instance.name!r}."
-            )
-            context.log.info(reason)
-        # The events are stored whatever the reason; it only labels the tick.
-        return dg.SensorResult(
-            asset_events=result.events, cursor=cursor, skip_reason=f"{reason} {limits}".strip()
-        )
+            return _unreachable(context, instance, exc)
+        return _reply(context, instance, result)
 
     return _airlift_sensor
+
+
+def _tick_budget() -> tuple[float, str]:
+    """The seconds a tick may spend on Airflow, and how messages name them."""
+    timeout = dagster_sensor_timeout()
+    seconds = tick_budget_seconds(timeout)
+    label = (
+        f"the tick's {seconds:g} s (Dagster stops a sensor tick after {timeout:g} s, "
+        "DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS)"
+    )
+    return seconds, label
+
+
+def _default_status(instance: Instance) -> dg.DefaultSensorStatus:
+    if instance.sensor.default_status == "running":
+        return dg.DefaultSensorStatus.RUNNING
+    return dg.DefaultSensorStatus.STOPPED
+
+
+def _description(instance: Instance, airflow_assets: bool) -> str:
+    events = (
+        ", and each Airflow asset event as one of its Airflow asset." if airflow_assets else "."
+    )
+    return (
+        f"Records runs of Airflow instance {instance.name!r} ({redact_url(instance.url)}) "
+        "as materializations of their mapped assets: each successful task try and each "
+        f"successful run completion exactly once{events}"
+    )
+
+
+def _unreachable(
+    context: dg.SensorEvaluationContext, instance: Instance, exc: AirflowApiError
+) -> dg.SkipReason:
+    message = scrub_userinfo(str(exc))
+    context.log.warning("Airflow %s unreachable: %s", instance.name, message)
+    return dg.SkipReason(
+        f"Airflow instance {instance.name!r} could not be read; the cursor was not "
+        f"moved and the next tick retries. {message}"
+    )
+
+
+def _reply(
+    context: dg.SensorEvaluationContext, instance: Instance, result: TickResult
+) -> dg.SensorResult | dg.SkipReason:
+    """What Dagster stores for the tick: its materializations and cursor, or a skip when
+    there is nothing to store; the limits met go in the reason either way."""
+    for warning in result.warnings:
+        context.log.warning(scrub_userinfo(warning))
+    for text in result.limits:
+        context.log.warning("exactly-once limit: %s", scrub_userinfo(text))
+    limits = " ".join(f"Limit: {scrub_userinfo(text)}." for text in result.limits)
+    cursor = result.cursor.to_json()
+    if result.events:
+        reason = (
+            f"recorded {len(result.events)} materialization(s) from {result.runs} changed "
+            f"Airflow run(s) of {instance.name!r}."
+        )
+        context.log.info(reason)
+    elif result.out_of_time is not None:
+        reason = (
+            f"Airflow instance {instance.name!r} answered too slowly to record "
+            "anything this tick; the cursor was not moved past anything unrecorded."
+        )
+    else:
+        reason = f"nothing new from Airflow instance {instance.name!r} since the last tick."
+    if not result.events and cursor == context.cursor:
+        return dg.SkipReason(f"{reason} {limits}".strip())
+    # The events are stored whatever the reason; it only labels the tick.
+    return dg.SensorResult(
+        asset_events=result.events, cursor=cursor, skip_reason=f"{reason} {limits}".strip()
+    )

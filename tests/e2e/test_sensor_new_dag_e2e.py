@@ -25,9 +25,9 @@ import dagster as dg
 import pytest
 import yaml
 
-from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.component import build_defs
 from airlift_component.component import sensor as sensor_module
+from airlift_component.sensor.cursor import SensorCursor
 from devtools.local_stack import AirflowServer
 from tests.e2e.exactly_once_support import (
     DAG,

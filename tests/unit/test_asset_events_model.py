@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 from airlift_component.airflow_api.asset_events import AssetEventStream
 from airlift_component.airflow_api.types import AirflowAssetEvent
-from airlift_component.airflow_state.asset_event_pass import EventMemory, asset_event_pass
-from airlift_component.airflow_state.sensor_cursor import SensorCursor
+from airlift_component.sensor.cursor import SensorCursor
+from airlift_component.sensor.event_pass import EventMemory, asset_event_pass
 
 KNOWN = ("s3://lake/a", "s3://lake/b")
 UNKNOWN = "s3://elsewhere/z"

@@ -41,7 +41,8 @@ ALLOWED: dict[str, set[str]] = {
     "generate": {"airflow_api", "airflow_state", "config", "errors", "mapping_tags"},
     "import_python": {"config", "errors"},
     "__main__": {"cli"},
-    "component": {"airflow_api", "airflow_state", "config", "errors", "mapping_tags"},
+    "sensor": {"airflow_api", "airflow_state", "config", "errors"},
+    "component": {"airflow_api", "airflow_state", "config", "errors", "mapping_tags", "sensor"},
     "airflow_side": {"config", "dagster_api", "errors", "mapping_tags"},
 }
 

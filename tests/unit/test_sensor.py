@@ -13,8 +13,8 @@ from component_fixtures import airflows, factory, write_project
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
 
-from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.component import build_defs
+from airlift_component.sensor.cursor import SensorCursor
 
 
 def _now() -> datetime:

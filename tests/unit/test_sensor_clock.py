@@ -9,8 +9,8 @@ import pytest
 from airlift_stub import T0, StubAirflow
 
 from airlift_component.airflow_state.proxied import ProxiedLookup
-from airlift_component.airflow_state.sensor_cursor import SensorCursor
-from airlift_component.airflow_state.sensor_pass import PassResult, PassSettings, sensor_pass
+from airlift_component.sensor.cursor import SensorCursor
+from airlift_component.sensor.run_pass import PassResult, PassSettings, sensor_pass
 
 
 def _pass(stub: StubAirflow, cursor: SensorCursor, now_minutes: float) -> PassResult:

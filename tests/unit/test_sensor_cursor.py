@@ -10,7 +10,7 @@ import pytest
 from airlift_stub import T0
 
 from airlift_component.airflow_api.types import DagRun
-from airlift_component.airflow_state.sensor_cursor import (
+from airlift_component.sensor.cursor import (
     CursorError,
     RunMemory,
     SensorCursor,

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airlift_component.airflow_state.proxied import ProxiedLookup
-from airlift_component.airflow_state.sensor_cursor import CursorError, SensorCursor
-from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pass
+from airlift_component.sensor.cursor import CursorError, SensorCursor
+from airlift_component.sensor.run_pass import PassSettings, sensor_pass
 
 _GOOD = {
     "v": 2,

@@ -45,9 +45,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airlift_component.airflow_state.proxied import ProxiedLookup
-from airlift_component.airflow_state.sensor_cursor import SensorCursor
-from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pass
 from airlift_component.errors import AirflowApiError
+from airlift_component.sensor.cursor import SensorCursor
+from airlift_component.sensor.run_pass import PassSettings, sensor_pass
 from tests.harness.airflow_model import (
     PYTHON,
     T0,

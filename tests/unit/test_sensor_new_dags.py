@@ -23,9 +23,9 @@ from component_fixtures import airflows, factory, write_project
 from airlift_component.airflow_api.changed_runs import RunStream
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup
-from airlift_component.airflow_state.sensor_cursor import SensorCursor
-from airlift_component.airflow_state.sensor_pass import PassSettings, sensor_pass
 from airlift_component.component import build_defs
+from airlift_component.sensor.cursor import SensorCursor
+from airlift_component.sensor.run_pass import PassSettings, sensor_pass
 
 
 def _now() -> datetime:

@@ -17,11 +17,11 @@ from airlift_component.airflow_api.client import AirflowClient
 from airlift_component.airflow_api.retry import RetryPolicy
 from airlift_component.airflow_api.transport import OutOfTime, time_budget
 from airlift_component.airflow_api.types import DagRun, TaskInstance
-from airlift_component.airflow_state.sensor_cursor import SensorCursor
 from airlift_component.component import build_defs
 from airlift_component.component.sensor import dagster_sensor_timeout, tick_budget_seconds
 from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
+from airlift_component.sensor.cursor import SensorCursor
 from tests.harness.fake_airflow import FakeAirflow
 
 AIRLIFT = """\

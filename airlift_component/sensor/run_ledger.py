@@ -22,10 +22,11 @@ from datetime import datetime
 
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup, ProxyKind, recorded_proxy
-from airlift_component.airflow_state.sensor_cursor import (
+from airlift_component.sensor.run_memory import (
     ForgottenRun,
     RunMemory,
     TaskKey,
+    iso,
     run_version,
 )
 
@@ -52,7 +53,7 @@ def _handled_before(ti: TaskInstance, run: DagRun, memory: RunMemory) -> bool:
     if covered is None or ti.end_date is None or ti.end_date > covered:
         return False
     forgotten = memory.version is not None and memory.version[0] == "?"
-    if forgotten and memory.version is not None and memory.version[1] == _iso(run.start_date):
+    if forgotten and memory.version is not None and memory.version[1] == iso(run.start_date):
         return True  # not started again since: every try that ended by then was handled
     # Started again since (a clear): a try that ended before the new start belongs to
     # the completion handled before.
@@ -65,7 +66,7 @@ def _stand_in(
 ) -> RunMemory | None:
     """A memory for a run the cursor does not remember in full."""
     if forgotten is not None:
-        start = _iso(run.start_date) if forgotten.same_start(run) else "?"
+        start = iso(run.start_date) if forgotten.same_start(run) else "?"
         completion = forgotten.covered if forgotten.completed else None
         return RunMemory(("?", start, "?"), forgotten.covered, completion)
     if horizon is not None:
@@ -133,7 +134,3 @@ def settle_run(
     completion = end if run.state == "success" else last
     outcome.memory = RunMemory(run_version(run), end, completion, tries, seen)
     return outcome
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else ""
