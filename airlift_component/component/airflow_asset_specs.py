@@ -94,15 +94,74 @@ def _with_deps(spec: dg.AssetSpec, extra: Sequence[dg.AssetKey]) -> dg.AssetSpec
     return spec.replace_attributes(deps=[*spec.deps, *(dg.AssetDep(key) for key in extra)])
 
 
-def _upstream(graph: dict[dg.AssetKey, set[dg.AssetKey]], start: dg.AssetKey) -> set[dg.AssetKey]:
-    seen: set[dg.AssetKey] = set()
-    stack = [start]
-    while stack:
-        for dep in graph.get(stack.pop(), ()):
-            if dep not in seen:
-                seen.add(dep)
-                stack.append(dep)
-    return seen
+Graph = dict[dg.AssetKey, set[dg.AssetKey]]
+
+
+def _components(graph: Graph) -> dict[dg.AssetKey, int]:
+    """The strongly connected component of every node of ``graph`` (key -> its deps),
+    by Tarjan's algorithm without recursion: linear in nodes and edges."""
+    index: dict[dg.AssetKey, int] = {}
+    low: dict[dg.AssetKey, int] = {}
+    component: dict[dg.AssetKey, int] = {}
+    stack: list[dg.AssetKey] = []
+    on_stack: set[dg.AssetKey] = set()
+    found = 0
+    for root in list(graph):
+        if root in index:
+            continue
+        work = [(root, iter(graph.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, deps = work[-1]
+            for dep in deps:
+                if dep not in index:
+                    index[dep] = low[dep] = len(index)
+                    stack.append(dep)
+                    on_stack.add(dep)
+                    work.append((dep, iter(graph.get(dep, ()))))
+                    break
+                if dep in on_stack:
+                    low[node] = min(low[node], index[dep])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    found += 1
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component[member] = found
+                        if member == node:
+                            break
+    return component
+
+
+def _reaches(graph: Graph, dependents: Graph, start: dg.AssetKey, goal: dg.AssetKey) -> bool:
+    """True when ``start`` depends on ``goal``, directly or not: a search down from
+    ``start`` and up from ``goal``, a node at a time each, that stops when they meet or
+    either runs out, so it costs about twice the smaller of the two."""
+    down, up = {start}, {goal}
+    if start == goal:
+        return True
+    down_todo, up_todo = [start], [goal]
+    while down_todo and up_todo:
+        for dep in graph.get(down_todo.pop(), ()):
+            if dep in up:
+                return True
+            if dep not in down:
+                down.add(dep)
+                down_todo.append(dep)
+        for dependent in dependents.get(up_todo.pop(), ()):
+            if dependent in down:
+                return True
+            if dependent not in up:
+                up.add(dependent)
+                up_todo.append(dependent)
+    return False
 
 
 def _keys(
@@ -132,6 +191,52 @@ def _keys(
     return keys
 
 
+def _acyclic_consumers(
+    instance: Instance,
+    assets: Sequence[AirflowAsset],
+    keys: dict[str, dg.AssetKey],
+    index: InstanceIndex,
+    graph: Graph,
+) -> dict[dg.AssetKey, list[dg.AssetKey]]:
+    """The Airflow assets each scheduled DAG's asset depends on, in asset order, leaving
+    out (and logging) each edge that would close a cycle with those kept before it.
+
+    Only an edge inside a strongly connected component of the graph with every edge
+    can close one: the others are kept without a search, so DAGs chained through
+    assets cost linear time (the search per edge made it quadratic).
+    """
+    edges = [
+        (index.dags[dag_id].dag_key, keys[asset.uri], dag_id, asset.uri)
+        for asset in assets
+        for dag_id in asset.scheduled_dags
+        if dag_id in index.dags
+    ]
+    whole = {node: set(deps) for node, deps in graph.items()}
+    for dag_key, key, _, _ in edges:
+        whole.setdefault(dag_key, set()).add(key)
+    component = _components(whole)
+    dependents: Graph = {}
+    for node, deps in graph.items():
+        for dep in deps:
+            dependents.setdefault(dep, set()).add(node)
+    consumers: dict[dg.AssetKey, list[dg.AssetKey]] = {}
+    for dag_key, key, dag_id, uri in edges:
+        if component[dag_key] == component[key] and _reaches(graph, dependents, key, dag_key):
+            log.warning(
+                "instance %r: DAG %r is scheduled on Airflow asset %r, which it produces "
+                "itself (directly or through other DAGs); that edge is left out of "
+                "Dagster's asset graph, which cannot hold a cycle",
+                instance.name,
+                dag_id,
+                uri,
+            )
+            continue
+        consumers.setdefault(dag_key, []).append(key)
+        graph.setdefault(dag_key, set()).add(key)
+        dependents.setdefault(key, set()).add(dag_key)
+    return consumers
+
+
 def airflow_asset_specs(
     instance: Instance,
     state: AirflowState,
@@ -157,32 +262,14 @@ def airflow_asset_specs(
         return specs, AirflowAssetIndex()
     by_key = {spec.key: spec for spec in specs}
     keys = _keys(instance, assets, set(by_key), where)
-    graph = {spec.key: {dep.asset_key for dep in spec.deps} for spec in specs}
+    graph: Graph = {spec.key: {dep.asset_key for dep in spec.deps} for spec in specs}
     added: list[dg.AssetSpec] = []
     for asset in assets:
         deps = _producer_keys(asset, index)
         url = asset_ui_url(state.url, state.api_version, asset)
         added.append(_asset_spec(instance, asset, keys[asset.uri], deps, url))
         graph[keys[asset.uri]] = set(deps)
-    consumers: dict[dg.AssetKey, list[dg.AssetKey]] = {}
-    for asset in assets:
-        key = keys[asset.uri]
-        for dag_id in asset.scheduled_dags:
-            entry = index.dags.get(dag_id)
-            if entry is None:
-                continue
-            if entry.dag_key in _upstream(graph, key) or entry.dag_key == key:
-                log.warning(
-                    "instance %r: DAG %r is scheduled on Airflow asset %r, which it produces "
-                    "itself (directly or through other DAGs); that edge is left out of "
-                    "Dagster's asset graph, which cannot hold a cycle",
-                    instance.name,
-                    dag_id,
-                    asset.uri,
-                )
-                continue
-            consumers.setdefault(entry.dag_key, []).append(key)
-            graph.setdefault(entry.dag_key, set()).add(key)
+    consumers = _acyclic_consumers(instance, assets, keys, index, graph)
     updated = [
         _with_deps(spec, consumers[spec.key]) if spec.key in consumers else spec for spec in specs
     ]
