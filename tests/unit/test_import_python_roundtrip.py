@@ -9,6 +9,10 @@ DAG gets ``<instance>/dag/<dag_id>``, whose upstreams are the DAG's assets that
 no other asset of the DAG depends on. airlift may add an edge that another path
 already implies (a DAG-level asset straight to its DAG asset), so DAG assets are
 compared by everything upstream of them, mapped assets by their direct deps.
+
+``ORIGINAL`` was checked against dagster-airlift 0.29.27 itself, installed in a
+throwaway venv: ``import_python_cases/compare_with_dagster_airlift.py`` runs each
+case module for real and finds exactly these keys and deps.
 """
 
 from __future__ import annotations
