@@ -13,10 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from airlift_component.config import atomic_write
 from airlift_component.config.proxied_state.edit import EditRequest, plan_edit, set_proxied
 from airlift_component.config.proxied_state.file import read_proxied_state_file
+from airlift_component.config.yaml.bool_edit import compose, span_edit
 from airlift_component.errors import ProxyStateEditError
 
 HEAVY = b"""\
@@ -167,13 +169,65 @@ def test_flipping_to_the_current_value_is_a_no_op() -> None:
     ]
 
 
-def test_unusual_spelling_falls_back_to_round_trip_and_reads_back() -> None:
-    raw = b'# keep me\ntasks:\n  - id: a\n    proxied: !!bool "f\\x61lse"\n  - id: b  # b\n    proxied: false\n'
-    plan = plan_edit(raw, "x.yaml", EditRequest("x", True, ("a",)))
-    assert plan.method == "roundtrip"
-    text = plan.new.decode()
-    assert text.startswith("# keep me\ntasks:\n  - id: a\n")
-    assert "  - id: b  # b\n    proxied: false\n" in text
+@pytest.mark.parametrize(
+    ("raw", "line"),
+    [
+        pytest.param(
+            b'# keep me\ntasks:\n  - id: a\n    proxied: !!bool "f\\x61lse"\n'
+            b"  - id: b  # b\n    proxied: false\n",
+            4,
+            id="escaped-quoted-word",
+        ),
+        pytest.param(
+            b'tasks:\n  - id: a\n    proxied: !!bool "fa\\\n      lse"\n',
+            3,
+            id="escaped-line-break",
+        ),
+    ],
+)
+def test_a_boolean_not_written_as_one_plain_word_is_refused_naming_its_line(
+    raw: bytes, line: int
+) -> None:
+    with pytest.raises(ProxyStateEditError) as info:
+        plan_edit(raw, "x.yaml", EditRequest("x", True, ("a",)))
+    message = str(info.value)
+    assert message.startswith(f"x.yaml: line {line}: this 'proxied' value is written ")
+    assert f"write 'proxied: false' on line {line} and run again" in message
+    assert message.endswith("(the file was not changed)")
+
+
+def test_every_proxied_value_in_the_corpus_and_examples_is_rewritten_in_place() -> None:
+    # Why unusual spellings are refused rather than round-tripped by a second YAML
+    # library: no proxied-state file this project ships or tests is written that way.
+    root = Path(__file__).resolve().parents[2]
+    found = 0
+    for folder in ("tests/corpus", "tests/e2e", "example_project", "docs"):
+        for path in sorted((root / folder).rglob("*.y*ml")):
+            if not path.is_file() or path.stat().st_size > 1_000_000:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError:
+                continue
+            if "*" in text or "proxied" not in text:
+                continue  # aliases (bombs among them) are refused before any rewrite
+            try:
+                root_node = compose(text)
+                data = yaml.load(text, Loader=yaml.CSafeLoader)
+            except (yaml.YAMLError, ValueError):
+                continue
+            tasks = data.get("tasks")
+            locs: list[tuple[str | int, ...]] = [
+                ("tasks", i, "proxied")
+                for i, task in enumerate(tasks if isinstance(tasks, list) else [])
+                if isinstance(task, dict) and isinstance(task.get("proxied"), bool)
+            ]
+            if isinstance(data.get("proxied"), bool):
+                locs.append(("proxied",))
+            for loc in locs:
+                span_edit(text, [loc], True, root_node)  # raises on an unusual spelling
+                found += 1
+    assert found >= 20, found
 
 
 def _refusal(raw: bytes, request: EditRequest) -> str:

@@ -14,14 +14,14 @@ Spelling of the new value follows the old one's capitalisation: ``false`` →
 most editors, Go and JavaScript tools) read them as strings, so a flip writes
 the unambiguous ``true``/``false`` in the same capitalisation instead.
 
-The text work is :mod:`~airlift_component.config.yaml.bool_edit`'s (with a
-ruamel.yaml round-trip as the fallback for values spelled unusually). Every
-edit that is not a pure span rewrite is re-read and checked before it is
-written: if the result is not exactly the old state with the requested flags
-flipped, nothing is written. A span rewrite needs no second read: it changes
-only the letters of scalars the reader resolved as booleans, unshared (no
-alias, no merge key), into the other boolean word in the same quoting and tag,
-so a flip costs one read of the file, however big.
+The text work is :mod:`~airlift_component.config.yaml.bool_edit`'s. A flip
+needs no second read: it changes only the letters of scalars the reader resolved
+as booleans, unshared (no alias, no merge key), into the other boolean word in
+the same quoting and tag, so it costs one read of the file, however big. A value
+that is a boolean but not written as one plain word (``!!bool "f\\x61lse"``) is
+refused with its line and the one-line fix; no file in the corpus or the tests is
+spelled that way, and a second YAML library's round-trip, which may re-indent the
+whole file, is not worth carrying for it.
 
 :func:`set_proxied` adds the file lock and the atomic write around
 :func:`plan_edit`, which is a pure function of the file's bytes.
@@ -55,7 +55,11 @@ from airlift_component.config.proxied_state.whole_dag_switch import (
     to_whole_dag,
 )
 from airlift_component.config.short_list import short_list
-from airlift_component.config.yaml.bool_edit import SharedValueError, set_bools
+from airlift_component.config.yaml.bool_edit import (
+    SharedValueError,
+    UnusualSpellingError,
+    set_bools,
+)
 from airlift_component.config.yaml.read import (
     YamlDocument,
     YamlLoadError,
@@ -122,7 +126,7 @@ class EditPlan:
     old: bytes
     new: bytes
     changes: list[Change] = field(default_factory=list)
-    #: "span" (minimal bytes), "roundtrip" (ruamel), "whole-dag" (task list kept in a
+    #: "span" (minimal bytes), "whole-dag" (task list kept in a
     #: comment block), "restore" (kept task list back), "create" or "none"
     method: str = "none"
     note: str = ""  # what else happened, for the user
@@ -272,12 +276,6 @@ def _plan(path: str, changes: list[Change], method: str, note: str) -> EditPlan:
     return EditPlan(path, b"", b"", changes, method=method, note=note)
 
 
-def _reads_as(text: str, path: str, expected: dict[str, bool]) -> bool:
-    """Whether ``text`` is a valid file whose flags are exactly ``expected``, in order."""
-    result, _ = _check(text, path)
-    return _flags(result) == expected and list(_flags(result)) == list(expected)
-
-
 def _flags(model: ProxiedStateFile) -> dict[str, bool]:
     if model.tasks is None:
         return {"": bool(model.proxied)}
@@ -351,7 +349,7 @@ def plan_edit(
     if not locs:
         return plan
     try:
-        new_text, plan.method = set_bools(text, locs, request.value, doc.root)
+        new_text = set_bools(text, locs, request.value, doc.root)
     except SharedValueError as exc:
         raise _fail(
             path,
@@ -359,21 +357,16 @@ def plan_edit(
             "for this entry alone;",
             "write a plain 'proxied: true/false' in each task's entry and run again.",
         ) from None
-    except Exception:  # the ruamel.yaml fallback refuses what it cannot round-trip
+    except UnusualSpellingError as exc:
+        written = " ".join(exc.written.split())
+        shown = written if len(written) <= 40 else written[:37] + "..."
         raise _fail(
             path,
-            "could not change the file safely (it cannot be rewritten without changing "
-            "other values);",
-            "edit the 'proxied' value(s) by hand.",
+            f"line {exc.line}: this 'proxied' value is written {shown!r}, not as a plain "
+            "true/false, so it is not rewritten;",
+            f"write 'proxied: {str(not request.value).lower()}' on line {exc.line} and run again.",
         ) from None
-    expected = dict(before)
-    expected.update({change.target: change.after for change in changes})
-    if plan.method != "span" and not _reads_as(new_text, path, expected):
-        raise _fail(
-            path,
-            "could not change the file safely (the result did not read back as intended);",
-            "edit the 'proxied' value(s) by hand.",
-        )
+    plan.method = "span"
     plan.new = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
     return plan
 

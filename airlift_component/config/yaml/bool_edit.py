@@ -9,17 +9,17 @@ capitalisation (``false``/``False``/``FALSE``); YAML 1.1 words
 (``yes``/``no``/``on``/``off``) become ``true``/``false`` in the same
 capitalisation, because YAML 1.2 readers take them for strings.
 
-Only when a value is spelled in a way the span rewrite does not recognise (an
-escaped quoted word such as ``!!bool "f\\x61lse"``) does it fall back to a
-ruamel.yaml round-trip, which keeps comments, key order and quoting but may
-re-indent. Callers must read the result back and check it.
+A value the reader takes for a boolean but whose text is not one plain word (an
+escaped quoted word such as ``!!bool "f\\x61lse"``, a block scalar under
+``!!bool``) is refused with :class:`UnusualSpellingError`, naming its line: no
+file in the corpus or the tests is written that way, and rewriting one would take
+a second YAML library whose round-trip may re-indent the whole file.
 
 Locations are paths into the document, e.g. ``("tasks", 2, "proxied")``.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +42,16 @@ class SharedValueError(ValueError):
         self.line = line
         self.how = how
         super().__init__(f"line {line}: the value is {how}")
+
+
+class UnusualSpellingError(ValueError):
+    """The value is a boolean to YAML, but its text is not one plain word
+    (``true``, ``"False"``, ``!!bool no``...), e.g. an escaped quoted word."""
+
+    def __init__(self, line: int, written: str) -> None:
+        self.line = line
+        self.written = written
+        super().__init__(f"line {line}: the value is written {written!r}")
 
 
 _ALIASED = "a YAML anchor/alias shared with other entries"
@@ -120,12 +130,13 @@ def _shared_nodes(root: yaml.Node) -> set[int]:
 
 def span_edit(
     text: str, locs: Sequence[Loc], value: bool, root: yaml.MappingNode | None = None
-) -> str | None:
-    """Rewrite only the word of each value; ``None`` when one is spelled unusually.
+) -> str:
+    """Rewrite only the word of each value.
 
     ``root`` is ``text``'s node tree when the caller has it already (libyaml's).
     Raises :class:`SharedValueError` when a value (or a mapping holding it) is
-    shared through an alias, or inherited through a merge key.
+    shared through an alias, or inherited through a merge key, and
+    :class:`UnusualSpellingError` when its text is not one plain word.
     """
     root = compose(text) if root is None else root
     shared = _shared_nodes(root)
@@ -138,7 +149,7 @@ def span_edit(
         start, end = node.start_mark.index, node.end_mark.index
         match = _TOKEN.fullmatch(text, start, end)
         if match is None or match["word"].lower() not in _BOOL_WORDS:
-            return None
+            raise UnusualSpellingError(node.start_mark.line + 1, text[start:end])
         edits.append((match.start("word"), match.end("word"), spelling(match["word"], value)))
     pieces = []
     done = 0
@@ -149,49 +160,13 @@ def span_edit(
     return "".join(pieces)
 
 
-def _guess_indent(root: yaml.MappingNode) -> dict[str, int]:
-    """ruamel.yaml indent settings reproducing the layout of the first block list."""
-    for key, value in root.value:
-        if isinstance(value, yaml.SequenceNode) and value.value and not value.flow_style:
-            offset = max(value.start_mark.column - key.start_mark.column, 0)
-            mapping = max(value.value[0].start_mark.column - value.start_mark.column, 2)
-            return {"mapping": mapping, "sequence": offset + mapping, "offset": offset}
-    return {"mapping": 2, "sequence": 2, "offset": 0}
-
-
-def roundtrip_edit(text: str, locs: Sequence[Loc], value: bool) -> str:
-    """Set each value through a ruamel.yaml round-trip (the fallback; may re-indent)."""
-    from ruamel.yaml import YAML
-
-    rt = YAML(typ="rt")
-    rt.preserve_quotes = True
-    rt.width = 1 << 30
-    rt.indent(**_guess_indent(compose(text)))
-    newline = "\r\n" if "\r\n" in text else "\n"
-    data = rt.load(text.replace("\r\n", "\n"))
-    for loc in locs:
-        parent: Any = data
-        for part in loc[:-1]:
-            parent = parent[part]
-        parent[loc[-1]] = value
-    out = io.StringIO()
-    rt.dump(data, out)
-    result = out.getvalue()
-    if not text.endswith(("\n", "\r")):
-        result = result.rstrip("\n")
-    return result.replace("\n", newline)
-
-
 def set_bools(
     text: str, locs: Sequence[Loc], value: bool, root: yaml.MappingNode | None = None
-) -> tuple[str, str]:
-    """Set the booleans at ``locs`` to ``value``; returns (new text, ``"span"`` or ``"roundtrip"``).
+) -> str:
+    """Set the booleans at ``locs`` to ``value`` (see :func:`span_edit` for refusals).
 
     ``root``: ``text``'s node tree, when the caller has composed it already.
     """
     if not locs:
-        return text, "none"
-    edited = span_edit(text, locs, value, root)
-    if edited is not None:
-        return edited, "span"
-    return roundtrip_edit(text, locs, value), "roundtrip"
+        return text
+    return span_edit(text, locs, value, root)
