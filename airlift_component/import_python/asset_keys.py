@@ -136,7 +136,11 @@ IGNORED_SPEC_FIELDS = {"code_version", "skippable"}
 def spec_fields(
     call: ast.Call, scope: Scope, resolve_asset: Any, on_split: OnSplit | None = None
 ) -> tuple[dict[str, Any], list[str]]:
-    """An ``AssetSpec(...)`` call as an airlift.yaml asset object, and the keywords left out."""
+    """An ``AssetSpec(...)`` call as an airlift.yaml asset object, and what was left out.
+
+    The key and the deps (the lineage) must be read, or the asset is not
+    translated; an attribute that cannot be read is left out and named.
+    """
     key_node = keyword(call, "key", 0)
     if key_node is None:
         raise Unknown(call, "AssetSpec(...) without a key")
@@ -149,26 +153,37 @@ def spec_fields(
             continue
         if kw.arg == "deps":
             out["deps"] = deps(kw.value, scope, resolve_asset, on_split)
-        elif kw.arg == "partitions_def":
-            out["partitions"] = partitions(kw.value, scope)
-        elif kw.arg in ("owners", "kinds"):
-            out[kw.arg] = _strings(kw.value, scope, kw.arg)
-        elif kw.arg in ("group_name", "description"):
-            value = evaluate(kw.value, scope)
-            if not isinstance(value, str):
-                raise Unknown(kw.value, f"{kw.arg} is not a string")
-            out[SPEC_FIELDS[kw.arg]] = value
-        elif kw.arg == "tags":
-            tags = evaluate(kw.value, scope)
-            if not isinstance(tags, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
-            ):
-                raise Unknown(kw.value, "tags that are not strings")
-            out["tags"] = tags
-        elif kw.arg == "metadata":
-            out["metadata"] = _metadata(kw.value, scope)
-        elif kw.arg not in IGNORED_SPEC_FIELDS:
-            dropped.append(kw.arg)
+            continue
+        if kw.arg not in SPEC_FIELDS and kw.arg != "partitions_def":
+            if kw.arg not in IGNORED_SPEC_FIELDS:
+                dropped.append(f"{kw.arg} (no airlift.yaml field)")
+            continue
+        try:
+            _attribute(out, kw, scope)
+        except Unknown as exc:
+            dropped.append(f"{kw.arg} ({exc.reason})")
     if len(call.args) > 1:
         dropped.append("positional arguments after the key")
     return out, dropped
+
+
+def _attribute(out: dict[str, Any], kw: ast.keyword, scope: Scope) -> None:
+    name = kw.arg or ""
+    if name == "partitions_def":
+        out["partitions"] = partitions(kw.value, scope)
+    elif name in ("owners", "kinds"):
+        out[name] = _strings(kw.value, scope, name)
+    elif name in ("group_name", "description"):
+        value = evaluate(kw.value, scope)
+        if not isinstance(value, str):
+            raise Unknown(kw.value, f"{name} is not a string")
+        out[SPEC_FIELDS[name]] = value
+    elif name == "tags":
+        tags = evaluate(kw.value, scope)
+        if not isinstance(tags, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+        ):
+            raise Unknown(kw.value, "tags that are not strings")
+        out["tags"] = tags
+    elif name == "metadata":
+        out["metadata"] = _metadata(kw.value, scope)

@@ -110,7 +110,7 @@ class AssetReader:
         if dropped:
             self.result.note(
                 line,
-                f"AssetSpec {data['key']}: {', '.join(dropped)} has no airlift.yaml field; left out",
+                f"AssetSpec {data['key']}: left out: {'; '.join(dropped)}; add it by hand if it matters",
             )
         return data
 

@@ -224,3 +224,35 @@ def test_a_url_with_a_password_is_neither_written_nor_shown(tmp_path: Path) -> N
     shown = "\n".join(f.format() for f in result.findings)
     assert "s3cret" not in text + shown
     assert data_of(text)["instances"][0]["url"] == "${AIRFLOW_URL}"
+
+
+def test_partitions_are_kept_when_literal_and_named_when_not(tmp_path: Path) -> None:
+    module = _module(
+        tmp_path,
+        "from dagster import DailyPartitionsDefinition, HourlyPartitionsDefinition\n"
+        "from dagster._time import get_current_datetime_midnight\n"
+        "DAILY = DailyPartitionsDefinition(start_date='2024-01-01', timezone='Europe/Berlin')\n"
+        "TODAY = HourlyPartitionsDefinition(start_date=get_current_datetime_midnight())\n"
+        "defs = build_defs_from_airflow_instance(\n"
+        "    airflow_instance=AirflowInstance(auth_backend=AirflowBasicAuthBackend(\n"
+        "        webserver_url='https://a.example.com', username='u', password='p'), name='a'),\n"
+        "    defs=Definitions(assets=assets_with_task_mappings(dag_id='d', task_mappings={\n"
+        "        't': [AssetSpec('x', partitions_def=DAILY), AssetSpec('y', partitions_def=TODAY,\n"
+        "              group_name='g', code_version='1', automation_condition=None)],\n"
+        "    })),\n"
+        ")\n",
+    )
+    result = import_definitions(module)
+    (task,) = result.instances[0].data["mappings"][0]["tasks"]
+    assert task["assets"] == [
+        {
+            "key": "x",
+            "partitions": {"schedule": "daily", "start": "2024-01-01", "timezone": "Europe/Berlin"},
+        },
+        {"key": "y", "group": "g"},
+    ]
+    (finding,) = result.findings
+    assert finding.line == 11
+    assert "AssetSpec y: left out: partitions_def (" in finding.message
+    assert "automation_condition (no airlift.yaml field)" in finding.message
+    assert "code_version" not in finding.message
