@@ -4,7 +4,6 @@ nothing about the result or its errors changes."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import stat
 from pathlib import Path
@@ -13,16 +12,14 @@ import pytest
 
 from airlift_component.config.airlift_yaml import checked_cache
 from airlift_component.config.airlift_yaml import load as airlift_load
-from airlift_component.config.airlift_yaml import rules as airlift_rules
 from airlift_component.config.airlift_yaml.checked_cache import (
     CheckedDocument,
+    cache_file_for,
     content_digest,
     read_checked,
     write_checked,
 )
 from airlift_component.config.airlift_yaml.load import load_airlift_file
-from airlift_component.config.airlift_yaml.model import AirliftFile
-from airlift_component.config.airlift_yaml.rules import NON_SCHEMA_RULES, RULES_VERSION
 from airlift_component.errors import ConfigError
 
 TEXT = """\
@@ -143,37 +140,57 @@ def test_corrupt_or_foreign_cache_is_ignored_and_rewritten(
     assert len(parses) == 2
 
 
-def test_changed_rules_version_checks_the_file_again(
+def test_changed_checking_code_checks_the_file_again(
     project: tuple[Path, Path], parses: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, cache = project
     load_airlift_file(path, ENV, checked_cache=cache)
-    monkeypatch.setattr(checked_cache, "RULES_VERSION", checked_cache.RULES_VERSION + 1)
+    monkeypatch.setattr(checked_cache, "checking_code_fingerprint", lambda: "edited rules")
     load_airlift_file(path, ENV, checked_cache=cache)
     load_airlift_file(path, ENV, checked_cache=cache)
     assert len(parses) == 2
 
 
-def _rules_fingerprint() -> str:
-    """What decides a verdict: the rule list, the models' schema and the rules' code."""
-    rules = Path(airlift_rules.__file__).read_text(encoding="utf-8")
-    code = "\n".join(line for line in rules.splitlines() if not line.startswith("RULES_VERSION"))
-    schema = json.dumps(AirliftFile.model_json_schema(), sort_keys=True)
-    blob = json.dumps([sorted(NON_SCHEMA_RULES.items()), schema, code])
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+def test_the_fingerprint_covers_the_rules_and_models_source() -> None:
+    # No version number kept by hand: the key is the checking code's own bytes.
+    config = Path(checked_cache.__file__).resolve().parents[1]
+    covered = {
+        source.relative_to(config).as_posix()
+        for name in checked_cache._CHECKING_CODE
+        for source in (
+            sorted((config / name).glob("*.py")) if (config / name).is_dir() else [config / name]
+        )
+    }
+    assert {"airlift_yaml/rules.py", "airlift_yaml/model.py", "yaml/events.py"} <= covered
+    assert all((config / name).exists() for name in checked_cache._CHECKING_CODE)
+    assert len(checked_cache.checking_code_fingerprint()) == 64
 
 
-#: RULES_VERSION -> the fingerprint of the rules it stands for.
-RECORDED_RULES = {5: "187dcc84cf0f1101"}
+def test_unreadable_checking_code_means_no_cache(
+    project: tuple[Path, Path], parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, cache = project
+    monkeypatch.setattr(checked_cache, "checking_code_fingerprint", lambda: "")
+    load_airlift_file(path, ENV, checked_cache=cache)
+    load_airlift_file(path, ENV, checked_cache=cache)
+    assert len(parses) == 2 and not cache.exists()
 
 
-def test_rules_version_changes_with_the_rules() -> None:
-    # Fails when a rule, the rule list or the models change: bump RULES_VERSION in
-    # airlift_rules.py (so caches checked by the old rules are not reused) and
-    # record the new fingerprint here.
-    assert RECORDED_RULES.get(RULES_VERSION) == _rules_fingerprint(), (
-        f"the rules changed: bump RULES_VERSION and record {_rules_fingerprint()!r}"
-    )
+def test_the_cache_lives_in_the_users_cache_folder_never_the_code_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checked_cache.sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    code = tmp_path / "project" / "airlift.yaml"
+    found = cache_file_for(code)
+    assert found is not None and found.is_relative_to(tmp_path / "xdg" / "airlift-component")
+    assert cache_file_for(tmp_path / "other" / "airlift.yaml") != found
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_file_for(code).is_relative_to(tmp_path / "home" / ".cache")  # type: ignore[union-attr]
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("HOME")
+    assert cache_file_for(code) is None
 
 
 def test_file_with_problems_is_not_cached(tmp_path: Path) -> None:
