@@ -1,6 +1,6 @@
 """Driver for this project, run by our venv's python (prints JSON).
 
-    python drive_ours.py defs   AIRLIFT.yaml CACHE_DIR cold|warm
+    python drive_ours.py defs   AIRLIFT.yaml CACHE_DIR cold|stored|warm
     python drive_ours.py sensor AIRLIFT.yaml CACHE_DIR        (then "tick" lines on stdin)
 
 Cold builds find no state at all (the folders are deleted): they parse and check
@@ -30,9 +30,10 @@ from airlift_component.component.defs_builder import build_defs
 
 
 def cmd_defs(yaml_path: Path, cache_dir: Path, mode: str) -> None:
+    if mode in ("cold", "stored"):
+        shutil.rmtree(yaml_path.parent / ".airlift", ignore_errors=True)
     if mode == "cold":
         shutil.rmtree(cache_dir, ignore_errors=True)
-        shutil.rmtree(yaml_path.parent / ".airlift", ignore_errors=True)
     wall, cpu = time.perf_counter(), time.process_time()
     defs = build_defs(yaml_path, state_file=cache_dir / "state.json", refresh="if_missing")
     repo = defs.get_repository_def()
