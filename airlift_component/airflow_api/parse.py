@@ -21,7 +21,7 @@ from airlift_component.airflow_api.types import (
     DagRun,
     TaskInstance,
 )
-from airlift_component.redact import redact_url
+from airlift_component.redact import redact_uri
 
 
 def parse_datetime(value: Any, field: str = "date") -> datetime | None:
@@ -166,7 +166,7 @@ def parse_asset(record: Any) -> AirflowAsset:
     is removed here, for assets and their events alike, so none is stored or shown."""
     if not isinstance(record, dict):
         raise ValueError("an asset is not an object")
-    uri = redact_url(_required_str(record, "uri"))
+    uri = redact_uri(_required_str(record, "uri"))
     producing = tuple(
         (str(ref["dag_id"]), str(ref["task_id"]))
         for ref in record.get("producing_tasks") or ()
@@ -180,7 +180,7 @@ def parse_asset(record: Any) -> AirflowAsset:
     name = record.get("name")
     return AirflowAsset(
         uri=uri,
-        name=redact_url(name) if isinstance(name, str) and name else uri,
+        name=redact_uri(name) if isinstance(name, str) and name else uri,
         asset_id=_optional_int(record.get("id"), "id"),
         producing_tasks=tuple(sorted(set(producing))),
         scheduled_dags=tuple(sorted(set(scheduled))),
@@ -202,9 +202,9 @@ def parse_asset_event(record: Any) -> AirflowAssetEvent:
     name = record.get("name")
     return AirflowAssetEvent(
         event_id=event_id,
-        uri=redact_url(_required_str(record, "uri", "dataset_uri")),
+        uri=redact_uri(_required_str(record, "uri", "dataset_uri")),
         timestamp=timestamp,
-        name=redact_url(name) if isinstance(name, str) and name else None,
+        name=redact_uri(name) if isinstance(name, str) and name else None,
         asset_id=_optional_int(record.get("asset_id", record.get("dataset_id")), "asset_id"),
         source_dag_id=record.get("source_dag_id") or None,
         source_task_id=record.get("source_task_id") or None,
