@@ -152,11 +152,28 @@ class AssetReader:
         return [Entry(line, {"key": key, "code": f"{module}:{fn.name}"}) for key in keys]
 
     def keys_of(self, node: ast.expr, scope: Scope) -> list[str] | None:
-        """The keys of a name bound to an asset definition or spec; ``None`` otherwise."""
+        """The keys of a name bound to an asset definition or spec (a dep); ``None``
+        otherwise. Nothing is noted: only the keys matter here."""
+        found: tuple[ast.AST | None, Scope] = (None, scope)
+        if isinstance(node, ast.Name) and node.id in scope.functions:
+            found = (scope.functions[node.id], scope)
+        elif isinstance(node, ast.Name) and node.id in scope.assigns:
+            found = (scope.assigns[node.id], scope)
+        else:
+            dotted = scope.dotted(node)
+            definition = self.project.definition(dotted) if dotted else None
+            if definition is not None:
+                found = (definition.node, definition.scope)
+        target, where = found
         try:
-            return [e.data["key"] for e in self._named(node, scope, 0, 10)]
+            if isinstance(target, ast.FunctionDef | ast.AsyncFunctionDef):
+                return function_keys(target, where)
+            if isinstance(target, ast.Call) and api_name(where.dotted(target.func)) == "AssetSpec":
+                key = keyword(target, "key", 0)
+                return [key_text(key, where)] if key is not None else None
         except Unknown:
             return None
+        return None
 
 
 def function_keys(

@@ -81,8 +81,9 @@ class InstanceReader:
 
     def _backend(self, node: ast.expr, name: str) -> tuple[Any, dict[str, Any]]:
         for _ in range(10):
-            if isinstance(node, ast.Name) and node.id in self.scope.assigns:
-                node = self.scope.assigns[node.id]
+            if not (isinstance(node, ast.Name) and node.id in self.scope.assigns):
+                break
+            node = self.scope.assigns[node.id]
         line = getattr(node, "lineno", 0)
         if not isinstance(node, ast.Call):
             self.result.note(line, "auth backend not translated: not a constructor call here")
@@ -176,8 +177,9 @@ class InstanceReader:
     def _boto_settings(self, client: ast.expr | None) -> tuple[ast.expr | None, ast.expr | None]:
         """``region_name`` / ``profile_name`` of ``boto3.client(...)`` or ``Session(...).client``."""
         for _ in range(5):
-            if isinstance(client, ast.Name) and client.id in self.scope.assigns:
-                client = self.scope.assigns[client.id]
+            if not (isinstance(client, ast.Name) and client.id in self.scope.assigns):
+                break
+            client = self.scope.assigns[client.id]
         if not isinstance(client, ast.Call):
             return None, None
         region = keyword(client, "region_name")

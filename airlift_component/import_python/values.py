@@ -68,7 +68,7 @@ def evaluate(node: ast.expr, scope: Scope, depth: int = 0) -> Any:
     env = env_read(node, scope)
     if env is not None:
         return env
-    raise Unknown(node, f"`{_short(node)}` is computed when the module runs")
+    raise Unknown(node, f"`{short(node)}` is computed when the module runs")
 
 
 def _fstring_part(part: ast.expr, scope: Scope, depth: int) -> str:
@@ -105,11 +105,7 @@ def keyword(call: ast.Call, name: str, position: int | None = None) -> ast.expr 
     return None
 
 
-def _short(node: ast.AST, limit: int = 60) -> str:
+def short(node: ast.AST, limit: int = 60) -> str:
+    """The source of ``node``, cut to a length that fits in one message."""
     text = ast.unparse(node)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def short(node: ast.AST) -> str:
-    """The source of ``node``, cut to a length that fits in one message."""
-    return _short(node)

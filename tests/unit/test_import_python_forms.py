@@ -256,3 +256,28 @@ def test_partitions_are_kept_when_literal_and_named_when_not(tmp_path: Path) -> 
     assert "AssetSpec y: left out: partitions_def (" in finding.message
     assert "automation_condition (no airlift.yaml field)" in finding.message
     assert "code_version" not in finding.message
+
+
+def test_deps_on_an_asset_or_spec_by_name_are_its_keys(tmp_path: Path) -> None:
+    module = _module(
+        tmp_path,
+        "from dagster import asset\n"
+        "@asset(key_prefix=['stage'])\n"
+        "def cleaned(): ...\n"
+        "RAW = AssetSpec(['raw', 'rows'])\n"
+        "defs = build_defs_from_airflow_instance(\n"
+        "    airflow_instance=AirflowInstance(auth_backend=AirflowBasicAuthBackend(\n"
+        "        webserver_url='https://a.example.com', username='u', password='p'), name='a'),\n"
+        "    defs=Definitions(assets=assets_with_task_mappings(dag_id='d', task_mappings={\n"
+        "        'load': [RAW],\n"
+        "        'report': [AssetSpec('report', deps=[cleaned, RAW])],\n"
+        "    })),\n"
+        ")\n",
+    )
+    result = import_definitions(module)
+    tasks = result.instances[0].data["mappings"][0]["tasks"]
+    assert tasks == [
+        {"task": "load", "assets": ["raw/rows"]},
+        {"task": "report", "assets": [{"key": "report", "deps": ["stage/cleaned", "raw/rows"]}]},
+    ]
+    assert result.findings == []  # a dep names the asset; it is not mapped here
