@@ -3,10 +3,12 @@
     python drive_ours.py defs   AIRLIFT.yaml CACHE_DIR cold|stored|warm
     python drive_ours.py sensor AIRLIFT.yaml CACHE_DIR        (then "tick" lines on stdin)
 
-Cold builds find no state at all (the folders are deleted): they parse and check
-``airlift.yaml`` and fetch the Airflow state (``refresh="if_missing"``). Warm builds
-read what the cold build wrote (``CACHE_DIR/state.json`` and the checked
-``airlift.yaml`` in ``.airlift/``), as a code server or run worker loads from state. Each run is a fresh process, so the first build of
+Cold builds find no state at all (the state and the checked ``airlift.yaml`` are
+deleted): they parse and check ``airlift.yaml`` and fetch the Airflow state
+(``refresh="if_missing"``). Stored builds read the state but not the checked
+``airlift.yaml`` (a fresh container). Warm builds read what the cold build wrote
+(``CACHE_DIR/state.json`` and the checked ``airlift.yaml``), as a code server or run
+worker on the same host loads from state. Each run is a fresh process, so the first build of
 the process is the one measured, as in a code server.
 Imports are done before the clock starts, as for dagster-airlift's driver (which has
 ``requests`` and ``urllib3`` imported by ``dagster_airlift``): the REST client (httpx),
@@ -27,11 +29,15 @@ import httpcore  # noqa: F401
 
 from airlift_component.airflow_api import client as _client  # noqa: F401
 from airlift_component.component.defs_builder import build_defs
+from airlift_component.config.airlift_yaml.checked_cache import cache_file_for
 
 
 def cmd_defs(yaml_path: Path, cache_dir: Path, mode: str) -> None:
-    if mode in ("cold", "stored"):
+    if mode in ("cold", "stored"):  # no checked airlift.yaml, wherever it is kept
         shutil.rmtree(yaml_path.parent / ".airlift", ignore_errors=True)
+        checked = cache_file_for(yaml_path.resolve())
+        if checked is not None:
+            checked.unlink(missing_ok=True)
     if mode == "cold":
         shutil.rmtree(cache_dir, ignore_errors=True)
     wall, cpu = time.perf_counter(), time.process_time()

@@ -1,7 +1,9 @@
 """Reading ``airlift.yaml``, from the file to the model, along one path.
 
-1. **read** the YAML with node positions (:mod:`..yaml.read`), so every problem
-   names a line and column;
+1. **read** the YAML: the values from libyaml's events (:mod:`..yaml.events`);
+   the node tree with positions (:mod:`..yaml.read`) is composed only when a
+   problem must be located, or for a file that is not plain YAML (anchors, merge
+   keys, tags), where it also gives the values;
 2. **check** the document as written (:func:`.rules.raw_problems`):
    placeholder syntax and literal secrets;
 3. **resolve** ``${VAR}`` placeholders from the environment (only when loading
@@ -246,7 +248,7 @@ def _load(
 def parse_airlift_text(text: str, path: str = WHAT) -> tuple[AirliftFile | None, list[Problem]]:
     """Check ``airlift.yaml`` content given as text (used by tests and docs checks)."""
     try:
-        doc = parse_yaml_text(text, path, what=WHAT)
+        doc = _parse(text, path)
     except YamlLoadError as exc:
         return None, [exc.problem]
     return check_airlift_document(doc)
