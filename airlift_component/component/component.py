@@ -10,13 +10,17 @@ from typing import Any
 
 import dagster as dg
 from dagster.components import DefsStateConfig, DefsStateConfigArgs, ResolvedDefsStateConfig
-from dagster_shared.serdes.objects.models.defs_state_info import DefsStateManagementType
 from pydantic import Field, PrivateAttr
 
 from airlift_component.airflow_state.fetch import fetch_state_file
 from airlift_component.airflow_state.state import StateFileError
 from airlift_component.airflow_state.state_file import read_state_file, write_state_file
 from airlift_component.airflow_state.state_location import default_state_key
+from airlift_component.component.dagster_private import (
+    DefinitionsLoadContext,
+    DefsStateManagementType,
+    DefsStateStorage,
+)
 from airlift_component.component.defs_builder import (
     defs_from_state,
     first_load_in_dev,
@@ -182,11 +186,6 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
         if self._refreshes_in_dev():
             # Dagster would fail the whole code location on a failed dev refresh;
             # keep the last good state instead, and say why.
-            from dagster._core.definitions.definitions_load_context import (
-                DefinitionsLoadContext,
-            )
-            from dagster._core.storage.defs_state.base import DefsStateStorage
-
             load = DefinitionsLoadContext.get()
             config = self.defs_state_config
             try:

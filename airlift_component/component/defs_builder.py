@@ -30,6 +30,11 @@ from airlift_component.airflow_state.state_file import (
 from airlift_component.airflow_state.ui_urls import dag_ui_url
 from airlift_component.component.airflow_asset_specs import airflow_asset_specs
 from airlift_component.component.asset_specs import instance_specs
+from airlift_component.component.dagster_private import (
+    DefinitionsLoadContext,
+    DefinitionsLoadType,
+    using_dagster_dev,
+)
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
 from airlift_component.config.airlift_yaml.checked_cache import CHECKED_CACHE_NAME
@@ -313,12 +318,6 @@ def refresh_or_keep(
 def first_load_in_dev() -> bool:
     """True while ``dagster dev`` / ``dg dev`` first loads the code location (not in
     its run workers, which reconstruct it)."""
-    from dagster._core.definitions.definitions_load_context import (
-        DefinitionsLoadContext,
-        DefinitionsLoadType,
-    )
-    from dagster._utils.env import using_dagster_dev
-
     return (
         using_dagster_dev()
         and DefinitionsLoadContext.get().load_type == DefinitionsLoadType.INITIALIZATION
