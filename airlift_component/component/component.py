@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Self
 
 import dagster as dg
 from dagster.components import DefsStateConfig, DefsStateConfigArgs, ResolvedDefsStateConfig
-from pydantic import Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr
 
 from airlift_component.airflow_state.fetch import fetch_state_file
 from airlift_component.airflow_state.state import StateFileError
@@ -30,12 +29,6 @@ from airlift_component.component.defs_builder import (
 from airlift_component.errors import UsageError
 
 log = logging.getLogger("airlift_component")
-
-# (project root, component folder) of the component being loaded: its relative
-# airlift_yaml and its default state key are resolved against them.
-_LOADING: contextvars.ContextVar[tuple[Path, Path] | None] = contextvars.ContextVar(
-    "airlift_loading", default=None
-)
 
 
 class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
@@ -155,18 +148,24 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
     _folder: Path | None = PrivateAttr(default=None)
 
     @classmethod
-    def load(cls, attributes: Any, context: dg.ComponentLoadContext) -> AirliftComponent:
-        folder = context.path if context.path.is_dir() else context.path.parent
-        token = _LOADING.set((context.project_root, folder))
-        try:
-            return super().load(attributes, context)
-        finally:
-            _LOADING.reset(token)
+    def load(cls, attributes: BaseModel | None, context: dg.ComponentLoadContext) -> Self:
+        # A defs.yaml without attributes would be built with cls(), past
+        # resolve_from_model: the all-defaults model gets it placed as well.
+        return super().load(attributes if attributes is not None else cls.model()(), context)
 
-    def model_post_init(self, __context: Any) -> None:
-        loading = _LOADING.get()
-        if loading is not None:
-            self._project_root, self._folder = loading
+    @classmethod
+    def resolve_from_model(cls, context: dg.ResolutionContext, model: BaseModel) -> Self:
+        """The component of a ``defs.yaml``, placed where Dagster loads it.
+
+        Its state key and ``write_state_to_path`` receive no load context, yet
+        depend on the project root and this folder; the resolution context Dagster
+        builds the component with carries the load context that holds both.
+        """
+        component: Self = super().resolve_from_model(context, model)
+        load = dg.ComponentLoadContext.from_resolution_context(context)
+        component._project_root = load.project_root
+        component._folder = load.path if load.path.is_dir() else load.path.parent
+        return component
 
     @property
     def airlift_path(self) -> Path:
