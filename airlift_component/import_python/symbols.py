@@ -16,7 +16,7 @@ from airlift_component.import_python.result import ImportPythonError
 from airlift_component.import_python.source import SourceFile, module_file, read_source
 
 #: How many modules of the project one import may read.
-MAX_MODULES = 200
+MAX_MODULES = 50
 
 
 @dataclass
