@@ -12,8 +12,11 @@ change (one row left, one came), so a total check cannot see it.
 
 So the listing is an :class:`~.pagination.OverlapStream`: every page after the
 first starts one row early, at the last run already read; if that run is not
-the first answer, rows shifted under the listing, and it starts over (runs
-already returned are not returned again). A run updated while it is listed
+the first answer, in the state it was read in, rows shifted under the listing,
+and it starts over (runs already returned are not returned again). (A run
+cleared and finished again between two pages moves to the end; with as many
+runs before it gone, it is found there, at the overlap, while the runs not yet
+read moved up before the offset: its new state tells.) A run updated while it is listed
 moves to the end, where it is met again. After :data:`MAX_RESTARTS` shifts the
 listing gives up and says so (:attr:`RunStream.complete` stays false) rather
 than returning a listing with a hole: the caller then must not move its

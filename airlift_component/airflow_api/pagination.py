@@ -101,10 +101,13 @@ class OverlapStream(Generic[T]):
     When a row before the current offset leaves, every later row moves up one place
     and the next page's first row would never be returned; the total may not even
     change (one row left, one came). So every page after the first starts one row
-    early, on a row already read: the last one (a listing that grows at its end), or
-    any one of this pass (a listing that grows at its start, where new rows push the
-    others down). Any other first row means rows moved up under the listing: it
-    starts over (rows already returned are not returned again). After
+    early, on a row already read: the last one, in the version read (a listing that
+    grows at its end), or any one of this pass (a listing that grows at its start,
+    where new rows push the others down). Any other first row means rows moved up
+    under the listing: it starts over (rows already returned are not returned
+    again). In a listing that grows at its end, the last row found there in another
+    version changed and moved to the end while rows before it left, so the rows not
+    yet read moved up past the offset: that starts over too. After
     :data:`MAX_OVERLAP_RESTARTS` restarts it gives up and says so.
 
     After the iteration ends on its own, :attr:`complete` is true when every page
@@ -138,7 +141,7 @@ class OverlapStream(Generic[T]):
         """One pass over every page; returns True when rows moved up under it."""
         offset = 0
         read: set[Hashable] = set()  # the keys of the rows this pass read
-        last: Hashable = None  # the key of the last one
+        last: T | None = None  # the last one
         for _ in range(MAX_PAGES):
             overlap = 1 if offset else 0
             raw, total = self.fetch(offset - overlap, self.page_size + overlap)
@@ -148,7 +151,7 @@ class OverlapStream(Generic[T]):
                     return True
                 raw = raw[1:]
             if raw:
-                last = self.order.key(raw[-1])
+                last = raw[-1]
             older = yield from self._new_rows(raw, read)
             offset += len(raw)
             if older or not raw or (total is not None and offset >= total):
@@ -160,10 +163,12 @@ class OverlapStream(Generic[T]):
         self.problem = f"stopped after {MAX_PAGES} pages"
         return False
 
-    def _in_place(self, first: T, read: set[Hashable], last: Hashable) -> bool:
+    def _in_place(self, first: T, read: set[Hashable], last: T | None) -> bool:
         """Whether a page's overlap row shows that no row moved up before it."""
-        key = self.order.key(first)
-        return key in read if self.order.newest_first else key == last
+        if self.order.newest_first:
+            return self.order.key(first) in read
+        version = self.order.version or self.order.key
+        return last is not None and version(first) == version(last)
 
     def _new_rows(self, page: list[T], read: set[Hashable]) -> Generator[T, None, bool]:
         """The rows of ``page`` not returned before; returns True when one is older than
