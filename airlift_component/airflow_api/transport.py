@@ -179,15 +179,25 @@ class RestSession:
         deadline = Deadline(self.policy.deadline_seconds)
         budget = _BUDGET.get()
         attempt = 0
+        last_status: int | None = None
         while True:
             if budget is not None and budget.deadline.remaining <= 0:
                 raise self._out_of_time(budget, method, path, attempt, None)
             outcome = self._attempt(
-                method, path, params, json, flow, accept_statuses, deadline, budget, attempt
+                method,
+                path,
+                params,
+                json,
+                flow,
+                accept_statuses,
+                deadline,
+                budget,
+                (attempt, last_status),
             )
             if isinstance(outcome, httpx.Response):
                 return outcome
             failure, retry_after = outcome
+            last_status = failure.status or last_status
             if budget is not None and budget.deadline.remaining <= 0:
                 raise self._out_of_time(budget, method, path, attempt + 1, failure)
             wait = self._wait_before_retry(failure, retry_after, attempt, deadline)
@@ -214,11 +224,12 @@ class RestSession:
         accept_statuses: Collection[int],
         deadline: Deadline,
         budget: TimeBudget | None,
-        attempt: int,
+        tries: tuple[int, int | None],
     ) -> httpx.Response | tuple[AirflowApiError, float | None]:
         """One try: the response when it is an answer to keep, else the failure to retry
         and the server's ``Retry-After``; raises when retrying cannot help, or when the
-        deadline or the budget ran out before the whole answer came."""
+        deadline or the budget ran out before the whole answer came. ``tries`` is the
+        number of earlier attempts and the last status they got, if any."""
         started = time.monotonic()
         remaining = deadline.remaining
         if budget is not None:
@@ -239,7 +250,7 @@ class RestSession:
                 self.instance, method, f"{self.base_url}{path}", exc, timeouts=self._timeouts
             )
             if isinstance(exc, httpx.TimeoutException) and time.monotonic() - started >= remaining:
-                raise self._too_slow(budget, deadline, method, path, attempt + 1, failure) from None
+                raise self._too_slow(budget, deadline, method, path, tries, failure) from None
             return failure, None
         status = response.status_code
         logger.debug(
@@ -284,21 +295,24 @@ class RestSession:
         deadline: Deadline,
         method: str,
         path: str,
-        attempts: int,
+        tries: tuple[int, int | None],
         failure: AirflowApiError,
     ) -> AirflowApiError:
         """The error for an attempt cut off by the budget or the deadline mid-answer."""
+        attempts, status = tries[0] + 1, tries[1]
         if budget is not None and budget.deadline.remaining <= deadline.remaining:
             return self._out_of_time(budget, method, path, attempts, failure)
+        before = f", the one before answered HTTP {status}" if status else ""
         return AirflowApiError(
             f"Airflow instance {self.instance!r} ({redact_url(self.base_url)}) is too slow: "
             f"{method} {path} did not complete within the deadline of "
             f"{self.policy.deadline_seconds:g} s (http.deadline_seconds), retries included "
-            f"({attempts} attempt(s)); check Airflow's health and any proxy in between, or "
-            "raise http.deadline_seconds",
+            f"({attempts} attempt(s){before}); check Airflow's health and any proxy in "
+            "between, or raise http.deadline_seconds",
             instance=self.instance,
             method=method,
             path=path,
+            status=status,
         )
 
     def _out_of_time(
