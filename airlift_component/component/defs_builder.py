@@ -37,7 +37,7 @@ from airlift_component.component.dagster_private import (
 )
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
-from airlift_component.config.airlift_yaml.checked_cache import CHECKED_CACHE_NAME
+from airlift_component.config.airlift_yaml.checked_cache import cache_file_for
 from airlift_component.config.airlift_yaml.instances import selected_instances
 from airlift_component.config.airlift_yaml.load import load_airlift_file
 from airlift_component.config.airlift_yaml.model import AirliftFile, Instance
@@ -53,9 +53,8 @@ REFRESH_HINT = "run `dg utils refresh-defs-state` (component) or `airlift refres
 
 
 def load_model(path: Path) -> AirliftFile:
-    """``airlift.yaml``, reusing its last checked form from ``.airlift/`` next to it."""
-    checked = path.parent / ".airlift" / CHECKED_CACHE_NAME
-    return load_airlift_file(path, checked_cache=checked)
+    """``airlift.yaml``, reusing its last checked form from the user's cache folder."""
+    return load_airlift_file(path, checked_cache=cache_file_for(path))
 
 
 def usable_state(

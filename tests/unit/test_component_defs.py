@@ -171,9 +171,11 @@ def test_second_build_reuses_the_checked_airlift_yaml(
         return real(text, path)
 
     monkeypatch.setattr(airlift_load, "_parse", counting)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     path = write_project(tmp_path)
     first = build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
-    assert (tmp_path / ".airlift" / "airlift.yaml.checked.json").is_file()
+    assert list((tmp_path / "user-cache" / "airlift-component").rglob("*.json"))
+    assert not (tmp_path / ".airlift" / "airlift.yaml.checked.json").exists()  # not the code folder
     second = build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
     assert parsed == [str(path)]
     assert set(_specs(second)) == set(_specs(first))

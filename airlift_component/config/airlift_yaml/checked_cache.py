@@ -50,8 +50,6 @@ from airlift_component import __version__
 from airlift_component.config.atomic_write import atomic_write_bytes
 from airlift_component.config.yaml.read import Loc
 
-#: File name of the cache, in the component's cache folder.
-CHECKED_CACHE_NAME = "airlift.yaml.checked.json"
 
 # Bumped when the layout of the cache file changes.
 _FORMAT = 4
