@@ -8,7 +8,6 @@ from airlift_component.cli.config_args import add_config_arguments
 
 NAME = "drift"
 HELP = "compare airlift.yaml with live Airflow (exit 1 when a mapped DAG or task is gone)"
-ORDER = 45
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 NAME = "generate"
 HELP = "write the Dagster asset of Airflow tasks from their DAG file, and point code: at it"
-ORDER = 45
 
 _EPILOG = """\
 The DAG file is read by its syntax, never imported. Each task becomes one module

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
 
 NAME = "proxy"
 HELP = "flip tasks or DAGs between Airflow and Dagster, or show migration progress"
-ORDER = 40
 
 _EPILOG = """\
 where the files are:

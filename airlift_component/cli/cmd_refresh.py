@@ -12,7 +12,6 @@ from airlift_component.cli.config_args import add_config_arguments
 
 NAME = "refresh"
 HELP = "fetch DAGs and tasks from Airflow into the state file the Dagster component loads"
-ORDER = 40
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -6,7 +6,6 @@ import argparse
 
 NAME = "reload"
 HELP = "reload a Dagster code location over GraphQL (e.g. in CI after Airflow changed)"
-ORDER = 70
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 DEFAULT_TOKEN_ENV = "DAGSTER_API_TOKEN"

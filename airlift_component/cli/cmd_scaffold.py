@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 NAME = "scaffold"
 HELP = "write proxied_state/<dag_id>.yaml (every task proxied: false) for every Airflow DAG"
-ORDER = 20
 
 #: Show a progress bar from this many DAGs on (and only on a terminal).
 PROGRESS_THRESHOLD = 20

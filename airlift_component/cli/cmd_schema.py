@@ -6,7 +6,6 @@ import argparse
 
 NAME = "schema"
 HELP = "write (or --check) schemas/airlift.schema.json and schemas/proxied-state.schema.json"
-ORDER = 90
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,6 @@ if TYPE_CHECKING:
 
 NAME = "validate"
 HELP = "check airlift.yaml and proxied_state/*.yaml files (all problems, with file:line:col)"
-ORDER = 10
 
 
 def register(parser: argparse.ArgumentParser) -> None:

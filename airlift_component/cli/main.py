@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from airlift_component.cli import (
     cmd_drift,
+    cmd_generate,
     cmd_import_python,
     cmd_proxy,
     cmd_refresh,
@@ -50,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     cmd_refresh,
     cmd_drift,
     cmd_reload,
+    cmd_generate,
     cmd_import_python,
     cmd_schema,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -27,5 +28,8 @@ def test_help_lists_the_commands_in_table_order(capsys: pytest.CaptureFixture[st
         cli_main.main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    positions = [out.index(f"\n    {command.NAME} ") for command in cli_main.COMMANDS]
+    positions = [
+        re.search(rf"\n    {re.escape(command.NAME)}\s", out).start()  # type: ignore[union-attr]
+        for command in cli_main.COMMANDS
+    ]
     assert positions == sorted(positions)
