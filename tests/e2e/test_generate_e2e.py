@@ -76,7 +76,8 @@ def generate(project: Path, airflow: AirflowServer, dag_id: str) -> str:
         [
             sys.executable,
             "-m",
-            "airlift_component.cli.cmd_generate",
+            "airlift_component",
+            "generate",
             dag_id,
             "--config",
             str(project / "airlift.yaml"),
