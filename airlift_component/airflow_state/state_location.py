@@ -13,7 +13,7 @@ Outside a ``dg`` project (plain-Python ``build_defs``) the state is
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,20 +59,10 @@ def _project_table(folder: Path) -> dict[str, Any] | None:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-
-        try:
-            return tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-    # Python 3.10: the two settings we need, read line by line.
-    found: dict[str, Any] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r'\s*(root_module|defs_module)\s*=\s*"([^"]+)"', line)
-        if match:
-            found[match.group(1)] = match.group(2)
-    return {"tool": {"dg": {"project": found}}, "project": found}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def find_dg_project(start: Path) -> DgProject | None:
