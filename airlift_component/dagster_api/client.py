@@ -197,9 +197,11 @@ class DagsterClient:
         self.close()
 
     def run_url(self, run_id: str) -> str:
-        """The Dagster UI page of a run."""
+        """The Dagster UI page of a run (the run id escaped as one path segment)."""
+        from urllib.parse import quote
+
         base = self.base_url.removesuffix("/graphql")
-        return f"{base}/runs/{run_id}"
+        return f"{base}/runs/{quote(run_id, safe='')}"
 
     # -- transport ---------------------------------------------------------------
 

@@ -315,3 +315,13 @@ def test_metadata_entries_without_a_json_value(entry: dict[str, Any], match: str
 
     with pytest.raises(UnsupportedMetadataEntry, match=match):
         entry_value(entry)
+
+
+def test_run_url_escapes_the_run_id_as_one_path_segment() -> None:
+    from airlift_component.dagster_api import DagsterClient
+
+    with DagsterClient("http://127.0.0.1:3000") as client:
+        assert client.run_url("abc-123") == "http://127.0.0.1:3000/runs/abc-123"
+        assert (
+            client.run_url("../admin?x=1#y") == "http://127.0.0.1:3000/runs/..%2Fadmin%3Fx%3D1%23y"
+        )
