@@ -7,6 +7,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from airlift_component.config.yaml.read import YamlLoadError, read_bytes
 from airlift_component.generate.refusals import GenerateError
 
 #: Largest DAG file read (a DAG file is code a person wrote; generated ones stay far below).
@@ -40,18 +41,12 @@ def parse_dag_source(text: str, path: Path) -> DagSource:
 
 
 def read_dag_source(path: Path) -> DagSource:
-    """Read and parse the DAG file at ``path``."""
+    """Read and parse the DAG file at ``path`` (a regular file of bounded size, UTF-8)."""
     try:
-        if not path.is_file():
-            raise GenerateError(f"{path}: no such DAG file; check --dags-folder or the path")
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise GenerateError(
-                f"{path}: {size} bytes, over the {MAX_SOURCE_BYTES} bytes a DAG file may have here"
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise GenerateError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raw = read_bytes(path, what="a DAG file", limit=MAX_SOURCE_BYTES)
+    except YamlLoadError as exc:
+        problem = exc.problem
+        raise GenerateError(f"{path}: {problem.message}; {problem.hint}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from airlift_component.config.yaml.read import YamlLoadError, read_bytes
 from airlift_component.import_python.result import ImportPythonError
 
 #: Largest module read (definitions are code a person wrote).
@@ -40,16 +41,10 @@ def package_root(path: Path) -> tuple[Path, str]:
 def read_source(path: Path, module: str) -> SourceFile:
     """Read and parse ``path``; :class:`ImportPythonError` naming the file when it cannot."""
     try:
-        if not path.is_file():
-            raise ImportPythonError(f"{path}: no such file; give the path of the Python module")
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise ImportPythonError(
-                f"{path}: {size} bytes, over the {MAX_SOURCE_BYTES} bytes a module may have here"
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportPythonError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raw = read_bytes(path, what="a Python module", limit=MAX_SOURCE_BYTES)
+    except YamlLoadError as exc:
+        problem = exc.problem
+        raise ImportPythonError(f"{path}: {problem.message}; {problem.hint}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

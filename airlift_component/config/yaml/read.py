@@ -185,16 +185,16 @@ def _file_problem(path: Path, message: str, hint: str) -> YamlLoadError:
     return YamlLoadError(Problem(str(path), 1, 1, message, hint=hint))
 
 
-def _too_big(path: Path, size: int) -> YamlLoadError:
+def _too_big(path: Path, size: int, limit: int) -> YamlLoadError:
     return _file_problem(
         path,
-        f"file is too big ({size:,} bytes; at most {MAX_FILE_BYTES:,} are read)",
+        f"file is too big ({size:,} bytes; at most {limit:,} are read)",
         "split it, or check that this is the file you meant",
     )
 
 
-def read_bytes(path: Path, *, what: str) -> bytes:
-    """The content of a regular file of at most :data:`MAX_FILE_BYTES`.
+def read_bytes(path: Path, *, what: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The content of a regular file of at most ``limit`` bytes (:data:`MAX_FILE_BYTES`).
 
     Anything else (a folder, FIFO, device or socket, a missing or unreadable
     file, or one too big) raises :class:`YamlLoadError` at once, without
@@ -220,8 +220,8 @@ def read_bytes(path: Path, *, what: str) -> bytes:
             raise _file_problem(path, not_regular, f"give the path of {what}")
         chunks = []
         size = 0
-        while size <= MAX_FILE_BYTES:
-            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - size))
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
@@ -232,8 +232,8 @@ def read_bytes(path: Path, *, what: str) -> bytes:
         ) from None
     finally:
         os.close(fd)
-    if size > MAX_FILE_BYTES:
-        raise _too_big(path, max(size, info.st_size))
+    if size > limit:
+        raise _too_big(path, max(size, info.st_size), limit)
     return b"".join(chunks)
 
 
