@@ -10,11 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-from airlift_component.airflow_state.proxied import (
-    DAG_PROXY_SUFFIX,
-    DAG_PROXY_TASK_PREFIX,
-    LEGACY_DAG_PROXY_TASK_ID,
-)
+from airlift_component.airflow_state.proxied import is_whole_dag_proxy_task
 from airlift_component.airflow_state.state import AirflowState, DagState
 from airlift_component.airflow_state.task_graph import upstreams
 from airlift_component.config.airlift_yaml.model import Instance
@@ -119,12 +115,7 @@ def compute_drift(
 
 def _proxied_as_a_whole(dag: DagState) -> bool:
     """True when Airflow shows the DAG as the single task of a whole-DAG proxy."""
-    return any(
-        (task.operator or "").endswith(DAG_PROXY_SUFFIX)
-        or task.task_id.startswith(DAG_PROXY_TASK_PREFIX)
-        or task.task_id == LEGACY_DAG_PROXY_TASK_ID
-        for task in dag.tasks or ()
-    )
+    return any(is_whole_dag_proxy_task(task.task_id, task.operator) for task in dag.tasks or ())
 
 
 #: Unmapped DAGs listed by name before the rest are only counted (``--verbose``: all).

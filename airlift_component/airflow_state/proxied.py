@@ -121,19 +121,24 @@ def proxied_lookup(state: AirflowState, directory: Path | None) -> ProxiedLookup
     return from_operators(state)
 
 
+def is_whole_dag_proxy_task(task_id: str, operator: str | None) -> bool:
+    """Whether a task is the one that replaces a whole proxied DAG (the rule in the
+    module docstring; the legacy task id counts only when Airflow sent no operator)."""
+    if task_id.startswith(DAG_PROXY_TASK_PREFIX):
+        return True
+    if operator:
+        return operator.endswith(DAG_PROXY_SUFFIX)
+    return task_id == LEGACY_DAG_PROXY_TASK_ID
+
+
 def recorded_proxy(ti: TaskInstance, fallback: ProxiedLookup | None = None) -> ProxyKind | None:
     """``"dag"``, ``"task"`` or ``None`` for one task try, from the operator Airflow
     recorded on it (the rule in the module docstring); ``fallback`` decides only
     when Airflow sent no operator."""
-    if ti.task_id.startswith(DAG_PROXY_TASK_PREFIX):
+    if is_whole_dag_proxy_task(ti.task_id, ti.operator):
         return "dag"
-    operator = ti.operator
-    if operator:
-        if operator.endswith(DAG_PROXY_SUFFIX):
-            return "dag"
-        return "task" if operator.endswith(TASK_PROXY_SUFFIX) else None
-    if ti.task_id == LEGACY_DAG_PROXY_TASK_ID:
-        return "dag"
+    if ti.operator:
+        return "task" if ti.operator.endswith(TASK_PROXY_SUFFIX) else None
     if fallback is None:
         return None
     if fallback.dag_proxied(ti.dag_id):
