@@ -20,7 +20,7 @@ from airlift_component.cli.main import main
 from airlift_component.config.proxied_state.edit import EditRequest, plan_edit
 from airlift_component.config.proxied_state.file import read_proxied_state_file
 from airlift_component.config.validation.validate import validate_paths
-from airlift_component.config.yaml.read import parse_yaml_text
+from airlift_component.config.yaml.read import MAX_FILE_BYTES, parse_yaml_text
 from airlift_component.errors import ProxyStateEditError
 
 ON = EditRequest("dag", True)
@@ -132,3 +132,42 @@ def test_a_task_flip_on_a_decommissioned_file_points_at_off_dag() -> None:
     with pytest.raises(ProxyStateEditError) as info:
         plan_edit(on.new, "dag.yaml", EditRequest("dag", True, ("load",)))
     assert "airlift proxy off dag --dag, then run this again" in str(info.value)
+
+
+def near_the_limit(head: str, room: int) -> bytes:
+    """``head`` then comment lines filling the file up to ``room`` bytes under the
+    readers' size limit."""
+    line = "# " + "x" * 1021 + "\n"  # 1 KiB a line: the switch adds 2 bytes to each
+    lines, rest = divmod(MAX_FILE_BYTES - room - len(head), len(line))
+    return (head + line * lines + "#" * max(rest - 1, 0) + "\n").encode()
+
+
+def test_on_dag_that_would_pass_the_size_limit_is_refused_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The kept block grows the file by 2 bytes a line; past the limit every reader
+    (and so `off --dag`) would refuse it: refused before writing, with the fix."""
+    raw = near_the_limit("tasks:\n  - id: load\n    proxied: false\n", room=1000)
+    path = tmp_path / "proxied_state" / "dag.yaml"
+    path.parent.mkdir()
+    path.write_bytes(raw)
+    assert main(["proxy", "on", "dag", "--dag", "--dir", str(path.parent)]) != 0
+    captured = capsys.readouterr()
+    error = captured.err[captured.err.index(f"{path}: ") :]
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert f"over the limit of {MAX_FILE_BYTES:,} bytes" in error
+    assert "make room first" in error and "'proxied: true' by hand" in error
+    assert error.rstrip().endswith("(the file was not changed)")
+    assert path.read_bytes() == raw
+    state, problems = read_proxied_state_file(path)
+    assert not problems and state is not None and state.tasks
+
+
+def test_a_flip_that_would_pass_the_size_limit_is_refused() -> None:
+    """'true' -> 'false' adds a byte; a file at the limit cannot take it."""
+    raw = near_the_limit("tasks:\n  - id: load\n    proxied: true\n", room=0)
+    assert len(raw) == MAX_FILE_BYTES
+    with pytest.raises(ProxyStateEditError) as info:
+        plan_edit(raw, "dag.yaml", EditRequest("dag", False, ("load",)))
+    assert f"this flip would make the file {MAX_FILE_BYTES + 1:,} bytes" in str(info.value)
+    assert plan_edit(raw, "dag.yaml", EditRequest("dag", True, ("load",))).new == raw

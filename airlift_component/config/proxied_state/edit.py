@@ -61,6 +61,7 @@ from airlift_component.config.yaml.bool_edit import (
     set_bools,
 )
 from airlift_component.config.yaml.read import (
+    MAX_FILE_BYTES,
     YamlDocument,
     YamlLoadError,
     parse_yaml_text,
@@ -333,7 +334,7 @@ def plan_edit(
         if switched is not None:
             new_text, plan = switched
             plan.old, plan.new = raw, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
-            return plan
+            return _within_limit(plan, request)
     kept = model.tasks is None and not request.dag_level and BEGIN in text
     targets = _targets(model, request, path, kept=kept)
     before = _flags(model)
@@ -368,7 +369,37 @@ def plan_edit(
         ) from None
     plan.method = "span"
     plan.new = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
-    return plan
+    return _within_limit(plan, request)
+
+
+def _within_limit(plan: EditPlan, request: EditRequest) -> EditPlan:
+    """``plan``, unless its new content is bigger than the readers take: every reader
+    of proxied-state files (validate, the edits, Airflow) refuses a file over
+    :data:`MAX_FILE_BYTES`, so writing it would leave a file nothing reads or undoes."""
+    size = len(plan.new)
+    if size <= MAX_FILE_BYTES or size <= len(plan.old):
+        return plan
+    what = (
+        "proxying the whole DAG keeps the task list in a comment block ('# ' before each "
+        "of its lines), which"
+        if plan.method == "whole-dag"
+        else "this flip"
+    )
+    remedies = [
+        "make room first: remove the entries of tasks the DAG no longer has, or long "
+        "comments, and run again;"
+    ]
+    if plan.method == "whole-dag":
+        remedies.append(
+            "or replace the 'tasks:' list with 'proxied: true' by hand (the list is then not "
+            f"kept, so `airlift proxy off {request.dag_id} --dag` has nothing to restore)."
+        )
+    raise _fail(
+        plan.path,
+        f"{what} would make the file {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} "
+        "bytes that every reader of proxied-state files holds to (Airflow's included);",
+        *remedies,
+    )
 
 
 def _read(path: Path) -> bytes:
