@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from airlift_component.config.proxied_state.edit import EditPlan
+    from airlift_component.config.proxied_state.edit import EditPlan, EditRequest
+    from airlift_component.config.proxied_state.mapped_assets import MappedAssets
     from airlift_component.config.validation.proxied_state_dirs import Location, StateSource
 
 NAME = "proxy"
@@ -74,9 +75,14 @@ def _flip_parser(sub: argparse._SubParsersAction, verb: str) -> None:
         parser.add_argument(
             "--force",
             action="store_true",
-            help="proxy even tasks (or a DAG) with no assets mapped in airlift.yaml",
+            help="proxy even tasks (or a DAG) with no assets mapped in airlift.yaml, or "
+            "whose acceptance checks failed or have not run",
         )
     _location_args(parser)
+    if verb == "on":
+        from airlift_component.cli.proxy_checks import add_dagster_args
+
+        add_dagster_args(parser, "look at the acceptance checks before the flip")
     parser.set_defaults(value=verb == "on")
 
 
@@ -94,6 +100,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     status.add_argument("--format", choices=("text", "json", "html"), default="text")
     status.add_argument("--output", type=Path, metavar="FILE", help="write to FILE, not stdout")
     _location_args(status)
+    from airlift_component.cli.proxy_checks import add_dagster_args
+
+    add_dagster_args(status, "show each task's acceptance checks before and after the flip")
 
 
 def _location(args: argparse.Namespace) -> Location:
@@ -128,11 +137,16 @@ def _run_flip(args: argparse.Namespace) -> int:
     source = find_edit_source(_location(args))
     assert source.directory is not None
     mapped = None if getattr(args, "force", False) else source.assets
-    if not args.create and state_file_for(source.directory, args.dag) is None:
+    existing = state_file_for(source.directory, args.dag)
+    if not args.create and existing is None:
         # Nothing to edit, so set_proxied refuses: say that first (a mistyped DAG id,
         # or --create), not that the DAG has no assets. With --create the assets come
         # first, before anything is written.
         mapped = None
+    if args.value and (existing is not None or args.create):
+        from airlift_component.cli.proxy_checks import flip_gate
+
+        flip_gate(args, source, args.dag, _turned_on(existing, request, mapped))
     plan = set_proxied(source.directory, request, create=args.create, mapped=mapped)
     shown = one_line(plan.path)
     if plan.method == "create":
@@ -154,6 +168,28 @@ def _run_flip(args: argparse.Namespace) -> int:
     return 0
 
 
+def _turned_on(
+    path: Path | None, request: EditRequest, mapped: MappedAssets | None
+) -> tuple[str, ...] | None:
+    """The tasks `proxy on` would turn on (None: the whole DAG), for the check gate.
+
+    A dry run of the edit, so tasks already proxied are not judged again; when it
+    cannot be planned, every named task is (the edit then says what is wrong).
+    """
+    from airlift_component.config.proxied_state.edit import plan_edit
+    from airlift_component.errors import AirliftError
+
+    if request.dag_level or request.all_tasks:
+        return None
+    if path is None:
+        return request.tasks
+    try:
+        plan = plan_edit(path.read_bytes(), str(path), request, mapped=mapped)
+    except (AirliftError, OSError):
+        return request.tasks
+    return tuple(change.target for change in plan.changes if change.changed)
+
+
 def _warn_xcom_readers(source: StateSource, dag_id: str, plan: EditPlan) -> None:
     """Warn (stderr) for each task now proxied whose return value later tasks may
     read, as the stored Airflow state tells; silent without it."""
@@ -171,12 +207,19 @@ def _warn_xcom_readers(source: StateSource, dag_id: str, plan: EditPlan) -> None
 
 
 def _run_status(args: argparse.Namespace) -> int:
+    from airlift_component.cli.proxy_checks import add_checks, dagster_client
     from airlift_component.config.atomic_write import atomic_write_bytes
     from airlift_component.config.validation.proxied_state_dirs import find_sources
     from airlift_component.errors import AirliftError
     from airlift_component.status.model import build_report
 
     report = build_report(find_sources(_location(args)))
+    client = dagster_client(args)
+    try:
+        add_checks(report, client)
+    finally:
+        if client is not None:
+            client.close()
     if args.format == "json":
         from airlift_component.status.render_json import render_json
 
@@ -200,6 +243,8 @@ def _run_status(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    if report.checks_note:
+        print(report.checks_note, file=sys.stderr)
     problems = report.problems
     for problem in problems:
         print(problem.format(), file=sys.stderr)

@@ -127,3 +127,47 @@ query AirliftLocations {
 """
 
 VERSION = "query AirliftVersion { version }"
+
+# The asset checks defined on some assets (acceptance checks, `airlift proxy status|on`).
+ASSET_CHECKS = """
+query AirliftAssetChecks($keys: [AssetKeyInput!]) {
+  assetNodes(assetKeys: $keys) {
+    assetKey { path }
+    assetChecksOrError {
+      __typename
+      ... on AssetChecks { checks { name } }
+      ... on Error { message }
+    }
+  }
+}
+"""
+
+# What one check execution says; its run's tags tell a proxied task's run apart.
+CHECK_EXECUTION_FIELDS = """
+    runId
+    status
+    timestamp
+    evaluation {
+      success
+      severity
+      timestamp
+      targetMaterialization { runId timestamp }
+    }
+"""
+
+# The runs (by id) whose tags say who made a materialization a check judged.
+RUNS_BY_IDS = f"""
+query AirliftRunsByIds($filter: RunsFilter, $limit: Int) {{ {RUNS_OR_ERROR} }}
+"""
+
+
+def check_executions_query(count: int) -> str:
+    """One document asking for the latest executions of ``count`` checks, aliased
+    ``c0``..``c{count-1}``, with variables ``$k<i>`` (asset key) and ``$n<i>`` (name)."""
+    params = ", ".join(f"$k{i}: AssetKeyInput!, $n{i}: String!" for i in range(count))
+    fields = "\n".join(
+        f"  c{i}: assetCheckExecutions(assetKey: $k{i}, checkName: $n{i}, limit: $limit) "
+        f"{{ {CHECK_EXECUTION_FIELDS} }}"
+        for i in range(count)
+    )
+    return f"query AirliftCheckExecutions($limit: Int!, {params}) {{\n{fields}\n}}\n"

@@ -102,7 +102,8 @@ def parse_task_assets_index(text: str) -> TaskAssetsIndex:
     return TaskAssetsIndex(tasks, _keys(data.get("dag", [])))
 
 
-def _index_of(node: AssetNode) -> TaskAssetsIndex | None:
+def read_task_assets_index(node: AssetNode) -> TaskAssetsIndex | None:
+    """The ``airlift/task_assets`` index a DAG asset carries; None when absent or malformed."""
     text = node.json_metadata.get(TASK_ASSETS_METADATA)
     if text is None:
         return None
@@ -179,7 +180,7 @@ def _find_nodes(
     request is authoritative, one that lists none falls back like a missing one."""
     dag_tag = tag_value(instance, dag_id)
     dag_node = next((node for node in dag_nodes if _belongs(node, dag_tag, dag_id)), None)
-    index = _index_of(dag_node) if dag_node else None
+    index = read_task_assets_index(dag_node) if dag_node else None
     keys = index.keys_for(task_id) if index else []
     if not keys:
         return _found_without_index(client, instance, dag_id, task_id, dag_nodes)

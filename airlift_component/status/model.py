@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from airlift_component.config.problems import Problem
 from airlift_component.config.validation.proxied_state_dirs import StateSource
+from airlift_component.status.checks import ChecksSection
 
 Mode = Literal["tasks", "dag", "no file", "broken"]
 
@@ -30,6 +31,8 @@ class DagStatus:
     dag_proxied: bool | None = None
     mapped: bool | None = None  # None when no airlift.yaml is known
     problems: list[Problem] = field(default_factory=list)
+    #: Each listed task's flag (task-level files), for the acceptance-check rows.
+    task_flags: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @property
     def fraction(self) -> float:
@@ -100,6 +103,8 @@ class InstanceStatus:
     dags: list[DagStatus]
     note: str = ""  # e.g. the folder does not exist
     folder_missing: bool = False
+    #: Acceptance checks from Dagster (None when not asked for or not possible).
+    checks: ChecksSection | None = None
 
     @property
     def totals(self) -> Totals:
@@ -118,6 +123,7 @@ class InstanceStatus:
             "folder_missing": self.folder_missing,
             "totals": self.totals.as_dict(),
             "dags": [dag.as_dict() for dag in self.dags],
+            "checks": None if self.checks is None else self.checks.as_dict(),
         }
 
 
@@ -126,6 +132,8 @@ class StatusReport:
     """Everything `airlift proxy status` shows."""
 
     instances: list[InstanceStatus]
+    #: Why no acceptance checks are shown at all (e.g. no Dagster URL), if so.
+    checks_note: str = ""
 
     @property
     def totals(self) -> Totals:
@@ -151,6 +159,7 @@ class StatusReport:
         return {
             "totals": self.totals.as_dict(),
             "instances": [instance.as_dict() for instance in self.instances],
+            "checks_note": self.checks_note,
         }
 
 
@@ -176,7 +185,13 @@ def instance_status(source: StateSource) -> InstanceStatus:
             else:
                 proxied = sum(1 for value in state.tasks.values() if value)
                 dags[dag_id] = DagStatus(
-                    dag_id, "tasks", state.path, proxied, len(state.tasks), mapped=is_mapped
+                    dag_id,
+                    "tasks",
+                    state.path,
+                    proxied,
+                    len(state.tasks),
+                    mapped=is_mapped,
+                    task_flags=dict(state.tasks),
                 )
         for dag_id, problems in folder.problems.items():
             path = problems[0].path if problems else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from html import escape
 
+from airlift_component.status.checks import CheckOutcome, CheckRow, ChecksSection
 from airlift_component.status.model import DagStatus, InstanceStatus, StatusReport, Totals
 
 _CSS = """
@@ -23,6 +24,8 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .bar>span{display:block;height:100%;background:#4f46e5}
 .bar.big{height:1.1rem;width:24rem;max-width:100%}
 .note{color:#8a5a00}.broken{color:#b42318}
+h3{font-size:1rem;margin:1.2rem 0 .4rem}
+.ok{color:#067647}.bad{color:#b42318;font-weight:600}.none{color:#667}
 """
 
 
@@ -78,7 +81,46 @@ def _section(instance: InstanceStatus) -> str:
         "</tr></thead><tbody>"
     )
     parts.extend(_dag_row(dag) for dag in instance.dags)
-    parts.append("</tbody></table></section>")
+    parts.append("</tbody></table>")
+    if instance.checks is not None:
+        parts.append(_checks(instance.checks))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _cell(outcome: CheckOutcome | None) -> str:
+    if outcome is None:
+        return '<td class="none">not evaluated</td>'
+    css = "ok" if outcome.status == "SUCCEEDED" else "bad"
+    return (
+        f'<td class="{css}" title="Dagster run {escape(outcome.run_id)}">'
+        f'{escape(outcome.word)} <span class="meta">{escape(outcome.when)}</span></td>'
+    )
+
+
+def _check_row(row: CheckRow) -> str:
+    flag = "" if row.proxied is None else ("yes" if row.proxied else "no")
+    return (
+        f"<tr><td>{escape(row.dag_id)}</td><td>{escape(row.task_label)}</td>"
+        f"<td>{flag}</td><td>{escape(row.check)}</td>{_cell(row.before)}{_cell(row.after)}</tr>"
+    )
+
+
+def _checks(section: ChecksSection) -> str:
+    """The instance's acceptance checks: latest outcome before and after the flip."""
+    parts = [
+        "<h3>Acceptance checks</h3>",
+        f'<p class="meta">From Dagster at {escape(section.dagster_url or "")}. Before: the '
+        "latest evaluation of what Airflow produced; after: of a proxied task's Dagster run.</p>",
+    ]
+    if section.rows:
+        parts.append(
+            "<table><thead><tr><th>DAG</th><th>Task</th><th>Proxied</th><th>Check</th>"
+            "<th>Before (Airflow)</th><th>After (proxied)</th></tr></thead><tbody>"
+        )
+        parts.extend(_check_row(row) for row in section.rows)
+        parts.append("</tbody></table>")
+    parts.extend(f'<p class="note">{escape(note)}</p>' for note in section.notes)
     return "\n".join(parts)
 
 
@@ -87,6 +129,8 @@ def render_html(report: StatusReport, *, generated: datetime | None = None) -> s
     when = (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     totals = report.totals
     body = "\n".join(_section(instance) for instance in report.instances)
+    if report.checks_note:
+        body += f'\n<p class="note">{escape(report.checks_note)}</p>'
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from airlift_component.config.problems import one_line
+from airlift_component.status.checks import CheckOutcome, ChecksSection
 from airlift_component.status.model import DagStatus, InstanceStatus, StatusReport, Totals
 
 _HEADER = ("INSTANCE", "DAG", "MODE", "PROXIED", "PROGRESS", "NOTE")
@@ -106,7 +107,41 @@ def render_text(report: StatusReport) -> str:
         rows.append(_total_row("TOTAL", "", report.totals))
     if not any(instance.dags for instance in report.instances):
         rows.append(("", "(no DAGs)", "", "", "", ""))
+    checks = "".join(
+        _checks_block(instance.label, instance.checks)
+        for instance in report.instances
+        if instance.checks is not None
+    )
     if len(report.instances) == 1:
         heading = _heading(report.instances[0]) + "\n"
-        return heading + format_table([row[1:] for row in rows], {i - 1 for i in _RIGHT})
-    return format_table(rows, _RIGHT)
+        return heading + format_table([row[1:] for row in rows], {i - 1 for i in _RIGHT}) + checks
+    return format_table(rows, _RIGHT) + checks
+
+
+_CHECK_HEADER = ("DAG", "TASK", "PROXIED", "CHECK", "BEFORE (AIRFLOW)", "AFTER (PROXIED)")
+
+
+def _outcome(outcome: CheckOutcome | None) -> str:
+    return "-" if outcome is None else outcome.describe()
+
+
+def _checks_block(label: str, section: ChecksSection) -> str:
+    """Acceptance checks of one instance: one row per check on a task's assets."""
+    lines = [f"\nacceptance checks of {label} (Dagster at {section.dagster_url})\n"]
+    if section.rows:
+        rows: list[tuple[str, ...]] = [_CHECK_HEADER]
+        for row in section.rows:
+            flag = "-" if row.proxied is None else ("yes" if row.proxied else "no")
+            rows.append(
+                (
+                    row.dag_id,
+                    row.task_label,
+                    flag,
+                    row.check,
+                    _outcome(row.before),
+                    _outcome(row.after),
+                )
+            )
+        lines.append(format_table(rows))
+    lines.extend(one_line(note) + "\n" for note in section.notes)
+    return "".join(lines)
