@@ -108,7 +108,8 @@ def add_checks(report: StatusReport, client: DagsterClient | None) -> None:
     for instance in report.instances:
         section = ChecksSection(client.base_url)
         instance.checks = section
-        dag_ids = [dag.dag_id for dag in instance.dags if dag.mode != "broken"]
+        # DAGs airlift.yaml does not map have no assets in Dagster to look at.
+        dag_ids = [d.dag_id for d in instance.dags if d.mode != "broken" and d.mapped is not False]
         if instance.name is None:
             section.notes.append(
                 "the airlift.yaml instance is not known, so its Dagster assets are not "
