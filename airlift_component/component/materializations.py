@@ -3,7 +3,11 @@
 :mod:`airlift_component.sensor.tick` decides what is new (task tries, run
 completions, Airflow asset events); this module names the assets each one
 materializes (from the instance's index), picks the partition of a partitioned
-asset from the run's logical date, and writes the ``airflow/...`` metadata.
+asset from the run's logical date, and writes the ``airflow/...`` metadata. The
+tries and completions are recorded upstream first
+(:mod:`airlift_component.sensor.record_order`), then the Airflow asset events;
+what each Airflow run recorded is one batch whose asset checks the sensor
+requests (:mod:`.check_requests`).
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ import dagster as dg
 from airlift_component.airflow_api.types import AirflowAssetEvent, DagRun, TaskInstance
 from airlift_component.component.airflow_asset_specs import AirflowAssetIndex
 from airlift_component.component.asset_specs import InstanceIndex, MappedDag
+from airlift_component.component.check_requests import CheckBatch
 from airlift_component.redact import scrub_userinfo
+from airlift_component.sensor.check_batches import batch_run_key
 from airlift_component.sensor.cursor import SensorCursor
+from airlift_component.sensor.record_order import TaskOrder, ordered_records
 from airlift_component.sensor.run_ledger import RunOutcome
 from airlift_component.sensor.tick import TickDecisions, TickScope
 
@@ -38,6 +45,8 @@ class TickResult:
     limits: list[str] = field(default_factory=list)
     #: Why the tick stopped for lack of time (also in ``limits``), if it did.
     out_of_time: str | None = None
+    #: What each Airflow run recorded, for the run of its asset checks.
+    batches: list[CheckBatch] = field(default_factory=list)
 
 
 def tick_scope(index: InstanceIndex, airflow_assets: AirflowAssetIndex | None) -> TickScope:
@@ -54,12 +63,27 @@ def materialize(
     instance: str,
     index: InstanceIndex,
     airflow_assets: AirflowAssetIndex | None,
+    order: TaskOrder | None = None,
 ) -> TickResult:
-    """The materializations of what ``tick`` found new, in the order found."""
+    """The materializations of what ``tick`` found new: the runs' tries and
+    completions upstream first (by ``order``, the task graphs; without it, by end
+    time only), then the Airflow asset events in the order found."""
     emitter = _Emitter(index, list(tick.warnings))
-    for outcome in tick.outcomes:
-        metadata = _run_metadata(client, instance, outcome.run)
-        _record(outcome, index.dags[outcome.run.dag_id], metadata, emitter)
+    metadata: dict[int, dict[str, Any]] = {}
+    recorded: dict[int, set[dg.AssetKey]] = {}
+    for record in ordered_records(tick.outcomes, order or TaskOrder(lambda _dag: ())):
+        outcome = record.outcome
+        if id(outcome) not in metadata:
+            metadata[id(outcome)] = _run_metadata(client, instance, outcome.run)
+        entry = index.dags[outcome.run.dag_id]
+        keys = recorded.setdefault(id(outcome), set())
+        if record.ti is None:
+            keys |= _record_completion(outcome, entry, metadata[id(outcome)], emitter)
+        else:
+            task_metadata = {**metadata[id(outcome)], **_task_metadata(record.ti)}
+            for key in entry.task_keys.get(record.ti.task_id, ()):
+                if emitter.emit(key, outcome.run, task_metadata):
+                    keys.add(key)
     for event in tick.asset_events:
         assert airflow_assets is not None  # events are read only when they are enabled
         emitter.events.append(
@@ -68,6 +92,17 @@ def materialize(
                 metadata=_event_metadata(client, instance, event),
             )
         )
+    batches = [
+        CheckBatch(
+            batch_run_key(instance, outcome),
+            instance,
+            outcome.run.dag_id,
+            outcome.run.run_id,
+            frozenset(recorded[id(outcome)]),
+        )
+        for outcome in tick.outcomes
+        if recorded.get(id(outcome))
+    ]
     return TickResult(
         emitter.events,
         tick.cursor,
@@ -75,6 +110,7 @@ def materialize(
         emitter.warnings,
         tick.limits,
         tick.out_of_time,
+        batches,
     )
 
 
@@ -84,16 +120,18 @@ class _Emitter:
         self.warnings = warnings
         self.events: list[dg.AssetMaterialization] = []
 
-    def emit(self, key: dg.AssetKey, run: DagRun, metadata: dict[str, Any]) -> None:
+    def emit(self, key: dg.AssetKey, run: DagRun, metadata: dict[str, Any]) -> bool:
+        """Record ``key`` for ``run``; false when it cannot be (no partition for it)."""
         partition = None
         pdef = self.index.partitions.get(key)
         if pdef is not None:
             partition = self._partition(pdef, key, run)
             if partition is None:
-                return
+                return False
         self.events.append(
             dg.AssetMaterialization(asset_key=key, partition=partition, metadata=metadata)
         )
+        return True
 
     def _partition(
         self, pdef: dg.TimeWindowPartitionsDefinition, key: dg.AssetKey, run: DagRun
@@ -114,25 +152,20 @@ class _Emitter:
         return pdef.get_partition_key_for_timestamp(run.logical_date.timestamp())
 
 
-def _record(
+def _record_completion(
     outcome: RunOutcome, entry: MappedDag, metadata: dict[str, Any], emitter: _Emitter
-) -> None:
+) -> set[dg.AssetKey]:
+    """The DAG-level assets (unless the run was proxied as a whole) and the DAG asset of
+    a successful completion; the keys recorded."""
     run = outcome.run
-    for ti in outcome.tries:
-        task_metadata = {**metadata, **_task_metadata(ti)}
-        for key in entry.task_keys.get(ti.task_id, ()):
-            emitter.emit(key, run, task_metadata)
-    if outcome.completed and not outcome.dag_proxied and outcome.task_ids:
+    if not outcome.dag_proxied and outcome.task_ids:
         for task_id in sorted(set(entry.task_keys) - outcome.task_ids):
             emitter.warnings.append(
                 f"DAG {run.dag_id!r}: task {task_id!r} is mapped in airlift.yaml but did not "
                 f"run in {run.run_id!r} (renamed or removed?); update airlift.yaml"
             )
-    if outcome.completed:
-        if not outcome.dag_proxied:
-            for key in entry.dag_level_keys:
-                emitter.emit(key, run, metadata)
-        emitter.emit(entry.dag_key, run, metadata)
+    keys = [] if outcome.dag_proxied else list(entry.dag_level_keys)
+    return {key for key in [*keys, entry.dag_key] if emitter.emit(key, run, metadata)}
 
 
 def _iso(value: datetime | None) -> str:

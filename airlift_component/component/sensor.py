@@ -14,6 +14,11 @@ it settled and leaves the rest to the next tick, saying so in its reason. A DAG
 that runs in Airflow before the definitions know it is warned about on each tick;
 once `airlift refresh` and a reload add it, the next tick looks back ``sensor.lookback_hours`` for it and records its runs. A
 limit of the guarantee met on a tick is logged and named in the tick's reason.
+
+A tick records upstream first (by end time, then the task graph), and requests one
+run of the asset checks on what it recorded per Airflow run, with a run key that
+makes Dagster launch it once (:mod:`.check_requests`); ``run_asset_checks=False``
+turns that off.
 """
 
 from __future__ import annotations
@@ -26,17 +31,20 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from airlift_component.airflow_api.transport import TimeBudget, time_budget
+from airlift_component.airflow_api.types import AirflowTask
 from airlift_component.airflow_state.fetch import ClientFactory, default_client_factory
 from airlift_component.airflow_state.proxied import LazyProxiedLookup
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.component.airflow_asset_specs import AirflowAssetIndex
 from airlift_component.component.asset_specs import InstanceIndex
+from airlift_component.component.check_requests import CheckRequester
 from airlift_component.component.materializations import TickResult, materialize, tick_scope
 from airlift_component.component.proxy_runs import launched_runs
 from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url, scrub_userinfo
 from airlift_component.sensor.cursor import DEFAULT_OVERLAP, SensorCursor
+from airlift_component.sensor.record_order import TaskOrder
 from airlift_component.sensor.tick import TickScope, read_tick
 
 if TYPE_CHECKING:
@@ -88,10 +96,12 @@ def run_tick(
     dagster_instance: dg.DagsterInstance | None = None,
     airflow_assets: AirflowAssetIndex | None = None,
     budget: TimeBudget | None = None,
+    order: TaskOrder | None = None,
 ) -> TickResult:
     """One tick outside Dagster's machinery (the sensor, tests and benchmarks use it);
-    ``budget`` is the tick's time budget, if any. Raises ``AirflowApiError`` untouched
-    so the caller can fail the tick softly without moving the cursor."""
+    ``budget`` is the tick's time budget, if any; ``order`` ranks tasks by the task
+    graphs of ``state`` (made from it when not given). Raises ``AirflowApiError``
+    untouched so the caller can fail the tick softly without moving the cursor."""
     launched = None
     if dagster_instance is not None:
         launched = launched_runs(dagster_instance, instance.name)
@@ -107,7 +117,18 @@ def run_tick(
         launched=launched,
         budget=budget,
     )
-    return materialize(tick, client, instance.name, index, airflow_assets)
+    order = order or task_order(state)
+    return materialize(tick, client, instance.name, index, airflow_assets, order)
+
+
+def task_order(state: AirflowState) -> TaskOrder:
+    """The order of each DAG's tasks by the task graph fetched with ``state``."""
+
+    def tasks_of(dag_id: str) -> tuple[AirflowTask, ...]:
+        dag = state.dags.get(dag_id)
+        return (dag.tasks or ()) if dag is not None else ()
+
+    return TaskOrder(tasks_of)
 
 
 class _SharedClient:
@@ -138,11 +159,16 @@ def build_sensor(
     proxied_state_dir: Path | None = None,
     client_factory: ClientFactory | None = None,
     airflow_assets: AirflowAssetIndex | None = None,
+    run_asset_checks: bool = True,
 ) -> dg.SensorDefinition:
     """The sensor recording ``instance``'s Airflow runs (and, with ``airflow_assets``,
-    Airflow's asset events)."""
+    Airflow's asset events). With ``run_asset_checks`` (the default) each tick also
+    requests a run of the asset checks on the assets it recorded, once per Airflow
+    run's batch (see :mod:`.check_requests`)."""
     shared = _SharedClient(instance, client_factory or default_client_factory)
     scope = tick_scope(index, airflow_assets)
+    order = task_order(state)
+    checks = CheckRequester() if run_asset_checks else None
 
     def tick(context: dg.SensorEvaluationContext, budget: TimeBudget) -> TickResult:
         return run_tick(
@@ -156,6 +182,7 @@ def build_sensor(
             dagster_instance=context.instance,
             airflow_assets=airflow_assets,
             budget=budget,
+            order=order,
         )
 
     @dg.sensor(
@@ -163,6 +190,9 @@ def build_sensor(
         minimum_interval_seconds=instance.sensor.interval_seconds,
         default_status=_default_status(instance),
         description=_description(instance, airflow_assets is not None),
+        # The checks' runs need a target: the asset checks (only those on recorded
+        # assets are requested); no asset is ever selected.
+        asset_selection=dg.AssetSelection.all_asset_checks() if checks is not None else None,
     )
     def _airlift_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
         try:
@@ -173,7 +203,8 @@ def build_sensor(
         except AirflowApiError as exc:
             shared.discard()
             return _unreachable(context, instance, exc)
-        return _reply(context, instance, result)
+        requests = checks.requests(result.batches, context.repository_def) if checks else []
+        return _reply(context, instance, result, requests)
 
     return _airlift_sensor
 
@@ -218,10 +249,14 @@ def _unreachable(
 
 
 def _reply(
-    context: dg.SensorEvaluationContext, instance: Instance, result: TickResult
+    context: dg.SensorEvaluationContext,
+    instance: Instance,
+    result: TickResult,
+    requests: list[dg.RunRequest],
 ) -> dg.SensorResult | dg.SkipReason:
-    """What Dagster stores for the tick: its materializations and cursor, or a skip when
-    there is nothing to store; the limits met go in the reason either way."""
+    """What Dagster stores for the tick: its materializations, the runs of their checks
+    and its cursor, or a skip when there is nothing to store; the limits met go in the
+    reason (or, when runs are requested, which Dagster then needs, in the log)."""
     for warning in result.warnings:
         context.log.warning(scrub_userinfo(warning))
     for text in result.limits:
@@ -233,6 +268,8 @@ def _reply(
             f"recorded {len(result.events)} materialization(s) from {result.runs} changed "
             f"Airflow run(s) of {instance.name!r}."
         )
+        if requests:
+            reason += f" Requested {len(requests)} run(s) of their asset checks."
         context.log.info(reason)
     elif result.out_of_time is not None:
         reason = (
@@ -243,6 +280,9 @@ def _reply(
         reason = f"nothing new from Airflow instance {instance.name!r} since the last tick."
     if not result.events and cursor == context.cursor:
         return dg.SkipReason(f"{reason} {limits}".strip())
+    if requests:
+        # Dagster takes a skip reason or run requests, not both; the limits were logged.
+        return dg.SensorResult(asset_events=result.events, cursor=cursor, run_requests=requests)
     # The events are stored whatever the reason; it only labels the tick.
     return dg.SensorResult(
         asset_events=result.events, cursor=cursor, skip_reason=f"{reason} {limits}".strip()
