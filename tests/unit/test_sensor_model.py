@@ -24,7 +24,15 @@ DAG (plus 5 minutes for the clock skew),
   recorded;
 * every successful completion Airflow still shows in scope was recorded
   exactly once (with its DAG-level assets unless the run was proxied as a
-  whole), and no completion was recorded twice.
+  whole), and no completion was recorded twice;
+* the asset checks on what was recorded ran once per recorded try and
+  completion: each tick's batches get the run keys the sensor requests the
+  checks' runs with (``sensor.check_batches``), and the model launches a run
+  per key it has not launched yet, as Dagster does. Some ticks die after the
+  daemon stored their events and run requests but before it stored their
+  cursor (limit 10 of docs/exactly-once.md): the next tick records their
+  batches again, and their checks run no more often than their materializations
+  were stored (once, unless Airflow changed the run in between).
 
 The limits in the docs are respected by the generator: a change becomes
 visible at most 5 minutes late and the clocks differ by at most 4 minutes, so
@@ -46,7 +54,9 @@ from hypothesis import strategies as st
 
 from airlift_component.airflow_state.proxied import ProxiedLookup
 from airlift_component.errors import AirflowApiError
+from airlift_component.sensor.check_batches import batch_identity, batch_run_key
 from airlift_component.sensor.cursor import SensorCursor
+from airlift_component.sensor.run_ledger import RunOutcome
 from airlift_component.sensor.run_pass import PassSettings, sensor_pass
 from tests.harness.airflow_model import (
     PYTHON,
@@ -90,6 +100,13 @@ class Recorder:
         self.mapped = dict(MAPPED)
         self.known_at = {dag: T0 for dag in MAPPED}
         self.first_tick: datetime | None = None
+        #: The checks' runs Dagster launched, by run key (what each key stood for).
+        self.launched: dict[str, list[object]] = {}
+        self.checked_tries: Counter[TryKey] = Counter()
+        self.checked_completions: Counter[CompletionKey] = Counter()
+        #: Every time a materialization was stored, by the ticks that died too.
+        self.stored_tries: Counter[TryKey] = Counter()
+        self.stored_completions: Counter[CompletionKey] = Counter()
 
     def forget_late(self) -> None:
         del self.mapped["late"], self.known_at["late"]
@@ -114,7 +131,41 @@ class Recorder:
         known = max(self.known_at[dag_id], self.first_tick)
         return known - self.settings.lookback + MARGIN
 
-    def tick(self) -> None:
+    def launch_checks(self, outcomes: Sequence[RunOutcome]) -> None:
+        """Dagster launches a run per run key it has not launched for the sensor yet."""
+        for outcome in outcomes:
+            key = batch_run_key("model", outcome)
+            identity = batch_identity("model", outcome)
+            if key in self.launched:
+                assert self.launched[key] == identity, "two batches got one run key"
+                continue
+            assert identity not in self.launched.values(), "one batch got two run keys"
+            self.launched[key] = identity
+            for ti in outcome.tries:
+                self.checked_tries[
+                    (ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.try_number)
+                ] += 1
+            if outcome.completed:
+                assert outcome.run.end_date is not None
+                self.checked_completions[
+                    (outcome.run.dag_id, outcome.run.run_id, outcome.run.end_date)
+                ] += 1
+
+    def store(self, outcomes: Sequence[RunOutcome]) -> None:
+        for outcome in outcomes:
+            for ti in outcome.tries:
+                self.stored_tries[
+                    (ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.try_number)
+                ] += 1
+            if outcome.completed:
+                assert outcome.run.end_date is not None
+                self.stored_completions[
+                    (outcome.run.dag_id, outcome.run.run_id, outcome.run.end_date)
+                ] += 1
+
+    def tick(self, *, dies: bool = False) -> None:
+        """One tick; with ``dies``, the daemon stores its events and run requests and
+        dies before it stores the cursor."""
         cursor = SensorCursor.from_json(self.cursor_json)
         try:
             result = sensor_pass(
@@ -128,6 +179,10 @@ class Recorder:
             )
         except AirflowApiError:
             return  # the tick fails softly; the stored cursor stays
+        self.store(result.outcomes)
+        self.launch_checks(result.outcomes)
+        if dies:
+            return
         if self.first_tick is None:
             self.first_tick = self.world.now
         for outcome in result.outcomes:
@@ -196,13 +251,18 @@ def _finish(draw: Draw, world: World, key: RunKey, late: float) -> None:
 
 
 def _event(
-    draw: Draw, world: World, client: ModelClient, during_tick: bool, unknown: str | None = None
+    draw: Draw,
+    world: World,
+    client: ModelClient,
+    during_tick: bool,
+    unknown: str | None = None,
+    recorder: Recorder | None = None,
 ) -> None:
     """One change; while ``unknown`` is not in the definitions, runs of it start and
     finish more often (so that ticks list them before it is known)."""
     kinds = ["start", "finish", "clear", "delete"]
     if not during_tick:
-        kinds += ["wait", "wait", "outage"]
+        kinds += ["wait", "wait", "outage", "tick_dies"]
     if unknown is not None:
         kinds += ["unknown_run", "unknown_run"]
     kind = draw.pick(kinds)
@@ -224,6 +284,8 @@ def _event(
         world.advance(draw.pick([0.0, 1.0, 20.0, 200.0, 900.0, 4000.0]))
     elif kind == "outage":
         client.down = not client.down
+    elif kind == "tick_dies" and recorder is not None:
+        recorder.tick(dies=True)
 
 
 def check_sequence(draw: Draw) -> None:
@@ -272,7 +334,7 @@ def check_sequence(draw: Draw) -> None:
             # time catches up with the mark it set (a mark already in the past again is
             # clock skew beyond the overlap, limit 1).
             ahead = recorder.skew != recorder.normal_skew
-            _event(draw, world, client, during_tick=ahead, unknown=unknown)
+            _event(draw, world, client, during_tick=ahead, unknown=unknown, recorder=recorder)
 
     # Quiesce: Airflow back, every run finished, late changes visible, the definitions
     # know every DAG they will, the sensor catches up.
@@ -307,6 +369,25 @@ def check_sequence(draw: Draw) -> None:
         run = world.runs.get((key[0], key[1]))
         if run is not None and run.end == key[2]:
             assert any(task.startswith("DAGSTER_OVERRIDE_DAG_") for task, _ in run.tasks)
+    _check_runs(recorder)
+
+
+def _check_runs(recorder: Recorder) -> None:
+    """The checks ran once per recorded try and completion: never for what was not
+    stored, never more often than it was stored, and at least once for what was."""
+    pairs = [
+        (recorder.tries, recorder.checked_tries, recorder.stored_tries),
+        (recorder.completions, recorder.checked_completions, recorder.stored_completions),
+    ]
+    for recorded, checked, stored in pairs:
+        unchecked = {key for key in recorded if checked[key] < 1}
+        assert not unchecked, f"recorded, checks never ran: {sorted(unchecked)}"
+        assert set(checked) <= set(stored), "checks ran for what was never recorded"
+        extra = {key: n for key, n in checked.items() if n > stored[key]}
+        assert not extra, f"checks ran more often than recorded: {extra}"
+        # Without a tick that died, everything is stored once: the checks run once.
+        once = {key for key, n in stored.items() if n == 1}
+        assert all(checked[key] == 1 for key in once)
 
 
 @settings(
