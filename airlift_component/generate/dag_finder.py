@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from airlift_component.generate.literals import NotLiteral, evaluate, loop_values
 from airlift_component.generate.names import ModuleNames, module_names
-from airlift_component.generate.source import DagSource
+from airlift_component.generate.source import DagSource, too_deep
 
 _TASK_DECORATORS = ("airflow.decorators.task", "airflow.sdk.task")
 _DAG_DECORATORS = ("airflow.decorators.dag", "airflow.sdk.dag", "airflow.models.dag.dag")
@@ -151,7 +151,16 @@ def param_defaults(node: ast.expr | None, names: ModuleNames) -> dict[str, Any] 
 
 
 def find_dags(source: DagSource) -> dict[str, DagSite]:
-    """Every DAG of the file whose id is a literal, by id, each with its tasks."""
+    """Every DAG of the file whose id is a literal, by id, each with its tasks;
+    :class:`~airlift_component.generate.refusals.GenerateError` naming the file when
+    its code is nested too deeply to walk."""
+    try:
+        return _find_dags(source)
+    except RecursionError:
+        raise too_deep(source.path) from None
+
+
+def _find_dags(source: DagSource) -> dict[str, DagSite]:
     names = module_names(source.tree)
     names.literals = module_literals(source.tree)
     module_tasks = _task_functions(source.tree.body, names)

@@ -37,7 +37,18 @@ def parse_dag_source(text: str, path: Path) -> DagSource:
             f"{path}:{exc.lineno or 1}:{exc.offset or 1}: not valid Python ({exc.msg}); "
             "fix the DAG file (Airflow cannot parse it either)"
         ) from None
+    except (RecursionError, MemoryError):
+        raise too_deep(path) from None
     return DagSource(path, text, tree)
+
+
+def too_deep(path: Path) -> GenerateError:
+    """The error for a DAG file whose code is nested too deeply to read (Python's own
+    recursion limit, reached by ``ast`` or by walking the tree)."""
+    return GenerateError(
+        f"{path}: nested too deeply to read (an expression or block of hundreds of levels); "
+        "split it into named parts, or write this task's asset by hand"
+    )
 
 
 def read_dag_source(path: Path) -> DagSource:

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from airlift_component.generate import translate_bash, translate_empty, translate_python
+from airlift_component.generate import (
+    translate_bash,
+    translate_empty,
+    translate_python,
+    translate_sql,
+)
 from airlift_component.generate.refusals import Refusal
 from airlift_component.generate.translation import TaskInput, Translation
 
 
 def translate_task(task: TaskInput) -> Translation:
     """The translation of ``task``; :class:`Refusal` with the reason and line otherwise."""
+    try:
+        return _translate(task)
+    except RecursionError:
+        raise Refusal(
+            "code nested too deeply to translate (hundreds of levels); split it into named parts",
+            task.site.line,
+        ) from None
+
+
+def _translate(task: TaskInput) -> Translation:
     site = task.site
     if site.blocked:
         raise Refusal(site.blocked, site.line)
@@ -25,4 +40,6 @@ def translate_task(task: TaskInput) -> Translation:
         return translate_empty.translate(task)
     if short in translate_python.OPERATORS:
         return translate_python.translate(task)
+    if short in translate_sql.OPERATORS:
+        return translate_sql.translate(task)
     raise Refusal(f"operator {short} not supported", site.line)

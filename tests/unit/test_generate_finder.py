@@ -139,3 +139,32 @@ def test_literal_assignments_dedent_and_arithmetic_reach_the_arguments() -> None
     from airlift_component.generate.literals import evaluate
 
     assert evaluate(ast.parse("i / 2 + 1.0", mode="eval").body, {"i": 1}) == 1.5
+
+
+DEEP_HEAD = """\
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+with DAG("deep", schedule=None):
+    BashOperator(task_id="t", bash_command="echo")
+"""
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        pytest.param("X = " + "1 + " * 100_000 + "1\n", id="too-deep-for-ast"),
+        pytest.param(
+            'with DAG("d2", schedule=None):\n'
+            '    BashOperator(task_id="t", bash_command=' + " + ".join(['"a"'] * 1200) + ")\n",
+            id="too-deep-to-walk",
+        ),
+    ],
+)
+def test_a_deeply_nested_file_is_one_error_naming_it(tail: str, tmp_path: Path) -> None:
+    from airlift_component.generate.source import read_dag_source
+
+    path = tmp_path / "deep.py"
+    path.write_text(DEEP_HEAD + tail)
+    with pytest.raises(GenerateError, match=r"deep\.py: nested too deeply to read") as caught:
+        find_dags(read_dag_source(path))
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__

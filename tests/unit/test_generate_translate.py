@@ -216,3 +216,16 @@ def test_refusals_name_reason_and_line(body: str, reason: str, line: int) -> Non
         translate(body)
     assert caught.value.reason.startswith(reason), caught.value.reason
     assert caught.value.line == line
+
+
+def test_a_template_nested_too_deeply_is_refused_with_its_line() -> None:
+    deep = "{{ " + "(" * 2000 + "ds" + ")" * 2000 + " }}"
+    with pytest.raises(Refusal) as caught:
+        translate(
+            f"""
+            with DAG("d"):
+                BashOperator(task_id="t", bash_command={deep!r})
+            """
+        )
+    assert caught.value.reason.startswith("code nested too deeply to translate")
+    assert caught.value.line == 9
