@@ -110,6 +110,11 @@ def render_module(spec: ModuleSpec, translation: Translation) -> str:
         lines += (
             ["", ""] if "\n" in block or block.startswith(("def ", "class ", "@")) else []
         ) + [block]
+    if translation.resources:
+        lines += ["", "RESOURCES: dict[str, Any] = {"]
+        lines += [f"    {r.key!r}: {r.code}," for r in translation.resources]
+        lines.append("}")
+    function = f"_{name}" if translation.resources else name
     specs = [f"        {_spec_code(k, translation.skippable)}," for k in spec.keys]
     lines += [
         "",
@@ -120,8 +125,9 @@ def render_module(spec: ModuleSpec, translation: Translation) -> str:
         *specs,
         "    ],",
         ")",
-        f"def {name}(",
+        f"def {function}(",
         "    context: dg.AssetExecutionContext,",
+        *(f"    {r.key}: {r.type_name}," for r in translation.resources),
         ") -> Iterator[dg.MaterializeResult]:",
         f'    """Does what task {spec.task_id!r} does in Airflow, for the run that launched this one."""',
         *(_RUN_LINES if _uses_run(translation) else []),
@@ -136,6 +142,8 @@ def render_module(spec: ModuleSpec, translation: Translation) -> str:
         "        yield dg.MaterializeResult(asset_key=key, metadata=metadata)",
         "",
     ]
+    if translation.resources:
+        lines += ["", f"{name} = dg.with_resources([{function}], RESOURCES)[0]", ""]
     return seal("\n".join(lines))
 
 

@@ -22,6 +22,16 @@ class TaskInput:
     dags_folder: Path | None = None
 
 
+@dataclass(frozen=True)
+class Resource:
+    """A Dagster resource the asset takes: the parameter ``key`` of type ``type_name``,
+    bound to the value ``code`` builds (its config from the environment)."""
+
+    key: str
+    type_name: str
+    code: str
+
+
 @dataclass
 class Translation:
     """The generated code of one task, in pieces the renderer assembles.
@@ -41,3 +51,5 @@ class Translation:
     skippable: bool = False
     #: Lines for the module docstring (what differs from Airflow, what to install).
     notes: list[str] = field(default_factory=list)
+    #: Resources the asset function takes, bound to it in the module (``RESOURCES``).
+    resources: list[Resource] = field(default_factory=list)
