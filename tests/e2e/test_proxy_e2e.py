@@ -19,8 +19,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from airflow_side.xcom_return import read_return_value
 from airlift_component.cli.main import main as airlift_cli
-from airlift_component.dagster_api import DagsterClient
+from airlift_component.dagster_api import DagsterClient, DagsterRun
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
 from tests.e2e.proxy_support import (
@@ -523,3 +524,73 @@ def test_taskflow_return_value_from_dagster_reaches_the_next_task(
     xcom = f"/dags/proxy_taskflow_dag/dagRuns/{run_id}/taskInstances/transform/xcomEntries"
     entry = airflow.api.json("GET", f"{xcom}/return_value")
     assert "1236.7" in str(entry["value"])
+
+
+REEXECUTE = """
+mutation AirliftTestReexecute($parentRunId: String!, $strategy: ReexecutionStrategy!) {
+  launchRunReexecution(
+    reexecutionParams: {parentRunId: $parentRunId, strategy: $strategy}
+  ) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def finished_run(client: DagsterClient, run_id: str) -> DagsterRun:
+    """Poll the Dagster run until it finished; returns it."""
+    last = {"status": "unknown"}
+
+    def probe() -> DagsterRun | None:
+        run = client.get_run(run_id)
+        last["status"] = run.status
+        return run if run.finished else None
+
+    return poll_for(
+        probe, timeout=180, what=f"Dagster run {run_id}", last_state=lambda: last["status"]
+    )
+
+
+def reexecute(client: DagsterClient, parent: str, strategy: str) -> str:
+    """Re-execute run ``parent`` as the Dagster UI does; returns the new run's id."""
+    data = client.graphql(
+        REEXECUTE, {"parentRunId": parent, "strategy": strategy}, fields=["launchRunReexecution"]
+    )
+    launched = data["launchRunReexecution"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return str(launched["run"]["runId"])
+
+
+def test_xcom_hand_back_reads_the_followed_retry_and_its_ancestors_never_a_sibling(
+    dagster: DagsterServer,
+) -> None:
+    """A run fails after one asset handed a value back; its retry from failure (the
+    run a proxy task follows) hands nothing back itself, and a later re-execution of
+    the same first run by hand hands back another value: the retry's value is the
+    first run's, not its sibling's."""
+    failing = dagster.out / "handback_then_fails"  # type: ignore[attr-defined]
+    failing.parent.mkdir(parents=True, exist_ok=True)
+    failing.touch()
+    [location] = [entry["name"] for entry in dagster.locations()]
+    with DagsterClient(dagster.url) as client:
+        first = client.launch_run(
+            location=location,
+            repository="__repository__",
+            asset_keys=[["proxy", "handback_first"], ["proxy", "handback_then"]],
+            tags={},
+        ).run_id
+        assert finished_run(client, first).status == "FAILURE"
+        failing.unlink()
+        retry = reexecute(client, first, "FROM_FAILURE")
+        followed = finished_run(client, retry)
+        sibling = reexecute(client, first, "ALL_STEPS")
+        assert finished_run(client, sibling).status == "SUCCESS"
+
+        assert followed.status == "SUCCESS"
+        assert followed.tags["dagster/parent_run_id"] == first
+        assert not [m for m in client.run_materializations(retry) if m.key[-1] == "handback_first"]
+        handed = read_return_value(client, followed)
+    assert (handed.found, handed.value) == (True, first)
+    assert handed.assets == ("proxy/handback_first",)

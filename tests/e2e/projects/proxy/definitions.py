@@ -101,6 +101,20 @@ def order_summary(context: AssetExecutionContext) -> MaterializeResult:
     )
 
 
+@asset(key=["proxy", "handback_first"])
+def handback_first(context: AssetExecutionContext) -> MaterializeResult:
+    """Hands back the id of the run that materialized it (no Airflow task: the
+    hand-back test reads run groups of its own)."""
+    return MaterializeResult(metadata={"airlift/xcom_return_value": context.run_id})
+
+
+@asset(key=["proxy", "handback_then"], deps=[handback_first])
+def handback_then(context: AssetExecutionContext) -> None:
+    """Fails while ``$PROXY_E2E_OUT/handback_then_fails`` exists (a run to retry)."""
+    if (Path(os.environ["PROXY_E2E_OUT"]) / "handback_then_fails").exists():
+        raise RuntimeError("handback_then fails on purpose")
+
+
 def _dag_asset(dag_id: str, leaves: list) -> AssetSpec:
     """The DAG's asset, depending on its leaf mapped assets, as the component builds it."""
     return AssetSpec(
@@ -125,6 +139,8 @@ defs = Definitions(
         link_loaded,
         link_whole,
         order_summary,
+        handback_first,
+        handback_then,
         _dag_asset("proxy_task_dag", [loaded]),
         _dag_asset("proxy_fail_dag", [exploded]),
         _dag_asset("proxy_whole_dag", [whole_b]),
