@@ -15,7 +15,10 @@ this module keeps in one place:
 * UI links: ``/dags/<id>/runs/<run>`` on Airflow 3, ``/dags/<id>/grid?dag_run_id=`` on 2;
 * Airflow assets are ``/assets`` (v2) and ``/datasets`` (v1); their events are read
   newest first (``order_by=-timestamp``); v2 filters them by ``timestamp_gte``,
-  Airflow 2.10 has no time filter (the reader stops at the first older event).
+  Airflow 2.10 has no time filter (the reader stops at the first older event);
+  one asset's events are filtered by ``asset_id`` (v2) or ``dataset_id`` (v1);
+* a DAG's asset schedule condition is in ``GET /dags/{id}/details``:
+  ``asset_expression`` (v2), ``dataset_expression`` (v1).
 """
 
 from __future__ import annotations
@@ -180,6 +183,19 @@ class Endpoints:
         if self.version == "v2":
             params["timestamp_gte"] = format_datetime(timestamp_gte)
         return params
+
+    def asset_events_of_params(self, *, asset_id: int, offset: int, limit: int) -> dict[str, Any]:
+        """One asset's events, newest first (``asset_id`` on v2, ``dataset_id`` on v1)."""
+        field = "asset_id" if self.version == "v2" else "dataset_id"
+        return {field: asset_id, "order_by": "-timestamp", "limit": limit, "offset": offset}
+
+    def dag_details_path(self, dag_id: str) -> str:
+        return f"{self.dag_path(dag_id)}/details"
+
+    @property
+    def asset_expression_field(self) -> str:
+        """The DAG details' field holding its asset (dataset) schedule condition."""
+        return "asset_expression" if self.version == "v2" else "dataset_expression"
 
     def asset_ui_url(self, base_url: str, asset_id: int | None, uri: str) -> str | None:
         """The asset's page in Airflow 3's UI, the dataset in Airflow 2's datasets view."""

@@ -162,7 +162,8 @@ def _optional_int(value: Any, field: str) -> int | None:
 
 def parse_asset(record: Any) -> AirflowAsset:
     """One asset of ``GET /api/v2/assets`` or dataset of ``GET /api/v1/datasets``
-    (``scheduled_dags`` on v2, ``consuming_dags`` on v1). A URI's ``user:password@``
+    (``scheduled_dags`` on v2, ``consuming_dags`` on v1; ``aliases`` on both, the
+    aliases it was emitted through). A URI's ``user:password@``
     is removed here, for assets and their events alike, so none is stored or shown."""
     if not isinstance(record, dict):
         raise ValueError("an asset is not an object")
@@ -177,6 +178,11 @@ def parse_asset(record: Any) -> AirflowAsset:
         for ref in record.get("scheduled_dags", record.get("consuming_dags")) or ()
         if isinstance(ref, dict) and ref.get("dag_id")
     )
+    aliases = tuple(
+        str(ref["name"])
+        for ref in record.get("aliases") or ()
+        if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]
+    )
     name = record.get("name")
     return AirflowAsset(
         uri=uri,
@@ -184,11 +190,13 @@ def parse_asset(record: Any) -> AirflowAsset:
         asset_id=_optional_int(record.get("id"), "id"),
         producing_tasks=tuple(sorted(set(producing))),
         scheduled_dags=tuple(sorted(set(scheduled))),
+        aliases=tuple(sorted(set(aliases))),
     )
 
 
 def parse_asset_event(record: Any) -> AirflowAssetEvent:
-    """One event of ``GET /api/v2/assets/events`` or ``GET /api/v1/datasets/events``."""
+    """One event of ``GET /api/v2/assets/events`` or ``GET /api/v1/datasets/events``
+    (``partition_key`` on Airflow 3.2+ only)."""
     if not isinstance(record, dict):
         raise ValueError("an asset event is not an object")
     event_id = _optional_int(record.get("id"), "id")
@@ -211,4 +219,13 @@ def parse_asset_event(record: Any) -> AirflowAssetEvent:
         source_run_id=record.get("source_run_id") or None,
         source_map_index=-1 if map_index is None else map_index,
         extra=extra if isinstance(extra, dict) else {},
+        partition_key=_optional_str(record.get("partition_key"), "partition_key"),
     )
+
+
+def _optional_str(value: Any, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{field} is not a string: {value!r}")
+    return value

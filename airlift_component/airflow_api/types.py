@@ -76,7 +76,13 @@ class AirflowAsset:
 
     ``name`` is the URI on Airflow 2 (datasets have no name); ``producing_tasks`` are
     the ``(dag_id, task_id)`` whose outlets name it; ``scheduled_dags`` the DAGs
-    scheduled on it.
+    scheduled on it. ``aliases`` are the names of the asset aliases it was emitted
+    through (Airflow resolves an alias to an asset when a task first emits the asset
+    through it); ``alias_producing_tasks`` the tasks whose events of it came through
+    such an alias (read from its events: Airflow's REST API lists no alias producers).
+    ``consumer_conditions`` holds, for each DAG scheduled on it, that DAG's whole
+    schedule condition as canonical JSON text (see
+    :mod:`airlift_component.airflow_api.asset_conditions`).
     """
 
     uri: str
@@ -84,6 +90,9 @@ class AirflowAsset:
     asset_id: int | None = None
     producing_tasks: tuple[tuple[str, str], ...] = ()
     scheduled_dags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    alias_producing_tasks: tuple[tuple[str, str], ...] = ()
+    consumer_conditions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,8 @@ class AirflowAssetEvent:
     """One asset (dataset) event: Airflow recorded that the asset was updated.
 
     ``event_id`` is Airflow's id of the event, immutable; the ``source_*`` fields name
-    the task instance that emitted it (all ``None`` for an event posted through the API).
+    the task instance that emitted it (all ``None`` for an event posted through the API);
+    ``partition_key`` is the partition it updated (Airflow 3.2+, ``None`` otherwise).
     """
 
     event_id: int
@@ -104,3 +114,4 @@ class AirflowAssetEvent:
     source_run_id: str | None = None
     source_map_index: int = -1
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    partition_key: str | None = None

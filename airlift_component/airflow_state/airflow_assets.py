@@ -1,11 +1,16 @@
 """Airflow assets (Airflow 3) and datasets (Airflow 2) as the component sees them.
 
 With ``airflow_assets: {enabled: true}`` on an instance, a refresh stores the
-Airflow assets that a peered DAG produces (a task's outlet) or is scheduled on
-(:func:`fetch_airflow_assets`), in the state file under ``airflow_assets``::
+Airflow assets that a peered DAG produces (a task's outlet, or through an asset
+alias) or is scheduled on (:mod:`.airflow_asset_fetch`), in the state file
+under ``airflow_assets``::
 
     "airflow_assets": [{"uri", "name", "id", "producing_tasks": [[dag_id, task_id]],
-                        "scheduled_dags": [dag_id]}]
+                        "scheduled_dags": [dag_id],
+                        # only when set (older states have none of these):
+                        "aliases": [alias name],
+                        "alias_producing_tasks": [[dag_id, task_id]],
+                        "consumer_conditions": {dag_id: "<condition JSON text>"}}]
 
 Each becomes a Dagster asset whose key is :func:`airflow_asset_key`: the
 override from ``airflow_assets.keys`` (by URI, then by name), else the key
@@ -29,21 +34,29 @@ Imports no Dagster.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
+from airlift_component.airflow_api.asset_conditions import Condition, from_json_text
 from airlift_component.airflow_api.types import AirflowAsset
+from airlift_component.airflow_state.airflow_asset_fetch import fetch_airflow_assets
 
 if TYPE_CHECKING:
     from airlift_component.config.airlift_yaml.model import Instance
 
+__all__ = [
+    "AIRFLOW_ASSET_PREFIX",
+    "airflow_asset_key",
+    "assets_from_json",
+    "assets_to_json",
+    "dag_conditions",
+    "derived_key",
+    "fetch_airflow_assets",
+]
+
 #: The asset-key part between the instance and the URI's parts.
 AIRFLOW_ASSET_PREFIX = "airflow_asset"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
-
-
-class AssetLister(Protocol):
-    def list_airflow_assets(self) -> list[AirflowAsset]: ...
 
 
 def _part(text: str) -> str:
@@ -69,31 +82,39 @@ def airflow_asset_key(instance: Instance, asset: AirflowAsset) -> list[str]:
     return override.split("/") if override else derived_key(instance.name, asset.uri)
 
 
-def fetch_airflow_assets(
-    client: AssetLister, peered_dags: Collection[str]
-) -> tuple[AirflowAsset, ...]:
-    """The Airflow assets a peered DAG produces or is scheduled on (one paged listing),
-    with their producers and consumers narrowed to peered DAGs."""
-    found = []
-    for asset in client.list_airflow_assets():
-        producing = tuple(ref for ref in asset.producing_tasks if ref[0] in peered_dags)
-        scheduled = tuple(dag for dag in asset.scheduled_dags if dag in peered_dags)
-        if producing or scheduled:
-            found.append(AirflowAsset(asset.uri, asset.name, asset.asset_id, producing, scheduled))
-    return tuple(found)
+def dag_conditions(assets: Iterable[AirflowAsset]) -> dict[str, Condition]:
+    """The schedule condition of each consumer DAG the assets name."""
+    return {
+        dag_id: from_json_text(text)
+        for asset in assets
+        for dag_id, text in asset.consumer_conditions
+    }
+
+
+def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in items or ())
 
 
 def assets_to_json(assets: Iterable[AirflowAsset]) -> list[dict[str, Any]]:
-    return [
-        {
+    """The state file's ``airflow_assets``; the alias and condition fields are written
+    only when set, so a state without them reads as before."""
+    out = []
+    for asset in assets:
+        item: dict[str, Any] = {
             "uri": asset.uri,
             "name": asset.name,
             "id": asset.asset_id,
             "producing_tasks": [list(ref) for ref in asset.producing_tasks],
             "scheduled_dags": list(asset.scheduled_dags),
         }
-        for asset in assets
-    ]
+        if asset.aliases:
+            item["aliases"] = list(asset.aliases)
+        if asset.alias_producing_tasks:
+            item["alias_producing_tasks"] = [list(ref) for ref in asset.alias_producing_tasks]
+        if asset.consumer_conditions:
+            item["consumer_conditions"] = dict(asset.consumer_conditions)
+        out.append(item)
+    return out
 
 
 def assets_from_json(items: Iterable[Mapping[str, Any]]) -> tuple[AirflowAsset, ...]:
@@ -102,8 +123,14 @@ def assets_from_json(items: Iterable[Mapping[str, Any]]) -> tuple[AirflowAsset, 
             uri=str(item["uri"]),
             name=str(item["name"]),
             asset_id=item["id"] if isinstance(item["id"], int) else None,
-            producing_tasks=tuple((str(d), str(t)) for d, t in item["producing_tasks"]),
+            producing_tasks=_pairs(item["producing_tasks"]),
             scheduled_dags=tuple(str(dag) for dag in item["scheduled_dags"]),
+            aliases=tuple(str(alias) for alias in item.get("aliases") or ()),
+            alias_producing_tasks=_pairs(item.get("alias_producing_tasks")),
+            consumer_conditions=tuple(
+                (str(dag), str(text))
+                for dag, text in (item.get("consumer_conditions") or {}).items()
+            ),
         )
         for item in items
     )

@@ -4,9 +4,13 @@ With ``airflow_assets: {enabled: true}``, each Airflow asset that a peered DAG
 produces or is scheduled on (as stored by the refresh, see
 :mod:`airlift_component.airflow_state.airflow_assets`) becomes a Dagster asset:
 
-* upstream: the assets mapped to each producing task, or the producing DAG's
-  asset when that task has none mapped;
-* downstream: the DAG asset of each DAG scheduled on it. An edge that would
+* upstream: the assets mapped to each producing task (an outlet, or a task that
+  emitted it through an asset alias), or the producing DAG's asset when that
+  task has none mapped;
+* downstream: the DAG asset of each DAG scheduled on it (directly, through an
+  alias or an ``Asset.ref``), whose metadata then carries its whole schedule
+  condition (``airflow/schedule_condition``: ``&``, ``|``, asset-or-time, as
+  text and as JSON). An edge that would
   close a cycle (a DAG scheduled on an asset it produces itself, directly or
   through other DAGs) is left out and logged: Dagster's asset graph has none.
 
@@ -25,8 +29,9 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from airlift_component.airflow_api.asset_conditions import condition_text
 from airlift_component.airflow_api.types import AirflowAsset
-from airlift_component.airflow_state.airflow_assets import airflow_asset_key
+from airlift_component.airflow_state.airflow_assets import airflow_asset_key, dag_conditions
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.airflow_state.ui_urls import asset_ui_url
 from airlift_component.component.asset_specs import InstanceIndex, new_spec
@@ -52,7 +57,7 @@ class AirflowAssetIndex:
 
 def _producer_keys(asset: AirflowAsset, index: InstanceIndex) -> list[dg.AssetKey]:
     keys: list[dg.AssetKey] = []
-    for dag_id, task_id in asset.producing_tasks:
+    for dag_id, task_id in (*asset.producing_tasks, *asset.alias_producing_tasks):
         entry = index.dags.get(dag_id)
         if entry is None:
             continue
@@ -78,6 +83,12 @@ def _asset_spec(
     }
     if asset.name != asset.uri:
         metadata["airflow/asset_name"] = asset.name
+    if asset.aliases:
+        metadata["airflow/aliases"] = ", ".join(asset.aliases)
+    if asset.alias_producing_tasks:
+        metadata["airflow/alias_producing_tasks"] = ", ".join(
+            f"{dag}.{task}" for dag, task in asset.alias_producing_tasks
+        )
     if url:
         metadata["airflow/asset_url"] = dg.MetadataValue.url(url)
     return new_spec(
@@ -88,6 +99,26 @@ def _asset_spec(
         kinds={"airflow"},
         metadata=metadata,
     )
+
+
+def _condition_metadata(
+    assets: Iterable[AirflowAsset], index: InstanceIndex
+) -> dict[dg.AssetKey, dict[str, object]]:
+    """The schedule condition of each consumer DAG, by its DAG asset's key: readable
+    text and the canonical JSON (see :mod:`airlift_component.airflow_api.asset_conditions`)."""
+    found: dict[dg.AssetKey, dict[str, object]] = {}
+    for dag_id, condition in dag_conditions(assets).items():
+        entry = index.dags.get(dag_id)
+        if entry is not None:
+            found[entry.dag_key] = {
+                "airflow/schedule_condition": condition_text(condition),
+                "airflow/schedule_condition_json": dg.MetadataValue.json(condition),
+            }
+    return found
+
+
+def _with_conditions(spec: dg.AssetSpec, metadata: dict[str, object] | None) -> dg.AssetSpec:
+    return spec.merge_attributes(metadata=metadata) if metadata else spec
 
 
 def _with_deps(spec: dg.AssetSpec, extra: Sequence[dg.AssetKey]) -> dg.AssetSpec:
@@ -270,8 +301,13 @@ def airflow_asset_specs(
         added.append(_asset_spec(instance, asset, keys[asset.uri], deps, url))
         graph[keys[asset.uri]] = set(deps)
     consumers = _acyclic_consumers(instance, assets, keys, index, graph)
+    conditions = _condition_metadata(assets, index)
     updated = [
-        _with_deps(spec, consumers[spec.key]) if spec.key in consumers else spec for spec in specs
+        _with_conditions(
+            _with_deps(spec, consumers[spec.key]) if spec.key in consumers else spec,
+            conditions.get(spec.key),
+        )
+        for spec in specs
     ]
     index_out = AirflowAssetIndex(
         keys=dict(keys), ids={asset.uri: asset.asset_id for asset in assets}

@@ -20,11 +20,17 @@ The high-water mark moves only when the listing was read to its end without a
 row moving under it and within :data:`MAX_EVENTS_PER_TICK` new events;
 otherwise the window is read again on the next tick, where the events already
 recorded cost one lookup each.
+
+An event is matched to the asset of the definitions by its URI and, where
+Airflow gives one (Airflow 3, and Airflow 2's ``dataset_id``) and the state
+holds the asset's id, by that id too: Airflow 3 keeps an asset that was
+replaced (same URI, another name) as an inactive asset with its own id, and
+its events are not the active asset's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -82,6 +88,8 @@ class _Read:
     seen: dict[int, datetime]
     new: list[AirflowAssetEvent] = field(default_factory=list)
     unknown: set[str] = field(default_factory=set)
+    #: Asset ids, by URI, of events of another asset sharing a known URI.
+    other_ids: dict[str, set[int]] = field(default_factory=dict)
     full: bool = False
 
 
@@ -93,15 +101,20 @@ def asset_event_pass(
     lookback: timedelta,
     overlap: timedelta,
     known_uris: Collection[str],
+    known_ids: Mapping[str, int | None] | None = None,
     max_events: int = MAX_EVENTS_PER_TICK,
     max_remembered: int = MAX_REMEMBERED_EVENTS,
 ) -> EventPassResult:
     """One pass; events of URIs not in ``known_uris`` are remembered (so they are looked
-    at once) but not returned. Raises ``AirflowApiError`` untouched."""
+    at once) but not returned. ``known_ids`` gives Airflow's id of the asset known by
+    each URI: an event that names another asset id is of another asset (on Airflow 3,
+    an inactive asset that shares the URI with the active one) and is not returned
+    either. Raises ``AirflowApiError`` untouched."""
     limits = [_clock_ahead(memory.high_water, now)] if _ahead(memory.high_water, now) else []
     since = memory.window_start(now, lookback, overlap)
     listing = client.asset_events(since=since)
-    read = _read(listing, since, dict(memory.seen), known_uris, max_events)
+    known = _Known(known_uris, known_ids or {})
+    read = _read(listing, since, dict(memory.seen), known, max_events)
     high_water = memory.high_water
     if listing.complete and not read.full:
         high_water = now if high_water is None else max(high_water, now)
@@ -120,14 +133,47 @@ def asset_event_pass(
             "if Airflow lists one of them again it is recorded again"
         )
     read.new.sort(key=lambda event: (event.timestamp, event.event_id))
+    if read.other_ids:
+        limits.append(_other_assets(read.other_ids))
     return EventPassResult(read.new, EventMemory(high_water, kept), sorted(read.unknown), limits)
+
+
+def _other_assets(other: dict[str, set[int]]) -> str:
+    shown = ", ".join(
+        f"{uri!r} (asset id {', '.join(str(i) for i in sorted(ids))})"
+        for uri, ids in sorted(other.items())[:5]
+    )
+    return (
+        f"Airflow asset events of asset(s) that share a URI with the asset in the "
+        f"definitions but are another asset (inactive, or replaced since the state was "
+        f"fetched): {shown}; not recorded. If the asset was replaced, run `airlift "
+        "refresh` and reload the code location"
+    )
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The assets of the definitions: their URIs and, where known, Airflow's ids."""
+
+    uris: Collection[str]
+    ids: Mapping[str, int | None]
+
+    def verdict(self, event: AirflowAssetEvent) -> str:
+        """``"known"``, ``"unknown"`` (a URI not in the definitions) or ``"other"``
+        (the URI is known, the event's asset id is another asset's)."""
+        if event.uri not in self.uris:
+            return "unknown"
+        known_id = self.ids.get(event.uri)
+        if known_id is None or event.asset_id is None or event.asset_id == known_id:
+            return "known"
+        return "other"
 
 
 def _read(
     listing: EventListing,
     since: datetime,
     seen: dict[int, datetime],
-    known_uris: Collection[str],
+    known: _Known,
     max_events: int,
 ) -> _Read:
     read = _Read(seen)
@@ -135,8 +181,13 @@ def _read(
         if event.event_id in seen or event.timestamp < since:
             continue
         seen[event.event_id] = event.timestamp
-        if event.uri not in known_uris:
+        verdict = known.verdict(event)
+        if verdict == "unknown":
             read.unknown.add(event.uri)
+            continue
+        if verdict == "other":
+            assert event.asset_id is not None
+            read.other_ids.setdefault(event.uri, set()).add(event.asset_id)
             continue
         read.new.append(event)
         if len(read.new) >= max_events:
