@@ -1,9 +1,9 @@
 """Reading ``airlift.yaml``, from the file to the model, along one path.
 
-1. **read** the YAML: the values from libyaml's events (:mod:`..yaml.events`);
-   the node tree with positions (:mod:`..yaml.read`) is composed only when a
-   problem must be located, or for a file that is not plain YAML (anchors, merge
-   keys, tags), where it also gives the values;
+1. **read** the YAML with :func:`..yaml.read.parse_yaml_values`: the values from
+   libyaml's events; the node tree with positions is composed only when a problem
+   must be located, or for a file that is not plain YAML (anchors, merge keys,
+   tags), where it also gives the values (``airlift validate`` reads it the same way);
 2. **check** the document as written (:func:`.rules.raw_problems`):
    placeholder syntax and literal secrets;
 3. **resolve** ``${VAR}`` placeholders from the environment (only when loading
@@ -15,9 +15,10 @@
 The proxied-state files are not read here: :mod:`..validation` holds the two
 formats against each other.
 
-:func:`load_airlift_file` runs all four; :func:`check_airlift_document` (what
-``airlift validate`` runs) skips step 3. With a ``checked_cache`` an unchanged
-file skips steps 1, 2 and the rules of step 4 (see :mod:`.checked_cache`).
+:func:`load_airlift_file` runs all four, one after the other in its own body;
+:func:`check_airlift_document` (what ``airlift validate`` runs) skips step 3. With a
+``checked_cache`` an unchanged file skips steps 1, 2 and the rules of step 4 (see
+:mod:`.checked_cache`).
 """
 
 from __future__ import annotations
@@ -51,12 +52,11 @@ from airlift_component.config.airlift_yaml.rules import (
 )
 from airlift_component.config.model_errors import problems_from_validation_error
 from airlift_component.config.problems import Problem
-from airlift_component.config.yaml.events import plain_values
 from airlift_component.config.yaml.read import (
     Loc,
     YamlDocument,
     YamlLoadError,
-    parse_yaml_text,
+    parse_yaml_values,
     read_text,
 )
 from airlift_component.errors import ConfigError
@@ -67,45 +67,17 @@ _FROM_ENV = "the value comes from an environment variable: check what it is set 
 
 def read_airlift_document(path: Path) -> YamlDocument:
     """Step 1: parse ``airlift.yaml`` (its node tree composed only when a problem is
-    located, see :func:`_parse`); :class:`ConfigError` when it is not a YAML mapping."""
+    located, see :func:`~..yaml.read.parse_yaml_values`); :class:`ConfigError` when it
+    is not a YAML mapping."""
     try:
         return _parse(read_text(path, what=WHAT), str(path))
     except YamlLoadError as exc:
         raise ConfigError([exc.problem]) from None
 
 
-class _NodesOnDemand(YamlDocument):
-    """A parsed ``airlift.yaml`` that keeps its values but lets its node tree go.
-
-    The node tree (libyaml's nodes and their start and end marks, about 40 objects
-    per mapped task) serves only to locate a problem. Kept while the model was
-    validated, every full pass of CPython's cyclic collector re-scanned it (one
-    pass over 680,000 objects at 10,000 mappings); it is composed again from the
-    text when a problem is to be located. Cold build at 1,000 DAGs x 10 tasks
-    (``bench/compare``): about 0.2 s less CPU. A plain file is read without
-    composing the tree at all (:mod:`..yaml.events`).
-    """
-
-    def __init__(
-        self, path: str, data: dict[str, Any], placeholders: list[str] | None, text: str
-    ) -> None:
-        self.path, self.data, self.placeholder_strings = path, data, placeholders
-        self._text = text
-
-    def __getattr__(self, name: str) -> Any:
-        if name != "root":
-            raise AttributeError(name)
-        self.root = parse_yaml_text(self._text, self.path, what=WHAT).root
-        return self.root
-
-
 def _parse(text: str, path: str) -> YamlDocument:
-    """Step 1 for a load: the values of ``text``, the node tree composed on demand."""
-    plain = plain_values(text)
-    if plain is None:
-        doc = parse_yaml_text(text, path, what=WHAT)  # the same values, or a located problem
-        return _NodesOnDemand(path, doc.data, doc.placeholder_strings, text)
-    return _NodesOnDemand(path, plain[0], plain[1], text)
+    """Step 1: the values of ``text``, the node tree composed on demand."""
+    return parse_yaml_values(text, path, what=WHAT)
 
 
 def _sorted(problems: Iterable[Problem]) -> list[Problem]:
@@ -186,30 +158,45 @@ def load_airlift_file(
     Raises :class:`ConfigError` listing every problem, each with file, line and column.
     """
     environ = os.environ if environ is None else environ
-    if checked_cache is None:
-        return _load(read_airlift_document(Path(path)), environ)
-    return _load_with_checked_cache(Path(path), environ, checked_cache)
-
-
-def _load_with_checked_cache(path: Path, environ: Mapping[str, str], cache: Path) -> AirliftFile:
     try:
-        text = read_text(path, what=WHAT)
-        digest = content_digest(text)
-        cached = read_checked(cache, digest)
-        model = _model_from_checked(cached, environ) if cached is not None else None
-        if model is not None:
-            return model
-        doc = _parse(text, str(path))
+        text = read_text(Path(path), what=WHAT)
+        digest = content_digest(text) if checked_cache is not None else ""
+        if checked_cache is not None and digest:
+            model = _model_from_checked(read_checked(checked_cache, digest), environ)
+            if model is not None:
+                return model
+        doc = _parse(text, str(path))  # 1. read
     except YamlLoadError as exc:
         raise ConfigError([exc.problem]) from None
-    return _load(doc, environ, remember=(cache, digest))
+    problems = raw_problems(doc)  # 2. check as written
+    if problems:
+        raise ConfigError(_sorted(problems))
+    written = walk_strings(doc.data, "${")  # 3. resolve
+    found = [loc for loc, _ in written]
+    unset = [
+        doc.problem(loc, str(exc), rule="placeholder")
+        for loc, exc in _substitute(doc.data, found, environ)
+    ]
+    model, problems = _validate(doc, from_env=found)  # 4. model
+    if unset or problems or model is None:
+        raise ConfigError(_sorted(unset + problems))
+    if checked_cache is not None and digest:
+        for loc, value in written:  # the cache sees the file as written
+            value_at(doc.data, loc[:-1])[loc[-1]] = value
+        write_checked(checked_cache, digest, CheckedDocument(doc.data, found))
+    return model
 
 
 _MAPPINGS = TypeAdapter(list[DagMapping])
 
 
-def _model_from_checked(cached: CheckedDocument, environ: Mapping[str, str]) -> AirliftFile | None:
-    # None sends the caller to the full load, which reports problems with positions.
+def _model_from_checked(
+    cached: CheckedDocument | None, environ: Mapping[str, str]
+) -> AirliftFile | None:
+    """The model of a document that passed every check before; ``None`` sends the
+    caller to the full load, which reports any problem with its position."""
+    if cached is None:
+        return None
     try:
         if _substitute(cached.data, cached.placeholders, environ):
             return None
@@ -219,30 +206,6 @@ def _model_from_checked(cached: CheckedDocument, environ: Mapping[str, str]) -> 
         return AirliftFile.model_validate(cached.data)
     except (ValidationError, LookupError, TypeError):
         return None
-
-
-def _load(
-    doc: YamlDocument,
-    environ: Mapping[str, str],
-    remember: tuple[Path, str] | None = None,
-) -> AirliftFile:
-    problems = raw_problems(doc)
-    if problems:
-        raise ConfigError(_sorted(problems))
-    written = walk_strings(doc.data, "${")
-    found = [loc for loc, _ in written]
-    unset = [
-        doc.problem(loc, str(exc), rule="placeholder")
-        for loc, exc in _substitute(doc.data, found, environ)
-    ]
-    model, problems = _validate(doc, from_env=found)
-    if unset or problems or model is None:
-        raise ConfigError(_sorted(unset + problems))
-    for loc, text in written:  # the cache sees the file as written
-        value_at(doc.data, loc[:-1])[loc[-1]] = text
-    if remember is not None:
-        write_checked(remember[0], remember[1], CheckedDocument(doc.data, found))
-    return model
 
 
 def parse_airlift_text(text: str, path: str = WHAT) -> tuple[AirliftFile | None, list[Problem]]:

@@ -41,7 +41,12 @@ from airlift_component.config.validation.discovery import (
     guess_kind,
     kind_by_name,
 )
-from airlift_component.config.yaml.read import YamlDocument, YamlLoadError, load_yaml_file
+from airlift_component.config.yaml.read import (
+    YamlDocument,
+    YamlLoadError,
+    load_yaml_file,
+    read_yaml_values,
+)
 
 StateResult = tuple[DagProxiedState | None, list[Problem]]
 
@@ -138,7 +143,7 @@ class _Run:
         self.read.add(key)
         if doc is None:
             try:
-                doc = load_yaml_file(path, what=AIRLIFT_WHAT)
+                doc = read_yaml_values(path, what=AIRLIFT_WHAT)
             except YamlLoadError as exc:
                 self.report([exc.problem])
                 return []
