@@ -112,10 +112,36 @@ class SensorCursor:
     asset_events: EventMemory = field(default_factory=EventMemory)
     #: DAG ids covered from ``horizon`` on; ``None`` in a cursor written before it.
     dags: frozenset[str] | None = None
+    #: Only in a cursor upgraded from one that kept no record of the runs it let go
+    #: (format 1, and the first format 2): the mark before which that cursor's version
+    #: handled every run it did not list. Unlike the horizon, a clock ahead does not
+    #: move it.
+    settled_before: datetime | None = None
+    #: The Airflow instance the cursor was written for (``None`` in older cursors).
+    instance: str | None = None
 
     def forgotten_run(self, key: RunKey) -> ForgottenRun | None:
-        """What the compact record keeps of ``key``, if anything."""
-        return self.forgotten.get(run_hash(key))
+        """What the compact record keeps of ``key``, if anything (for a cursor with
+        :attr:`settled_before`, a run it never saw counts as handled up to it)."""
+        found = self.forgotten.get(run_hash(key))
+        covered = self.dags is None or key[0] in self.dags  # not a DAG new since
+        if found is None and self.settled_before is not None and covered:
+            return ForgottenRun(None, self.settled_before, False)
+        return found
+
+    def check_instance(self, name: str) -> SensorCursor:
+        """This cursor, named for instance ``name``; :class:`CursorError` when it was
+        written for another (a cursor set by hand, or Dagster storage copied from
+        another deployment): its runs are not this instance's runs."""
+        if self.instance is not None and self.instance != name:
+            raise CursorError(
+                f"the sensor cursor was written for Airflow instance {self.instance!r}, "
+                f"not {name!r} (set by hand, or Dagster storage copied from another "
+                "deployment), so the runs it lists are not this instance's; reset it in "
+                "the Dagster UI (sensor page → Set cursor, empty value) to start again "
+                "from lookback_hours"
+            )
+        return self if self.instance == name else replace(self, instance=name)
 
     def clock_ahead(self, now: datetime) -> bool:
         """Whether the high-water mark is ahead of ``now`` by more than
@@ -176,6 +202,10 @@ class SensorCursor:
             data["asset_events"] = self.asset_events.to_json()
         if self.dags is not None:
             data["dags"] = sorted(self.dags)
+        if self.settled_before is not None:
+            data["settled_before"] = iso(self.settled_before)
+        if self.instance is not None:
+            data["instance"] = self.instance
         return codec.pack(data)
 
     @classmethod
@@ -203,14 +233,39 @@ def _read(data: Any) -> SensorCursor:
     for stamp in (events.high_water, *events.seen.values()):
         if stamp is not None:
             codec.checked_date(stamp)
+    high_water = codec.date(data["high_water"])
+    horizon = codec.date(data["horizon"])
+    settled_before = codec.date(data.get("settled_before"))
+    if "forgotten" not in data:
+        # The first format 2 kept no record of the runs it let go: the horizon stood
+        # for them (moved over their end dates, a clock's future included, so the
+        # mark bounds it).
+        if high_water is not None and horizon is not None and horizon > high_water:
+            horizon = high_water
+        settled_before = horizon
     return SensorCursor(
-        codec.date(data["high_water"]),
-        codec.date(data["horizon"]),
+        high_water,
+        horizon,
         dict(codec.read_run(item) for item in data["runs"]),
-        codec.unpack_forgotten(data.get("forgotten") or ""),
+        _forgotten(codec.unpack_forgotten(data.get("forgotten") or ""), horizon),
         asset_events=events,
         dags=codec.dag_ids(data.get("dags")),
+        settled_before=settled_before,
+        instance=codec.instance_name(data.get("instance")),
     )
+
+
+def _forgotten(
+    records: dict[bytes, ForgottenRun], horizon: datetime | None
+) -> dict[bytes, ForgottenRun]:
+    """``records``, a run whose start is unknown covered up to the horizon at least (as
+    the cursor that wrote its 12-byte record read it)."""
+    if horizon is None:
+        return records
+    return {
+        h: replace(f, covered=max(f.covered, horizon)) if f.start_hash is None else f
+        for h, f in records.items()
+    }
 
 
 def _upgrade_v1(data: dict[str, Any]) -> SensorCursor:
@@ -219,7 +274,9 @@ def _upgrade_v1(data: dict[str, Any]) -> SensorCursor:
     for dag_id, run_id, end in data["seen"]:
         ended = codec.date(end)
         runs[(str(dag_id), str(run_id))] = RunMemory(None, ended, ended, {}, high_water)
-    return SensorCursor(high_water, high_water, runs)
+    # The runs listed count as recorded up to their end dates (a memory without a
+    # version: see run_ledger), and so do the runs that ended before the mark.
+    return SensorCursor(high_water, high_water, runs, settled_before=high_water)
 
 
 def _recent(runs: dict[RunKey, RunMemory], floor: datetime, limit: int) -> dict[RunKey, RunMemory]:

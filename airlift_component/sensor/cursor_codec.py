@@ -37,7 +37,13 @@ READ_ERRORS = (
     zlib.error,
 )
 
+#: A forgotten run: hash of its id, hash of its start, handled end (microseconds since
+#: 1970), flags (1: completed, 2: start unknown).
 _TOMBSTONE = struct.Struct("<8s4sqB")
+_START_UNKNOWN = 2
+_NO_START = bytes(4)
+#: The first form (commit 975c8f2): hash of the run's id, handled end in whole seconds.
+_LEGACY_TOMBSTONE = struct.Struct("<8sI")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: The dates a cursor may hold (a tick's clock or an Airflow end date); outside them
 #: the window arithmetic would overflow.
@@ -100,23 +106,46 @@ def pack_forgotten(forgotten: dict[bytes, ForgottenRun]) -> str:
     """The compact record in base64, oldest first."""
     return base64.b64encode(
         b"".join(
-            _TOMBSTONE.pack(h, f.start_hash, _micros(f.covered), f.completed)
+            _TOMBSTONE.pack(
+                h,
+                f.start_hash or _NO_START,
+                _micros(f.covered),
+                f.completed | (_START_UNKNOWN if f.start_hash is None else 0),
+            )
             for h, f in forgotten.items()
         )
     ).decode()
 
 
 def unpack_forgotten(text: str) -> dict[bytes, ForgottenRun]:
-    """What :func:`pack_forgotten` wrote."""
+    """What :func:`pack_forgotten` wrote, or the 12-byte records of the first cursors
+    that kept forgotten runs (a run hash and the handled end in whole seconds; their
+    start is unknown)."""
     raw = base64.b64decode(text.encode(), validate=True)
-    if len(raw) % _TOMBSTONE.size:
+    if _is_tombstones(raw):
+        return {
+            run: ForgottenRun(
+                None if flags & _START_UNKNOWN else start,
+                checked_date(_EPOCH + timedelta(microseconds=micros)),
+                bool(flags & 1),
+            )
+            for run, start, micros, flags in _TOMBSTONE.iter_unpack(raw)
+        }
+    if len(raw) % _LEGACY_TOMBSTONE.size:
         raise ValueError("the forgotten-run record is cut short")
     return {
-        run: ForgottenRun(
-            start, checked_date(_EPOCH + timedelta(microseconds=micros)), bool(completed)
-        )
-        for run, start, micros, completed in _TOMBSTONE.iter_unpack(raw)
+        run: ForgottenRun(None, checked_date(_EPOCH + timedelta(seconds=seconds)), False)
+        for run, seconds in _LEGACY_TOMBSTONE.iter_unpack(raw)
     }
+
+
+def _is_tombstones(raw: bytes) -> bool:
+    """Whether ``raw`` holds 21-byte records. When its length would fit both forms, the
+    last byte decides: a record's flags (0 to 3) here, the high byte of a date in
+    seconds in the 12-byte form (at least 0x5F since August 2020)."""
+    if len(raw) % _TOMBSTONE.size:
+        return False
+    return not raw or raw[-1] <= (1 | _START_UNKNOWN)
 
 
 def dag_ids(value: Any) -> frozenset[str] | None:
@@ -126,6 +155,13 @@ def dag_ids(value: Any) -> frozenset[str] | None:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError("the DAG ids are not a list of strings")
     return frozenset(value)
+
+
+def instance_name(value: Any) -> str | None:
+    """The instance a cursor was written for; ``None`` for a cursor from before."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError("the instance name is not a string")
+    return value
 
 
 def date(text: Any) -> datetime | None:

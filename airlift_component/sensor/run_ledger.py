@@ -52,6 +52,10 @@ def _handled_before(ti: TaskInstance, run: DagRun, memory: RunMemory) -> bool:
     covered = memory.covered
     if covered is None or ti.end_date is None or ti.end_date > covered:
         return False
+    if memory.version is None and run.end_date is not None and run.end_date <= covered:
+        # Not read in any state (a run of a format-1 cursor, or one that ended before
+        # the sensor's coverage began) and not run again since: all of it was handled.
+        return True
     forgotten = memory.version is not None and memory.version[0] == "?"
     if forgotten and memory.version is not None and memory.version[1] == iso(run.start_date):
         return True  # not started again since: every try that ended by then was handled
@@ -66,8 +70,11 @@ def _stand_in(
 ) -> RunMemory | None:
     """A memory for a run the cursor does not remember in full."""
     if forgotten is not None:
-        start = iso(run.start_date) if forgotten.same_start(run) else "?"
+        same = forgotten.same_start(run)
+        start = iso(run.start_date) if same else "?"
         completion = forgotten.covered if forgotten.completed else None
+        if same and forgotten.start_hash is None:
+            completion = run.end_date  # the end it was handled to, completed or not
         return RunMemory(("?", start, "?"), forgotten.covered, completion)
     if horizon is not None:
         return RunMemory(None, horizon, horizon)

@@ -61,7 +61,10 @@ class RunMemory:
 class ForgottenRun:
     """What the compact record keeps of a run no longer remembered in full."""
 
-    start_hash: bytes
+    #: The 4-byte trace of the start date it was handled in; ``None`` when unknown (a
+    #: run upgraded from a format-1 cursor, or a record of the 12-byte form): such a run
+    #: has not run again since while its end date is at or before ``covered``.
+    start_hash: bytes | None
     #: End date of the state last handled.
     covered: datetime
     #: Whether that state was a successful completion (recorded).
@@ -69,6 +72,8 @@ class ForgottenRun:
 
     def same_start(self, run: DagRun) -> bool:
         """True when the run has not been cleared and started again since."""
+        if self.start_hash is None:
+            return run.end_date is not None and run.end_date <= self.covered
         return short_hash(iso(run.start_date)) == self.start_hash
 
     @classmethod
@@ -76,5 +81,7 @@ class ForgottenRun:
         """The compact record of a remembered run (``None`` for one never handled)."""
         if memory.covered is None:
             return None
-        start = memory.version[1] if memory.version else ""
+        if memory.version is None:  # upgraded from format 1: its start was never read
+            return cls(None, memory.covered, memory.completion == memory.covered)
+        start = memory.version[1]
         return cls(short_hash(start), memory.covered, memory.completion == memory.covered)

@@ -75,9 +75,11 @@ def read_tick(
 ) -> TickDecisions:
     """What is new since ``cursor``; raises ``AirflowApiError`` untouched (but for
     :class:`OutOfTime`) so the caller can fail the tick softly without moving the
-    cursor. ``fallback`` decides only for task instances that Airflow sent without
+    cursor, and :class:`~.cursor.CursorError` for a cursor written for another
+    instance. The cursor returned names ``instance``. ``fallback`` decides only for task instances that Airflow sent without
     their operator; ``budget`` is the tick's time budget: when it runs out, what was
     settled is kept and the rest is left for the next tick."""
+    cursor = cursor.check_instance(instance.name)
     settings = PassSettings(
         lookback=timedelta(hours=instance.sensor.lookback_hours),
         overlap=overlap,
@@ -96,8 +98,10 @@ def read_tick(
         budget=budget,
     )
     warnings = [_unknown_dag(instance, d) for d in runs.unknown_dags if _selects(instance, d)]
+    # What the pass over the runs does not carry over from the cursor it was given.
+    kept = replace(runs.cursor, settled_before=cursor.settled_before, instance=instance.name)
     tick = TickDecisions(
-        runs.outcomes, [], runs.cursor, runs.changed_runs, warnings, runs.limits, runs.out_of_time
+        runs.outcomes, [], kept, runs.changed_runs, warnings, runs.limits, runs.out_of_time
     )
     if scope.known_uris:
         _read_asset_events(client, cursor.asset_events, tick, now, settings, scope.known_uris)
