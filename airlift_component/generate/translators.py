@@ -5,6 +5,7 @@ from __future__ import annotations
 from airlift_component.generate import (
     translate_bash,
     translate_empty,
+    translate_k8s,
     translate_python,
     translate_sql,
 )
@@ -42,4 +43,6 @@ def _translate(task: TaskInput) -> Translation:
         return translate_python.translate(task)
     if short in translate_sql.OPERATORS:
         return translate_sql.translate(task)
+    if short in translate_k8s.OPERATORS:
+        return translate_k8s.translate(task)
     raise Refusal(f"operator {short} not supported", site.line)
