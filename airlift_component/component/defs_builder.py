@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, get_args
@@ -30,6 +31,8 @@ from airlift_component.airflow_state.state_file import (
 from airlift_component.airflow_state.ui_urls import dag_ui_url
 from airlift_component.component.airflow_asset_specs import airflow_asset_specs
 from airlift_component.component.asset_specs import instance_specs
+from airlift_component.component.checks import CheckTarget, build_checks, freshness_sensor
+from airlift_component.component.code_refs import CodeSite
 from airlift_component.component.dagster_private import (
     DefinitionsLoadContext,
     DefinitionsLoadType,
@@ -37,10 +40,11 @@ from airlift_component.component.dagster_private import (
 )
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
+from airlift_component.component.task_code import expand_code_tasks
 from airlift_component.config.airlift_yaml.checked_cache import cache_file_for
 from airlift_component.config.airlift_yaml.instances import selected_instances
 from airlift_component.config.airlift_yaml.load import load_airlift_file
-from airlift_component.config.airlift_yaml.model import AirliftFile, Instance
+from airlift_component.config.airlift_yaml.model import AirliftFile, Instance, dag_asset_key
 from airlift_component.redact import redact_url
 
 log = logging.getLogger("airlift_component")
@@ -141,37 +145,85 @@ def _instance_defs(
         dag_id: dag_ui_url(state.url, state.api_version, dag_id)
         for dag_id in [*state.dags, *missing]
     }
+    found = _declared(instance, str(path))
+    if found.code_tasks:
+        instance = expand_code_tasks(instance, found.code_tasks, str(path), found.loaded)
+        found = _declared(instance, str(path), found.loaded)
     specs, index = instance_specs(instance, state, urls)
     specs, airflow_assets = airflow_asset_specs(instance, state, specs, index, str(path))
-    refs = {
-        dg.AssetKey(model.key.split("/")): model.code
-        for mapping in instance.mappings
-        for model in [*mapping.assets, *(a for t in mapping.tasks for a in t.assets)]
-        if model.code
-    }
     by_key = {spec.key: spec for spec in specs}
     assets: list[dg.AssetSpec | dg.AssetsDefinition] = [
-        spec for spec in specs if spec.key not in refs and spec.key not in defined_elsewhere
+        spec for spec in specs if spec.key not in found.refs and spec.key not in defined_elsewhere
     ]
-    assets += executable_assets(refs, by_key, str(path))
+    assets += executable_assets(found.refs, by_key, found.loaded)
     state_dir = path.parent / instance.proxied_state_dir if instance.proxied_state_dir else None
-    sensor = build_sensor(
-        _for_sensor(instance, state),
-        index,
-        state,
-        proxied_state_dir=state_dir,
-        client_factory=client_factory,
-        airflow_assets=airflow_assets,
-    )
-    return _definitions(assets, sensor)
+    sensors = [
+        build_sensor(
+            _for_sensor(instance, state),
+            index,
+            state,
+            proxied_state_dir=state_dir,
+            client_factory=client_factory,
+            airflow_assets=airflow_assets,
+        )
+    ]
+    checks: list[dg.AssetChecksDefinition] = []
+    if found.checks:
+        schedules = {dag_id: dag.dag.schedule for dag_id, dag in state.dags.items()}
+        freshness, checks = build_checks(found.checks, schedules)
+        if freshness:
+            running = instance.sensor.default_status == "running"
+            sensors.append(freshness_sensor(instance.name, freshness, running))
+        checks += freshness
+    return _definitions(assets, sensors, checks)
+
+
+@dataclass
+class _Declared:
+    """What one instance's mappings ask of Dagster code, found in one pass."""
+
+    refs: dict[dg.AssetKey, tuple[str, CodeSite]] = field(default_factory=dict)
+    checks: list[CheckTarget] = field(default_factory=list)
+    code_tasks: list[str] = field(default_factory=list)
+    loaded: dict[str, dg.AssetsDefinition] = field(default_factory=dict)
+
+
+def _declared(
+    instance: Instance, path: str, loaded: dict[str, dg.AssetsDefinition] | None = None
+) -> _Declared:
+    """The ``code:`` references, ``checks:`` and DAGs with a task mapped by ``code:``."""
+    found = _Declared(loaded={} if loaded is None else loaded)
+    name = instance.name
+    for mapping in instance.mappings:
+        dag = mapping.dag
+        if mapping.checks:
+            key = dg.AssetKey(dag_asset_key(name, dag))
+            found.checks.append(CheckTarget(key, dag, mapping.checks, CodeSite(path, name, dag)))
+        for task_id, models in [
+            (None, mapping.assets),
+            *((t.task, t.assets) for t in mapping.tasks),
+        ]:
+            for model in models:
+                if model.code:
+                    site = CodeSite(path, name, dag, task_id, model.key)
+                    found.refs[dg.AssetKey(model.key.split("/"))] = (model.code, site)
+                if model.checks:
+                    site = CodeSite(path, name, dag, task_id, model.key)
+                    key = dg.AssetKey(model.key.split("/"))
+                    found.checks.append(CheckTarget(key, dag, model.checks, site))
+        if any(task.code for task in mapping.tasks):
+            found.code_tasks.append(dag)
+    return found
 
 
 def _definitions(
-    assets: list[dg.AssetSpec | dg.AssetsDefinition], sensor: dg.SensorDefinition
+    assets: list[dg.AssetSpec | dg.AssetsDefinition],
+    sensors: list[dg.SensorDefinition],
+    checks: list[dg.AssetChecksDefinition],
 ) -> dg.Definitions:
     # Its own frame: Dagster's records keep the locals of the frame that first
     # constructs one, which must not be the caller's (the whole validated model).
-    return dg.Definitions(assets=assets, sensors=[sensor])
+    return dg.Definitions(assets=assets, sensors=sensors, asset_checks=checks or None)
 
 
 def defs_from_state(

@@ -1,45 +1,31 @@
 """Executable assets: mapped keys computed by real Dagster code (``code:`` in airlift.yaml).
 
-``code: package.module:attr`` names an ``AssetsDefinition`` (an ``@asset`` or
-``@multi_asset`` function) that computes the mapped key. It replaces the bare
-spec, with the mapping tags and metadata merged into its own, so the Airflow
+``code: package.module:attr`` names an ``AssetsDefinition`` (an ``@asset``,
+``@multi_asset`` or ``@dbt_assets`` function) that computes the mapped key, or,
+on a task, every key the task produces (see :mod:`.task_code`). It replaces the
+bare spec, with the mapping tags and metadata merged into its own, so the Airflow
 side finds it and a proxied task runs exactly this code.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 
 import dagster as dg
 
-from airlift_component.config.problems import Problem
-from airlift_component.errors import ConfigError
+from airlift_component.component.code_refs import CodeSite, import_ref
 
 
-def load_code_ref(ref: str, where: str) -> dg.AssetsDefinition:
+def load_code_ref(ref: str, site: CodeSite) -> dg.AssetsDefinition:
     """Import ``package.module:attr``; :class:`ConfigError` when it is not an asset."""
-    module_name, _, attr = ref.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise _problem(where, f"code {ref!r}: cannot import {module_name!r} ({exc})") from None
-    value = getattr(module, attr, None)
-    if value is None:
-        raise _problem(where, f"code {ref!r}: module {module_name!r} has no attribute {attr!r}")
-    if not isinstance(value, dg.AssetsDefinition):
-        raise _problem(
-            where,
-            f"code {ref!r} is a {type(value).__name__}, not a Dagster asset; "
-            "point it at an @asset or @multi_asset function",
+    value = import_ref(ref, site)
+    # An asset check is an AssetsDefinition to Dagster, but computes no asset.
+    if not isinstance(value, dg.AssetsDefinition) or isinstance(value, dg.AssetChecksDefinition):
+        raise site.problem(
+            f"code {ref!r} is a {type(value).__name__}, not a Dagster asset definition; "
+            "point it at an @asset, @multi_asset or @dbt_assets function"
         )
     return value
-
-
-def _problem(where: str, message: str) -> ConfigError:
-    return ConfigError(
-        [Problem(where, 1, 1, message, hint="fix `code:` (write package.module:attribute)")]
-    )
 
 
 def merge_mapping(
@@ -58,17 +44,20 @@ def merge_mapping(
 
 
 def executable_assets(
-    refs: Mapping[dg.AssetKey, str], specs: Mapping[dg.AssetKey, dg.AssetSpec], where: str
+    refs: Mapping[dg.AssetKey, tuple[str, CodeSite]],
+    specs: Mapping[dg.AssetKey, dg.AssetSpec],
+    loaded: dict[str, dg.AssetsDefinition] | None = None,
 ) -> list[dg.AssetsDefinition]:
-    """Load every referenced asset once, check it computes its key, merge the mappings."""
-    loaded: dict[str, dg.AssetsDefinition] = {}
-    for key, ref in refs.items():
-        asset = loaded.get(ref) or load_code_ref(ref, where)
-        loaded[ref] = asset
+    """Load every referenced asset once (``loaded`` holds those already imported),
+    check it computes its key, merge the mappings."""
+    loaded = {} if loaded is None else loaded
+    used: dict[str, dg.AssetsDefinition] = {}
+    for key, (ref, site) in refs.items():
+        asset = loaded.get(ref) or load_code_ref(ref, site)
+        loaded[ref] = used[ref] = asset
         if key not in asset.keys:
             computed = ", ".join(k.to_user_string() for k in sorted(asset.keys))
-            raise _problem(
-                where,
-                f"code {ref!r} computes {computed}, not the mapped key {key.to_user_string()}",
+            raise site.problem(
+                f"code {ref!r} computes {computed}, not the mapped key {key.to_user_string()}"
             )
-    return [merge_mapping(asset, specs) for asset in loaded.values()]
+    return [merge_mapping(asset, specs) for asset in used.values()]

@@ -22,6 +22,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    model_validator,
 )
 
 from airlift_component import mapping_tags
@@ -35,6 +36,8 @@ PYTHON_REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-
 URL_PATTERN = r"^(https?://[^\s/?#]+(/[^\s?#]*)?|\$\{[^}\s]+\}[^\s]*)$"
 
 PositiveInt = Annotated[StrictInt, Field(ge=1)]
+#: A span of time: a whole number and a unit, ``s``, ``m``, ``h`` or ``d`` (``90m``, ``26h``).
+DURATION_PATTERN = r"^[1-9][0-9]*[smhd]$"
 #: A number above zero; whole numbers are accepted too (StrictFloat takes ints, not bools).
 PositiveNumber = Annotated[StrictFloat, Field(gt=0)]
 
@@ -164,6 +167,49 @@ class TimePartitions(_Model):
     timezone: StrictStr = "UTC"
 
 
+# --- acceptance checks ----------------------------------------------------------------
+
+
+class FreshnessCheck(_Model):
+    """Dagster's freshness check (``build_last_update_freshness_checks``): fails when the
+    asset was not materialized within ``max_lag``, by Airflow or by Dagster.
+
+    Without ``max_lag`` the lag is the longest gap between two runs of the DAG's cron
+    schedule (as fetched by ``airlift refresh``; ``@daily``-style presets count), so an
+    asset is stale once a scheduled run's update is missing."""
+
+    type: Literal["freshness"]
+    max_lag: Annotated[StrictStr, Field(pattern=DURATION_PATTERN)] | None = Field(
+        default=None,
+        description="Longest allowed time since the last materialization, e.g. `90m`, "
+        "`26h`, `2d`; default: one interval of the DAG's cron schedule.",
+    )
+    deadline_cron: Annotated[StrictStr, Field(min_length=1)] | None = Field(
+        default=None,
+        description="Judge only at the ticks of this cron (Dagster's `deadline_cron`): "
+        "the asset must have been updated within `max_lag` before each tick.",
+    )
+
+
+class CodeCheck(_Model):
+    """Your own check: ``package.module:attr`` naming an ``@asset_check`` on this asset,
+    or a factory that is called with the asset's ``AssetKey`` and returns checks
+    (one ``AssetChecksDefinition`` or a list of them) on it."""
+
+    type: Literal["code"]
+    code: StrictStr = Field(
+        pattern=PYTHON_REF_PATTERN,
+        description="`package.module:attribute` of an `@asset_check` or a check factory.",
+    )
+
+
+Check = Annotated[FreshnessCheck | CodeCheck, Field(discriminator="type")]
+_CHECKS_NOTE = (
+    "Acceptance checks run on every materialization, from Airflow or Dagster alike; "
+    "each one chosen by `type`."
+)
+
+
 def _key_as_spec(value: Any) -> Any:
     return {"key": value} if isinstance(value, str) else value
 
@@ -186,6 +232,7 @@ class AssetSpecModel(_Model):
         default=None,
         description="package.module:attribute of a Dagster asset that computes this key once migrated.",
     )
+    checks: list[Check] = Field(default_factory=list, description=_CHECKS_NOTE)
 
     @property
     def path(self) -> list[str]:
@@ -202,10 +249,48 @@ AssetEntry = Annotated[
 
 
 class TaskMapping(_Model):
-    """The assets one Airflow task produces."""
+    """The assets one Airflow task produces: listed in ``assets``, or every key of one
+    Dagster ``AssetsDefinition`` (a ``@multi_asset``, a dbt project's ``@dbt_assets``)
+    named by ``code``, optionally narrowed by ``select``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        json_schema_extra={
+            "oneOf": [{"required": ["assets"]}, {"required": ["code"]}],
+            "dependencies": {"select": ["code"]},
+        },
+    )
 
     task: StrictStr = Field(pattern=TASK_ID_PATTERN)
-    assets: list[AssetEntry] = Field(min_length=1)
+    assets: list[AssetEntry] = Field(default_factory=list, min_length=1)
+    code: Annotated[StrictStr, Field(pattern=PYTHON_REF_PATTERN)] | None = Field(
+        default=None,
+        description="`package.module:attribute` of an `AssetsDefinition`: the task produces "
+        "every key of it (instead of `assets`).",
+    )
+    select: Annotated[StrictStr, Field(min_length=1)] | None = Field(
+        default=None,
+        description="With `code`: only the keys this Dagster asset selection picks from it, "
+        'e.g. `group:marts` or `key:"marts/*"`.',
+    )
+
+    @model_validator(mode="after")
+    def _assets_or_code(self) -> TaskMapping:
+        if self.code is not None and self.assets:
+            raise ValueError(
+                f"task {self.task!r} sets both 'assets' and 'code': keep 'code' to map every "
+                "key of that asset definition, or list the keys in 'assets'"
+            )
+        if self.code is None and not self.assets:
+            raise ValueError(
+                f"task {self.task!r} maps no assets: add 'assets:' (keys) or "
+                "'code: package.module:attribute' (an asset definition)"
+            )
+        if self.select is not None and self.code is None:
+            raise ValueError(f"task {self.task!r}: 'select' narrows 'code'; add 'code:'")
+        return self
 
 
 class AirflowAssetsSettings(_Model):
@@ -235,6 +320,11 @@ class DagMapping(_Model):
     dag: StrictStr = Field(pattern=DAG_ID_PATTERN)
     assets: list[AssetEntry] = Field(default_factory=list)
     tasks: list[TaskMapping] = Field(default_factory=list)
+    checks: list[Check] = Field(
+        default_factory=list,
+        description="Acceptance checks on the DAG's own asset (`<instance>/dag/<dag_id>`); "
+        "see [FreshnessCheck](#freshnesscheck) and [CodeCheck](#codecheck).",
+    )
 
 
 class Instance(_Model):
@@ -298,6 +388,7 @@ PATTERN_HINTS: dict[str, str] = {
     "class": "write package.module:ClassName",
     "code": "write package.module:attribute",
     "start": "write a date like 2024-01-01 or 2024-01-01T00:00",
+    "max_lag": "write a whole number and a unit: 90m, 26h or 2d",
 }
 
 _LOOPBACK_HOST = re.compile(r"^https?://(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(/|$)")
