@@ -10,9 +10,8 @@ with the DAG and Dagster code of ``tests/e2e/test_proxy_checks_e2e.py``: task
 ``load`` of ``proxy_checks_dag`` maps ``checks/loaded``, which carries the user
 check ``loaded_ok`` (its verdict is a file this script writes). Two Airflow runs
 before the flip (the check passes, then fails), ``airlift proxy on --force``,
-then two proxied runs (it passes). Each Airflow-made materialization gets its
-check run by the sensor when the sensor requests check runs; when none shows up
-within a minute the script runs it as the UI's "Execute" button does. Then
+then two proxied runs (it passes). The sensor runs the check on each
+materialization it records from Airflow; the proxied runs run it themselves. Then
 headless Chromium (Debian's ``chromium``: ``apt-get install -y chromium``)
 photographs the check's page in Dagster's UI, the asset's events, and the page
 ``airlift proxy status --format html`` writes.
@@ -31,7 +30,6 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from airlift_component.dagster_api import DagsterClient
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
 
@@ -134,24 +132,6 @@ def _recorded(home: Path, airflow_run: str) -> bool | None:
     return None
 
 
-def _launch_check(dagster: DagsterServer) -> None:
-    with DagsterClient(dagster.url) as client:
-        (location,) = client.location_names()
-        client.launch(
-            {
-                "selector": {
-                    "repositoryLocationName": location,
-                    "repositoryName": "__repository__",
-                    "jobName": "__ASSET_JOB",
-                    "assetSelection": [],
-                    "assetCheckSelection": [
-                        {"assetKey": {"path": list(KEY.path)}, "name": CHECK.name}
-                    ],
-                }
-            }
-        )
-
-
 def _airflow_run(airflow: AirflowServer, dagster: DagsterServer, proxied: bool) -> None:
     """One DAG run, and the check evaluated on what it produced."""
     seen = _evaluated_runs(dagster.home)
@@ -164,12 +144,8 @@ def _airflow_run(airflow: AirflowServer, dagster: DagsterServer, proxied: bool) 
 
     if not proxied:
         poll_for(lambda: _recorded(dagster.home, run_id), timeout=240, what="the sensor")
-        try:
-            poll_for(new_evaluation, timeout=60, what="a check run the sensor requested")
-            return
-        except Exception:  # the sensor requests none: run it as a user would
-            _say("no check run from the sensor within 60 s; executing the check as the UI does")
-            _launch_check(dagster)
+    # Before the flip the sensor requests a run of the checks on what it recorded;
+    # after it, the proxied task's Dagster run runs them.
     poll_for(new_evaluation, timeout=240, what="the check's evaluation")
 
 

@@ -297,3 +297,67 @@ def test_base_cli_reads_checks_without_importing_dagster_or_airflow(
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+PLAYBOOK = Path(__file__).resolve().parents[2] / "docs" / "migration-playbook.md"
+PLAYBOOK_AIRLIFT = """\
+version: 1
+instances:
+  - name: analytics
+    url: http://127.0.0.1:8080
+    auth: {type: basic, username: admin, password: admin}
+    proxied_state_dir: proxied_state
+    mappings:
+      - dag: customers_etl
+        tasks:
+          - task: transform.clean
+            assets: [staging/customers_clean]
+"""
+
+
+def _playbook_commands() -> list[str]:
+    section = PLAYBOOK.read_text().split("## Acceptance checks", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_playbook_commands_run_as_written(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shlex
+
+    clean = ("staging", "customers_clean")
+    fake = FakeChecksDagster()
+    fake.dags["customers_etl"] = {"transform.clean": [clean]}
+    fake.checks = {clean: ["no_duplicate_ids"]}
+    fake.execution(clean, "no_duplicate_ids", "FAILED", T0, run_id="chk", target_run="")
+    (tmp_path / "proxied_state").mkdir()
+    state = tmp_path / "proxied_state" / "customers_etl.yaml"
+    state.write_text("tasks:\n  - id: transform.clean\n    proxied: false\n")
+    (tmp_path / "airlift.yaml").write_text(PLAYBOOK_AIRLIFT)
+    monkeypatch.chdir(tmp_path)
+    commands = _playbook_commands()
+    assert commands[0] == "export DAGSTER_URL=http://127.0.0.1:3000"
+    results = []
+    with LoopbackHTTPServer(FakeChecksHandler, owner=fake) as server:
+        monkeypatch.setenv("DAGSTER_URL", server.url)
+        for command in commands[1:]:
+            argv = shlex.split(command)
+            assert argv[0] == "airlift"
+            results.append(_run(argv[1:], capsys))
+    assert [code for code, _, _ in results] == [0, 1, 0, 0]
+    status, refused, forced, as_json = results
+    assert "staging/customers_clean:no_duplicate_ids  FAILED 2025-12-06 05:46 UTC  -" in status[1]
+    assert "refused: 1 of 1 acceptance check(s) do not back this flip:" in refused[2]
+    assert "(task transform.clean): FAILED" in refused[2]
+    assert "task 'transform.clean': proxied false -> true" in forced[1]
+    (row,) = json.loads(as_json[1])["instances"][0]["checks"]["rows"]
+    assert (row["task_id"], row["proxied"], row["before"]["status"]) == (
+        "transform.clean",
+        True,
+        "FAILED",
+    )
+    text = PLAYBOOK.read_text()
+    assert "DAG            TASK             PROXIED  CHECK" in text  # the table as shown
