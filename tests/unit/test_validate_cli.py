@@ -318,3 +318,31 @@ def test_exclude_passes_over_folders_by_path_glob_or_name(
     # Named on its own, an excluded file is still checked.
     code, out = _run(capsys, "--exclude", pattern, str(bad.relative_to(tmp_path)))
     assert code == 1 and "unknown key 'nope'" in out
+
+
+def test_lone_files_are_read_once_and_their_folder_mates_not_at_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pre-commit shape: the cross-file rules for named proxied-state files read
+    the airlift.yaml naming their folder and those files, once each; the other
+    files of the folder were not asked about."""
+    from airlift_component.config.validation import validate as validation
+
+    root = _repo_with_split_folders(tmp_path / "repo")
+    for n in range(5):
+        _write(root / "airflow" / "proxied_state" / f"mate_{n}.yaml", "proxied: false\n")
+    monkeypatch.chdir(root)
+    read: list[str] = []
+
+    def counting(reader: Any) -> Any:
+        def read_file(path: Path, *, what: str) -> Any:
+            read.append(Path(path).name)
+            return reader(path, what=what)
+
+        return read_file
+
+    for name in ("load_yaml_file", "read_yaml_values"):  # proxied-state / airlift files
+        monkeypatch.setattr(validation, name, counting(getattr(validation, name)))
+    code, out = _run(capsys, "airflow/proxied_state/customers.yaml")
+    assert code == 1 and "task 'other' is proxied" in out
+    assert sorted(read) == ["airlift.yaml", "customers.yaml"]

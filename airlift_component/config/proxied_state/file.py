@@ -15,7 +15,7 @@ Airflow side all use it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -189,10 +189,11 @@ def state_from_document(
     return DagProxiedState(dag_id, model.proxied, tasks, doc.path, lines), []
 
 
-def iter_state_files(directory: Path) -> Iterator[Path]:
-    """The proxied-state files in ``directory``, sorted by name."""
+def iter_state_files(directory: Path, only: Collection[str] | None = None) -> Iterator[Path]:
+    """The proxied-state files in ``directory``, sorted by name (with ``only``: those
+    of these file names)."""
     for path in sorted(directory.iterdir()):
-        if path.suffix in SUFFIXES and path.is_file():
+        if (only is None or path.name in only) and path.suffix in SUFFIXES and path.is_file():
             yield path
 
 
@@ -219,9 +220,13 @@ StateReader = Callable[[Path], tuple[DagProxiedState | None, list[Problem]]]
 
 
 def read_proxied_state_dir(
-    directory: Path, *, read_file: StateReader | None = None
+    directory: Path,
+    *,
+    read_file: StateReader | None = None,
+    only: Collection[str] | None = None,
 ) -> ProxiedStateDir:
-    """Read every ``*.yaml`` / ``*.yml`` in ``directory``.
+    """Read every ``*.yaml`` / ``*.yml`` in ``directory`` (with ``only``: those of
+    these file names).
 
     A missing or unreadable folder raises :class:`ConfigError`; problems in single files are
     collected in :attr:`ProxiedStateDir.problems`, keyed by DAG id. ``read_file``
@@ -242,7 +247,7 @@ def read_proxied_state_dir(
         )
     result = ProxiedStateDir(directory)
     try:
-        paths = list(iter_state_files(directory))
+        paths = list(iter_state_files(directory, only))
     except OSError as exc:
         raise ConfigError(
             [

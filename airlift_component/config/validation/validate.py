@@ -13,7 +13,7 @@ checked for syntax.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -101,9 +101,11 @@ def _display(path: Path) -> Path:
 class _Run:
     """One validation run: remembers what it read so every file is read and reported once."""
 
-    def __init__(self) -> None:
+    def __init__(self, states: dict[str, StateResult] | None = None) -> None:
         self.read: set[str] = set()
-        self.states: dict[str, StateResult] = {}
+        #: Every proxied-state file read so far, by absolute path (shareable: a file's
+        #: result does not depend on the run that reads it).
+        self.states: dict[str, StateResult] = {} if states is None else states
         self.dirs: dict[Path, ProxiedStateDir] = {}
         self.problems: dict[Problem, None] = {}
 
@@ -128,8 +130,9 @@ class _Run:
             self.report(result[1])
         return self.states[key]
 
-    def state_dir(self, directory: Path) -> ProxiedStateDir:
-        self.dirs[directory] = read_proxied_state_dir(directory, read_file=self.state)
+    def state_dir(self, directory: Path, only: Collection[str] | None = None) -> ProxiedStateDir:
+        """The folder's proxied-state files (``only``: those of these names), read once."""
+        self.dirs[directory] = read_proxied_state_dir(directory, read_file=self.state, only=only)
         return self.dirs[directory]
 
     def airlift(
@@ -275,9 +278,12 @@ def _check_lone_state_files(run: _Run, lone: dict[str, Path]) -> list[CheckedAir
     was given. Problems of the ``airlift.yaml`` itself, or of other files of the
     folder, are not: they were not asked about.
     """
-    wanted = {os.path.dirname(real) for real in lone}
+    names: dict[str, set[str]] = {}  # folder -> the names of its lone files
+    for real, given in lone.items():
+        names.setdefault(os.path.dirname(real), set()).add(given.name)
+    wanted = set(names)
     roots = {root for root in map(_search_root, lone.values()) if root is not None}
-    lookup = _Run()
+    lookup = _Run(run.states)  # the files the run read already are not read again
     found: list[CheckedAirlift] = []
     configs = {path for root in roots for path, kind in discover(root) if kind == "airlift"}
     for path in sorted(configs):
@@ -293,8 +299,13 @@ def _check_lone_state_files(run: _Run, lone: dict[str, Path]) -> list[CheckedAir
             if not folders & wanted:
                 continue
             found.append(checked)
+            # Only the named files: their cross-file problems are the ones reported.
             for problem in check_against_proxied_state(
-                checked.doc, checked.model, read_dir=lookup.state_dir
+                checked.doc,
+                checked.model,
+                read_dir=lambda folder: lookup.state_dir(
+                    folder, names.get(os.path.realpath(folder), ())
+                ),
             ):
                 named = lone.get(os.path.realpath(problem.path))
                 if named is not None:
