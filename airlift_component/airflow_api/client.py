@@ -80,7 +80,10 @@ class AirflowClient:
             auth_type=instance.auth.type,
             transport=transport,
         )
-        self._reader = JsonReader(self._session)
+        self._reader = JsonReader(self._session, self._explain_not_found)
+        #: Whether the API version the client was not pinned to answers here (asked
+        #: once, after a 404).
+        self._other_api_here: bool | None = None
         try:
             self._versions = VersionResolver(instance, self._session)
         except BaseException:
@@ -143,6 +146,40 @@ class AirflowClient:
         """``"v2"`` (Airflow 3) or ``"v1"`` (Airflow 2): pinned, or detected once by
         probing ``/api/v2/version`` and then ``/api/v1/version``."""
         return self._versions.resolve()
+
+    def _explain_not_found(self, error: AirflowApiError) -> AirflowApiError:
+        """``error`` (a 404), or, when the client is pinned to one API version (the one
+        the stored state was fetched from) and this Airflow serves the other one, an
+        error that says so: Airflow was upgraded (or replaced) at the same URL."""
+        pinned = self.instance.api
+        if pinned not in ("v1", "v2"):
+            return error
+        other: Literal["v1", "v2"] = "v2" if pinned == "v1" else "v1"
+        if self._other_api_here is None:
+            try:
+                probe = self._session.request(
+                    "GET",
+                    Endpoints(other).version_path(),
+                    auth=None,
+                    accept_statuses=(401, 403, 404),
+                )
+                self._other_api_here = probe.status_code != 404
+            except AirflowApiError:
+                self._other_api_here = False
+        if not self._other_api_here:
+            return error
+        names = {"v1": "/api/v1, Airflow 2", "v2": "/api/v2, Airflow 3"}
+        return AirflowApiError(
+            f"Airflow instance {self.name!r}: {error.method} {error.path} answered 404: "
+            f"the Airflow at this url now serves the other API version ({names[other]}), "
+            f"but the stored state was fetched from {names[pinned]} (Airflow upgraded or "
+            "moved at the same url); run `airlift refresh` to fetch it again and reload "
+            f"the code location (if airlift.yaml pins api: {pinned}, set it to auto)",
+            instance=self.name,
+            method=error.method,
+            path=error.path,
+            status=404,
+        )
 
     @property
     def endpoints(self) -> Endpoints:

@@ -14,20 +14,38 @@ from airlift_component.airflow_api import diagnostics
 from airlift_component.airflow_api.endpoints import PAGE_SIZE
 from airlift_component.airflow_api.pagination import collect_pages
 from airlift_component.airflow_api.transport import RestSession
+from airlift_component.errors import AirflowApiError
 
 T = TypeVar("T")
 Parser = Callable[[Any], T]
 
 
 class JsonReader:
-    """Sends requests through a :class:`RestSession` and parses what comes back."""
+    """Sends requests through a :class:`RestSession` and parses what comes back.
 
-    def __init__(self, session: RestSession) -> None:
+    ``explain_not_found``, when given, may replace the error of a request answered
+    404 by one that says better why (the client checks for an API version that moved).
+    """
+
+    def __init__(
+        self,
+        session: RestSession,
+        explain_not_found: Callable[[AirflowApiError], AirflowApiError] | None = None,
+    ) -> None:
         self.session = session
+        self.explain_not_found = explain_not_found
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """The decoded JSON of one request."""
-        return self.session.get_json(method, path, **kwargs)
+        try:
+            return self.session.get_json(method, path, **kwargs)
+        except AirflowApiError as exc:
+            if exc.status != 404 or self.explain_not_found is None:
+                raise
+            better = self.explain_not_found(exc)
+            if better is exc:
+                raise
+            raise better from None
 
     def parse_one(self, method: str, path: str, body: Any, parser: Parser[T]) -> T:
         """``parser(body)``, with shape problems reported against ``method path``."""
