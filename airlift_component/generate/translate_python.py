@@ -29,7 +29,7 @@ _KNOWN = frozenset(
      "multiple_outputs", "show_return_value_in_logs", "templates_exts", "provide_context"}
 )  # fmt: skip
 #: Context keys a callable may read here, besides ``templates_dict``.
-PASSED_CONTEXT = frozenset(TEMPLATE_NAMES) - {"macros", "dag", "task"}
+PASSED_CONTEXT = frozenset(TEMPLATE_NAMES) - {"macros", "dag", "task", "var"}
 #: Every key of Airflow's task context (2.x and 3.x), to tell a context parameter
 #: from an ordinary one.
 AIRFLOW_CONTEXT = PASSED_CONTEXT | {

@@ -91,3 +91,24 @@ def test_other_values_are_refused_naming_the_type() -> None:
         xcom_value({1})
     with pytest.raises(AirflowRunError, match="not JSON"):
         xcom_value({"when": datetime(2026, 1, 1)})
+
+
+def test_a_variable_not_set_names_the_environment_variable_to_set() -> None:
+    from airlift_component.generate.runtime.templates import render_template, template_context
+    from airlift_component.generate.runtime.variables import VariableNotSetError
+
+    context = template_context(
+        dag_id="d",
+        task_id="t",
+        run_id="r",
+        logical_date=None,
+        data_interval_start=None,
+        data_interval_end=None,
+        params={},
+        environ={"AIRFLOW_VAR_BUCKET": "b1", "AIRFLOW_VAR_BAD": "{"},
+    )
+    assert render_template("{{ var.value.bucket }}", context) == "b1"
+    with pytest.raises(VariableNotSetError, match="AIRFLOW_VAR_REGION is not set"):
+        render_template("{{ var.value.region }}", context)
+    with pytest.raises(VariableNotSetError, match="AIRFLOW_VAR_BAD is not JSON"):
+        render_template("{{ var.json.bad }}", context)

@@ -83,8 +83,8 @@ def airflow_task() -> Any:
     return namespace["dag"].get_task("render_me")
 
 
-def airflow_render(start: datetime, end: datetime, conf: dict[str, Any]) -> str:
-    task = airflow_task()
+def airflow_render(start: datetime, end: datetime, conf: dict[str, Any], task: Any = None) -> str:
+    task = task or airflow_task()
     from airflow.sdk.api.datamodels._generated import (
         DagRun,
         DagRunState,
@@ -178,3 +178,39 @@ def test_the_dag_file_is_the_one_generated_from(generated: Any) -> None:
     assert generated.BASH_COMMAND == TEMPLATE
     assert generated.PARAMS == {"n": 3, "label": "x"}
     assert Path(generated.__file__).name == "prop__render_me.py"
+
+
+VAR_TEMPLATE = (
+    "{{ var.value.greeting }}|{{ var.json.cfg.n }}|{{ var.value.get('absent', 'fallback') }}"
+    "|{{ var.value['greeting'] }}|{{ var.json.get('absent', params.label) }}"
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    greeting=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+    ),
+    n=st.integers(-(10**6), 10**6),
+)
+def test_variables_render_as_airflow_reads_them_from_the_environment(greeting: str, n: int) -> None:
+    """``var.value`` / ``var.json`` come from ``AIRFLOW_VAR_<KEY>``, as Airflow's first
+    secrets backend reads them; Airflow's renderer reads the same environment here."""
+    from unittest import mock
+
+    start = datetime(2024, 5, 6, tzinfo=UTC)
+    values = {"AIRFLOW_VAR_GREETING": greeting, "AIRFLOW_VAR_CFG": f'{{"n": {n}}}'}
+    with mock.patch.dict("os.environ", values):
+        task = airflow_task()
+        task.bash_command = VAR_TEMPLATE
+        theirs = airflow_render(start, start, {}, task)
+        ours = AirflowRun(
+            dag_id="prop",
+            task_id="render_me",
+            run_id="scheduled__x",
+            logical_date=start,
+            data_interval_start=start,
+            data_interval_end=start,
+            params={"n": 3, "label": "x"},
+        ).render(VAR_TEMPLATE)
+    assert ours == theirs

@@ -147,8 +147,8 @@ def test_taskflow_reads_upstream_xcoms_and_strips_the_decorator() -> None:
             8,
         ),
         (
-            'with DAG("d"):\n    BashOperator(task_id="t", bash_command="echo {{ var.value.x }}")\n',
-            "template uses var not supported",
+            'with DAG("d"):\n    BashOperator(task_id="t", bash_command="echo {{ conn.x.host }}")\n',
+            "template uses conn not supported",
             8,
         ),
         (
@@ -200,7 +200,7 @@ def test_taskflow_reads_upstream_xcoms_and_strips_the_decorator() -> None:
         "custom-operator",
         "other-airflow-operator",
         "macro",
-        "variable",
+        "connection",
         "script-file",
         "computed-command",
         "unknown-argument",
@@ -229,3 +229,22 @@ def test_a_template_nested_too_deeply_is_refused_with_its_line() -> None:
         )
     assert caught.value.reason.startswith("code nested too deeply to translate")
     assert caught.value.line == 9
+
+
+def test_variables_are_translated_and_other_var_attributes_refused() -> None:
+    out = translate(
+        """
+        with DAG("d"):
+            BashOperator(task_id="t", bash_command="echo {{ var.value.bucket }} {{ var.json.c.k }}")
+            BashOperator(task_id="u", bash_command="echo {{ var.keys }}")
+        """
+    )
+    assert out.kind == "bash"
+    with pytest.raises(Refusal, match=r"template uses var\.keys not supported"):
+        translate(
+            """
+            with DAG("d"):
+                BashOperator(task_id="u", bash_command="echo {{ var.keys }}")
+            """,
+            task_id="u",
+        )

@@ -29,6 +29,7 @@ TEMPLATE_NAMES: dict[str, frozenset[str] | None] = {
     "macros": frozenset({"ds_add", "ds_format", "datetime", "timedelta"}),
     "dag": frozenset({"dag_id"}),
     "task": frozenset({"task_id"}),
+    "var": frozenset({"value", "json"}),
 }
 
 
@@ -104,9 +105,16 @@ def template_context(
     data_interval_start: datetime | None,
     data_interval_end: datetime | None,
     params: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Every name of :data:`TEMPLATE_NAMES`, for one task of one run."""
+    """Every name of :data:`TEMPLATE_NAMES`, for one task of one run; ``var`` reads
+    ``environ`` (default: this process's environment, as Airflow reads it)."""
+    import os
+
+    from airlift_component.generate.runtime.variables import variables_context
+
     context: dict[str, Any] = {
+        **variables_context(os.environ if environ is None else environ),
         "run_id": run_id,
         "params": dict(params),
         "macros": _Macros(),
