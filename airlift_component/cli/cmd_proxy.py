@@ -40,6 +40,13 @@ editing:
   (airlift refresh) shows it: proxied, it returns only what its Dagster asset
   hands back ('airlift/xcom_return_value'). No state file, no warning.
 
+acceptance checks (with --dagster-url URL or $DAGSTER_URL; none: not looked at):
+  'on' refuses, before writing, tasks whose assets have asset checks in Dagster
+  that failed, never ran, are running or were skipped, or have not run since
+  the last 'airlift refresh'; --force proxies anyway and warns. 'status' shows
+  per task each check's latest outcome before the flip (on what Airflow made)
+  and after it (on a proxied task's Dagster run).
+
 exit codes: 0 done (or nothing to do), 1 refused or a broken file, 2 usage."""
 
 
