@@ -15,9 +15,11 @@ The DAG file is read by its syntax, never imported. Each task becomes one module
 Dagster multi-asset computing exactly the task's mapped keys, and those keys'
 code: in airlift.yaml points at it (only those lines change).
 
-Translated: BashOperator, EmptyOperator, PythonOperator and @task. Anything else,
-or anything a translation would only approximate, is refused per task with the
-reason and the line. See docs/generate.md.
+Translated: BashOperator, EmptyOperator, PythonOperator, @task,
+SQLExecuteQueryOperator (SQLite, the connection from AIRFLOW_CONN_<ID>) and
+KubernetesPodOperator (dagster-k8s Pipes). Anything else, or anything a
+translation would only approximate, is refused per task with the reason and the
+line. See docs/generate.md.
 
 Re-running writes nothing new when nothing changed. A module edited since it was
 generated is kept unless --force.
