@@ -17,6 +17,7 @@ Only keys with ``checks:`` cost anything here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ import dagster as dg
 
 from airlift_component.component.code_refs import CodeSite, import_ref
 from airlift_component.config.airlift_yaml.model import Check, CodeCheck, FreshnessCheck
+
+log = logging.getLogger("airlift_component")
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 #: Airflow's schedule presets as the cron they stand for.
@@ -92,17 +95,21 @@ def cron_interval(cron: str) -> timedelta:
 
 def _freshness_lag(
     check: FreshnessCheck, target: CheckTarget, schedules: Mapping[str, str | None], index: int
-) -> timedelta:
+) -> timedelta | None:
+    """The check's lag; ``None`` (logged) when it comes from a DAG with no stored state."""
     if check.max_lag is not None:
         return parse_duration(check.max_lag)
     site = _site(target, index, "type")
     if target.dag not in schedules:
-        raise site.problem(
-            f"freshness of {target.key.to_user_string()}: no Airflow state for DAG "
-            f"{target.dag!r}, so its schedule is unknown",
-            hint="run `airlift refresh` (or `dg utils refresh-defs-state`), or give max_lag: "
-            "e.g. 26h",
+        log.warning(
+            "%s: the freshness check of %s is left out: DAG %r has no Airflow state, so "
+            "its schedule is unknown; run `airlift refresh` (or `dg utils refresh-defs-state`), "
+            "or give max_lag",
+            target.site.path,
+            target.key.to_user_string(),
+            target.dag,
         )
+        return None
     schedule = schedules[target.dag]
     cron = schedule_cron(schedule)
     if cron is None:
@@ -196,6 +203,8 @@ def build_checks(
                     )
                 fresh_keys.add(target.key)
                 lag = _freshness_lag(check, target, schedules, index)
+                if lag is None:
+                    continue
                 if check.deadline_cron is not None:
                     _check_cron(check.deadline_cron, _site(target, index, "deadline_cron"))
                 freshness.setdefault((lag, check.deadline_cron), []).append(target.key)

@@ -206,7 +206,7 @@ def test_checks_are_built_on_the_mapped_keys_and_the_dag_asset(tmp_path: Path, m
     assert check_keys == {
         dg.AssetCheckKey(dg.AssetKey(["raw", "customers"]), "raw_customers_not_empty"),
         dg.AssetCheckKey(dg.AssetKey(["raw", "customers"]), "freshness_check"),
-        dg.AssetCheckKey(dg.AssetKey(["exports", "customers_csv"]), "rows_min_bound"),
+        dg.AssetCheckKey(dg.AssetKey(["exports", "customers_csv"]), "rows_bounds_check"),
         dg.AssetCheckKey(dg.AssetKey(["prod", "dag", "rebuild_customers_list"]), "freshness_check"),
     }
     sensors = {sensor.name for sensor in defs.sensors or ()}
@@ -313,3 +313,19 @@ def test_cron_interval_is_the_longest_gap() -> None:
     assert cron_interval("0 0 * * *") == timedelta(days=1)
     assert cron_interval("0 0 1 * *") == timedelta(days=31)
     assert cron_interval("0 6 * * 1-5") == timedelta(days=3)
+
+
+def test_freshness_from_a_schedule_is_left_out_without_state(
+    tmp_path: Path, module: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "airlift.yaml"
+    path.write_text(_yaml(module))
+    defs = build_defs(path, refresh="never")
+    freshness = {
+        spec.asset_key.to_user_string()
+        for checks in defs.asset_checks or ()
+        for spec in checks.check_specs
+        if spec.name == "freshness_check"
+    }
+    assert freshness == {"raw/customers"}  # its max_lag needs no schedule
+    assert "the freshness check of prod/dag/rebuild_customers_list is left out" in caplog.text
