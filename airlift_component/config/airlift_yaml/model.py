@@ -264,7 +264,12 @@ class TaskMapping(_Model):
     )
 
     task: StrictStr = Field(pattern=TASK_ID_PATTERN)
-    assets: list[AssetEntry] = Field(default_factory=list, min_length=1)
+    assets: list[AssetEntry] = Field(
+        default_factory=list,
+        min_length=1,
+        description="Assets the task produces: a key, or a full asset object. "
+        "Give either `assets` or `code`.",
+    )
     code: Annotated[StrictStr, Field(pattern=PYTHON_REF_PATTERN)] | None = Field(
         default=None,
         description="`package.module:attribute` of an `AssetsDefinition`: the task produces "
