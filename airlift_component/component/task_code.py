@@ -49,6 +49,13 @@ def selected_keys(
             f"select {task.select!r} picks none of the keys of {task.code!r} ({computed})",
             hint="widen the selection, or drop select: to map every key",
         )
+    if len(keys) < len(asset.keys) and not asset.can_subset:
+        raise site.problem(
+            f"select {task.select!r} picks {len(keys)} of the {len(asset.keys)} keys of "
+            f"{task.code!r}, which cannot run a part of itself: once the task is proxied its "
+            "Dagster run would be refused",
+            hint="make it subsettable (can_subset=True; @dbt_assets is), or drop select:",
+        )
     return keys
 
 

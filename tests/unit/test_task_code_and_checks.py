@@ -329,3 +329,14 @@ def test_freshness_from_a_schedule_is_left_out_without_state(
     }
     assert freshness == {"raw/customers"}  # its max_lag needs no schedule
     assert "the freshness check of prod/dag/rebuild_customers_list is left out" in caplog.text
+
+
+def test_select_of_a_part_needs_a_subsettable_definition(tmp_path: Path, module: str) -> None:
+    (tmp_path / f"{module}.py").write_text(MODULE.replace("can_subset=True", "can_subset=False"))
+    text = _yaml(module).replace(
+        "            code: " + module + ":dbt_project\n",
+        "            code: " + module + ":dbt_project\n            select: group:marts\n",
+    )
+    with pytest.raises(ConfigError, match="cannot run a part of itself") as caught:
+        _build(tmp_path, text)
+    assert caught.value.problems[0].line == 21
