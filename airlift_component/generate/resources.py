@@ -3,17 +3,25 @@
 A generated SQL asset gets its database as :class:`AirflowSqlConnection`, whose
 ``connection`` is configured with ``dg.EnvVar("AIRFLOW_CONN_<ID>")``: the same
 variable, in the same URI or JSON form, that Airflow reads the connection from.
-The module holds the variable's name, never its value.
+The module holds the connection id, never the connection. :func:`airflow_connection`
+gives every module of a code location the same resource object for one id, as
+Dagster requires of assets sharing a resource key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 import dagster as dg
 
-from airlift_component.generate.runtime.sql import Fetch, parse_connection, run_statements
+from airlift_component.generate.runtime.sql import (
+    Fetch,
+    env_var,
+    parse_connection,
+    run_statements,
+)
 
 
 class AirflowSqlConnection(dg.ConfigurableResource):
@@ -44,3 +52,10 @@ class AirflowSqlConnection(dg.ConfigurableResource):
             return_last=return_last,
             split_statements=split_statements,
         )
+
+
+@cache
+def airflow_connection(conn_id: str) -> AirflowSqlConnection:
+    """The resource of Airflow Connection ``conn_id``, configured from the environment
+    variable ``AIRFLOW_CONN_<CONN_ID>`` (one object per id, shared by every asset)."""
+    return AirflowSqlConnection(conn_id=conn_id, connection=dg.EnvVar(env_var(conn_id)))

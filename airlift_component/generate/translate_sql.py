@@ -129,8 +129,7 @@ def translate(task: TaskInput) -> Translation:
     resource = Resource(
         key,
         "AirflowSqlConnection",
-        f"AirflowSqlConnection(conn_id={conn_id!r}, "
-        f"connection=dg.EnvVar({'AIRFLOW_CONN_' + conn_id.upper()!r}))",
+        f"airflow_connection({conn_id!r})",
     )
     prelude = [
         f"SQL: str | list[str] = {sql!r}",
@@ -154,7 +153,10 @@ def translate(task: TaskInput) -> Translation:
         "sql",
         imports={
             "from typing import Any",
-            "from airlift_component.generate.resources import AirflowSqlConnection",
+            "from airlift_component.generate.resources import (\n"
+            "    AirflowSqlConnection,\n"
+            "    airflow_connection,\n"
+            ")",
         },
         prelude=prelude,
         body=body,
