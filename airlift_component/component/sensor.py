@@ -189,7 +189,7 @@ def build_sensor(
         name=sensor_name(instance.name),
         minimum_interval_seconds=instance.sensor.interval_seconds,
         default_status=_default_status(instance),
-        description=_description(instance, airflow_assets is not None),
+        description=_description(instance, airflow_assets is not None, checks is not None),
         # The checks' runs need a target: the asset checks (only those on recorded
         # assets are requested); no asset is ever selected.
         asset_selection=dg.AssetSelection.all_asset_checks() if checks is not None else None,
@@ -226,14 +226,19 @@ def _default_status(instance: Instance) -> dg.DefaultSensorStatus:
     return dg.DefaultSensorStatus.STOPPED
 
 
-def _description(instance: Instance, airflow_assets: bool) -> str:
+def _description(instance: Instance, airflow_assets: bool, checks: bool) -> str:
     events = (
         ", and each Airflow asset event as one of its Airflow asset." if airflow_assets else "."
+    )
+    then = (
+        " Then runs the asset checks on what it recorded, once per Airflow run it recorded."
+        if checks
+        else ""
     )
     return (
         f"Records runs of Airflow instance {instance.name!r} ({redact_url(instance.url)}) "
         "as materializations of their mapped assets: each successful task try and each "
-        f"successful run completion exactly once{events}"
+        f"successful run completion exactly once{events}{then}"
     )
 
 
