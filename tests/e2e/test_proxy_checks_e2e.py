@@ -3,7 +3,7 @@
 
 A user's ``@asset_check`` sits on the asset of task ``load`` of ``proxy_checks_dag``.
 Airflow runs the DAG; the sensor records ``checks/loaded``; the check judges that
-materialization and fails. ``airlift proxy on`` refuses the flip naming the check;
+materialization (in the run of checks the sensor requests) and fails. ``airlift proxy on`` refuses the flip naming the check;
 ``--force`` flips. The next DAG run launches the Dagster version of ``load``, whose
 run materializes the asset and runs the check, which passes. ``airlift proxy status``
 then shows for ``load`` the failure before the flip and the pass after it.
@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import pytest
 import yaml
 
 from airlift_component.cli.main import main as airlift_cli
-from airlift_component.dagster_api import DagsterClient
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
 from tests.e2e.proxy_support import AIRLIFT, point_at_dagster, run_dag, set_state
@@ -98,40 +98,19 @@ def _evaluations(home: Path) -> list[Any]:
         return finished
 
 
-def _proxy_run_of(home: Path, airflow_run: str) -> str | None:
-    """The Dagster run the proxied ``load`` launched for ``airflow_run``, once the check
-    has a finished execution in it."""
+def _evaluated_in_run_tagged(home: Path, tag: str, value: str) -> str | None:
+    """The id of a Dagster run tagged ``tag=value`` in which the check has finished."""
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        tags = {"airlift/airflow_run_id": airflow_run, "airlift/airflow_task_id": "load"}
-        runs = instance.get_runs(filters=dg.RunsFilter(tags=tags))
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={tag: value}))
     evaluated = {r.run_id for r in _evaluations(home)}
     return next((run.run_id for run in runs if run.run_id in evaluated), None)
-
-
-def _launch_check(server: DagsterServer) -> str:
-    """Execute the check alone, as the UI's "Execute" button does; returns the run id."""
-    with DagsterClient(server.url) as client:
-        (location,) = client.location_names()
-        run = client.launch(
-            {
-                "selector": {
-                    "repositoryLocationName": location,
-                    "repositoryName": "__repository__",
-                    "jobName": "__ASSET_JOB",
-                    "assetSelection": [],
-                    "assetCheckSelection": [
-                        {"assetKey": {"path": list(KEY.path)}, "name": CHECK.name}
-                    ],
-                }
-            }
-        )
-    return run.run_id
 
 
 def _airlift(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*AIRLIFT, *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.timeout(1500)  # a Dagster start with its daemon, a flip and two DAG runs, 2 cores
 def test_checks_back_the_flip_and_status_shows_before_and_after(
     airflow: AirflowServer, dagster_server_factory: Any, tmp_path: Path
 ) -> None:
@@ -155,15 +134,14 @@ def test_checks_back_the_flip_and_status_shows_before_and_after(
         before_run, state = run_dag(airflow, DAG)
         assert state == "success"
         poll_for(lambda: _recorded(server.home, before_run), timeout=240, what="the sensor")
-        # Launched as a user would from the UI; the sensor may request a run of it too.
-        check_run = _launch_check(server)
-        poll_for(
-            lambda: True if check_run in {r.run_id for r in _evaluations(server.home)} else None,
+        # The sensor requests a run of the checks on what it recorded from Airflow.
+        check_run = poll_for(
+            lambda: _evaluated_in_run_tagged(server.home, "airlift/checks_for_run_id", before_run),
             timeout=240,
-            what="the check on what Airflow produced",
+            what="the sensor's run of the check on what Airflow produced",
         )
-        before = _evaluations(server.home)
-        assert {r.status.value for r in before} == {"FAILED"}
+        (failed,) = _evaluations(server.home)  # once per Airflow run
+        assert (failed.run_id, failed.status.value) == (check_run, "FAILED")
 
         refused = _airlift("proxy", "on", DAG, "load", *where)
         assert refused.returncode == 1, refused.stdout + refused.stderr
@@ -182,12 +160,13 @@ def test_checks_back_the_flip_and_status_shows_before_and_after(
         after_run, state = run_dag(airflow, DAG)
         assert state == "success"
         proxy_run = poll_for(
-            lambda: _proxy_run_of(server.home, after_run),
+            lambda: _evaluated_in_run_tagged(server.home, "airlift/airflow_run_id", after_run),
             timeout=240,
             what="the check in the proxied run",
         )
-        passed = next(r for r in _evaluations(server.home) if r.run_id == proxy_run)
-        assert passed.status.value == "SUCCEEDED"
+        passed, again = _evaluations(server.home)  # once more, in the proxied run
+        assert (passed.run_id, passed.status.value) == (proxy_run, "SUCCEEDED")
+        assert again.run_id == failed.run_id
 
         shown = _airlift("proxy", "status", *where, "--format", "json")
         assert shown.returncode == 0, shown.stderr
@@ -199,8 +178,7 @@ def test_checks_back_the_flip_and_status_shows_before_and_after(
             "checks/loaded:loaded_ok",
             True,
         )
-        assert row["before"]["status"] == "FAILED"
-        assert row["before"]["run_id"] in {r.run_id for r in before}
+        assert (row["before"]["status"], row["before"]["run_id"]) == ("FAILED", check_run)
         assert (row["after"]["status"], row["after"]["run_id"]) == ("SUCCEEDED", proxy_run)
 
         text = _airlift("proxy", "status", *where)
