@@ -36,6 +36,7 @@ from airlift_component.cli.main import main as airlift_cli
 from airlift_component.component import build_defs
 from airlift_component.dagster_api import DagsterClient
 from devtools.local_stack import AirflowServer, DagsterServer
+from devtools.local_stack.airflow import DEFAULT_PYTHON
 from devtools.local_stack.processes import poll_for
 from tests.e2e.proxy_support import point_at_dagster
 
@@ -267,3 +268,221 @@ def test_airflow_asset_chain_events_once_and_consumer_runs_after_proxied_produce
         ).records
         runs = [r.run_id for r in task_records if r.run_id == dagster_run.run_id]
         assert len(runs) == 1
+
+
+# --- Airflow's own alias and conditional examples (issue 22) ---------------------------
+
+#: Airflow's bundled examples, copied from the installed Airflow into the DAG folder.
+ALIAS_EXAMPLE = {2: "example_dataset_alias.py", 3: "example_asset_alias.py"}
+CONDITION_EXAMPLE = {2: "example_datasets.py", 3: "example_assets.py"}
+ALIASED = "s3://bucket/my-task"
+ALIAS = "example-alias"
+
+
+@dataclass(frozen=True)
+class Example:
+    """The DAG and task ids of the examples, which say "dataset" on 2 and "asset" on 3."""
+
+    word: str
+
+    @property
+    def alias_producer(self) -> str:
+        return f"{self.word}_alias_example_alias_producer"
+
+    @property
+    def alias_task(self) -> str:
+        return f"produce_{self.word}_events_through_{self.word}_alias"
+
+    @property
+    def alias_consumer(self) -> str:
+        return f"{self.word}_alias_example_alias_consumer"
+
+    @property
+    def producer(self) -> str:
+        return f"{self.word}_s3_bucket_producer"
+
+    @property
+    def consumer(self) -> str:
+        return f"{self.word}_s3_bucket_consumer"
+
+    @property
+    def one_or_both(self) -> str:
+        return f"consume_1_or_both_2_and_3_with_{self.word}_expressions"
+
+    @property
+    def or_time(self) -> str:
+        return f"conditional_{self.word}_and_time_based_timetable"
+
+    @property
+    def dag_ids(self) -> list[str]:
+        return [
+            self.alias_producer,
+            self.alias_consumer,
+            self.producer,
+            self.consumer,
+            self.one_or_both,
+            self.or_time,
+        ]
+
+
+def _example_source(airflow: AirflowServer, name: str) -> str:
+    python = Path(DEFAULT_PYTHON[airflow.version_major])
+    found = list(
+        python.parent.parent.glob(f"lib/python3*/site-packages/airflow/example_dags/{name}")
+    )
+    assert len(found) == 1, (name, found)
+    return found[0].read_text()
+
+
+def _dag_present(airflow: AirflowServer, dag_id: str) -> bool | None:
+    return True if airflow.get_dag(dag_id) is not None else None
+
+
+def _set_paused(airflow: AirflowServer, dag_id: str, paused: bool) -> None:
+    airflow.api.json(
+        "PATCH", f"/dags/{dag_id}", params={"update_mask": "is_paused"}, json={"is_paused": paused}
+    )
+
+
+def _add_example(
+    airflow: AirflowServer, file: str, dag_ids: list[str], run: str | None = None
+) -> None:
+    """Copy one of Airflow's example files into the DAG folder, wait for ``dag_ids``
+    and pause each but ``run`` (the examples run nothing else here)."""
+    airflow.write_dag_file(file, _example_source(airflow, file))
+    for dag_id in dag_ids:
+        poll_for(lambda d=dag_id: _dag_present(airflow, d), timeout=180, what=f"DAG {dag_id}")
+        if dag_id != run:
+            _set_paused(airflow, dag_id, True)
+
+
+def _run_until_its_task_starts(airflow: AirflowServer, dag_id: str, attempts: int = 3) -> str:
+    """Trigger ``dag_id`` (one task) and wait for a successful run; the id of that run.
+
+    A fresh single-worker Airflow 3 api-server can stall on its first task start on a
+    loaded machine (see ``proxy_support.run_dag``): the task fails without having
+    started (no start date). Only such a run is triggered again; a task that started
+    and failed fails the test.
+    """
+    for _ in range(attempts):
+        run_id = airflow.trigger(dag_id)
+        state = airflow.wait_for_run(dag_id, run_id, timeout=RUN_TIMEOUT)
+        if state == "success":
+            return run_id
+        [ti] = airflow.api.json("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")[
+            "task_instances"
+        ]
+        assert ti["start_date"] is None, f"{dag_id} {run_id} failed: {ti}"
+    raise AssertionError(f"{dag_id}: the task did not start in {attempts} runs")
+
+
+def _aliased_asset(airflow: AirflowServer) -> dict[str, Any] | None:
+    path, field = ("/assets", "assets") if airflow.version_major == 3 else ("/datasets", "datasets")
+    params = {"uri_pattern": "bucket/my-task", "limit": 100}
+    for asset in airflow.api.json("GET", path, params=params)[field]:
+        if asset["uri"] == ALIASED and asset.get("aliases"):
+            return dict(asset)
+    return None
+
+
+def test_alias_producers_and_consumers_and_conditions_from_airflows_own_examples(
+    airflow: AirflowServer, tmp_path: Path
+) -> None:
+    """Airflow's alias example: the task that emits ``s3://bucket/my-task`` through the
+    alias ``example-alias`` is upstream of it next to the task whose outlet it is, and
+    the DAG scheduled on the alias is downstream of it next to the DAG scheduled on
+    the asset (Airflow 3 lists that one in no ``scheduled_dags``). Airflow's
+    conditional examples: ``a | (b & c)`` and asset-or-time are metadata of the
+    consumer DAG asset. The sensor records the alias's event as the asset's."""
+    major = airflow.version_major
+    example = Example("asset" if major == 3 else "dataset")
+    name = f"alias_af{major}"
+    _add_example(airflow, ALIAS_EXAMPLE[major], example.dag_ids[:4], run=example.alias_producer)
+    run_id = _run_until_its_task_starts(airflow, example.alias_producer)
+    poll_for(lambda: _aliased_asset(airflow), timeout=60, what="the alias to resolve")
+    # after the run: parsing a dozen more DAGs meanwhile slows a loaded machine's database
+    _add_example(airflow, CONDITION_EXAMPLE[major], example.dag_ids[4:])
+
+    path = tmp_path / "airlift.yaml"
+    instance = {
+        **airflow.instance_config(name=name),
+        "dags": {"include": example.dag_ids},
+        "sensor": {"lookback_hours": 1},
+        "http": {"retries": 2, "deadline_seconds": 60, "read_timeout": 60, "connect_timeout": 5},
+        "airflow_assets": {"enabled": True},
+        "mappings": [
+            {
+                "dag": example.alias_producer,
+                "tasks": [{"task": example.alias_task, "assets": [f"{name}/emitted"]}],
+            }
+        ],
+    }
+    path.write_text(json.dumps({"version": 1, "instances": [instance]}))
+    assert airlift_cli(["refresh", "--config", str(path)]) == 0
+    defs = build_defs(path, refresh="never")
+    graph = defs.resolve_asset_graph()
+    aliased = dg.AssetKey([name, "airflow_asset", "s3", "bucket", "my-task"])
+
+    # producers: the alias's task (mapped) and the outlet's task (its DAG's asset)
+    assert graph.get(aliased).parent_keys == {
+        dg.AssetKey([name, "emitted"]),
+        dg.AssetKey([name, "dag", example.producer]),
+    }
+    # consumers: the DAG scheduled on the asset and the one scheduled on the alias
+    for consumer in (example.consumer, example.alias_consumer):
+        assert aliased in graph.get(dg.AssetKey([name, "dag", consumer])).parent_keys, consumer
+    assert graph.get(aliased).metadata["airflow/aliases"] == ALIAS
+
+    # conditions, as Airflow's examples write them
+    one_or_both = graph.get(dg.AssetKey([name, "dag", example.one_or_both])).metadata
+    assert one_or_both["airflow/schedule_condition"] == (
+        "s3://dag1/output_1.txt | (s3://dag2/output_1.txt & s3://dag3/output_3.txt)"
+    )
+    assert one_or_both["airflow/schedule_condition_json"].value["any"][0]["asset"]["uri"] == (
+        "s3://dag1/output_1.txt"
+    )
+    or_time = graph.get(dg.AssetKey([name, "dag", example.or_time])).metadata
+    text = or_time["airflow/schedule_condition"]
+    assert text.startswith("(s3://dag1/output_1.txt & s3://dag2/output_1.txt) | schedule:"), text
+    assert "0 1 * * 3" in text, text
+
+    # the sensor records the event emitted through the alias as the asset's, once
+    sensor = defs.resolve_sensor_def(f"airlift_{name}_sensor")
+    with dg.DagsterInstance.ephemeral() as instance_:
+        result = sensor(dg.build_sensor_context(instance=instance_))
+        assert isinstance(result, dg.SensorResult), result
+        recorded = [
+            e
+            for e in result.asset_events or []
+            if isinstance(e, dg.AssetMaterialization) and e.asset_key == aliased
+        ]
+    sources = [
+        (e.metadata["airflow/source_task_id"].value, e.metadata["airflow/source_run_id"].value)
+        for e in recorded
+    ]
+    assert sources.count((example.alias_task, run_id)) == 1, sources
+
+
+def test_an_events_partition_key_is_read_from_airflow_3(airflow3: AirflowServer) -> None:
+    """Airflow 3.2+ records a partition key on an asset event (here posted through the
+    REST API, as an external system would); the client reads it."""
+    example = Example("asset")
+    _add_example(airflow3, ALIAS_EXAMPLE[3], example.dag_ids[:4], run=example.alias_producer)
+
+    def asset_id() -> int | None:
+        params = {"uri_pattern": "bucket/my-task"}
+        found = airflow3.api.json("GET", "/assets", params=params)["assets"]
+        return next((int(a["id"]) for a in found if a["uri"] == ALIASED), None)
+
+    posted = airflow3.api.json(
+        "POST",
+        "/assets/events",
+        json={
+            "asset_id": poll_for(asset_id, timeout=60, what="the asset"),
+            "partition_key": "us|2026-06-14",
+        },
+    )
+    with airflow3.client() as client:
+        since = datetime.fromisoformat(posted["timestamp"].replace("Z", "+00:00"))
+        events = {event.event_id: event for event in client.asset_events(since=since)}
+    assert events[posted["id"]].partition_key == "us|2026-06-14"

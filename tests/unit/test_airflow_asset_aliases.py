@@ -28,6 +28,7 @@ from airlift_component.airflow_api.asset_conditions import (
 )
 from airlift_component.airflow_api.types import AirflowAssetEvent
 from airlift_component.airflow_state.airflow_asset_fetch import might_be_asset_scheduled
+from airlift_component.airflow_state.airflow_assets import assets_from_json, assets_to_json
 from airlift_component.airflow_state.state_file import read_state_file
 from airlift_component.component import build_defs
 from airlift_component.sensor.event_memory import EventMemory
@@ -330,3 +331,18 @@ def test_inactive_asset_events_come_from_the_fake_with_their_own_id() -> None:
         fake.assets[ORDERS].asset_id,
         1001,
     ]
+
+
+def test_a_state_written_before_aliases_reads_and_writes_back_the_same() -> None:
+    old = [
+        {
+            "uri": ORDERS,
+            "name": ORDERS,
+            "id": 1,
+            "producing_tasks": [["producer", "extract"]],
+            "scheduled_dags": ["consumer"],
+        }
+    ]
+    [asset] = assets_from_json(old)
+    assert (asset.aliases, asset.alias_producing_tasks, asset.consumer_conditions) == ((), (), ())
+    assert assets_to_json([asset]) == old
