@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
@@ -31,7 +32,7 @@ from airlift_component.airflow_api.changed_runs import RunStream
 from airlift_component.airflow_api.endpoints import PAGE_SIZE, Endpoints
 from airlift_component.airflow_api.reader import JsonReader
 from airlift_component.airflow_api.retry import RetryPolicy
-from airlift_component.airflow_api.transport import RestSession
+from airlift_component.airflow_api.transport import RestSession, TimeBudget
 from airlift_component.airflow_api.types import (
     AirflowAsset,
     AirflowAssetEvent,
@@ -142,6 +143,24 @@ class AirflowClient:
     ) -> None:
         self.close()
 
+    def bounded(self, budget: TimeBudget) -> AirflowClient:
+        """A view of this client whose requests share ``budget`` (a sensor tick's),
+        retries included, besides each request's ``http.deadline_seconds``: once it is
+        spent they raise :class:`~airlift_component.airflow_api.transport.OutOfTime`.
+        The view shares the connections, the credentials and the detected version; a
+        view of a view keeps the budget that ends first. (Detecting the API version,
+        once per client, is bounded by the deadline only.)"""
+        view = copy.copy(self)
+        view._reader = JsonReader(
+            self._session, view._explain_not_found, budget.within(self._reader.budget)
+        )
+        return view
+
+    @property
+    def budget(self) -> TimeBudget | None:
+        """The time budget this client's requests share (see :meth:`bounded`)."""
+        return self._reader.budget
+
     def api_version(self) -> Literal["v1", "v2"]:
         """``"v2"`` (Airflow 3) or ``"v1"`` (Airflow 2): pinned, or detected once by
         probing ``/api/v2/version`` and then ``/api/v1/version``."""
@@ -162,6 +181,7 @@ class AirflowClient:
                     Endpoints(other).version_path(),
                     auth=None,
                     accept_statuses=(401, 403, 404),
+                    budget=self._reader.budget,
                 )
                 self._other_api_here = probe.status_code != 404
             except AirflowApiError:
@@ -340,6 +360,7 @@ class AirflowClient:
             path,
             json=endpoints.trigger_body(run_id=run_id, conf=conf),
             accept_statuses=(409,),
+            budget=self._reader.budget,
         )
         if response.status_code == 409:
             if generated:  # only an earlier attempt of this very call can have made it

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from airlift_component.airflow_api import diagnostics
 from airlift_component.airflow_api.endpoints import PAGE_SIZE
 from airlift_component.airflow_api.pagination import collect_pages
-from airlift_component.airflow_api.transport import RestSession
+from airlift_component.airflow_api.transport import RestSession, TimeBudget
 from airlift_component.errors import AirflowApiError
 
 T = TypeVar("T")
@@ -24,21 +24,24 @@ class JsonReader:
     """Sends requests through a :class:`RestSession` and parses what comes back.
 
     ``explain_not_found``, when given, may replace the error of a request answered
-    404 by one that says better why (the client checks for an API version that moved).
+    404 by one that says better why (the client checks for an API version that moved);
+    ``budget``, when given, bounds every request sent (see :class:`TimeBudget`).
     """
 
     def __init__(
         self,
         session: RestSession,
         explain_not_found: Callable[[AirflowApiError], AirflowApiError] | None = None,
+        budget: TimeBudget | None = None,
     ) -> None:
         self.session = session
         self.explain_not_found = explain_not_found
+        self.budget = budget
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """The decoded JSON of one request."""
         try:
-            return self.session.get_json(method, path, **kwargs)
+            return self.session.get_json(method, path, budget=self.budget, **kwargs)
         except AirflowApiError as exc:
             if exc.status != 404 or self.explain_not_found is None:
                 raise

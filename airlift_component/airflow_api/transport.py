@@ -5,8 +5,10 @@
 Connection errors, timeouts, broken-off answers, 429 and 5xx are tried again
 (see :mod:`.retry`); any other 4xx fails at once.
 
-Every request of a call bounded by :func:`time_budget` (a sensor tick, which
-Dagster stops after its own timeout) shares that budget, retries included:
+A request given a :class:`TimeBudget` (a sensor tick's, which Dagster stops
+after its own timeout; passed down as an argument, see
+:meth:`AirflowClient.bounded <airlift_component.airflow_api.client.AirflowClient.bounded>`)
+shares it with every other request given the same one, retries included:
 attempts are cut short to fit it and, once it is spent, the request raises
 :class:`OutOfTime` instead of trying again.
 
@@ -22,7 +24,6 @@ import ssl
 import time
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,29 +51,31 @@ class OutOfTime(AirflowApiError):
 
 @dataclass(frozen=True)
 class TimeBudget:
-    """The wall-clock budget every request within :func:`time_budget` shares."""
+    """A wall-clock budget that the requests it is given share, retries included."""
 
     deadline: Deadline
     #: What the budget is, for messages: "the sensor tick's 45 s (...)".
     label: str
 
+    @classmethod
+    def start(cls, seconds: float, label: str) -> TimeBudget:
+        """A budget of ``seconds`` from now."""
+        return cls(Deadline(seconds), label)
 
-_BUDGET: ContextVar[TimeBudget | None] = ContextVar("airlift_time_budget", default=None)
+    def within(self, outer: TimeBudget | None) -> TimeBudget:
+        """This budget, or ``outer`` when that one ends first: an inner budget never
+        extends an outer one."""
+        if outer is not None and outer.deadline.remaining < self.deadline.remaining:
+            return outer
+        return self
 
 
 @contextmanager
 def time_budget(seconds: float, label: str) -> Iterator[TimeBudget]:
-    """Bound every request sent in this block (in this thread or task) by ``seconds`` in
-    all, retries included; an inner budget never extends an outer one."""
-    outer = _BUDGET.get()
-    budget = TimeBudget(Deadline(seconds), label)
-    if outer is not None and outer.deadline.remaining < seconds:
-        budget = outer
-    token = _BUDGET.set(budget)
-    try:
-        yield budget
-    finally:
-        _BUDGET.reset(token)
+    """A new :class:`TimeBudget` for the block. It bounds nothing by itself: pass it to
+    the requests (``AirflowClient.bounded(budget)``, or ``budget=`` of
+    :meth:`RestSession.request`)."""
+    yield TimeBudget.start(seconds, label)
 
 
 def _verify(http: HttpSettings, instance: str) -> ssl.SSLContext | bool:
@@ -170,14 +173,16 @@ class RestSession:
         json: Any = None,
         auth: httpx.Auth | bool | None = True,
         accept_statuses: Collection[int] = (),
+        budget: TimeBudget | None = None,
     ) -> httpx.Response:
         """Send with retries; return a 2xx response (or one in ``accept_statuses``).
 
         ``auth=True`` uses :attr:`auth`; ``None`` / ``False`` sends no credentials.
+        ``budget`` bounds the request (with the others given it), besides the
+        per-request ``http.deadline_seconds``.
         """
         flow = self.auth if auth is True else (auth or None)
         deadline = Deadline(self.policy.deadline_seconds)
-        budget = _BUDGET.get()
         attempt = 0
         last_status: int | None = None
         while True:

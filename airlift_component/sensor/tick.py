@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from airlift_component.airflow_api.transport import OutOfTime, TimeBudget
 from airlift_component.airflow_api.types import AirflowAssetEvent, DagRun
@@ -31,6 +31,16 @@ from airlift_component.sensor.run_pass import PassSettings, RunSource, sensor_pa
 
 class TickSource(RunSource, EventSource, Protocol):
     """What a tick needs of an Airflow client."""
+
+
+@runtime_checkable
+class BoundedSource(Protocol):
+    """A client whose requests a time budget can bound (``AirflowClient``; a stand-in
+    that sends no HTTP request has no need to)."""
+
+    def bounded(self, budget: TimeBudget) -> TickSource:
+        """The same client, its requests sharing ``budget``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,8 @@ def read_tick(
     their operator; ``budget`` is the tick's time budget: when it runs out, what was
     settled is kept and the rest is left for the next tick."""
     cursor = cursor.check_instance(instance.name)
+    if budget is not None and isinstance(client, BoundedSource):
+        client = client.bounded(budget)  # every request of the tick shares the budget
     settings = PassSettings(
         lookback=timedelta(hours=instance.sensor.lookback_hours),
         overlap=overlap,

@@ -17,7 +17,7 @@ import pytest
 
 from airlift_component.airflow_api.client import AirflowClient
 from airlift_component.airflow_api.retry import RetryPolicy
-from airlift_component.airflow_api.transport import OutOfTime, time_budget
+from airlift_component.airflow_api.transport import OutOfTime, TimeBudget
 from airlift_component.errors import AirflowApiError
 
 #: Long enough that, trickled at TRICKLE_SECONDS a byte, it takes minutes.
@@ -112,12 +112,8 @@ def test_the_deadline_bounds_the_whole_request(trickler: Trickler) -> None:
 @pytest.mark.timeout(60)  # without a whole-request budget the tick runs for minutes
 def test_a_tick_budget_bounds_the_whole_request(trickler: Trickler) -> None:
     label = "the sensor tick's 1.5 s budget"
-    with (
-        _client(trickler, deadline=300) as client,
-        time_budget(1.5, label),
-        pytest.raises(OutOfTime) as info,
-    ):
-        client.list_dags()
+    with _client(trickler, deadline=300) as client, pytest.raises(OutOfTime) as info:
+        client.bounded(TimeBudget.start(1.5, label)).list_dags()
     message = str(info.value)
     assert f"http://127.0.0.1:{trickler.port}" in message
     assert label in message and "GET /api/v2/dags" in message

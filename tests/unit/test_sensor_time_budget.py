@@ -15,7 +15,7 @@ import pytest
 
 from airlift_component.airflow_api.client import AirflowClient
 from airlift_component.airflow_api.retry import RetryPolicy
-from airlift_component.airflow_api.transport import OutOfTime, time_budget
+from airlift_component.airflow_api.transport import OutOfTime, TimeBudget
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.component import build_defs
 from airlift_component.component.sensor import dagster_sensor_timeout, tick_budget_seconds
@@ -154,17 +154,14 @@ def test_runs_whose_task_instances_arrived_are_kept_the_rest_come_next_tick(
 def test_every_request_and_retry_shares_one_budget(fake: FakeAirflow) -> None:
     fake.fail_next(1000, status=503, path="/dags/~/dagRuns")
     client = fake.client(api="v2")
+    bounded = client.bounded(TimeBudget.start(2.0, "the test's 2 s"))
     # Each listing retries its 503s (4 tries, tiny backoffs) and gives up; listings go
     # on until the two seconds they share are spent: 100,000 listings could not end
     # otherwise. (How many fit depends on the machine's load; at least a retry does.)
-    with (
-        client,
-        time_budget(2.0, "the test's 2 s"),
-        pytest.raises(OutOfTime, match=r"the test's 2 s ran out") as raised,
-    ):
+    with client, pytest.raises(OutOfTime, match=r"the test's 2 s ran out") as raised:
         for _ in range(100_000):
             try:
-                list(client.changed_dag_runs(updated_at_gte=datetime.now(timezone.utc)))
+                list(bounded.changed_dag_runs(updated_at_gte=datetime.now(timezone.utc)))
             except OutOfTime:
                 raise
             except AirflowApiError as exc:
@@ -173,11 +170,22 @@ def test_every_request_and_retry_shares_one_budget(fake: FakeAirflow) -> None:
     assert raised.value.instance == client.name
 
 
-def test_an_inner_budget_never_extends_an_outer_one() -> None:
-    with time_budget(0.2, "outer") as outer, time_budget(30, "inner") as inner:
-        assert inner is outer
-    with time_budget(30, "outer") as outer, time_budget(0.2, "inner") as inner:
-        assert inner is not outer and inner.label == "inner"
+def test_an_inner_budget_never_extends_an_outer_one(fake: FakeAirflow) -> None:
+    with fake.client(api="v2") as client:
+        assert client.budget is None
+        short, long = TimeBudget.start(0.2, "short"), TimeBudget.start(30, "long")
+        assert client.bounded(short).bounded(long).budget is short
+        assert client.bounded(long).bounded(short).budget is short
+        assert client.budget is None  # a view leaves its client as it was
+
+
+def test_the_budget_bounds_the_view_not_the_client(fake: FakeAirflow) -> None:
+    """A spent budget stops the view's requests; the client itself still answers."""
+    with fake.client(api="v2") as client:
+        spent = client.bounded(TimeBudget.start(0.0, "a spent budget"))
+        with pytest.raises(OutOfTime, match="a spent budget ran out"):
+            spent.list_dags()
+        assert [dag.dag_id for dag in client.list_dags()] == ["chain"]
 
 
 @pytest.mark.parametrize(
