@@ -44,7 +44,12 @@ from airlift_component.component.task_code import expand_code_tasks
 from airlift_component.config.airlift_yaml.checked_cache import cache_file_for
 from airlift_component.config.airlift_yaml.instances import selected_instances
 from airlift_component.config.airlift_yaml.load import load_airlift_file
-from airlift_component.config.airlift_yaml.model import AirliftFile, Instance, dag_asset_key
+from airlift_component.config.airlift_yaml.model import (
+    AirliftFile,
+    AssetSpecModel,
+    Instance,
+    dag_asset_key,
+)
 from airlift_component.redact import redact_url
 
 log = logging.getLogger("airlift_component")
@@ -199,21 +204,27 @@ def _declared(
         if mapping.checks:
             key = dg.AssetKey(dag_asset_key(name, dag))
             found.checks.append(CheckTarget(key, dag, mapping.checks, CodeSite(path, name, dag)))
-        for task_id, models in [
-            (None, mapping.assets),
-            *((t.task, t.assets) for t in mapping.tasks),
-        ]:
-            for model in models:
-                if model.code:
-                    site = CodeSite(path, name, dag, task_id, model.key)
-                    found.refs[dg.AssetKey(model.key.split("/"))] = (model.code, site)
-                if model.checks:
-                    site = CodeSite(path, name, dag, task_id, model.key)
-                    key = dg.AssetKey(model.key.split("/"))
-                    found.checks.append(CheckTarget(key, dag, model.checks, site))
-        if any(task.code for task in mapping.tasks):
+        for model in mapping.assets:
+            if model.code or model.checks:
+                _declare(found, model, CodeSite(path, name, dag, None, model.key))
+        code_task = False
+        for task in mapping.tasks:
+            if task.code is not None:
+                code_task = True
+            for model in task.assets:
+                if model.code or model.checks:
+                    _declare(found, model, CodeSite(path, name, dag, task.task, model.key))
+        if code_task:
             found.code_tasks.append(dag)
     return found
+
+
+def _declare(found: _Declared, model: AssetSpecModel, site: CodeSite) -> None:
+    key = dg.AssetKey(model.key.split("/"))
+    if model.code:
+        found.refs[key] = (model.code, site)
+    if model.checks:
+        found.checks.append(CheckTarget(key, site.dag, model.checks, site))
 
 
 def _definitions(
