@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +230,24 @@ def test_upgrade_hypothesis(data: st.DataObject) -> None:
     """Hypothesis-driven sequences over any fixture (a failure shrinks to a short one)."""
     draw = HypothesisDraw(data)
     check_takeover(draw.pick(FIXTURES), draw)
+
+
+def test_twelve_byte_records_are_told_from_21_byte_ones_by_their_last_byte() -> None:
+    """84 bytes are 7 records of the 12-byte form (975c8f2) or 4 of today's: the last
+    byte decides (a flag of 0 to 3 today, a date's high byte in seconds then)."""
+    import base64
+    import struct
+
+    from airlift_component.sensor import cursor_codec
+
+    end = datetime(2026, 11, 29, 19, 10, tzinfo=timezone.utc)
+    legacy = b"".join(
+        struct.pack("<8sI", bytes([i]) * 8, int(end.timestamp()) + i) for i in range(7)
+    )
+    records = cursor_codec.unpack_forgotten(base64.b64encode(legacy).decode())
+    assert len(records) == 7
+    assert all(f.start_hash is None and not f.completed for f in records.values())
+    assert records[bytes([3]) * 8].covered == end + timedelta(seconds=3)
+    # Written back in today's form, with the start marked unknown, and read back alike.
+    again = cursor_codec.unpack_forgotten(cursor_codec.pack_forgotten(records))
+    assert again == records
