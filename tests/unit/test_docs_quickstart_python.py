@@ -163,3 +163,19 @@ def test_the_deployment_docs_plain_python_load_runs_as_written(refreshed: Projec
     done = refreshed.run(sys.executable, str(script))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "'raw/customers'" in done.stdout and "'analytics/dag/customers'" in done.stdout
+
+
+@pytest.mark.timeout(900)
+def test_a_deleted_state_object_fails_the_load_as_the_deployment_docs_say(
+    refreshed: Project,
+) -> None:
+    stored = [path for path in (refreshed.root.parent / "defs-state").rglob("*") if path.is_file()]
+    assert len(stored) == 1
+    stored[0].unlink()  # what an S3 lifecycle rule or a clean-up does
+    script = refreshed.root / "load.py"
+    script.write_text(python_block(DEPLOYMENT, "dg.DagsterInstance.get()"))
+    done = refreshed.run(sys.executable, str(script))
+    assert done.returncode != 0
+    assert "ValueError: No state found for key AirliftComponent[" in done.stderr
+    said = "raises `ValueError: No state found for key AirliftComponent[...] and version <version>`"
+    assert flat(said) in flat(DEPLOYMENT.read_text(encoding="utf-8"))
