@@ -1,0 +1,158 @@
+"""Asset checks on observed assets run once per Airflow run, and a tick stores its
+materializations upstream first, on real Airflow 2.10 and 3 with a real Dagster
+(webserver and daemon).
+
+The code location is what a dagster-airlift user writes: ``build_defs`` merged
+with their own ``@asset_check`` on a mapped asset and a Dagster built-in
+freshness check (``build_last_update_freshness_checks``) on another. After N
+Airflow runs of ``raw_customers -> customers``, each check has exactly one
+evaluation per Airflow run (the checks' Dagster runs carry the Airflow run they
+check), also after the sensor ticked on; no check ran in a run the sensor did
+not request. Per Airflow run, ``raw_customers`` is stored before ``customers``
+(task-id order would store them the other way round).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import yaml
+
+from airlift_component.cli.main import main as airlift_cli
+from airlift_component.component.check_requests import CHECKS_RUN_TAG
+from devtools.local_stack import AirflowServer
+from devtools.local_stack.processes import poll_for
+
+DAG = "sensor_checks_chain"
+RAW = dg.AssetKey(["chk", "raw_customers"])
+CUSTOMERS = dg.AssetKey(["chk", "customers"])
+USER_CHECK = dg.AssetCheckKey(CUSTOMERS, "customers_have_rows")
+FRESHNESS = dg.AssetCheckKey(RAW, "freshness_check")
+RUNS = 3
+RUN_TIMEOUT = 600.0
+
+CODE = """\
+import datetime
+
+import dagster as dg
+
+from airlift_component.component import build_defs
+
+
+@dg.asset_check(asset=dg.AssetKey(["chk", "customers"]))
+def customers_have_rows() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+freshness = dg.build_last_update_freshness_checks(
+    assets=[dg.AssetKey(["chk", "raw_customers"])],
+    lower_bound_delta=datetime.timedelta(hours=6),
+)
+
+defs = dg.Definitions.merge(
+    build_defs({airlift_yaml!r}),
+    dg.Definitions(asset_checks=[customers_have_rows, *freshness]),
+)
+"""
+
+
+def _config(airflow: AirflowServer) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "instances": [
+            {
+                **airflow.instance_config(name="chk"),
+                "dags": {"include": ["sensor_checks_*"]},
+                "sensor": {"interval_seconds": 5, "lookback_hours": 1},
+                "mappings": [
+                    {
+                        "dag": DAG,
+                        "tasks": [
+                            {"task": "raw_customers", "assets": ["chk/raw_customers"]},
+                            {"task": "customers", "assets": ["chk/customers"]},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def _evaluations(
+    instance: dg.DagsterInstance, check: dg.AssetCheckKey, *, finished: bool = False
+) -> Counter[str]:
+    """Executions of ``check`` (with ``finished``: evaluated ones only) per Airflow run id
+    its Dagster run checked (``""``: a run the sensor did not request)."""
+    records = instance.event_log_storage.get_asset_check_execution_history(check, limit=1000)
+    counts: Counter[str] = Counter()
+    for record in records:
+        if finished and record.status.value == "PLANNED":
+            continue
+        run = instance.get_run_by_id(record.run_id)
+        counts[run.tags.get(CHECKS_RUN_TAG, "") if run is not None else ""] += 1
+    return counts
+
+
+def _sensor_ticks(instance: dg.DagsterInstance) -> int:
+    states = [s for s in instance.all_instigator_state() if s.name == "airlift_chk_sensor"]
+    if not states:
+        return 0
+    return len(instance.get_ticks(states[0].instigator_origin_id, states[0].selector_id))
+
+
+def test_checks_run_once_per_airflow_run_and_upstream_is_stored_first(
+    airflow: AirflowServer, dagster_server_factory: Any, tmp_path: Path
+) -> None:
+    airflow.wait_for_dag(DAG)
+    airlift_yaml = tmp_path / "airlift.yaml"
+    airlift_yaml.write_text(yaml.safe_dump(_config(airflow)))
+    code = tmp_path / "checks_defs.py"
+    code.write_text(CODE.format(airlift_yaml=str(airlift_yaml)))
+    assert airlift_cli(["refresh", "--config", str(airlift_yaml)]) == 0
+    server = dagster_server_factory(str(code), daemon=True)
+
+    runs = []
+    for _ in range(RUNS):  # one after the other: this machine's Airflow is a small one
+        runs.append(airflow.trigger(DAG))
+        assert airflow.wait_for_run(DAG, runs[-1], timeout=RUN_TIMEOUT) == "success"
+
+    def evaluated() -> bool | None:
+        with dg.DagsterInstance.from_config(str(server.home)) as instance:
+            done = all(
+                set(runs) <= set(_evaluations(instance, check, finished=True))
+                for check in (USER_CHECK, FRESHNESS)
+            )
+        return True if done else None
+
+    poll_for(evaluated, timeout=300, what="the checks of every Airflow run to run", interval=1.0)
+
+    # A few more ticks: nothing is recorded or checked again.
+    with dg.DagsterInstance.from_config(str(server.home)) as instance:
+        ticks = _sensor_ticks(instance)
+
+    def ticked_on() -> bool | None:
+        with dg.DagsterInstance.from_config(str(server.home)) as instance:
+            return True if _sensor_ticks(instance) >= ticks + 3 else None
+
+    poll_for(ticked_on, timeout=120, what="three more sensor ticks", interval=1.0)
+
+    with dg.DagsterInstance.from_config(str(server.home)) as instance:
+        for check in (USER_CHECK, FRESHNESS):
+            counts = _evaluations(instance, check)
+            assert counts == Counter(dict.fromkeys(runs, 1)), (check.to_user_string(), counts)
+            history = instance.event_log_storage.get_asset_check_execution_history(check, limit=10)
+            assert {record.status.value for record in history} == {"SUCCEEDED"}
+        stored = {
+            key: {
+                str(
+                    record.asset_materialization.metadata["airflow/run_id"].value
+                ): record.storage_id  # type: ignore[union-attr]
+                for record in instance.fetch_materializations(key, limit=100).records
+            }
+            for key in (RAW, CUSTOMERS)
+        }
+    for run_id in runs:
+        assert stored[RAW][run_id] < stored[CUSTOMERS][run_id], f"{run_id}: downstream first"
