@@ -100,7 +100,9 @@ def _mapped_spec(
     task = f"task {task_id!r} of " if task_id else ""
     pdef = None
     if model.partitions is not None:
-        pdef = partitions.setdefault(model.partitions, partitions_def(model.partitions))
+        pdef = partitions.get(model.partitions)
+        if pdef is None:
+            pdef = partitions[model.partitions] = partitions_def(model.partitions)
     return new_spec(
         key=keys[model.key],
         deps=[keys[dep] for dep in model.deps] if model.deps else deps,
@@ -117,18 +119,21 @@ def _mapped_spec(
 
 def _dag_spec(
     instance: Instance,
-    dag_id: str,
+    entry: MappedDag,
     state: AirflowState,
     deps: list[dg.AssetKey],
-    url: str,
-    mapped: MappedDag | None = None,
+    link: dg.UrlMetadataValue,
+    mapped: bool = False,
 ) -> dg.AssetSpec:
+    """The DAG's own asset; with ``mapped``, its metadata holds the index of the assets
+    of its tasks (``entry``) that the Airflow side reads."""
+    dag_id = entry.dag_id
     dag_state = state.dags.get(dag_id)
     dag = dag_state.dag if dag_state else None
     owners = [o for o in (dag.owners if dag else ()) if _OWNER.match(o)]
     metadata: dict[str, object] = {
         **mapping_metadata(instance.name, dag_id),
-        "airlift/dag_url": dg.MetadataValue.url(url),
+        "airlift/dag_url": link,
         "airflow/instance_url": state.url,
     }
     if dag is not None:
@@ -139,10 +144,10 @@ def _dag_spec(
             metadata["airflow/fileloc"] = dag.fileloc
     else:
         metadata["airflow/missing"] = "mapped in airlift.yaml but not found in Airflow"
-    if mapped is not None:
+    if mapped:
         index = task_assets_index(
-            {task: [key.path for key in keys] for task, keys in mapped.task_keys.items()},
-            [key.path for key in mapped.dag_level_keys],
+            {task: [key.path for key in keys] for task, keys in entry.task_keys.items()},
+            [key.path for key in entry.dag_level_keys],
         )
         metadata[TASK_ASSETS_METADATA] = dg.MetadataValue.json(index)
     tags = {**mapping_tags(instance.name, dag_id)}
@@ -150,7 +155,7 @@ def _dag_spec(
         if re.fullmatch(r"[A-Za-z0-9_.\-]{1,63}", tag):
             tags[f"airflow/tag.{tag}"[:63]] = ""
     return new_spec(
-        key=dg.AssetKey(dag_asset_key(instance.name, dag_id)),
+        key=entry.dag_key,
         deps=deps,
         description=(dag.description if dag and dag.description else None)
         or f"Airflow DAG {dag_id!r} on instance {instance.name!r}.",
@@ -174,12 +179,11 @@ def _dag_specs(
     dag_state = state.dags.get(dag_id)
     entry = MappedDag(dag_id, dg.AssetKey(dag_asset_key(instance.name, dag_id)))
     index.dags[dag_id] = entry
-    specs: list[dg.AssetSpec] = []
-    if mapping is None:
-        specs.append(_dag_spec(instance, dag_id, state, [], url))
-        return specs
-    task_keys = {t.task: [keys[a.key] for a in t.assets] for t in mapping.tasks}
     link = dg.MetadataValue.url(url)
+    if mapping is None:
+        return [_dag_spec(instance, entry, state, [], link)]
+    specs: list[dg.AssetSpec] = []
+    task_keys = {t.task: [keys[a.key] for a in t.assets] for t in mapping.tasks}
     graph = upstreams(dag_state.tasks or ()) if dag_state else {}
     nearest = nearest_mapped_upstreams(graph, task_keys.keys())
     for task in mapping.tasks:
@@ -200,7 +204,7 @@ def _dag_specs(
         entry.dag_level_keys.append(spec.key)
         if spec.partitions_def is not None:
             index.partitions[spec.key] = spec.partitions_def  # type: ignore[assignment]
-    specs.append(_dag_spec(instance, dag_id, state, [*leaves, *entry.dag_level_keys], url, entry))
+    specs.append(_dag_spec(instance, entry, state, [*leaves, *entry.dag_level_keys], link, True))
     return specs
 
 

@@ -171,7 +171,7 @@ def load_airlift_file(
     problems = raw_problems(doc)  # 2. check as written
     if problems:
         raise ConfigError(_sorted(problems))
-    written = walk_strings(doc.data, "${")  # 3. resolve
+    written = _placeholder_strings(doc)  # 3. resolve
     found = [loc for loc, _ in written]
     unset = [
         doc.problem(loc, str(exc), rule="placeholder")
@@ -185,6 +185,30 @@ def load_airlift_file(
             value_at(doc.data, loc[:-1])[loc[-1]] = value
         write_checked(checked_cache, digest, CheckedDocument(doc.data, found))
     return model
+
+
+def _placeholder_strings(doc: YamlDocument) -> list[tuple[Loc, str]]:
+    """Every string value holding ``${`` with its location, in document order.
+
+    The reader lists those strings already (``placeholder_strings``): with none,
+    nothing is walked, and when all of them lie outside the instances' mappings
+    (the usual file: ``${VAR}`` in ``url`` and ``auth``), the mappings are not
+    walked. Walking a 10,000-mapping document made a location tuple for each of its
+    ~70,000 values: about 0.05 s of the build without the checked ``airlift.yaml``
+    at 1,000 DAGs x 10 tasks.
+    """
+    known = doc.placeholder_strings
+    if known is None:
+        return walk_strings(doc.data, "${")
+    if not known:
+        return []
+    instances = doc.data.get("instances")
+    if not isinstance(instances, list) or not all(isinstance(i, dict) for i in instances):
+        return walk_strings(doc.data, "${")
+    # The same paths, without the mappings' subtrees: locations stay those of doc.data.
+    settings = [{k: v for k, v in i.items() if k != "mappings"} for i in instances]
+    found = walk_strings({**doc.data, "instances": settings}, "${")
+    return found if len(found) == len(known) else walk_strings(doc.data, "${")
 
 
 _MAPPINGS = TypeAdapter(list[DagMapping])

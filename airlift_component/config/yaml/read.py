@@ -71,7 +71,8 @@ class YamlDocument:
     path: str
     data: dict[str, Any]
     root: yaml.MappingNode
-    #: Every string value containing ``${`` (``None``: not recorded, look at ``data``).
+    #: Every string value containing ``${``, one entry per place it is used (``None``:
+    #: not recorded, look at ``data``).
     placeholder_strings: list[str] | None = None
 
     def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
@@ -205,7 +206,9 @@ def parse_yaml_values(text: str, path: str, *, what: str) -> YamlDocument:
     plain = plain_values(text)
     if plain is None:
         doc = parse_yaml_text(text, path, what=what)
-        return _TreeOnDemand(path, doc.data, doc.placeholder_strings, text, what)
+        # No list of placeholder strings: an alias shares a value the builder saw once,
+        # so the list could miss a place where a placeholder is used again.
+        return _TreeOnDemand(path, doc.data, None, text, what)
     return _TreeOnDemand(path, plain[0], plain[1], text, what)
 
 
