@@ -25,16 +25,20 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pytest
 
+from airlift_component.airflow_state.airflow_assets import fetch_airflow_assets
+from airlift_component.airflow_state.state import DagState
 from airlift_component.cli.main import main as airlift_cli
 from airlift_component.component import build_defs
 from airlift_component.dagster_api import DagsterClient
+from airlift_component.sensor.event_memory import EventMemory
+from airlift_component.sensor.event_pass import asset_event_pass
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.airflow import DEFAULT_PYTHON
 from devtools.local_stack.processes import poll_for
@@ -486,3 +490,65 @@ def test_an_events_partition_key_is_read_from_airflow_3(airflow3: AirflowServer)
         since = datetime.fromisoformat(posted["timestamp"].replace("Z", "+00:00"))
         events = {event.event_id: event for event in client.asset_events(since=since)}
     assert events[posted["id"]].partition_key == "us|2026-06-14"
+
+
+RENAMED_DAG = "airlift_renamed_asset"
+RENAMED_URI = "s3://airlift-e2e/renamed.csv"
+RENAMED_SOURCE = """
+from airflow.sdk import DAG, Asset, task
+
+with DAG(dag_id={dag!r}, schedule=None, catchup=False):
+
+    @task(outlets=[Asset(uri={uri!r}, name={name!r})])
+    def write():
+        pass
+
+    write()
+"""
+
+
+def test_an_inactive_assets_event_is_not_recorded_as_the_active_asset(
+    airflow3: AirflowServer,
+) -> None:
+    """Airflow 3 keeps an asset that another replaced (same URI, another name) as an
+    inactive asset with its own id. An event of it (here posted through the REST API)
+    names the same URI as the active asset's events; matched by id, only the active
+    asset's event is recorded."""
+
+    def active(name: str) -> int | None:
+        params = {"uri_pattern": "airlift-e2e/renamed"}
+        for asset in airflow3.api.json("GET", "/assets", params=params)["assets"]:
+            if asset["uri"] == RENAMED_URI and asset["name"] == name:
+                return int(asset["id"])
+        return None
+
+    def write(name: str) -> int:
+        source = RENAMED_SOURCE.format(dag=RENAMED_DAG, uri=RENAMED_URI, name=name)
+        airflow3.write_dag_file(f"{RENAMED_DAG}.py", source)
+        return poll_for(lambda: active(name), timeout=300, what=f"asset {name!r} to be active")
+
+    old_id = write("renamed_before")
+    new_id = write("renamed_after")  # the scheduler deactivates the old one first
+    assert new_id != old_id
+    old_event = airflow3.api.json("POST", "/assets/events", json={"asset_id": old_id})
+    new_event = airflow3.api.json("POST", "/assets/events", json={"asset_id": new_id})
+    assert old_event["uri"] == new_event["uri"] == RENAMED_URI
+
+    with airflow3.client() as client:
+        dags = {
+            dag.dag_id: DagState(dag) for dag in client.list_dags() if dag.dag_id == RENAMED_DAG
+        }
+        [asset] = fetch_airflow_assets(client, dags)
+        assert asset.asset_id == new_id
+        result = asset_event_pass(
+            client,
+            EventMemory(),
+            now=datetime.now(timezone.utc),
+            lookback=timedelta(hours=1),
+            overlap=timedelta(minutes=5),
+            known_uris={RENAMED_URI},
+            known_ids={RENAMED_URI: asset.asset_id},
+        )
+    ids = {event.event_id for event in result.events}
+    assert new_event["id"] in ids and old_event["id"] not in ids, (ids, old_event, new_event)
+    assert any(f"asset id {old_id}" in limit for limit in result.limits), result.limits
