@@ -214,6 +214,10 @@ def _declared(
             for model in task.assets:
                 if model.code or model.checks:
                     _declare(found, model, CodeSite(path, name, dag, task.task, model.key))
+                if task.checks:
+                    key = dg.AssetKey(model.key.split("/"))
+                    site = CodeSite(path, name, dag, task.task)
+                    found.checks.append(CheckTarget(key, dag, task.checks, site))
         if code_task:
             found.code_tasks.append(dag)
     return found

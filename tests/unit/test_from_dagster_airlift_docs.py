@@ -129,6 +129,8 @@ def test_section_2c_builds_as_written(project: Path) -> None:
         dg.AssetCheckKey(
             dg.AssetKey(["analytics", "dag", "rebuild_customers_list"]), "freshness_check"
         ),
+        dg.AssetCheckKey(dg.AssetKey(["dbt", "stg_customers"]), "freshness_check"),
+        dg.AssetCheckKey(dg.AssetKey(["dbt", "customers"]), "freshness_check"),
     }
     graph = defs.resolve_asset_graph()
     models = [dg.AssetKey(["dbt", "stg_customers"]), dg.AssetKey(["dbt", "customers"])]

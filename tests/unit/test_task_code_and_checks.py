@@ -340,3 +340,33 @@ def test_select_of_a_part_needs_a_subsettable_definition(tmp_path: Path, module:
     with pytest.raises(ConfigError, match="cannot run a part of itself") as caught:
         _build(tmp_path, text)
     assert caught.value.problems[0].line == 21
+
+
+def _task_checks(module: str, checks: str) -> str:
+    return _yaml(module).replace(
+        "            code: " + module + ":dbt_project\n",
+        "            code: " + module + ":dbt_project\n            checks:\n" + checks,
+    )
+
+
+def test_checks_on_a_task_apply_to_every_key_it_produces(tmp_path: Path, module: str) -> None:
+    checks = (
+        "              - type: freshness\n                max_lag: 2d\n"
+        f"              - type: code\n                code: {module}:row_count_between\n"
+    )
+    defs = _build(tmp_path, _task_checks(module, checks))
+    names: dict[str, set[str]] = {}
+    for definition in defs.asset_checks or ():
+        for key in definition.check_keys:
+            names.setdefault(key.asset_key.to_user_string(), set()).add(key.name)
+    for key in KEYS:
+        assert names[key.to_user_string()] == {"freshness_check", "rows_bounds_check"}
+
+
+def test_a_check_on_one_key_declared_on_a_task_of_several_is_a_located_error(
+    tmp_path: Path, module: str
+) -> None:
+    checks = f"              - type: code\n                code: {module}:raw_customers_not_empty\n"
+    with pytest.raises(ConfigError, match="checks raw/customers, not dbt/") as caught:
+        _build(tmp_path, _task_checks(module, checks))
+    assert (caught.value.problems[0].line, caught.value.problems[0].col) == (23, 23)

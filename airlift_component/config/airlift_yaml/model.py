@@ -280,6 +280,11 @@ class TaskMapping(_Model):
         description="With `code`: only the keys this Dagster asset selection picks from it, "
         'e.g. `group:marts` or `key:"marts/*"`.',
     )
+    checks: list[Check] = Field(
+        default_factory=list,
+        description="Acceptance checks on every key the task produces (e.g. a freshness check "
+        "on each model of a dbt project mapped by `code`); a `code` check must be a factory.",
+    )
 
     @model_validator(mode="after")
     def _assets_or_code(self) -> TaskMapping:
