@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from airlift_component.cli.main import main
 from airlift_component.config.proxied_state.edit import EditRequest, plan_edit
 from airlift_component.config.proxied_state.file import read_proxied_state_file
+from airlift_component.config.proxied_state.whole_dag_switch import to_whole_dag
 from airlift_component.config.validation.validate import validate_paths
 from airlift_component.config.yaml.read import MAX_FILE_BYTES, parse_yaml_text
 from airlift_component.errors import ProxyStateEditError
@@ -171,3 +172,28 @@ def test_a_flip_that_would_pass_the_size_limit_is_refused() -> None:
         plan_edit(raw, "dag.yaml", EditRequest("dag", False, ("load",)))
     assert f"this flip would make the file {MAX_FILE_BYTES + 1:,} bytes" in str(info.value)
     assert plan_edit(raw, "dag.yaml", EditRequest("dag", True, ("load",))).new == raw
+
+
+def test_off_dag_restores_a_file_an_earlier_version_wrote_past_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before the refusal above, `on --dag` wrote such files; every reader refuses
+    them, and `off --dag` is the way back to the original bytes."""
+    original = near_the_limit("tasks:\n  - id: load\n    proxied: false\n", room=1000)
+    text = original.decode()
+    past = to_whole_dag(text, parse_yaml_text(text, "dag.yaml", what="x").root, True).encode()
+    assert len(past) > MAX_FILE_BYTES
+    path = tmp_path / "proxied_state" / "dag.yaml"
+    path.parent.mkdir()
+    path.write_bytes(past)
+    assert read_proxied_state_file(path)[0] is None  # too big for every reader
+    assert main(["proxy", "off", "dag", "--dag", "--dir", str(path.parent)]) == 0
+    assert "restored the task list" in capsys.readouterr().out
+    assert path.read_bytes() == original
+    # Anything else is refused on such a file, with the way back.
+    path.write_bytes(past)
+    assert main(["proxy", "on", "dag", "--dag", "--dir", str(path.parent)]) != 0
+    error = capsys.readouterr().err
+    assert f"{path}: the file is {len(past):,} bytes, over the limit" in error
+    assert "`airlift proxy off DAG --dag`" in error and "Traceback" not in error
+    assert path.read_bytes() == past

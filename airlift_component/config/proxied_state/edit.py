@@ -325,6 +325,9 @@ def plan_edit(
     :class:`~airlift_component.errors.ProxyStateEditError` with a message naming
     the file and the remedy when the change cannot be made.
     """
+    over = len(raw) > MAX_FILE_BYTES
+    if over and not _restoring(request):
+        raise _too_big(path, len(raw))
     text, bom = _decode(raw, path)
     model, doc = _check(text, path)
     if request.dag_level and (model.tasks is not None or not model.proxied):
@@ -335,6 +338,8 @@ def plan_edit(
             new_text, plan = switched
             plan.old, plan.new = raw, (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
             return _within_limit(plan, request)
+    if over:  # only restoring a kept task list may start from such a file
+        raise _too_big(path, len(raw))
     kept = model.tasks is None and not request.dag_level and BEGIN in text
     targets = _targets(model, request, path, kept=kept)
     before = _flags(model)
@@ -372,13 +377,36 @@ def plan_edit(
     return _within_limit(plan, request)
 
 
+#: What ``off --dag`` reads: a whole-DAG file keeping its task list is at most twice
+#: its task-level original plus the markers. Versions before this check wrote such
+#: files past :data:`MAX_FILE_BYTES`; restoring the list is the way back from one.
+RESTORE_READ_LIMIT = 2 * MAX_FILE_BYTES + 64 * 1024
+
+
+def _restoring(request: EditRequest) -> bool:
+    return request.dag_level and not request.value
+
+
+def _too_big(path: str, size: int) -> ProxyStateEditError:
+    return _fail(
+        path,
+        f"the file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes that every "
+        "reader of proxied-state files holds to (Airflow's included);",
+        "make it smaller by hand (remove the entries of tasks the DAG no longer has, or long "
+        "comments); a file that keeps its task list in an 'airlift:kept-tasks' block is "
+        "restored by `airlift proxy off DAG --dag`.",
+    )
+
+
 def _within_limit(plan: EditPlan, request: EditRequest) -> EditPlan:
     """``plan``, unless its new content is bigger than the readers take: every reader
     of proxied-state files (validate, the edits, Airflow) refuses a file over
     :data:`MAX_FILE_BYTES`, so writing it would leave a file nothing reads or undoes."""
     size = len(plan.new)
-    if size <= MAX_FILE_BYTES or size <= len(plan.old):
+    if size <= MAX_FILE_BYTES:
         return plan
+    if len(plan.old) > MAX_FILE_BYTES:
+        raise _too_big(plan.path, len(plan.old))
     what = (
         "proxying the whole DAG keeps the task list in a comment block ('# ' before each "
         "of its lines), which"
@@ -402,10 +430,10 @@ def _within_limit(plan: EditPlan, request: EditRequest) -> EditPlan:
     )
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, limit: int) -> bytes:
     """The file's bytes, bounded like every read (a FIFO or huge file is refused)."""
     try:
-        return read_bytes(path, what=WHAT)
+        return read_bytes(path, what=WHAT, limit=limit)
     except YamlLoadError as exc:
         raise _broken(str(path), [exc.problem]) from None
 
@@ -455,7 +483,8 @@ def set_proxied(
         return _create(directory, request, create)
     try:
         with locked(path):
-            plan = plan_edit(_read(path), str(path), request, mapped=mapped)
+            # Past MAX_FILE_BYTES, plan_edit restores a kept task list or says how.
+            plan = plan_edit(_read(path, RESTORE_READ_LIMIT), str(path), request, mapped=mapped)
             if plan.changed:
                 atomic_write_bytes(path, plan.new)
     except OSError as exc:
