@@ -176,7 +176,10 @@ class FreshnessCheck(_Model):
 
     Without ``max_lag`` the lag is the longest gap between two runs of the DAG's cron
     schedule (as fetched by ``airlift refresh``; ``@daily``-style presets count), so an
-    asset is stale once a scheduled run's update is missing."""
+    asset is stale once a scheduled run's update is missing; a DAG on no cron schedule
+    is an error at load, and until the Airflow state is fetched the check is left out
+    (logged). Dagster's sensor ``airlift_<instance>_freshness_checks`` judges freshness
+    between materializations."""
 
     type: Literal["freshness"]
     max_lag: Annotated[StrictStr, Field(pattern=DURATION_PATTERN)] | None = Field(
