@@ -70,7 +70,7 @@ def flat(text: str) -> str:
 class Project:
     """``my_project`` in a folder of its own, and a DAGSTER_HOME with versioned state."""
 
-    def __init__(self, root: Path, airflow: FakeAirflow) -> None:
+    def __init__(self, root: Path, airflow: FakeAirflow, password: str | None = None) -> None:
         self.root = root / "project"
         package = self.root / "src" / "my_project"
         folder = package / "defs" / "airflow"
@@ -79,8 +79,10 @@ class Project:
         (package / "__init__.py").write_text("")
         (package / "definitions.py").write_text(DEFINITIONS)
         (folder / "defs.yaml").write_text(DEFS_YAML)
+        auth = {"type": "basic", "username": airflow.username, "password": password}
         instance = airflow.instance_config(
             "analytics",
+            auth=auth if password is not None else None,
             mappings=[
                 {"dag": "customers", "tasks": [{"task": "load_raw", "assets": ["raw/customers"]}]}
             ],
@@ -179,3 +181,22 @@ def test_a_deleted_state_object_fails_the_load_as_the_deployment_docs_say(
     assert "ValueError: No state found for key AirliftComponent[" in done.stderr
     said = "raises `ValueError: No state found for key AirliftComponent[...] and version <version>`"
     assert flat(said) in flat(DEPLOYMENT.read_text(encoding="utf-8"))
+
+
+@pytest.mark.timeout(900)
+def test_a_failed_dg_refresh_prints_what_the_deployment_docs_say(tmp_path: Path) -> None:
+    """Exit code 1, the error under dg's "Detailed error information", then a
+    traceback whose last line is the same error; nothing is stored."""
+    with FakeAirflow("v2", username="admin", password="pw") as airflow:
+        airflow.add_dag("customers", {"load_raw": []})
+        project = Project(tmp_path, airflow, password="not-the-pw-7f3")
+        done = project.run(str(Path(sys.executable).parent / "dg"), "utils", "refresh-defs-state")
+    said = done.stdout + done.stderr
+    assert done.returncode == 1
+    assert "Detailed error information:" in said and "Traceback" in said
+    last = said.strip().splitlines()[-1]
+    assert "instance 'analytics'" in last and "401" in last
+    assert "not-the-pw-7f3" not in said  # the password is never printed
+    assert not (tmp_path / "defs-state").exists()
+    docs = flat(DEPLOYMENT.read_text(encoding="utf-8"))
+    assert flat('the same line under "Detailed error information", then re-raises it') in docs
