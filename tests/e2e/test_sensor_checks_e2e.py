@@ -104,9 +104,7 @@ def _sensor_ticks(instance: dg.DagsterInstance) -> int:
     return len(instance.get_ticks(states[0].instigator_origin_id, states[0].selector_id))
 
 
-@pytest.mark.timeout(
-    1500
-)  # a Dagster start with its daemon, three DAG runs and their checks, 2 cores
+@pytest.mark.timeout(1500)  # a Dagster start with its daemon, three DAG runs, 2 cores
 def test_checks_run_once_per_airflow_run_and_upstream_is_stored_first(
     airflow: AirflowServer, dagster_server_factory: Any, tmp_path: Path
 ) -> None:
