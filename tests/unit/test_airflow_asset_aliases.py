@@ -26,6 +26,7 @@ from airlift_component.airflow_api.asset_conditions import (
     parse_condition,
     to_json_text,
 )
+from airlift_component.airflow_api.asset_graph import alias_event_sources
 from airlift_component.airflow_api.types import AirflowAssetEvent
 from airlift_component.airflow_state.airflow_asset_fetch import might_be_asset_scheduled
 from airlift_component.airflow_state.airflow_assets import assets_from_json, assets_to_json
@@ -346,3 +347,19 @@ def test_a_state_written_before_aliases_reads_and_writes_back_the_same() -> None
     [asset] = assets_from_json(old)
     assert (asset.aliases, asset.alias_producing_tasks, asset.consumer_conditions) == ((), (), ())
     assert assets_to_json([asset]) == old
+
+
+def test_alias_producers_are_read_from_at_most_the_newest_events() -> None:
+    with AssetFakeAirflow(api="v2", username="admin", password="pw") as fake:
+        fake.add_asset(ALIASED)
+        now = datetime.now(timezone.utc)
+        fake.add_asset_event(ALIASED, timestamp=now - timedelta(hours=1), source=("old", "t", "r"))
+        for i in range(150):
+            fake.add_asset_event(
+                ALIASED, timestamp=now - timedelta(seconds=i), source=("new", "t", "r")
+            )
+        with fake.client() as client:
+            asset_id = fake.assets[ALIASED].asset_id
+            assert alias_event_sources(client, asset_id, max_events=150) == {("new", "t")}
+            assert len(fake.api_requests(r"/events$")) == 2  # pages of 100 and 50
+            assert alias_event_sources(client, asset_id) == {("new", "t"), ("old", "t")}
