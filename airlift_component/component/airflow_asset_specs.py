@@ -51,7 +51,8 @@ class AirflowAssetIndex:
 
     #: The Dagster key of each Airflow asset, by URI.
     keys: dict[str, dg.AssetKey] = field(default_factory=dict)
-    #: Airflow's id of each asset, by URI (for links), when known.
+    #: Airflow's id of each asset, by URI, when known: for links, and so that the
+    #: sensor does not take an event of another asset sharing the URI for this one.
     ids: dict[str, int | None] = field(default_factory=dict)
 
 
