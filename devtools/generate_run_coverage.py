@@ -92,6 +92,8 @@ def worker(modules: list[tuple[str, str]]) -> None:
             continue
         failures = result.get_step_failure_events()
         error = failures[0].event_specific_data.error if failures else None  # type: ignore[union-attr]
+        while error is not None and error.cause is not None:  # the user code's own error
+            error = error.cause
         results[module] = _outcome(error.message if error is not None else "run failed")
     print(json.dumps(results))
 
