@@ -4,6 +4,7 @@ A docs artifact, not a test (CI never runs it)::
 
     .venv/bin/python -m devtools.screenshot_checks            # writes docs/images/checks-*.png
     .venv/bin/python -m devtools.screenshot_checks --keep     # leave the servers' folder behind
+    .venv/bin/python -m devtools.screenshot_checks --from /tmp/airlift-screenshots-XXXX  # re-shoot
 
 It starts a real Airflow 3 and a real Dagster (webserver + daemon) on loopback,
 with the DAG and Dagster code of ``tests/e2e/test_proxy_checks_e2e.py``: task
@@ -12,9 +13,10 @@ check ``loaded_ok`` (its verdict is a file this script writes). Two Airflow runs
 before the flip (the check passes, then fails), ``airlift proxy on --force``,
 then two proxied runs (it passes). The sensor runs the check on each
 materialization it records from Airflow; the proxied runs run it themselves. Then
-headless Chromium (Debian's ``chromium``: ``apt-get install -y chromium``)
-photographs the check's page in Dagster's UI, the asset's events, and the page
-``airlift proxy status --format html`` writes.
+headless Chromium (Debian's ``chromium``: ``apt-get install -y chromium``, see
+:mod:`devtools.headless_chromium`) photographs the check's execution history in
+Dagster's UI, the asset's events, and the page ``airlift proxy status --format
+html`` writes.
 """
 
 from __future__ import annotations
@@ -40,17 +42,6 @@ INSTANCE = "chk"
 KEY = dg.AssetKey(["checks", "loaded"])
 CHECK = dg.AssetCheckKey(KEY, "loaded_ok")
 AIRLIFT = [sys.executable, "-m", "airlift_component"]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
 DEFS = """
 import dagster as dg
 from checks_e2e_assets import loaded_ok
@@ -149,47 +140,57 @@ def _airflow_run(airflow: AirflowServer, dagster: DagsterServer, proxied: bool) 
     poll_for(new_evaluation, timeout=240, what="the check's evaluation")
 
 
-def _shoot(url: str, target: Path, profile: Path, wait_ms: int = 20000) -> None:
-    """Photograph ``url`` with headless Chromium (a fresh profile each time)."""
-    browser = shutil.which("chromium") or "/usr/bin/chromium"
-    subprocess.run(
-        [
-            browser,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={tempfile.mkdtemp(dir=profile)}",
-            f"--virtual-time-budget={wait_ms}",
-            f"--screenshot={target}",
-            "--window-size=1400,900",
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
+def _photograph(work: Path, out: Path) -> None:
+    """Start Dagster alone on ``work``'s storage and photograph the pages."""
+    from devtools.headless_chromium import screenshot, screenshot_after_click
+
+    dagster = _dagster(work, daemon=False)
+    try:
+        dagster.start()
+        out.mkdir(parents=True, exist_ok=True)
+        page = f"{dagster.url}/assets/{'/'.join(KEY.path)}"
+        history = out / "checks-history-across-flip.png"
+        screenshot_after_click(
+            f"{page}?view=checks&checkDetail={CHECK.name}",
+            history,
+            click="Execution history",
+            then_text="Failed",
+        )
+        _say(f"wrote {history}")
+        events = out / "checks-asset-events-across-flip.png"
+        screenshot(f"{page}?view=events", events)
+        _say(f"wrote {events}")
+    finally:
+        dagster.stop()
+    status = out / "checks-proxy-status.png"
+    screenshot((work / "status.html").as_uri(), status, wait_ms=2000)
+    _say(f"wrote {status}")
+
+
+def _dagster(work: Path, *, daemon: bool) -> DagsterServer:
+    return DagsterServer(
+        work / "dagster-home",
+        ["-f", str(work / "defs.py")],
+        env={
+            "CHECKS_E2E_VERDICT": str(work / "verdict"),
+            "PYTHONPATH": str(E2E / "projects" / "checks"),
+        },
+        daemon=daemon,
     )
-    _say(f"wrote {target}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
-    parser.add_argument("--keep", action="store_true", help="keep the servers' folder")
-    args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="airlift-screenshots-"))
+def _produce(work: Path) -> None:
+    """Airflow 3 and Dagster (with its daemon) through two runs, a flip and two runs."""
     airflow = AirflowServer(3, home=work / "airflow-home", dags_folder=_dags(work))
     verdict = work / "verdict"
-    config = _airlift_yaml(airflow, work / "airlift.yaml")
-    defs = work / "defs.py"
-    defs.write_text(DEFS.format(airlift_yaml=str(config)))
-    dagster = DagsterServer(
-        work / "dagster-home",
-        ["-f", str(defs)],
-        env={"CHECKS_E2E_VERDICT": str(verdict), "PYTHONPATH": str(E2E / "projects" / "checks")},
-        daemon=True,
-    )
+    config = work / "airlift.yaml"  # written once Airflow has its port
+    (work / "defs.py").write_text(DEFS.format(airlift_yaml=str(config)))
+    dagster = _dagster(work, daemon=True)
     try:
         _say(f"starting Airflow 3 and Dagster under {work}")
         airflow.start()
         airflow.wait_for_dag(DAG, timeout=180)
+        _airlift_yaml(airflow, config)
         assert _airlift("refresh", "--config", str(config)).returncode == 0
         dagster.start()
         connection = {
@@ -210,31 +211,36 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(2):
             _airflow_run(airflow, dagster, proxied=True)
         _airlift("proxy", "status", *where)
-        status_html = work / "status.html"
-        _airlift("proxy", "status", *where, "--format", "html", "--output", str(status_html))
-        args.out.mkdir(parents=True, exist_ok=True)
-        profiles = work / "chromium"
-        profiles.mkdir()
-        path = "/".join(KEY.path)
-        _shoot(
-            f"{dagster.url}/assets/{path}?view=checks&checkDetail={CHECK.name}",
-            args.out / "checks-history-across-flip.png",
-            profiles,
-        )
-        _shoot(
-            f"{dagster.url}/assets/{path}?view=events",
-            args.out / "checks-asset-events-across-flip.png",
-            profiles,
-        )
-        _shoot(status_html.as_uri(), args.out / "checks-proxy-status.png", profiles, 2000)
-        return 0
+        status_html = str(work / "status.html")
+        _airlift("proxy", "status", *where, "--format", "html", "--output", status_html)
     finally:
         dagster.stop()
         airflow.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
+    parser.add_argument("--keep", action="store_true", help="keep the servers' folder")
+    parser.add_argument(
+        "--from",
+        dest="reuse",
+        type=Path,
+        metavar="FOLDER",
+        help="photograph a folder a --keep run left (no Airflow, no new runs)",
+    )
+    args = parser.parse_args(argv)
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="airlift-screenshots-"))
+    try:
+        if args.reuse is None:
+            _produce(work)
+        _photograph(work, args.out)
+        return 0
+    finally:
+        if args.keep or args.reuse is not None:
             _say(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
