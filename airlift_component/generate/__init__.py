@@ -9,8 +9,6 @@ operator, or refused with the reason and the line; nothing is approximated.
 * :mod:`.translate_bash`, :mod:`.translate_empty`, :mod:`.translate_python`,
   :mod:`.translate_sql`, :mod:`.translate_k8s` translate one operator each
   (:mod:`.translators` picks one);
-* :mod:`.resources` holds the Dagster resources generated modules bind (an Airflow
-  Connection from the environment);
 * :mod:`.render` writes the module the user owns, :mod:`.header` tells whether it was edited;
 * :mod:`.yaml_code_edit` points the mapped keys' ``code:`` at it in ``airlift.yaml``;
 * :mod:`.plan` ties these together for the command;

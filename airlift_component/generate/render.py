@@ -111,7 +111,7 @@ def render_module(spec: ModuleSpec, translation: Translation) -> str:
             ["", ""] if "\n" in block or block.startswith(("def ", "class ", "@")) else []
         ) + [block]
     if translation.resources:
-        lines += ["", "RESOURCES: dict[str, Any] = {"]
+        lines += ["", "", "RESOURCES: dict[str, Any] = {"]
         lines += [f"    {r.key!r}: {r.code}," for r in translation.resources]
         lines.append("}")
     function = f"_{name}" if translation.resources else name

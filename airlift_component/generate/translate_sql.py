@@ -1,9 +1,10 @@
 """SQLExecuteQueryOperator (common.sql) → a Dagster asset running the same statements.
 
-The database is a Dagster resource,
-:class:`~airlift_component.generate.resources.AirflowSqlConnection`, configured
-from ``AIRFLOW_CONN_<CONN_ID>``: the variable Airflow itself reads the
-connection from, so the module names the variable, never a secret. The SQL and
+The database is a Dagster resource the module defines, ``AirflowConnection``,
+configured with ``dg.EnvVar("AIRFLOW_CONN_<CONN_ID>")``: the variable Airflow
+itself reads the connection from, so the module names the variable, never a
+secret. Its key is the asset's own (Dagster requires assets sharing a key to
+share one resource object, which modules written apart cannot). The SQL and
 ``parameters`` are rendered with the Airflow run's template values and run as
 ``DbApiHook.run`` runs them (:mod:`.runtime.sql`); the operator's return value
 (the rows) is the task's XCom.
@@ -23,6 +24,8 @@ from typing import Any
 
 from airlift_component.generate.operator_args import literal, operator_kwargs
 from airlift_component.generate.refusals import Refusal
+from airlift_component.generate.render import asset_name
+from airlift_component.generate.runtime.sql import env_var
 from airlift_component.generate.template_check import check_template, is_template
 from airlift_component.generate.translation import Resource, TaskInput, Translation
 
@@ -70,6 +73,20 @@ def _check_strings(value: Any, line: int) -> None:
 def resource_key(conn_id: str) -> str:
     """The resource's key (and the asset function's parameter) for ``conn_id``."""
     return "airflow_conn_" + (re.sub(r"\W", "_", conn_id).strip("_").lower() or "default")
+
+
+#: The resource class each generated SQL module defines (Dagster is imported by the
+#: generated module, never by this package).
+RESOURCE_CLASS = '''\
+class AirflowConnection(dg.ConfigurableResource):
+    """An Airflow Connection, given as Airflow reads it from AIRFLOW_CONN_<ID> (URI or JSON)."""
+
+    conn_id: str
+    connection: str
+
+    def database(self) -> AirflowSqlDatabase:
+        """The connection's parts (never shown: they may hold a password)."""
+        return parse_connection(self.conn_id, self.connection)'''
 
 
 def translate(task: TaskInput) -> Translation:
@@ -125,19 +142,21 @@ def translate(task: TaskInput) -> Translation:
     if "autocommit" in args:
         literal(site, args["autocommit"], "autocommit")  # SQLite's hook ignores it, as here
     fetched = flags["do_xcom_push"] or flags["requires_result_fetch"]
-    key = resource_key(conn_id)
+    key = f"{resource_key(conn_id)}__{asset_name(task.dag.dag_id, site.task_id)}"
     resource = Resource(
         key,
-        "AirflowSqlConnection",
-        f"airflow_connection({conn_id!r})",
+        "AirflowConnection",
+        f"AirflowConnection(conn_id={conn_id!r}, connection=dg.EnvVar({env_var(conn_id)!r}))",
     )
     prelude = [
         f"SQL: str | list[str] = {sql!r}",
         f"PARAMETERS: Any = {parameters!r}",
+        RESOURCE_CLASS,
     ]
     keep = flags["do_xcom_push"] or flags["show_return_value_in_logs"]
     body = [
-        f"{'rows = ' if keep else ''}{key}.run(",
+        f"{'rows = ' if keep else ''}run_statements(",
+        f"    {key}.database(),",
         "    run.render_nested(SQL),",
         "    parameters=run.render_nested(PARAMETERS),",
         f"    fetch={fetch if fetched else None!r},",
@@ -153,9 +172,10 @@ def translate(task: TaskInput) -> Translation:
         "sql",
         imports={
             "from typing import Any",
-            "from airlift_component.generate.resources import (\n"
-            "    AirflowSqlConnection,\n"
-            "    airflow_connection,\n"
+            "from airlift_component.generate.runtime.sql import (\n"
+            "    AirflowSqlDatabase,\n"
+            "    parse_connection,\n"
+            "    run_statements,\n"
             ")",
         },
         prelude=prelude,

@@ -119,7 +119,7 @@ def test_refusals_name_the_reason_and_line(
 def test_the_module_passes_ruff_and_names_the_variable_never_the_connection(project: Path) -> None:
     assert generate("sqlflow", "load") == 0
     text = (project / "airlift_generated" / "sqlflow__load.py").read_text()
-    assert "'airflow_conn_warehouse': airflow_connection('warehouse')," in text
+    assert "connection=dg.EnvVar('AIRFLOW_CONN_WAREHOUSE')" in text
     assert "variable AIRFLOW_CONN_WAREHOUSE as Airflow reads it" in text
     assert "sqlite:" not in text
     ruff = Path(sys.executable).parent / "ruff"
@@ -145,7 +145,7 @@ def test_generated_sql_assets_run_in_dagster_on_sqlite(
     load = importlib.import_module("airlift_generated.sqlflow__load").sqlflow__load
     count = importlib.import_module("airlift_generated.sqlflow__count").sqlflow__count
     result = dg.materialize([load])
-    # Two tasks on one connection bind equal resources under one key: one Definitions.
+    # Two tasks on one connection, each with its own resource key: one Definitions.
     defs = dg.Definitions(assets=[load, count])
     assert defs.resolve_implicit_global_asset_job_def() is not None
     assert dg.materialize([count]).success

@@ -37,7 +37,7 @@ class SqlConnectionError(AirliftError):
 
 
 @dataclass(frozen=True, repr=False)
-class AirflowConnection:
+class AirflowSqlDatabase:
     """The parts of an Airflow Connection (``repr`` shows the id and type only)."""
 
     conn_id: str
@@ -50,7 +50,7 @@ class AirflowConnection:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return f"AirflowConnection(conn_id={self.conn_id!r}, conn_type={self.conn_type!r})"
+        return f"AirflowSqlDatabase(conn_id={self.conn_id!r}, conn_type={self.conn_type!r})"
 
 
 def env_var(conn_id: str) -> str:
@@ -58,7 +58,7 @@ def env_var(conn_id: str) -> str:
     return f"AIRFLOW_CONN_{conn_id.upper()}"
 
 
-def parse_connection(conn_id: str, text: str) -> AirflowConnection:
+def parse_connection(conn_id: str, text: str) -> AirflowSqlDatabase:
     """The connection ``text`` (a URI or JSON, as in ``AIRFLOW_CONN_<ID>``) stands for."""
     where = env_var(conn_id)
     stripped = text.strip()
@@ -74,7 +74,7 @@ def parse_connection(conn_id: str, text: str) -> AirflowConnection:
         given = record.get("extra") or {}
         extras = _json_object(given, where) if isinstance(given, str) else given
         port = record.get("port")
-        return AirflowConnection(
+        return AirflowSqlDatabase(
             conn_id,
             _normalized_type(record["conn_type"]),
             str(record.get("host") or ""),
@@ -102,7 +102,7 @@ def parse_connection(conn_id: str, text: str) -> AirflowConnection:
     extra: dict[str, Any] = (
         _json_object(query["__extra__"], where) if "__extra__" in query else dict(query)
     )
-    return AirflowConnection(
+    return AirflowSqlDatabase(
         conn_id,
         _normalized_type(parts.scheme),
         unquote(host),
@@ -128,7 +128,7 @@ def _json_object(text: str, where: str) -> dict[str, Any]:
     return value
 
 
-def connect(connection: AirflowConnection) -> Any:
+def connect(connection: AirflowSqlDatabase) -> Any:
     """A DB-API connection, made as Airflow's provider hook for the type makes it."""
     if connection.conn_type == "sqlite":
         # Airflow's SqliteHook opens "file:<host>" as an SQLite URI (extras as its query).
@@ -151,7 +151,7 @@ def single_result(sql: str | list[str], return_last: bool, split_statements: boo
 
 
 def run_statements(
-    connection: AirflowConnection,
+    connection: AirflowSqlDatabase,
     sql: str | list[str],
     *,
     parameters: Iterable[Any] | Mapping[str, Any] | None = None,
