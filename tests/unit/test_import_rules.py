@@ -40,7 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "generate": {"airflow_api", "airflow_state", "config", "errors", "mapping_tags"},
     "import_python": {"config", "errors"},
-    "decommission": {"airflow_api"},
+    "decommission": {"airflow_api", "config"},
     "__main__": {"cli"},
     "sensor": {"airflow_api", "airflow_state", "config", "errors"},
     "component": {"airflow_api", "airflow_state", "config", "errors", "mapping_tags", "sensor"},
