@@ -36,9 +36,19 @@ a JSON wrapper, when longer than 4 KB; see :mod:`.cursor_codec`). It holds
   cursor without it (any older one) starts the events at ``lookback_hours``
   and keeps everything else.
 
-Cursor format 1 (end-date high-water mark and the run ids near it) is
-*upgraded*, not restarted: its high-water mark becomes both the new one and the
-horizon, and its runs are remembered as recorded up to their end date.
+* ``instance``: the Airflow instance it was written for. A cursor of another
+  instance (set by hand, or Dagster storage copied from elsewhere) is refused
+  with the reset hint (:meth:`SensorCursor.check_instance`); one without it (any
+  older one) is named at its next tick.
+
+Every earlier form is *upgraded*, not restarted (tests/fixtures/cursors holds
+cursors written by each one's own code). Format 1 (end-date high-water mark and
+the run ids near it): its high-water mark becomes the new one, the horizon and
+``settled_before``, and its runs are remembered as recorded up to their end
+date. The first format 2 (no ``forgotten``): its horizon stood for the runs it
+let go, so it becomes ``settled_before`` (capped at the mark). Forgotten runs of
+the 12-byte form (hash and end in whole seconds) count as handled up to that end
+while the run has not ended since.
 
 This module imports neither Dagster nor Airflow.
 """
