@@ -361,3 +361,21 @@ def test_the_playbook_commands_run_as_written(
     )
     text = PLAYBOOK.read_text()
     assert "DAG            TASK             PROXIED  CHECK" in text  # the table as shown
+
+
+def test_a_password_in_the_dagster_url_is_never_shown(
+    project: Path, dagster: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret_url = dagster.replace("http://", "http://ops:s3cret-pw@")
+    outputs = []
+    for argv in (
+        ["proxy", "status", "--dagster-url", secret_url],
+        ["proxy", "status", "--dagster-url", secret_url, "--format", "json"],
+        ["proxy", "on", "customers", "load_raw", "--dagster-url", secret_url],
+    ):
+        _, out, err = _run(argv, capsys)
+        outputs.append(out + err)
+    text = "\n".join(outputs)
+    assert "s3cret-pw" not in text
+    assert "acceptance checks of analytics (Dagster at http://" in text
+    assert "refused: 1 of 1 acceptance check(s)" in text  # it did talk to Dagster
