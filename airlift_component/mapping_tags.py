@@ -49,6 +49,12 @@ AIRFLOW_TRY_TAG = "airlift/airflow_try_number"
 #: The Airflow UI page of that task instance (no userinfo), the way back from Dagster.
 TASK_INSTANCE_URL_TAG = "airlift/airflow_task_instance_url"
 
+#: Tags on a run that a decommissioned DAG's Dagster schedule launches: the logical
+#: date and data interval (ISO 8601, UTC) Airflow would have given the same run.
+LOGICAL_DATE_TAG = "airlift/logical_date"
+DATA_INTERVAL_START_TAG = "airlift/data_interval_start"
+DATA_INTERVAL_END_TAG = "airlift/data_interval_end"
+
 MAX_TAG_VALUE = 63
 
 

@@ -19,6 +19,10 @@ new Dagster, check each name below still exists and means the same, and widen th
 * :class:`DefsStateManagementType` — the values of ``DefsStateConfig.management_type``
   (``LEGACY_CODE_SERVER_SNAPSHOTS`` is never refreshed by the component itself);
   ``dagster.components`` uses it without re-exporting it.
+* :func:`cron_string_iterator` — the tick instants of a cron string in a timezone, as
+  Dagster's own scheduler computes them. A decommissioned DAG's schedule names each
+  run after the tick before it (Airflow's interval semantics), and only the
+  scheduler's own arithmetic gives the same instant across clock changes.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from dagster._core.definitions.definitions_load_context import (
 )
 from dagster._core.storage.defs_state.base import DefsStateStorage
 from dagster._utils.env import using_dagster_dev
+from dagster._utils.schedules import cron_string_iterator
 from dagster_shared.serdes.objects.models.defs_state_info import DefsStateManagementType
 
 __all__ = [
@@ -36,5 +41,6 @@ __all__ = [
     "DefinitionsLoadType",
     "DefsStateManagementType",
     "DefsStateStorage",
+    "cron_string_iterator",
     "using_dagster_dev",
 ]

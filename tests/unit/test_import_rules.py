@@ -43,7 +43,15 @@ ALLOWED: dict[str, set[str]] = {
     "decommission": {"airflow_api", "config"},
     "__main__": {"cli"},
     "sensor": {"airflow_api", "airflow_state", "config", "errors"},
-    "component": {"airflow_api", "airflow_state", "config", "errors", "mapping_tags", "sensor"},
+    "component": {
+        "airflow_api",
+        "airflow_state",
+        "config",
+        "decommission",
+        "errors",
+        "mapping_tags",
+        "sensor",
+    },
     "airflow_side": {"config", "dagster_api", "errors", "mapping_tags"},
 }
 
