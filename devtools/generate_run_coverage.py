@@ -2,8 +2,8 @@
 
 For every example task `airlift generate` translates (see
 :mod:`devtools.generate_coverage`), the module it would write is rendered into a
-scratch package and its asset materialized in an in-process Dagster, one child
-process per DAG file (bounded by a timeout). The runs are launched from Dagster
+scratch package and its asset materialized alone in an in-process Dagster, in
+one child process per Airflow, each asset bounded by a timeout. The runs are launched from Dagster
 alone, not by a proxied Airflow task: the logical date is the time of the run,
 and a task reading an upstream XCom fails by design (it needs its Airflow run).
 Prints, per Airflow, the generated tasks and how their runs ended::
@@ -25,8 +25,8 @@ from airlift_component.generate.names import module_names
 from airlift_component.generate.render import MappedKey, ModuleSpec, asset_name, render_module
 from devtools.generate_coverage import ROOT, VENVS, Found, example_folders, tasks
 
-#: Most seconds one DAG file's assets may run.
-FILE_TIMEOUT = 240
+#: Most seconds one asset may run.
+ASSET_TIMEOUT = 60
 
 
 def _module_text(found: Found) -> str | None:
@@ -57,15 +57,15 @@ def _outcome(message: str) -> str:
     return f"failed: {first[:100]}"
 
 
-def run_file(package: Path, modules: list[tuple[str, str]]) -> dict[str, str]:
-    """Materialize each ``(module, asset)`` of ``package`` in a child process."""
+def run_all(package: Path, modules: list[tuple[str, str]]) -> dict[str, str]:
+    """Materialize each ``(module, asset)`` of ``package`` in one child process."""
     done = subprocess.run(
         [sys.executable, "-m", "devtools.generate_run_coverage", "--worker", json.dumps(modules)],
         cwd=package.parent,
         env={"PYTHONPATH": f"{package.parent}:{ROOT}", "PATH": "/usr/bin:/bin", "HOME": "/tmp"},
         capture_output=True,
         text=True,
-        timeout=FILE_TIMEOUT,
+        timeout=ASSET_TIMEOUT * len(modules) + 300,
         check=False,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -73,20 +73,29 @@ def run_file(package: Path, modules: list[tuple[str, str]]) -> dict[str, str]:
     return {module: results.get(module, "failed: worker died") for module, _ in modules}
 
 
+def _timed_out(signum: int, frame: object) -> None:
+    raise TimeoutError(f"ran longer than {ASSET_TIMEOUT}s")
+
+
 def worker(modules: list[tuple[str, str]]) -> None:
     """In the child: materialize each asset alone; print {module: outcome} as JSON."""
     import importlib
+    import signal
 
     import dagster as dg
 
+    signal.signal(signal.SIGALRM, _timed_out)  # this child process only
     results: dict[str, str] = {}
     for module, name in modules:
+        signal.alarm(ASSET_TIMEOUT)
         try:
             asset = getattr(importlib.import_module(f"cov.{module}"), name)
             result = dg.materialize([asset], raise_on_error=False)
         except Exception as exc:  # an import error of the module is an outcome too
             results[module] = _outcome(f"{type(exc).__name__}: {exc}")
             continue
+        finally:
+            signal.alarm(0)
         if result.success:
             results[module] = "green"
             continue
@@ -106,28 +115,26 @@ def measure_runs(label: str, venv: Path) -> Counter[str]:
             by_file[found.source.path].append(found)
     outcomes: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="airlift-coverage-") as scratch:
+        package = Path(scratch, "cov")
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        modules: list[tuple[str, str]] = []
+        where: dict[str, str] = {}
         for index, (path, found_tasks) in enumerate(sorted(by_file.items())):
-            package = Path(scratch, f"file{index}", "cov")
-            package.mkdir(parents=True)
-            (package / "__init__.py").write_text("")
-            modules: list[tuple[str, str]] = []
             for number, found in enumerate(found_tasks):
                 assert found.site is not None
                 text = _module_text(found)
                 if text is None:
                     outcomes["params not literal"] += 1
                     continue
-                module = f"m{number}"
+                module = f"f{index}_t{number}"
                 (package / f"{module}.py").write_text(text)
                 modules.append((module, asset_name(found.dag.dag_id, found.site.task_id)))
-            try:
-                results = run_file(package, modules)
-            except subprocess.TimeoutExpired:
-                results = {m: f"timeout ({FILE_TIMEOUT}s for {path.name})" for m, _ in modules}
-            for module, outcome in results.items():
-                outcomes[outcome] += 1
-                if outcome != "green":
-                    print(f"{label}: {path.name}: {module}: {outcome}", file=sys.stderr)
+                where[module] = f"{path.name}: {found.site.task_id}"
+        for module, outcome in run_all(package, modules).items():
+            outcomes[outcome] += 1
+            if outcome != "green":
+                print(f"{label}: {where[module]}: {outcome}", file=sys.stderr)
     return outcomes
 
 

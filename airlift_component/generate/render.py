@@ -170,7 +170,7 @@ def _import_order(statement: str) -> tuple[bool, str]:
 
 _STDLIB = {"sys", "os", "json", "typing", "datetime", "time", "random", "math", "re", "pathlib",
            "collections", "itertools", "functools", "textwrap", "pprint", "subprocess", "uuid",
-           "logging", "tempfile", "shutil", "csv", "__future__"}  # fmt: skip
+           "logging", "tempfile", "shutil", "csv", "asyncio", "__future__"}  # fmt: skip
 
 
 def _stdlib(statement: str) -> bool:

@@ -159,14 +159,14 @@ def translate_taskflow(task: TaskInput) -> Translation:
     for key in _context_keys(function, filled):
         if key == "templates_dict":
             raise Refusal("reads context key templates_dict", function.lineno)
-        kwargs[key] = f"context[{key!r}]"
+        kwargs[key] = f"airflow_context[{key!r}]"
     call = ", ".join([*args, *(f"{k}={v}" for k, v in kwargs.items())])
     out.body += (
-        ["context = run.template_context()"]
-        if any("context[" in v for v in kwargs.values())
+        ["airflow_context = run.template_context()"]
+        if any("airflow_context[" in v for v in kwargs.values())
         else []
     )
-    out.body.append(f"value = {function.name}({call})")
+    out.body.append(_call_line(function, function.name, call, out))
     return out
 
 
@@ -239,17 +239,26 @@ def translate(task: TaskInput) -> Translation:
         filled = set(params[: len(op_args)]) | set(op_kwargs)
         keys = _context_keys(function, filled)
         if keys:
-            out.body.append("context = run.template_context()")
+            out.body.append("airflow_context = run.template_context()")
         for key in keys:
             if key == "templates_dict":
                 out.prelude.append(f"TEMPLATES_DICT: dict[str, Any] | None = {templates_dict!r}")
                 call.append("templates_dict=run.render_nested(TEMPLATES_DICT)")
             else:
-                call.append(f"{key}=context[{key!r}]")
+                call.append(f"{key}=airflow_context[{key!r}]")
     elif templates_dict is not None:
         raise Refusal("templates_dict with an imported callable is not supported", site.line)
-    out.body.append(f"value = {name}({', '.join(call)})")
+    out.body.append(_call_line(function, name, ", ".join(call), out))
     return out
+
+
+def _call_line(function: Function | None, name: str, args: str, out: Translation) -> str:
+    """``value = name(args)``; an ``async def`` callable is run to completion, as
+    Airflow 3 runs one (in an event loop of its own)."""
+    if isinstance(function, ast.AsyncFunctionDef):
+        out.imports.add("import asyncio")
+        return f"value = asyncio.run({name}({args}))"
+    return f"value = {name}({args})"
 
 
 def _module_imports_airflow(task: TaskInput, module: str) -> bool:

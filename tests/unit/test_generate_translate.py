@@ -91,7 +91,7 @@ def test_python_operator_transplants_the_callable_and_its_names() -> None:
     assert code.index("FACTOR = 3") < code.index("def helper") < code.index("def work")
     assert out.body[-1] == (
         "value = work(*run.render_nested(OP_ARGS), **run.render_nested(OP_KWARGS), "
-        "ds=context['ds'], params=context['params'])"
+        "ds=airflow_context['ds'], params=airflow_context['params'])"
     )
 
 
