@@ -54,7 +54,8 @@ def tick_scope(index: InstanceIndex, airflow_assets: AirflowAssetIndex | None) -
     mapped = {dag_id: frozenset(entry.task_keys) for dag_id, entry in index.dags.items()}
     needs = frozenset(d for d, e in index.dags.items() if e.task_keys or e.dag_level_keys)
     uris = airflow_assets.keys if airflow_assets is not None else {}
-    return TickScope(mapped, needs, uris)
+    ids = airflow_assets.ids if airflow_assets is not None else {}
+    return TickScope(mapped, needs, uris, ids)
 
 
 def materialize(
@@ -214,6 +215,8 @@ def _event_metadata(
     if event.source_dag_id and event.source_run_id:
         url = client.run_ui_url(event.source_dag_id, event.source_run_id)
         metadata["airflow/run_url"] = dg.MetadataValue.url(url)
+    if event.partition_key is not None:
+        metadata["airflow/partition_key"] = scrub_userinfo(event.partition_key)
     if event.extra:
         metadata["airflow/event_extra"] = dg.MetadataValue.json(redacted_extra(event.extra))
     return metadata

@@ -12,7 +12,7 @@ materializations (:mod:`airlift_component.component.materializations`).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Protocol, runtime_checkable
@@ -53,6 +53,8 @@ class TickScope:
     needs_tasks: Collection[str]
     #: The URIs of the Airflow assets in the definitions; empty when not enabled.
     known_uris: Collection[str] = ()
+    #: Airflow's id of the asset known by each URI, where the state holds one.
+    known_ids: Mapping[str, int | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,7 +118,7 @@ def read_tick(
         runs.outcomes, [], kept, runs.changed_runs, warnings, runs.limits, runs.out_of_time
     )
     if scope.known_uris:
-        _read_asset_events(client, cursor.asset_events, tick, now, settings, scope.known_uris)
+        _read_asset_events(client, cursor.asset_events, tick, now, settings, scope)
     return tick
 
 
@@ -126,7 +128,7 @@ def _read_asset_events(
     tick: TickDecisions,
     now: datetime,
     settings: PassSettings,
-    known_uris: Collection[str],
+    scope: TickScope,
 ) -> None:
     """Add the new asset events, their memory and their limits to ``tick``."""
     if tick.out_of_time is not None:
@@ -139,7 +141,8 @@ def _read_asset_events(
             now=now,
             lookback=settings.lookback,
             overlap=settings.overlap,
-            known_uris=known_uris,
+            known_uris=scope.known_uris,
+            known_ids=scope.known_ids,
         )
     except OutOfTime as exc:
         tick.out_of_time = str(exc)

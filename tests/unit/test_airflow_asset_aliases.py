@@ -363,3 +363,34 @@ def test_alias_producers_are_read_from_at_most_the_newest_events() -> None:
             assert alias_event_sources(client, asset_id, max_events=150) == {("new", "t")}
             assert len(fake.api_requests(r"/events$")) == 2  # pages of 100 and 50
             assert alias_event_sources(client, asset_id) == {("new", "t"), ("old", "t")}
+
+
+# --- the sensor (needs /tmp/issue22-assets-wiring.patch in tick.py and materializations.py)
+
+
+def test_the_sensor_records_the_partition_key_and_not_the_inactive_assets_event(
+    tmp_path: Path,
+) -> None:
+    with AssetFakeAirflow(api="v2", username="admin", password="pw") as fake:
+        fake.add_dag("producer", {"extract": []})
+        fake.add_asset(ORDERS, producing_tasks=[("producer", "extract")])
+        partitioned = fake.add_asset_event(ORDERS, source=("producer", "extract", "r1"))
+        fake.set_event_partition(partitioned.event_id, "us|2026-06-14T03:00:00")
+        inactive = fake.add_inactive_asset_event(ORDERS, source=("old_dag", "t", "r0"))
+        plain = fake.add_asset_event(ORDERS, source=("producer", "extract", "r2"))
+        sensor = build_defs(_project(tmp_path, fake), refresh="always").resolve_sensor_def(
+            "airlift_fake_sensor"
+        )
+        result = sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral()))
+    assert isinstance(result, dg.SensorResult), result
+    recorded = {
+        e.metadata["airflow/event_id"].value: e.metadata
+        for e in result.asset_events or []
+        if isinstance(e, dg.AssetMaterialization) and e.asset_key == ORDERS_KEY
+    }
+    assert set(recorded) == {partitioned.event_id, plain.event_id}  # not inactive.event_id
+    assert recorded[partitioned.event_id]["airflow/partition_key"].value == (
+        "us|2026-06-14T03:00:00"
+    )
+    assert "airflow/partition_key" not in recorded[plain.event_id]
+    assert f"asset id {fake.event_asset_ids[inactive.event_id]}" in str(result.skip_reason)
