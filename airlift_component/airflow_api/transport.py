@@ -22,8 +22,7 @@ from __future__ import annotations
 import logging
 import ssl
 import time
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ logger = logging.getLogger("airlift_component.airflow_api")
 
 
 class OutOfTime(AirflowApiError):
-    """The time budget of a call (:func:`time_budget`) ran out before Airflow answered."""
+    """The time budget of a call (:class:`TimeBudget`) ran out before Airflow answered."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +67,6 @@ class TimeBudget:
         if outer is not None and outer.deadline.remaining < self.deadline.remaining:
             return outer
         return self
-
-
-@contextmanager
-def time_budget(seconds: float, label: str) -> Iterator[TimeBudget]:
-    """A new :class:`TimeBudget` for the block. It bounds nothing by itself: pass it to
-    the requests (``AirflowClient.bounded(budget)``, or ``budget=`` of
-    :meth:`RestSession.request`)."""
-    yield TimeBudget.start(seconds, label)
 
 
 def _verify(http: HttpSettings, instance: str) -> ssl.SSLContext | bool:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from airlift_component.airflow_api.transport import TimeBudget, time_budget
+from airlift_component.airflow_api.transport import TimeBudget
 from airlift_component.airflow_api.types import AirflowTask
 from airlift_component.airflow_state.fetch import ClientFactory, default_client_factory
 from airlift_component.airflow_state.proxied import LazyProxiedLookup
@@ -43,7 +43,7 @@ from airlift_component.component.proxy_runs import launched_runs
 from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url, scrub_userinfo
-from airlift_component.sensor.cursor import DEFAULT_OVERLAP, SensorCursor
+from airlift_component.sensor.cursor import DEFAULT_OVERLAP, CursorError, SensorCursor
 from airlift_component.sensor.record_order import TaskOrder
 from airlift_component.sensor.tick import TickScope, read_tick
 
@@ -196,10 +196,13 @@ def build_sensor(
     )
     def _airlift_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
         try:
-            # The transport still reads the budget from this block (see time_budget); the
-            # sensor's own code gets it as the ``budget`` argument.
-            with time_budget(*_tick_budget()) as budget:
-                result = tick(context, budget)
+            result = tick(context, TimeBudget.start(*_tick_budget()))
+        except CursorError as exc:
+            # The stored cursor is not this sensor's to read (another instance's, or
+            # damaged): nothing is recorded until a person resets it, as the message says.
+            message = scrub_userinfo(str(exc))
+            context.log.error("%s", message)
+            return dg.SkipReason(message)
         except AirflowApiError as exc:
             shared.discard()
             return _unreachable(context, instance, exc)

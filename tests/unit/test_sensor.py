@@ -298,3 +298,17 @@ def test_dag_proxied_in_state_dir_records_only_dag_asset_without_warnings(
     h.finish("r1", 2)
     assert [k for k, _, _ in _events(h.tick())] == ["prod/dag/customers"]
     assert "is mapped in airlift.yaml but did not run" not in capfd.readouterr().err
+
+
+def test_a_cursor_of_another_instance_is_a_logged_skip_not_a_failed_tick(h: Harness) -> None:
+    h.finish("r1", 5)
+    h.tick()
+    stored = SensorCursor.from_json(h.cursor or "")
+    h.cursor = replace(stored, instance="staging").to_json()
+    h.finish("r2", 1)
+    skipped = h.tick()
+    assert isinstance(skipped, dg.SkipReason)
+    assert "'staging', not 'prod'" in (skipped.skip_message or "")
+    assert "Set cursor" in (skipped.skip_message or "")
+    h.cursor = None  # the reset the message asks for
+    assert "r2" in {run_id for _, _, run_id in _events(h.tick())}
