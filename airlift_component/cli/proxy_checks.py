@@ -185,15 +185,14 @@ def flip_gate(
         return
     client = dagster_client(args)
     if client is None:
-        print(NO_URL, file=sys.stderr)
+        print(NO_URL)  # a note, not a warning: stderr stays for what needs a look
         return
     instance = source.instance or (source.assets.instance if source.assets else None)
     with client:
         if instance is None:
             print(
                 "acceptance checks not looked at: the airlift.yaml instance is not known "
-                "(pass --config PATH)",
-                file=sys.stderr,
+                "(pass --config PATH)"
             )
             return
         from airlift_component.dagster_api.acceptance import dag_checks
@@ -215,9 +214,9 @@ def flip_gate(
 def _judge(found: DagChecks, since: datetime | None, force: bool, where: str) -> None:
     histories = [(task.task_id or "(DAG)", h) for task in found.tasks for h in task.histories]
     if found.note:
-        print(f"acceptance checks: {found.note}", file=sys.stderr)
+        print(f"acceptance checks: {found.note}")
     if not histories:
-        print(f"acceptance checks: none on these assets in Dagster at {where}", file=sys.stderr)
+        print(f"acceptance checks: none on these assets in Dagster at {where}")
         return
     findings = [
         Finding(task, str(h.key), reason)
