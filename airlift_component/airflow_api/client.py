@@ -29,7 +29,8 @@ import httpx
 from airlift_component.airflow_api import dag_filter, parse
 from airlift_component.airflow_api.asset_events import AssetEventStream
 from airlift_component.airflow_api.changed_runs import RunStream
-from airlift_component.airflow_api.endpoints import PAGE_SIZE, Endpoints
+from airlift_component.airflow_api.diagnostics import shape_error
+from airlift_component.airflow_api.endpoints import PAGE_SIZE, Endpoints, segment
 from airlift_component.airflow_api.reader import JsonReader
 from airlift_component.airflow_api.retry import RetryPolicy
 from airlift_component.airflow_api.transport import RestSession, TimeBudget
@@ -380,6 +381,15 @@ class AirflowClient:
     def get_dag_run(self, dag_id: str, run_id: str) -> DagRun:
         """One run's current state."""
         return self._reader.one("GET", self.endpoints.run_path(dag_id, run_id), parse.parse_dag_run)
+
+    def get_xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        """The JSON value of XCom ``key`` that ``task_id`` pushed in the run."""
+        run = self.endpoints.run_path(dag_id, run_id)
+        path = f"{run}/taskInstances/{segment(task_id)}/xcomEntries/{segment(key)}"
+        body = self._reader.call("GET", path, params={"stringify": "false"})
+        if not isinstance(body, dict) or "value" not in body:
+            raise shape_error(self.instance.name, "GET", path, f"no value for XCom {key!r}")
+        return body["value"]
 
     # --- Airflow assets (datasets) ---------------------------------------------
 

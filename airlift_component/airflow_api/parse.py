@@ -121,6 +121,10 @@ def parse_dag_run(record: Any) -> DagRun:
         run_type=record.get("run_type"),
         conf=conf if isinstance(conf, dict) else {},
         updated_at=parse_datetime(record.get("updated_at"), "updated_at"),
+        data_interval_start=parse_datetime(
+            record.get("data_interval_start"), "data_interval_start"
+        ),
+        data_interval_end=parse_datetime(record.get("data_interval_end"), "data_interval_end"),
     )
 
 

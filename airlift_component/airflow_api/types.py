@@ -48,6 +48,9 @@ class DagRun:
     conf: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     #: When Airflow last changed the run (finished, cleared, marked); ``None`` when not sent.
     updated_at: datetime | None = None
+    #: The data interval Airflow gave the run (templates' ``data_interval_start/end``).
+    data_interval_start: datetime | None = field(default=None, compare=False)
+    data_interval_end: datetime | None = field(default=None, compare=False)
 
     @property
     def finished(self) -> bool:

@@ -101,15 +101,6 @@ class AirflowRun:
         return env
 
 
-def _datetime(value: Any, what: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise AirflowRunError(f"Airflow answered {what}={value!r}, which is not a date") from None
-
-
 def airflow_run(
     tags: Mapping[str, str],
     dagster_run_id: str,
@@ -139,18 +130,15 @@ def airflow_run(
     airflow_dag = tags.get(AIRFLOW_DAG_TAG) or dag_id
     reader = AirflowReader(config, instance)
     record = reader.dag_run(airflow_dag, run_id)
-    conf = record.get("conf")
     try_tag = tags.get(AIRFLOW_TRY_TAG, "")
     return AirflowRun(
         dag_id=airflow_dag,
         task_id=task_id,
         run_id=run_id,
-        logical_date=_datetime(
-            record.get("logical_date") or record.get("execution_date"), "logical_date"
-        ),
-        data_interval_start=_datetime(record.get("data_interval_start"), "data_interval_start"),
-        data_interval_end=_datetime(record.get("data_interval_end"), "data_interval_end"),
-        params={**params, **(conf if isinstance(conf, dict) else {})},
+        logical_date=record.logical_date,
+        data_interval_start=record.data_interval_start,
+        data_interval_end=record.data_interval_end,
+        params={**params, **record.conf},
         try_number=int(try_tag) if try_tag.isdigit() else None,
         from_airflow=True,
         xcom_reader=lambda task, key: reader.xcom(airflow_dag, run_id, task, key),
