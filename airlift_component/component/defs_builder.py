@@ -170,6 +170,7 @@ def _instance_defs(
             proxied_state_dir=state_dir,
             client_factory=client_factory,
             airflow_assets=airflow_assets,
+            run_asset_checks=instance.sensor.run_asset_checks,
         )
     ]
     checks: list[dg.AssetChecksDefinition] = []

@@ -245,3 +245,20 @@ def test_end_time_decides_before_the_task_graph(c: Checked) -> None:
         for ti in c.prod.tis
     ]
     assert _order(c.tick())[:2] == ["analytics/published", "raw/customers"]
+
+
+def test_turned_off_in_airlift_yaml_no_run_is_requested(tmp_path: Path) -> None:
+    from component_fixtures import AIRLIFT_YAML
+
+    text = AIRLIFT_YAML.replace(
+        "sensor: {interval_seconds: 5, batch_size: 2}",
+        "sensor: {interval_seconds: 5, batch_size: 2, run_asset_checks: false}",
+    )
+    assert text != AIRLIFT_YAML
+    c = Checked(tmp_path)
+    c.path = write_project(tmp_path, text)
+    c.load()
+    c.finish("r1", 3)
+    result = c.tick()
+    assert isinstance(result, dg.SensorResult)
+    assert result.asset_events and not _requests(result)

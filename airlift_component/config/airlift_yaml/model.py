@@ -143,6 +143,11 @@ class SensorSettings(_Model):
     lookback_hours: Annotated[StrictFloat, Field(ge=0)] = 24
     batch_size: Annotated[StrictInt, Field(ge=1, le=1000)] = 100
     default_status: Literal["running", "stopped"] = "running"
+    run_asset_checks: StrictBool = Field(
+        default=True,
+        description="After each tick, run the asset checks on the assets it recorded, once "
+        "per Airflow run (see [exactly-once.md](exactly-once.md#asset-checks-on-recorded-assets)).",
+    )
 
 
 class HttpSettings(_Model):
