@@ -346,3 +346,20 @@ def test_lone_files_are_read_once_and_their_folder_mates_not_at_all(
     code, out = _run(capsys, "airflow/proxied_state/customers.yaml")
     assert code == 1 and "task 'other' is proxied" in out
     assert sorted(read) == ["airlift.yaml", "customers.yaml"]
+
+
+def test_a_task_mapped_by_code_alone_counts_as_mapped_for_proxying() -> None:
+    from airlift_component.config.airlift_yaml.model import Instance
+    from airlift_component.config.validation.cross_file import mapped_assets_of
+
+    instance = Instance.model_validate(
+        {
+            "name": "prod",
+            "url": "http://127.0.0.1:8080",
+            "auth": {"type": "none"},
+            "mappings": [{"dag": "dbt", "tasks": [{"task": "build", "code": "pkg.mod:models"}]}],
+        }
+    )
+    mapped = mapped_assets_of(instance, "airlift.yaml")
+    assert mapped.tasks == {"dbt": frozenset({"build"})}
+    assert mapped.dags == {"dbt": True}

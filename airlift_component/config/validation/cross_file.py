@@ -73,7 +73,7 @@ def mapped_assets_of(instance: Instance, config: str | Path) -> MappedAssets:
     for mapping in instance.mappings:
         if mapping.dag in dags:
             continue  # a duplicate mapping is reported by its own rule
-        with_assets = frozenset(task.task for task in mapping.tasks if task.assets)
+        with_assets = frozenset(task.task for task in mapping.tasks if task.assets or task.code)
         dags[mapping.dag] = bool(mapping.assets) or bool(with_assets)
         tasks[mapping.dag] = with_assets
     return MappedAssets(instance.name, str(config), dags, tasks)
