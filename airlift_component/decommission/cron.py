@@ -9,7 +9,11 @@ reason and what to do.
 Where Airflow's next run lies (``first_tick``) is taken from Airflow itself: it is
 the first interval Airflow will not run once the DAG is paused, so the first Dagster
 tick must be exactly there, no earlier (two orchestrators) and no later (a gap).
-Which date a run stands for follows Airflow's own answer: an interval timetable
+Across a clock change the two schedulers can disagree (tests pin both cases): a
+wall time the spring change skips (Airflow runs it an hour later, Dagster at the
+change), and a tick reached by jumping over a change (Airflow's timetable lands an
+hour late, Dagster on the hour). Inside one UTC offset they agree (property-tested against Airflow's
+own timetables). Which date a run stands for follows Airflow's own answer: an interval timetable
 (Airflow 2's cron, any ``timedelta``) names a run after the start of the interval
 that just ended; a trigger timetable (Airflow 3's cron) after the tick itself.
 """
