@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
@@ -179,7 +181,10 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
 
     def write_state_to_path(self, state_path: Path) -> None:
         """Fetch every instance of ``airlift.yaml`` from Airflow into ``state_path``."""
-        write_state_file(state_path, fetch_state_file(load_model(self.airlift_path).instances))
+        try:
+            write_state_file(state_path, fetch_state_file(load_model(self.airlift_path).instances))
+        except StateFileError as exc:
+            raise _refresh_failed(exc) from None
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         if self._refreshes_in_dev():
@@ -193,9 +198,13 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
             except StateFileError as exc:
                 log.warning("Airflow state refresh failed: %s", exc)
             storage = DefsStateStorage.get()
-            with load.state_path(config, storage, context.project_root) as state_path:
+            with (
+                _state_found(config.key),
+                load.state_path(config, storage, context.project_root) as state_path,
+            ):
                 return self.build_defs_from_state(context, state_path)
-        return super().build_defs(context)
+        with _state_found(self._key()):
+            return super().build_defs(context)
 
     def _refreshes_in_dev(self) -> bool:
         config = self.defs_state_config
@@ -250,3 +259,34 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
 
     def _key(self) -> str:
         return self.defs_state_config.key
+
+
+@contextmanager
+def _state_found(key: str) -> Iterator[None]:
+    """Dagster's ``No state found`` (the stored version's object is gone from the
+    storage) as one error that says how to get a loadable version again."""
+    try:
+        yield
+    except ValueError as exc:
+        if not str(exc).startswith("No state found for key"):
+            raise
+        raise StateFileError(
+            f"the defs state {key}: the latest stored version has no object in the state "
+            "storage (deleted by hand or by a lifecycle rule?); run `dg utils "
+            "refresh-defs-state` (it stores a new version), then `airlift reload`"
+        ) from None
+
+
+def _refresh_failed(exc: StateFileError) -> StateFileError:
+    """``exc`` as an error ``dg utils refresh-defs-state`` prints as its one line (a
+    ``click.ClickException``), still a :class:`StateFileError` for our own callers."""
+    import click  # Dagster's CLI is built on click; imported only when a refresh fails
+
+    class RefreshFailed(StateFileError, click.ClickException):
+        def __init__(self, message: str) -> None:
+            click.ClickException.__init__(self, message)
+
+        def __str__(self) -> str:
+            return self.message
+
+    return RefreshFailed(str(exc))
