@@ -83,3 +83,60 @@ def test_unimportable_module_is_a_config_error(tmp_path: Path) -> None:
     path = write_project(tmp_path, _with_code("no_such_module_xyz:thing"))
     with pytest.raises(ConfigError, match="cannot import 'no_such_module_xyz'"):
         build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
+
+
+DECOMMISSIONED = """\
+        decommissioned:
+          cron: "0 3 * * *"
+          timezone: "Europe/Amsterdam"
+          first_tick: "2026-12-08T02:00:00+00:00"
+          logical_date: "interval_start"
+          paused_by_airlift: true
+"""
+
+
+def test_a_decommissioned_dag_gets_a_schedule_over_its_runnable_assets(
+    tmp_path: Path, module: str
+) -> None:
+    text = _with_code(f"{module}:raw_customers").replace(
+        "      - dag: customers\n", "      - dag: customers\n" + DECOMMISSIONED, 1
+    )
+    defs = build_defs(
+        write_project(tmp_path, text), refresh="if_missing", client_factory=factory(airflows())
+    )
+    schedule = defs.resolve_schedule_def("prod__customers__schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == (
+        "0 3 * * *",
+        "Europe/Amsterdam",
+    )
+    job = defs.resolve_job_def(schedule.job_name)
+    assert job.asset_layer.selected_asset_keys == {dg.AssetKey(["raw", "customers"])}
+
+
+def test_a_decommissioned_dag_without_code_gets_no_schedule_and_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = AIRLIFT_YAML.replace(
+        "      - dag: customers\n", "      - dag: customers\n" + DECOMMISSIONED, 1
+    )
+    defs = build_defs(
+        write_project(tmp_path, text), refresh="if_missing", client_factory=factory(airflows())
+    )
+    assert list(defs.schedules or []) == []
+    assert "decommissioned but none of its assets has code:" in caplog.text
+
+
+def test_a_decommissioned_block_with_an_unknown_timezone_is_a_located_error(
+    tmp_path: Path,
+) -> None:
+    text = AIRLIFT_YAML.replace(
+        "      - dag: customers\n",
+        "      - dag: customers\n" + DECOMMISSIONED.replace("Europe/Amsterdam", "Mars/Olympus"),
+        1,
+    )
+    with pytest.raises(ConfigError) as caught:
+        build_defs(
+            write_project(tmp_path, text), refresh="if_missing", client_factory=factory(airflows())
+        )
+    assert "'Mars/Olympus' is not an IANA timezone name" in str(caught.value)
+    assert "airlift.yaml:11:21: " in str(caught.value)

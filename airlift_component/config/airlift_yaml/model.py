@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -22,6 +23,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    field_validator,
     model_validator,
 )
 
@@ -332,6 +334,43 @@ class AirflowAssetsSettings(_Model):
     )
 
 
+class Decommissioned(_Model):
+    """The DAG's schedule moved from Airflow to Dagster: a Dagster schedule runs the
+    DAG's assets that have ``code:``, from ``first_tick`` on (Airflow's next run when
+    the DAG was paused). Written by the decommission step; each value is derived from
+    Airflow's own DAG details (see the migration playbook)."""
+
+    cron: StrictStr = Field(
+        pattern=r"^\S+( \S+){4}$", description="Five-field cron of the schedule."
+    )
+    timezone: StrictStr = Field(min_length=1, description="IANA timezone of the cron.")
+    first_tick: StrictStr = Field(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$",
+        description="The first tick Dagster runs (ISO 8601 with offset); earlier ticks "
+        "are skipped, their intervals were Airflow's.",
+    )
+    logical_date: Literal["interval_start", "tick"] = Field(
+        description="The date a run stands for, as Airflow named it: the start of the "
+        "interval that just ended (Airflow 2's cron, timedeltas) or the tick itself "
+        "(Airflow 3's cron)."
+    )
+    paused_by_airlift: StrictBool = Field(
+        description="Whether the DAG was paused in Airflow by this step (undoing it "
+        "unpauses the DAG only then)."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(
+                f"{value!r} is not an IANA timezone name (e.g. Europe/Amsterdam, UTC)"
+            ) from None
+        return value
+
+
 class DagMapping(_Model):
     """The assets of one DAG: DAG-level ones and per-task ones."""
 
@@ -342,6 +381,11 @@ class DagMapping(_Model):
         default_factory=list,
         description="Acceptance checks on the DAG's own asset (`<instance>/dag/<dag_id>`); "
         "see [FreshnessCheck](#freshnesscheck) and [CodeCheck](#codecheck).",
+    )
+    decommissioned: Decommissioned | None = Field(
+        default=None,
+        description="Set when the DAG's schedule has moved to Dagster; see "
+        "[Decommissioned](#decommissioned).",
     )
 
 
