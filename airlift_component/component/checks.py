@@ -27,21 +27,11 @@ import dagster as dg
 
 from airlift_component.component.code_refs import CodeSite, import_ref
 from airlift_component.config.airlift_yaml.model import Check, CodeCheck, FreshnessCheck
+from airlift_component.decommission.cron import PRESETS
 
 log = logging.getLogger("airlift_component")
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-#: Airflow's schedule presets as the cron they stand for.
-_PRESETS = {
-    "@hourly": "0 * * * *",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@weekly": "0 0 * * 0",
-    "@monthly": "0 0 1 * *",
-    "@quarterly": "0 0 1 */3 *",
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-}
 #: Consecutive ticks looked at to find a cron's longest gap (covers weekends, months).
 _TICKS = 60
 
@@ -67,8 +57,8 @@ def schedule_cron(schedule: str | None) -> str | None:
     if not schedule:
         return None
     text = schedule.strip()
-    if text in _PRESETS:
-        return _PRESETS[text]
+    if text in PRESETS:
+        return PRESETS[text]
     fields = text.split()
     return text if len(fields) == 5 and not text.startswith("@") else None
 
