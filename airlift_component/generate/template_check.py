@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from airlift_component.errors import MissingDependencyError
 from airlift_component.generate.refusals import Refusal
 from airlift_component.generate.runtime.templates import TEMPLATE_NAMES
@@ -10,6 +13,18 @@ from airlift_component.generate.runtime.templates import TEMPLATE_NAMES
 def is_template(value: str) -> bool:
     """True when Jinja would change ``value`` (it holds ``{{``, ``{%`` or ``{#``)."""
     return any(mark in value for mark in ("{{", "{%", "{#"))
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string of ``value``, through nested lists, tuples and dict values."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
 
 
 def check_template(template: str, line: int) -> None:

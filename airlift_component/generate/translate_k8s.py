@@ -23,7 +23,7 @@ from typing import Any
 
 from airlift_component.generate.operator_args import literal, operator_kwargs
 from airlift_component.generate.refusals import Refusal
-from airlift_component.generate.template_check import check_template, is_template
+from airlift_component.generate.template_check import check_template, is_template, strings_in
 from airlift_component.generate.translation import TaskInput, Translation
 
 OPERATORS = ("KubernetesPodOperator",)
@@ -54,14 +54,9 @@ _TEMPLATED = frozenset(
 
 
 def _check(value: Any, line: int) -> None:
-    if isinstance(value, str) and is_template(value):
-        check_template(value, line)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check(item, line)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _check(item, line)
+    for text in strings_in(value):
+        if is_template(text):
+            check_template(text, line)
 
 
 def _strings(value: Any) -> bool:

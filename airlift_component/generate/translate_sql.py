@@ -26,7 +26,7 @@ from airlift_component.generate.operator_args import literal, operator_kwargs
 from airlift_component.generate.refusals import Refusal
 from airlift_component.generate.render import asset_name
 from airlift_component.generate.runtime.sql import env_var
-from airlift_component.generate.template_check import check_template, is_template
+from airlift_component.generate.template_check import check_template, is_template, strings_in
 from airlift_component.generate.translation import Resource, TaskInput, Translation
 
 OPERATORS = ("SQLExecuteQueryOperator",)
@@ -57,17 +57,11 @@ def _handler(task: TaskInput, node: ast.expr) -> str:
 
 def _check_strings(value: Any, line: int) -> None:
     """Check every templated string of ``value``; refuse a template file name."""
-    if isinstance(value, str):
-        if value.strip().endswith(_TEMPLATE_EXT):
+    for text in strings_in(value):
+        if text.strip().endswith(_TEMPLATE_EXT):
             raise Refusal("sql names a template file (.sql); not supported", line)
-        if is_template(value):
-            check_template(value, line)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_strings(item, line)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _check_strings(item, line)
+        if is_template(text):
+            check_template(text, line)
 
 
 def resource_key(conn_id: str) -> str:
