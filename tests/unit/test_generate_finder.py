@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -150,26 +151,27 @@ with DAG("deep", schedule=None):
 """
 
 
+def _deeper_than_the_recursion_limit() -> str:
+    # Read when the test runs, not at collection: a library imported by an earlier
+    # test in the same worker may have raised the limit since.
+    terms = " + ".join(['"a"'] * max(1200, sys.getrecursionlimit() + 200))
+    return f'with DAG("d2", schedule=None):\n    BashOperator(task_id="t", bash_command={terms})\n'
+
+
 @pytest.mark.parametrize(
     "tail",
     [
-        pytest.param("X = " + "1 + " * 100_000 + "1\n", id="too-deep-for-ast"),
-        pytest.param(
-            'with DAG("d2", schedule=None):\n'
-            '    BashOperator(task_id="t", bash_command='
-            # Deeper than the recursion limit whatever it is when this runs (a library
-            # in the same worker may have raised it), so the walk cannot finish.
-            + " + ".join(['"a"'] * max(1200, sys.getrecursionlimit() + 200))
-            + ")\n",
-            id="too-deep-to-walk",
-        ),
+        pytest.param(lambda: "X = " + "1 + " * 100_000 + "1\n", id="too-deep-for-ast"),
+        pytest.param(_deeper_than_the_recursion_limit, id="too-deep-to-walk"),
     ],
 )
-def test_a_deeply_nested_file_is_one_error_naming_it(tail: str, tmp_path: Path) -> None:
+def test_a_deeply_nested_file_is_one_error_naming_it(
+    tail: Callable[[], str], tmp_path: Path
+) -> None:
     from airlift_component.generate.source import read_dag_source
 
     path = tmp_path / "deep.py"
-    path.write_text(DEEP_HEAD + tail)
+    path.write_text(DEEP_HEAD + tail())
     with pytest.raises(GenerateError, match=r"deep\.py: nested too deeply to read") as caught:
         find_dags(read_dag_source(path))
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
