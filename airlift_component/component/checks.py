@@ -6,9 +6,12 @@ Airflow or a proxied task made it in Dagster:
 
 * ``type: freshness`` — :func:`dagster.build_last_update_freshness_checks` with
   ``lower_bound_delta`` = ``max_lag``, or, without it, the longest gap between two
-  ticks of the DAG's cron schedule as ``airlift refresh`` fetched it. Freshness is
-  judged between materializations too, by a Dagster freshness sensor per instance
-  (:func:`freshness_sensor`), started like the instance's own sensor.
+  ticks of the DAG's cron schedule as ``airlift refresh`` fetched it. Like any check
+  on the key, it is evaluated once per update: in the airlift sensor's run of checks
+  for each Airflow run it records, and in a proxied task's Dagster run. Between
+  updates, a sensor per instance (:func:`freshness_sensor`, started like the
+  instance's own sensor) evaluates it only when time alone may have made it stale
+  (:mod:`airlift_component.component.freshness_between_runs`).
 * ``type: code`` — an ``@asset_check`` (or ``@multi_asset_check``) on that key, or a
   factory called with the key's :class:`~dagster.AssetKey` returning checks on it.
 
@@ -26,6 +29,7 @@ from functools import lru_cache
 import dagster as dg
 
 from airlift_component.component.code_refs import CodeSite, import_ref
+from airlift_component.component.freshness_between_runs import between_runs_sensor
 from airlift_component.config.airlift_yaml.model import Check, CodeCheck, FreshnessCheck
 from airlift_component.decommission.cron import PRESETS
 
@@ -214,12 +218,6 @@ def build_checks(
 def freshness_sensor(
     instance: str, checks: Sequence[dg.AssetChecksDefinition], running: bool
 ) -> dg.SensorDefinition:
-    """Dagster's sensor that evaluates ``checks`` between materializations, so that a
-    missing update fails its freshness check when it is due."""
-    return dg.build_sensor_for_freshness_checks(
-        freshness_checks=checks,
-        name=f"airlift_{instance}_freshness_checks",
-        default_status=dg.DefaultSensorStatus.RUNNING
-        if running
-        else dg.DefaultSensorStatus.STOPPED,
-    )
+    """The sensor that evaluates ``checks`` between updates, when a missing update may
+    have made one stale (never a second time for an update its own run judged)."""
+    return between_runs_sensor(instance, checks, running)
