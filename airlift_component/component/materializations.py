@@ -12,6 +12,7 @@ requests (:mod:`.check_requests`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -49,13 +50,18 @@ class TickResult:
     batches: list[CheckBatch] = field(default_factory=list)
 
 
-def tick_scope(index: InstanceIndex, airflow_assets: AirflowAssetIndex | None) -> TickScope:
-    """What the tick needs of the definitions (the sensor computes it once)."""
+def tick_scope(
+    index: InstanceIndex,
+    airflow_assets: AirflowAssetIndex | None,
+    decommissioned: Mapping[str, datetime] | None = None,
+) -> TickScope:
+    """What the tick needs of the definitions (the sensor computes it once);
+    ``decommissioned`` holds the first Dagster tick of each decommissioned DAG."""
     mapped = {dag_id: frozenset(entry.task_keys) for dag_id, entry in index.dags.items()}
     needs = frozenset(d for d, e in index.dags.items() if e.task_keys or e.dag_level_keys)
     uris = airflow_assets.keys if airflow_assets is not None else {}
     ids = airflow_assets.ids if airflow_assets is not None else {}
-    return TickScope(mapped, needs, uris, ids)
+    return TickScope(mapped, needs, uris, ids, dict(decommissioned or {}))
 
 
 def materialize(

@@ -19,11 +19,16 @@ A tick records upstream first (by end time, then the task graph), and requests o
 run of the asset checks on what it recorded per Airflow run, with a run key that
 makes Dagster launch it once (:mod:`.check_requests`); ``run_asset_checks=False``
 turns that off.
+
+A decommissioned DAG's runs that Airflow makes for an interval of its Dagster
+schedule (``decommissioned``: the first Dagster tick of each such DAG) are not
+recorded; each is logged once as a warning (see docs/exactly-once.md).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -160,13 +165,17 @@ def build_sensor(
     client_factory: ClientFactory | None = None,
     airflow_assets: AirflowAssetIndex | None = None,
     run_asset_checks: bool = True,
+    decommissioned: Mapping[str, datetime] | None = None,
 ) -> dg.SensorDefinition:
     """The sensor recording ``instance``'s Airflow runs (and, with ``airflow_assets``,
     Airflow's asset events). With ``run_asset_checks`` (the default) each tick also
     requests a run of the asset checks on the assets it recorded, once per Airflow
-    run's batch (see :mod:`.check_requests`)."""
+    run's batch (see :mod:`.check_requests`). ``decommissioned`` holds the first
+    Dagster tick of each decommissioned DAG
+    (:func:`airlift_component.sensor.decommissioned.first_ticks` of the mappings; those
+    of ``instance.mappings`` are read too)."""
     shared = _SharedClient(instance, client_factory or default_client_factory)
-    scope = tick_scope(index, airflow_assets)
+    scope = tick_scope(index, airflow_assets, decommissioned)
     order = task_order(state)
     checks = CheckRequester() if run_asset_checks else None
 

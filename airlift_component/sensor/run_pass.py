@@ -14,7 +14,9 @@ tries and completions and the next cursor out.
    only the runs of those DAGs. Other DAGs' runs in that listing are left
    alone: their window is unchanged.
 4. Fetch the task instances of the changed runs in batches and settle each run
-   (:func:`~.run_ledger.settle_run`).
+   (:func:`~.run_ledger.settle_run`). A run of a decommissioned DAG whose
+   interval is Dagster's (:mod:`~.decommissioned`) is settled and remembered
+   but not recorded; it is returned to warn about.
 5. Move the high-water mark to ``now``, and count the new DAGs as covered, only
    when both listings were read to their end without a shift or the budget
    running out; otherwise keep both, so the next tick reads the same windows
@@ -52,6 +54,7 @@ from airlift_component.sensor.cursor import (
     RunMemory,
     SensorCursor,
 )
+from airlift_component.sensor.decommissioned import dagster_owns, skipped_warning
 from airlift_component.sensor.run_ledger import Launched, RunOutcome, settle_run
 from airlift_component.sensor.run_listing import ChangedRuns
 
@@ -91,6 +94,8 @@ class PassResult:
     limits: list[str] = field(default_factory=list)
     #: Why the pass stopped for lack of time (also in ``limits``), if it did.
     out_of_time: str | None = None
+    #: Why each run of a decommissioned DAG's Dagster interval was not recorded.
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,8 @@ class _Pass:
     fallback: ProxiedLookup
     launched: Callable[[Sequence[DagRun]], Launched] | None
     budget: TimeBudget | None
+    #: The first Dagster tick of each decommissioned DAG.
+    boundaries: Mapping[str, datetime]
 
 
 @dataclass
@@ -170,21 +177,35 @@ def sensor_pass(
     fallback: ProxiedLookup,
     launched: Callable[[Sequence[DagRun]], Launched] | None = None,
     budget: TimeBudget | None = None,
+    boundaries: Mapping[str, datetime] | None = None,
 ) -> PassResult:
     """One pass; ``mapped_tasks`` maps each DAG of the definitions to its mapped task
     ids, ``needs_tasks`` names the DAGs whose runs need their task instances (mapped
     tasks or DAG-level assets); ``launched`` finds the Dagster runs proxies launched for
     those runs (see :func:`~.run_ledger.settle_run`); ``budget`` is the time budget
-    the requests share (see the module docstring). Raises ``AirflowApiError``
-    untouched, but for :class:`OutOfTime`."""
-    p = _Pass(client, cursor, now, settings, mapped_tasks, needs_tasks, fallback, launched, budget)
+    the requests share (see the module docstring); ``boundaries`` holds the first
+    Dagster tick of each decommissioned DAG (see :mod:`~.decommissioned`). Raises
+    ``AirflowApiError`` untouched, but for :class:`OutOfTime`."""
+    p = _Pass(
+        client,
+        cursor,
+        now,
+        settings,
+        mapped_tasks,
+        needs_tasks,
+        fallback,
+        launched,
+        budget,
+        boundaries or {},
+    )
     window = plan_window(cursor, now, settings, frozenset(mapped_tasks))
     limits = [_clock_ahead(cursor, now, settings)] if cursor.clock_ahead(now) else []
     runs = ChangedRuns(now, mapped_tasks, dict(cursor.runs), settings.max_runs, budget)
     listings = _list(p, window, runs)
     fetched = _task_instances(p, runs.changed) if listings.out_of_time is None else _Fetched()
     out_of_time = listings.out_of_time or fetched.out_of_time
-    outcomes = _settle(p, window, runs, fetched)
+    skipped: list[str] = []
+    outcomes = _settle(p, window, runs, fetched, skipped)
     high_water, dags, incomplete = _next_mark(p, window, runs, listings, out_of_time)
     next_cursor, dropped = _next_cursor(p, window, runs.memory, high_water, dags)
     return PassResult(
@@ -194,6 +215,7 @@ def sensor_pass(
         sorted(runs.unknown_dags),
         limits + incomplete + dropped,
         out_of_time=out_of_time,
+        skipped=skipped,
     )
 
 
@@ -232,9 +254,13 @@ def _task_instances(p: _Pass, changed: Sequence[DagRun]) -> _Fetched:
     return fetched
 
 
-def _settle(p: _Pass, window: Window, runs: ChangedRuns, fetched: _Fetched) -> list[RunOutcome]:
+def _settle(
+    p: _Pass, window: Window, runs: ChangedRuns, fetched: _Fetched, skipped: list[str]
+) -> list[RunOutcome]:
     """Settle each changed run whose task instances arrived (or that needs none),
-    remembering it in ``runs.memory``; the runs with something new."""
+    remembering it in ``runs.memory``; the runs with something new. A run of a
+    decommissioned DAG's Dagster interval is remembered as settled, not returned:
+    why goes in ``skipped``."""
     outcomes: list[RunOutcome] = []
     for run in runs.changed:
         key = (run.dag_id, run.run_id)
@@ -253,6 +279,10 @@ def _settle(p: _Pass, window: Window, runs: ChangedRuns, fetched: _Fetched) -> l
         )
         assert outcome.memory is not None
         runs.memory[key] = outcome.memory
+        first = dagster_owns(run, p.boundaries)
+        if first is not None:
+            skipped.append(skipped_warning(run, first))
+            continue
         if outcome.tries or outcome.completed:
             outcomes.append(outcome)
     return outcomes

@@ -1,7 +1,8 @@
 """One sensor tick's decisions, without Dagster: the runs, then the asset events.
 
 :func:`read_tick` runs the pass over the runs (:func:`~.run_pass.sensor_pass`),
-warns about the DAGs that ran in Airflow but are not in the definitions (those
+warns about the runs of a decommissioned DAG that Airflow ran for an interval of
+the Dagster schedule (not recorded, see :mod:`~.decommissioned`), about the DAGs that ran in Airflow but are not in the definitions (those
 the instance's ``dags:`` filter selects), and, when Airflow assets are enabled,
 runs the pass over Airflow's asset events (:func:`~.event_pass.asset_event_pass`).
 When the time budget ran out during the runs, the events wait for the next tick
@@ -23,6 +24,7 @@ from airlift_component.airflow_state.proxied import ProxiedLookup
 from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.config.short_list import short_list
 from airlift_component.sensor.cursor import SensorCursor
+from airlift_component.sensor.decommissioned import first_ticks
 from airlift_component.sensor.event_memory import EventMemory
 from airlift_component.sensor.event_pass import EventSource, asset_event_pass
 from airlift_component.sensor.run_ledger import Launched, RunOutcome
@@ -55,6 +57,8 @@ class TickScope:
     known_uris: Collection[str] = ()
     #: Airflow's id of the asset known by each URI, where the state holds one.
     known_ids: Mapping[str, int | None] = field(default_factory=dict)
+    #: The first Dagster tick of each decommissioned DAG (see :mod:`~.decommissioned`).
+    boundaries: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,8 +114,11 @@ def read_tick(
         fallback=fallback,
         launched=launched,
         budget=budget,
+        # The sensor's instance holds no mappings (the scope has them); a caller's may.
+        boundaries={**first_ticks(instance.mappings), **scope.boundaries},
     )
-    warnings = [_unknown_dag(instance, d) for d in runs.unknown_dags if _selects(instance, d)]
+    warnings = list(runs.skipped)
+    warnings += [_unknown_dag(instance, d) for d in runs.unknown_dags if _selects(instance, d)]
     # What the pass over the runs does not carry over from the cursor it was given.
     kept = replace(runs.cursor, settled_before=cursor.settled_before, instance=instance.name)
     tick = TickDecisions(
