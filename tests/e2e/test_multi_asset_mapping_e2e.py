@@ -142,7 +142,6 @@ def test_multi_asset_mapped_in_one_line_is_observed_then_proxied(
     )
     point_at_dagster(airflow, server.url, INSTANCE)
     set_state(airflow, DAG, OFF, "airlift:proxied_tasks=0")
-    state_dir = str(airflow.dags_folder / "proxied_state")
     try:
         # Observed: Airflow runs build_models; the sensor records all three keys from it.
         observed, state = run_dag(airflow, DAG)
@@ -154,7 +153,11 @@ def test_multi_asset_mapped_in_one_line_is_observed_then_proxied(
         assert recorded == {key: [None] for key in KEYS}  # once each, from Airflow
 
         # Proxied: one Dagster run computes the whole multi-asset.
-        airlift("proxy", "on", DAG, "build_models", "--dir", state_dir, "--force")
+        # No --force: airlift.yaml maps build_models by code: alone, and proxy on takes that
+        # as mapped (it reads airlift.yaml for the folder and the mapped tasks).
+        flipped = airlift("proxy", "on", DAG, "build_models", "--config", str(config))
+        assert "task 'build_models': proxied false -> true" in flipped.stdout, flipped.stdout
+        assert "warning" not in flipped.stderr, flipped.stderr
         airflow.wait_for_dag_tags(DAG, lambda tags: "airlift:proxied_tasks=1" in tags, 180)
         proxied, state = run_dag(airflow, DAG)
         assert state == "success", _task_states(airflow, proxied)
