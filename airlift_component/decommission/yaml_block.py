@@ -26,13 +26,26 @@ class BlockEditError(ValueError):
 
 @dataclass(frozen=True)
 class DecommissionRecord:
-    """What ``airlift decommission`` did, as written in the block: enough to undo it."""
+    """What ``airlift decommission`` did, as written in the block: enough to undo it.
 
-    cron: str
-    timezone: str
+    Two variants: a cron schedule (``cron``, ``timezone``, ``logical_date`` set) or,
+    for a DAG Airflow assets triggered, the Dagster assets whose updates run it
+    (``on_assets``, and ``on_assets_updated``: ``any`` or ``all`` of them). Both
+    carry ``first_tick`` and ``paused_by_airlift``; fields not set are not written.
+    """
+
+    cron: str | None
+    timezone: str | None
     first_tick: str
-    logical_date: str
+    logical_date: str | None
     paused_by_airlift: bool
+    on_assets: tuple[str, ...] | None = None
+    on_assets_updated: str | None = None
+
+
+#: The fields each variant writes, in the block's order.
+CRON_FIELDS = ("cron", "timezone", "first_tick", "logical_date", "paused_by_airlift")
+ASSET_FIELDS = ("first_tick", "paused_by_airlift", "on_assets", "on_assets_updated")
 
 
 def render_block(record: DecommissionRecord, indent: int, newline: str = "\n") -> str:
@@ -41,7 +54,14 @@ def render_block(record: DecommissionRecord, indent: int, newline: str = "\n") -
     lines = [f"{pad}{BLOCK_KEY}:"]
     for field in fields(record):
         value = getattr(record, field.name)
-        text = ("true" if value else "false") if isinstance(value, bool) else _quoted(value)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, tuple):
+            text = "[" + ", ".join(_quoted(item) for item in value) + "]"
+        else:
+            text = _quoted(value)
         lines.append(f"{pad}  {field.name}: {text}")
     return newline.join(lines) + newline
 
@@ -102,13 +122,23 @@ def remove_block(text: str, instance: str, dag_id: str) -> tuple[str, Decommissi
 
 def _record(loaded: Any, dag_id: str) -> DecommissionRecord:
     block = loaded.get(BLOCK_KEY) if isinstance(loaded, dict) else None
-    names = [field.name for field in fields(DecommissionRecord)]
-    if not isinstance(block, dict) or sorted(block) != sorted(names):
+    variants = (CRON_FIELDS, ASSET_FIELDS)
+    if not isinstance(block, dict) or sorted(block) not in [sorted(v) for v in variants]:
         raise BlockEditError(
-            f"DAG {dag_id!r}'s {BLOCK_KEY}: block does not hold {', '.join(names)}; "
-            "restore it as airlift wrote it or remove it by hand"
+            f"DAG {dag_id!r}'s {BLOCK_KEY}: block does not hold {', '.join(CRON_FIELDS)} "
+            f"(or {', '.join(ASSET_FIELDS)}); restore it as airlift wrote it or remove it "
+            "by hand"
         )
-    return DecommissionRecord(**block)
+    assets = block.get("on_assets")
+    return DecommissionRecord(
+        cron=block.get("cron"),
+        timezone=block.get("timezone"),
+        first_tick=block["first_tick"],
+        logical_date=block.get("logical_date"),
+        paused_by_airlift=block["paused_by_airlift"],
+        on_assets=tuple(str(item) for item in assets) if isinstance(assets, list) else None,
+        on_assets_updated=block.get("on_assets_updated"),
+    )
 
 
 def _mapping_nodes(text: str, instance: str, dag_id: str) -> tuple[yaml.MappingNode, yaml.Node]:

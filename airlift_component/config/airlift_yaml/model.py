@@ -335,33 +335,53 @@ class AirflowAssetsSettings(_Model):
 
 
 class Decommissioned(_Model):
-    """The DAG's schedule moved from Airflow to Dagster: a Dagster schedule runs the
-    DAG's assets that have ``code:``, from ``first_tick`` on (Airflow's next run when
-    the DAG was paused). Written by the decommission step; each value is derived from
-    Airflow's own DAG details (see the migration playbook)."""
+    """The DAG's schedule moved from Airflow to Dagster: a Dagster schedule (``cron``)
+    or, for a DAG Airflow assets triggered, an automation condition (``on_assets``)
+    runs the DAG's assets that have ``code:``. Written by `airlift decommission`
+    (and removed by its ``--undo``); each value is derived from Airflow's own DAG
+    details and stored Airflow assets (see the migration playbook)."""
 
-    cron: StrictStr = Field(
-        pattern=r"^\S+( \S+){4}$", description="Five-field cron of the schedule."
+    cron: StrictStr | None = Field(
+        default=None,
+        pattern=r"^\S+( \S+){4}$",
+        description="Five-field cron of the schedule (a DAG on a time schedule).",
     )
-    timezone: StrictStr = Field(min_length=1, description="IANA timezone of the cron.")
+    timezone: StrictStr | None = Field(
+        default=None, min_length=1, description="IANA timezone of the cron."
+    )
     first_tick: StrictStr = Field(
         pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$",
-        description="The first tick Dagster runs (ISO 8601 with offset); earlier ticks "
-        "are skipped, their intervals were Airflow's.",
+        description="ISO 8601 with offset. With `cron`: the first tick Dagster runs "
+        "(Airflow's next run when it was paused); earlier ticks are skipped, their "
+        "intervals were Airflow's. With `on_assets`: the moment Airflow stopped.",
     )
-    logical_date: Literal["interval_start", "tick"] = Field(
-        description="The date a run stands for, as Airflow named it: the start of the "
-        "interval that just ended (Airflow 2's cron, timedeltas) or the tick itself "
-        "(Airflow 3's cron)."
+    logical_date: Literal["interval_start", "tick"] | None = Field(
+        default=None,
+        description="With `cron`: the date a run stands for, as Airflow named it: the start "
+        "of the interval that just ended (Airflow 2's cron, timedeltas) or the tick itself "
+        "(Airflow 3's cron).",
     )
     paused_by_airlift: StrictBool = Field(
         description="Whether the DAG was paused in Airflow by this step (undoing it "
         "unpauses the DAG only then)."
     )
+    on_assets: list[AssetKeyStr] | None = Field(
+        default=None,
+        min_length=1,
+        description="A DAG Airflow assets triggered: the Dagster keys of those Airflow "
+        "assets; an update of them runs the DAG's assets.",
+    )
+    on_assets_updated: Literal["any", "all"] | None = Field(
+        default=None,
+        description="With `on_assets`: run when any of them was updated, or when all were "
+        "updated since the last run (Airflow's `a | b` and `[a, b]` / `a & b`).",
+    )
 
     @field_validator("timezone")
     @classmethod
-    def _known_timezone(cls, value: str) -> str:
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         try:
             ZoneInfo(value)
         except (ValueError, ZoneInfoNotFoundError):
@@ -369,6 +389,20 @@ class Decommissioned(_Model):
                 f"{value!r} is not an IANA timezone name (e.g. Europe/Amsterdam, UTC)"
             ) from None
         return value
+
+    @model_validator(mode="after")
+    def _one_variant(self) -> Decommissioned:
+        cron = (self.cron, self.timezone, self.logical_date)
+        assets = (self.on_assets, self.on_assets_updated)
+        if all(v is not None for v in cron) and all(v is None for v in assets):
+            return self
+        if all(v is not None for v in assets) and all(v is None for v in cron):
+            return self
+        raise ValueError(
+            "decommissioned: holds either cron, timezone and logical_date (a time "
+            "schedule) or on_assets and on_assets_updated (an asset-triggered DAG); "
+            "`airlift decommission DAG --undo` removes the block, then decommission again"
+        )
 
 
 class DagMapping(_Model):
