@@ -8,7 +8,7 @@ no REST call. :func:`build_defs` is the plain-Python entry point.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,7 +30,7 @@ from airlift_component.airflow_state.state_file import (
 )
 from airlift_component.airflow_state.ui_urls import dag_ui_url
 from airlift_component.component.airflow_asset_specs import airflow_asset_specs
-from airlift_component.component.asset_specs import InstanceIndex, instance_specs
+from airlift_component.component.asset_specs import instance_specs
 from airlift_component.component.checks import CheckTarget, build_checks, freshness_sensor
 from airlift_component.component.code_refs import CodeSite
 from airlift_component.component.dagster_private import (
@@ -38,7 +38,7 @@ from airlift_component.component.dagster_private import (
     DefinitionsLoadType,
     using_dagster_dev,
 )
-from airlift_component.component.decommission_schedule import decommission_schedule
+from airlift_component.component.decommission_schedule import decommissioned_definitions
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
 from airlift_component.component.task_code import expand_code_tasks
@@ -51,7 +51,6 @@ from airlift_component.config.airlift_yaml.model import (
     Instance,
     dag_asset_key,
 )
-from airlift_component.decommission.yaml_block import DecommissionRecord
 from airlift_component.redact import redact_url
 
 log = logging.getLogger("airlift_component")
@@ -183,41 +182,8 @@ def _instance_defs(
             running = instance.sensor.default_status == "running"
             sensors.append(freshness_sensor(instance.name, freshness, running))
         checks += freshness
-    return _definitions(
-        assets, sensors, checks, _decommissioned_schedules(instance, index, found.refs)
-    )
-
-
-def _decommissioned_schedules(
-    instance: Instance, index: InstanceIndex, runnable: Collection[dg.AssetKey]
-) -> list[dg.ScheduleDefinition]:
-    """A schedule per decommissioned DAG, over the DAG's assets Dagster can run."""
-    found: list[dg.ScheduleDefinition] = []
-    for mapping in instance.mappings:
-        block = mapping.decommissioned
-        entry = index.dags.get(mapping.dag)
-        if block is None or entry is None:
-            continue
-        keys = [key for keys in entry.task_keys.values() for key in keys]
-        keys = [key for key in [*entry.dag_level_keys, *keys] if key in runnable]
-        if not keys:
-            log.warning(
-                "instance %r: DAG %r is decommissioned but none of its assets has code:, so "
-                "its Dagster schedule would run nothing; point the assets' code: at the "
-                "Dagster code that replaced its tasks",
-                instance.name,
-                mapping.dag,
-            )
-            continue
-        record = DecommissionRecord(
-            block.cron,
-            block.timezone,
-            block.first_tick,
-            block.logical_date,
-            block.paused_by_airlift,
-        )
-        found.append(decommission_schedule(instance.name, mapping.dag, record, keys))
-    return found
+    assets, replaced, automation = decommissioned_definitions(instance, index, found.refs, assets)
+    return _definitions(assets, [*sensors, *automation], checks, replaced)
 
 
 @dataclass
