@@ -1,7 +1,11 @@
 """Drift between ``airlift.yaml`` and a live Airflow: what the mapping no longer matches.
 
 Results are collected in :class:`DriftReport` apart from how they are printed
-(:func:`render_text`, :func:`render_json`). Imports no Dagster.
+(:func:`render_text`, :func:`render_json`). A decommissioned DAG (its mapping has
+``decommissioned:``, its schedule runs in Dagster) is expected to be paused in
+Airflow: paused, it is no drift and its tasks are not compared (Airflow no longer
+runs them); unpaused, both orchestrators run it, and the report warns with the
+fix. Imports no Dagster.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ class DriftReport:
     #: Mapped DAGs that Airflow runs as one whole-DAG proxy (``airlift proxy on DAG
     #: --dag``): their mapped tasks are not compared, since Airflow shows only the proxy.
     proxied_dags: list[str] = field(default_factory=list)
+    #: Decommissioned DAGs paused in Airflow, as they should be: not compared.
+    decommissioned_dags: list[str] = field(default_factory=list)
+    #: Decommissioned DAGs that Airflow still schedules (unpaused): two orchestrators.
+    unpaused_decommissioned: list[str] = field(default_factory=list)
     #: Why upstream changes were not compared (no cache yet), if so.
     note: str | None = None
 
@@ -61,6 +69,7 @@ class DriftReport:
             or self.unmapped_dags
             or self.filtered_out_dags
             or self.upstream_changes
+            or self.unpaused_decommissioned
         )
 
 
@@ -87,6 +96,12 @@ def compute_drift(
         if dag_id not in live.dags:
             report.filtered_out_dags.append(dag_id)
             continue
+        if mapping.decommissioned is not None:
+            paused = live.dags[dag_id].dag.is_paused
+            (report.decommissioned_dags if paused else report.unpaused_decommissioned).append(
+                dag_id
+            )
+            continue
         if _proxied_as_a_whole(live.dags[dag_id]):
             report.proxied_dags.append(dag_id)
             continue
@@ -100,7 +115,7 @@ def compute_drift(
     if cached is None:
         report.note = without_cache
         return report
-    for dag_id in sorted(mapped):
+    for dag_id in sorted(d for d, m in mapped.items() if m.decommissioned is None):
         before_dag, after_dag = cached.dags.get(dag_id), live.dags.get(dag_id)
         if not before_dag or not after_dag or before_dag.tasks is None or after_dag.tasks is None:
             continue
@@ -151,6 +166,18 @@ def render_text(reports: Sequence[DriftReport], *, verbose: bool = False) -> str
             lines.append(
                 f"  PROXIED  DAG {dag}: runs in Dagster as a whole; its mapped tasks are not "
                 f"compared until `airlift proxy off {dag} --dag`"
+            )
+        for dag in r.unpaused_decommissioned:
+            lines.append(
+                f"  UNPAUSED DAG {dag}: decommissioned, its schedule runs in Dagster, but it is "
+                "unpaused in Airflow, so both orchestrators run it (the sensor does not record "
+                "Airflow's runs of Dagster's intervals). Pause it in Airflow, or give its "
+                f"schedule back with `airlift decommission {dag} --undo --instance {r.instance}`"
+            )
+        for dag in r.decommissioned_dags:
+            lines.append(
+                f"  DECOMM   DAG {dag}: decommissioned (its schedule runs in Dagster) and paused "
+                "in Airflow; not compared"
             )
         lines.extend(_unmapped_lines(r.unmapped_dags, verbose))
         if r.note:
