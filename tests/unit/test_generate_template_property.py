@@ -2,23 +2,31 @@
 
 For random logical dates, timezones, data intervals and run conf, the command
 of the module `airlift generate` writes, rendered by the runtime, equals what
-Airflow 3's own code renders for the same DAG file: its task context
-(``RuntimeTaskInstance.get_template_context``) and its Jinja environment
-(``BaseOperator.render_template``). Airflow is installed in this environment;
-the DAG file is executed by Airflow here, and only read by syntax by the generator.
+Airflow's own code renders for the same DAG file: its task context and its Jinja
+environment (``BaseOperator.render_template``).
+
+- Airflow 3 is installed in this environment: the DAG file is executed here, the
+  context is ``RuntimeTaskInstance.get_template_context``.
+- Airflow 2.10 lives in ``.venv-airflow2``: ``tests/unit/airflow2_render.py`` runs
+  there and renders a whole batch of drawn cases in one process (one Airflow import
+  per batch), the context being ``TaskInstance.get_template_context``.
+
+The generator only reads each DAG file by syntax.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from airlift_component.cli import cmd_generate
@@ -214,3 +222,169 @@ def test_variables_render_as_airflow_reads_them_from_the_environment(greeting: s
             params={"n": 3, "label": "x"},
         ).render(VAR_TEMPLATE)
     assert ours == theirs
+
+
+# -- Airflow 2.10 ----------------------------------------------------------------
+
+AIRFLOW2_PYTHON = Path(__file__).resolve().parents[2] / ".venv-airflow2" / "bin" / "python"
+AIRFLOW2_HELPER = Path(__file__).with_name("airflow2_render.py")
+
+AIRFLOW2_DAG_FILE = f"""\
+from airflow import DAG
+from airflow.models.param import Param
+from airflow.operators.bash import BashOperator
+
+with DAG("prop", schedule=None, params={{"n": Param(3, type="integer"), "label": "x"}}) as dag:
+    BashOperator(task_id="render_me", bash_command={TEMPLATE!r})
+"""
+
+
+@pytest.fixture(scope="module")
+def airflow2(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """(the module generated from the Airflow 2 DAG file, a scratch Airflow home)."""
+    assert AIRFLOW2_PYTHON.exists(), f"{AIRFLOW2_PYTHON} is missing: run scripts/setup"
+    project = tmp_path_factory.mktemp("prop2")
+    (project / "dags").mkdir()
+    (project / "dags" / "prop.py").write_text(AIRFLOW2_DAG_FILE)
+    (project / "airlift.yaml").write_text(AIRLIFT_YAML)
+    parser = argparse.ArgumentParser()
+    cmd_generate.register(parser)
+    args = parser.parse_args(
+        ["prop", "--config", str(project / "airlift.yaml"), "--dags-folder", str(project / "dags")]
+    )
+    assert cmd_generate.run(args) == 0
+    path = project / "airlift_generated" / "prop__render_me.py"
+    spec = importlib.util.spec_from_file_location("generated2_prop__render_me", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (project / "home").mkdir()
+    return module, project
+
+
+def airflow2_render(project: Path, cases: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Airflow 2.10's renderings of ``cases``, all in one child process."""
+    home = project / "home"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
+    request = {
+        "dag_file": str(project / "dags" / "prop.py"),
+        "dag_id": "prop",
+        "task_id": "render_me",
+        "cases": cases,
+    }
+    done = subprocess.run(
+        [str(AIRFLOW2_PYTHON), str(AIRFLOW2_HELPER)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    answers: list[dict[str, str]] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(answers) == len(cases)
+    return answers
+
+
+case = st.fixed_dictionaries(
+    {
+        "start": st.datetimes(
+            min_value=datetime(1971, 1, 1), max_value=datetime(2099, 12, 31), timezones=zones
+        ),
+        "length": st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+        "conf": st.one_of(
+            st.just({}),
+            st.fixed_dictionaries({"n": st.integers(-400, 400)}),
+            st.fixed_dictionaries({"label": st.text(min_size=0, max_size=8)}),
+        ),
+    }
+)
+
+
+# Each example is a batch of drawn runs rendered by one Airflow 2 process; a failure
+# names its run, so shrinking (one process per step) is left out.
+@settings(max_examples=2, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@given(cases=st.lists(case, min_size=50, max_size=50))
+def test_generated_command_renders_as_airflow2_does(
+    airflow2: tuple[Any, Path], cases: list[dict[str, Any]]
+) -> None:
+    generated, project = airflow2
+    runs = []
+    for drawn in cases:
+        start = datetime.fromisoformat(drawn["start"].isoformat())
+        end = datetime.fromisoformat((start + drawn["length"]).isoformat())
+        runs.append({"start": start.isoformat(), "end": end.isoformat(), "conf": drawn["conf"]})
+    theirs = airflow2_render(project, runs)
+    for run, answer in zip(runs, theirs, strict=True):
+        ours = AirflowRun(
+            dag_id=generated.DAG_ID,
+            task_id=generated.TASK_ID,
+            run_id="scheduled__x",
+            logical_date=datetime.fromisoformat(run["start"]),
+            data_interval_start=datetime.fromisoformat(run["start"]),
+            data_interval_end=datetime.fromisoformat(run["end"]),
+            params={**generated.PARAMS, **run["conf"]},
+            from_airflow=True,
+        ).render(generated.BASH_COMMAND)
+        assert answer == {"rendered": ours}, run
+
+
+def test_the_airflow2_dag_file_is_the_one_generated_from(airflow2: tuple[Any, Path]) -> None:
+    generated, _ = airflow2
+    assert generated.BASH_COMMAND == TEMPLATE
+    assert generated.PARAMS == {"n": 3, "label": "x"}
+
+
+@settings(max_examples=1, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@given(
+    values=st.lists(
+        st.tuples(
+            st.text(
+                st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                max_size=12,
+            ),
+            st.integers(-(10**6), 10**6),
+        ),
+        min_size=20,
+        max_size=20,
+    )
+)
+def test_variables_render_as_airflow2_reads_them_from_the_environment(
+    airflow2: tuple[Any, Path], values: list[tuple[str, int]]
+) -> None:
+    """The Variable template above, against Airflow 2.10's renderer and its
+    environment-variables secrets backend (one process for the whole batch)."""
+    from unittest import mock
+
+    _, project = airflow2
+    start = datetime(2024, 5, 6, tzinfo=UTC).isoformat()
+    cases = [
+        {
+            "start": start,
+            "end": start,
+            "conf": {},
+            "command": VAR_TEMPLATE,
+            "env": {"AIRFLOW_VAR_GREETING": greeting, "AIRFLOW_VAR_CFG": f'{{"n": {n}}}'},
+        }
+        for greeting, n in values
+    ]
+    theirs = airflow2_render(project, cases)
+    for drawn, answer in zip(cases, theirs, strict=True):
+        with mock.patch.dict("os.environ", drawn["env"]):
+            ours = AirflowRun(
+                dag_id="prop",
+                task_id="render_me",
+                run_id="scheduled__x",
+                logical_date=datetime.fromisoformat(start),
+                data_interval_start=datetime.fromisoformat(start),
+                data_interval_end=datetime.fromisoformat(start),
+                params={"n": 3, "label": "x"},
+            ).render(VAR_TEMPLATE)
+        assert answer == {"rendered": ours}, drawn["env"]
