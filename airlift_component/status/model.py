@@ -3,7 +3,9 @@
 Per DAG: how many of the tasks its proxied-state file lists are proxied, or the
 DAG-level flag; per instance and overall: totals and a progress fraction. A DAG
 proxied as a whole counts as fully migrated; a DAG without a file counts as not
-started (this is how the Airflow side treats it too).
+started (this is how the Airflow side treats it too). A DAG whose mapping has a
+``decommissioned:`` block (its schedule runs in Dagster) is in state
+``decommissioned`` and counts as fully migrated whatever its file says.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Literal
 from airlift_component.config.problems import Problem
 from airlift_component.config.validation.proxied_state_dirs import StateSource
 from airlift_component.status.checks import ChecksSection
+from airlift_component.status.decommissioned import Decommission, DecommissionReader
 
 Mode = Literal["tasks", "dag", "no file", "broken"]
 
@@ -33,10 +36,19 @@ class DagStatus:
     problems: list[Problem] = field(default_factory=list)
     #: Each listed task's flag (task-level files), for the acceptance-check rows.
     task_flags: dict[str, bool] = field(default_factory=dict, repr=False)
+    #: The Dagster automation that replaced Airflow's schedule, once decommissioned.
+    decommissioned: Decommission | None = None
+
+    @property
+    def state(self) -> str:
+        """``decommissioned``, else the mode."""
+        return "decommissioned" if self.decommissioned is not None else self.mode
 
     @property
     def fraction(self) -> float:
         """Share migrated, from 0.0 to 1.0."""
+        if self.decommissioned is not None:
+            return 1.0
         if self.mode == "dag":
             return 1.0 if self.dag_proxied else 0.0
         if self.mode == "tasks" and self.tasks_total:
@@ -51,6 +63,7 @@ class DagStatus:
         return {
             "dag_id": self.dag_id,
             "mode": self.mode,
+            "state": self.state,
             "path": self.path,
             "tasks_proxied": self.tasks_proxied,
             "tasks_total": self.tasks_total,
@@ -58,6 +71,9 @@ class DagStatus:
             "mapped": self.mapped,
             "progress": round(self.fraction, 4),
             "problems": [p.format() for p in self.problems],
+            "decommissioned": None
+            if self.decommissioned is None
+            else self.decommissioned.as_dict(),
         }
 
 
@@ -70,6 +86,7 @@ class Totals:
     dags_dag_level: int = 0
     dags_without_file: int = 0
     dags_broken: int = 0
+    dags_decommissioned: int = 0
     tasks_proxied: int = 0
     tasks_total: int = 0
     fraction: float = 0.0
@@ -82,6 +99,7 @@ class Totals:
             dags_dag_level=sum(d.mode == "dag" for d in dags),
             dags_without_file=sum(d.mode == "no file" for d in dags),
             dags_broken=sum(d.mode == "broken" for d in dags),
+            dags_decommissioned=sum(d.decommissioned is not None for d in dags),
             tasks_proxied=sum(d.tasks_proxied for d in dags),
             tasks_total=sum(d.tasks_total for d in dags),
             fraction=sum(d.fraction for d in dags) / len(dags) if dags else 0.0,
@@ -163,9 +181,13 @@ class StatusReport:
         }
 
 
-def instance_status(source: StateSource) -> InstanceStatus:
+def instance_status(
+    source: StateSource, decommissions: DecommissionReader | None = None
+) -> InstanceStatus:
     """Read one folder (and the instance's mappings, when known) into an :class:`InstanceStatus`."""
     from airlift_component.config.proxied_state.file import read_proxied_state_dir
+
+    reader = decommissions or DecommissionReader()
 
     mapped = set(source.mapped_dags) if source.mapped_dags is not None else None
     dags: dict[str, DagStatus] = {}
@@ -199,6 +221,9 @@ def instance_status(source: StateSource) -> InstanceStatus:
             dags[dag_id] = DagStatus(dag_id, "broken", path, mapped=is_mapped, problems=problems)
     for dag_id in source.mapped_dags or ():
         dags.setdefault(dag_id, DagStatus(dag_id, "no file", mapped=True))
+    for dag_id, decommission in reader.of(source.config, source.instance).items():
+        if dag_id in dags:
+            dags[dag_id].decommissioned = decommission
     return InstanceStatus(
         source.instance,
         None if source.directory is None else str(source.directory),
@@ -211,4 +236,5 @@ def instance_status(source: StateSource) -> InstanceStatus:
 
 def build_report(sources: Sequence[StateSource]) -> StatusReport:
     """The status of every source, in the order given."""
-    return StatusReport([instance_status(source) for source in sources])
+    reader = DecommissionReader()
+    return StatusReport([instance_status(source, reader) for source in sources])

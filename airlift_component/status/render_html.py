@@ -39,9 +39,12 @@ def _bar(fraction: float, label: str, big: bool = False) -> str:
 
 
 def _summary(totals: Totals) -> str:
+    decommissioned = (
+        f"{totals.dags_decommissioned} decommissioned · " if totals.dags_decommissioned else ""
+    )
     return (
         f"{totals.tasks_proxied}/{totals.tasks_total} tasks proxied · "
-        f"{totals.dags_fully_proxied}/{totals.dags} DAGs fully proxied · "
+        f"{totals.dags_fully_proxied}/{totals.dags} DAGs fully proxied · {decommissioned}"
         f"{totals.fraction * 100:.0f}%"
     )
 
@@ -56,6 +59,11 @@ def _proxied(dag: DagStatus) -> str:
 
 def _dag_row(dag: DagStatus) -> str:
     notes = []
+    if dag.decommissioned is not None:
+        notes.append(
+            f'<span class="ok">decommissioned</span> '
+            f'<span class="meta">{escape(dag.decommissioned.describe())}</span>'
+        )
     if dag.mode == "broken":
         notes.append(f'<span class="broken">{len(dag.problems)} problem(s)</span>')
     if dag.mapped is False:

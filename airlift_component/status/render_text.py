@@ -26,6 +26,8 @@ def _proxied(dag: DagStatus) -> str:
 
 def _note(dag: DagStatus) -> str:
     notes = []
+    if dag.decommissioned is not None:
+        notes.append(dag.decommissioned.describe())
     if dag.mode == "no file":
         notes.append("mapped in airlift.yaml, no proxied-state file")
     if dag.mode == "broken":
@@ -45,6 +47,8 @@ def _total_note(totals: Totals) -> str:
         parts.append(f"{totals.dags_without_file} without file")
     if totals.dags_broken:
         parts.append(f"{totals.dags_broken} broken")
+    if totals.dags_decommissioned:
+        parts.append(f"{totals.dags_decommissioned} decommissioned")
     return ", ".join(parts)
 
 
@@ -66,7 +70,7 @@ def _instance_rows(instance: InstanceStatus) -> list[tuple[str, ...]]:
     if instance.note:
         rows.append((label, "", "", "", "", instance.note))
     for dag in instance.dags:
-        mode = "DAG" if dag.mode == "dag" else dag.mode
+        mode = "DAG" if dag.state == "dag" else dag.state
         row = (label, dag.dag_id, mode, _proxied(dag), _percent(dag.fraction), _note(dag))
         rows.append(row)
     rows.append(_total_row(label, "total", instance.totals))

@@ -62,6 +62,7 @@ def test_json_has_numbers_per_dag_and_instance() -> None:
     assert analytics["dags"][0] == {
         "dag_id": "customers_etl",
         "mode": "tasks",
+        "state": "tasks",
         "path": "dags/proxied_state/customers_etl.yaml",
         "tasks_proxied": 1,
         "tasks_total": 4,
@@ -69,6 +70,7 @@ def test_json_has_numbers_per_dag_and_instance() -> None:
         "mapped": None,
         "progress": 0.25,
         "problems": [],
+        "decommissioned": None,
     }
 
 
