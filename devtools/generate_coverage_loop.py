@@ -1,0 +1,444 @@
+"""Do generated example tasks do, proxied in the real loop, what Airflow's operators did?
+
+For each Airflow (3 in ``.venv``, 2.10 in ``.venv-airflow2``) this starts a real
+Airflow (:mod:`devtools.local_stack`) whose DAG folder holds Airflow's own bundled
+example DAGs (each file as shipped, with ``proxying_to_dagster`` appended), writes
+the module `airlift generate` writes for every example task it translates (see
+:mod:`devtools.generate_coverage`), serves them from a real Dagster (webserver and
+daemon) tagged as the component tags ``code:`` assets, and then, batch by batch
+of DAGs that have a generated task:
+
+1. triggers each DAG once with Airflow's own operators and records, per generated
+   task, its state, its ``return_value`` XCom and (Bash) its output lines;
+2. proxies every generated task of those DAGs (their ``proxied_state`` files),
+   clears the same DAG runs (same run id, logical date and data interval) and
+   records the same again, the output lines from the Dagster run each proxy
+   launched;
+3. compares them (:mod:`devtools.generate_loop_effects`).
+
+Every task's outcome is appended to ``--results`` (JSON lines) as its batch ends,
+so a cut-off run keeps what it measured; the table printed at the end (or with
+``--report``) is built from that file::
+
+    nice -n 19 .venv/bin/python -m devtools.generate_coverage_loop --airflow 3 \\
+        --results /tmp/loop.jsonl
+    .venv/bin/python -m devtools.generate_coverage_loop --report --results /tmp/loop.jsonl
+
+Slow (tens of minutes per Airflow on two cores) and not part of CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from airlift_component.generate.render import asset_name
+from devtools.generate_coverage import ROOT, Found, example_folders, tasks
+from devtools.generate_loop_effects import (
+    Effect,
+    airflow_effect,
+    compare,
+    compute_log_lines,
+    rest,
+    rest_json,
+    task_instances,
+)
+from devtools.generate_run_coverage import _module_text
+from devtools.local_stack import AirflowServer, DagsterServer
+
+INSTANCE = "examples"
+VENVS = {3: ROOT / ".venv", 2: ROOT / ".venv-airflow2"}
+LABELS = {3: "Airflow 3", 2: "Airflow 2.10"}
+SAME = "same effect as Airflow's operator"
+
+#: Appended to every example DAG file that holds a generated task. DAGs made in a
+#: ``with DAG(...)`` block without a name are found where Airflow registers them.
+PROXY_CALL = """
+
+def _airlift_coverage_proxy():  # appended by devtools.generate_coverage_loop
+    from pathlib import Path as _Path
+
+    from airflow_side import load_proxied_state_from_yaml, proxying_to_dagster
+
+    try:
+        from airflow.sdk.definitions._internal.contextmanager import DagContext
+    except ImportError:
+        from airflow.models.dag import DagContext
+    found = dict(globals())
+    for number, (dag, module) in enumerate(DagContext.autoregistered_dags):
+        if getattr(module, "__name__", None) == __name__:
+            found[f"_airlift_registered_{number}"] = dag
+    state = load_proxied_state_from_yaml(_Path(__STATE_DIR__))
+    proxying_to_dagster(global_vars=found, proxied_state=state)
+
+
+_airlift_coverage_proxy()
+"""
+
+DEFINITIONS = """\
+import importlib
+
+import dagster as dg
+
+from airlift_component.mapping_tags import mapping_metadata, mapping_tags
+
+MODULES = {modules!r}
+assets = []
+for module, name, dag_id, task_id in MODULES:
+    try:
+        asset = getattr(importlib.import_module(f"cov.{{module}}"), name)
+    except Exception as exc:  # one broken module must not hide the others
+        print(f"cov.{{module}}: {{type(exc).__name__}}: {{exc}}")
+        continue
+    assets.append(
+        asset.map_asset_specs(
+            lambda spec, d=dag_id, t=task_id: spec.merge_attributes(
+                tags=mapping_tags({instance!r}, d, t),
+                metadata=mapping_metadata({instance!r}, d, t),
+            )
+        )
+    )
+defs = dg.Definitions(assets=assets)
+"""
+
+
+@dataclass(frozen=True)
+class Task:
+    """A generated example task, where its DAG file lives in the test DAG folder."""
+
+    dag_id: str
+    task_id: str
+    kind: str
+    module: str
+    dag_file: Path
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def prepare(version: int, scratch: Path) -> list[Task]:
+    """The DAG folder (examples copied, proxy call appended) and the Dagster project."""
+    dags, package = scratch / "dags", scratch / "project" / "cov"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    copies: dict[Path, Path] = {}
+    for number, folder in enumerate(example_folders(VENVS[version])):
+        target = dags / f"examples_{number}"
+        shutil.copytree(folder, target, ignore=shutil.ignore_patterns("__pycache__"))
+        copies[folder] = target
+    found_tasks: list[Task] = []
+    for found in tasks(list(copies)):
+        if not isinstance(found, Found) or found.translation is None or found.site is None:
+            continue
+        text = _module_text(found)
+        if text is None:
+            continue
+        module = f"m{len(found_tasks)}"
+        (package / f"{module}.py").write_text(text)
+        folder = next(f for f in copies if found.source.path.is_relative_to(f))
+        dag_file = copies[folder] / found.source.path.relative_to(folder)
+        found_tasks.append(
+            Task(found.dag.dag_id, found.site.task_id, found.translation.kind, module, dag_file)
+        )
+    state_dir = dags / "proxied_state"
+    state_dir.mkdir()
+    for dag_file in {task.dag_file for task in found_tasks}:
+        dag_file.write_text(
+            dag_file.read_text() + PROXY_CALL.replace("__STATE_DIR__", repr(str(state_dir)))
+        )
+    modules = [
+        (t.module, asset_name(t.dag_id, t.task_id), t.dag_id, t.task_id) for t in found_tasks
+    ]
+    (package.parent / "definitions.py").write_text(
+        DEFINITIONS.format(modules=modules, instance=INSTANCE)
+    )
+    return found_tasks
+
+
+def wait_parsed(airflow: AirflowServer, dag_ids: set[str], timeout: float) -> set[str]:
+    """Poll until every DAG is listed or its file has an import error; the listed ones."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listed: set[str] = set()
+        offset = 0
+        while True:
+            page = rest_json(airflow, "GET", "/dags", params={"limit": 100, "offset": offset})
+            listed |= {str(d["dag_id"]) for d in page["dags"]}
+            offset += 100
+            if offset >= int(page["total_entries"]):
+                break
+        errors = rest_json(airflow, "GET", "/importErrors", params={"limit": 100})
+        broken = len(errors.get("import_errors", []))
+        missing = dag_ids - listed
+        if not missing or time.monotonic() > deadline:
+            log(f"{len(dag_ids & listed)} DAGs parsed, {broken} files with import errors")
+            return dag_ids & listed
+        log(f"waiting for {len(missing)} DAGs to parse ({broken} import errors so far)")
+        time.sleep(10)  # a progress poll of a long parse, not a readiness stand-in
+
+
+def point_at_dagster(airflow: AirflowServer, dagster: DagsterServer) -> None:
+    connection = {
+        "connection_id": "dagster_default",
+        "conn_type": "http",
+        "host": dagster.url,
+        "extra": json.dumps({"instance": INSTANCE}),
+    }
+    rest(airflow, "DELETE", "/connections/dagster_default")
+    rest_json(airflow, "POST", "/connections", json=connection)
+
+
+def set_paused(airflow: AirflowServer, dag_id: str, paused: bool) -> None:
+    rest_json(
+        airflow,
+        "PATCH",
+        f"/dags/{dag_id}",
+        params={"update_mask": "is_paused"},
+        json={"is_paused": paused},
+    )
+
+
+def trigger(airflow: AirflowServer, dag_id: str) -> str:
+    body = {"conf": {}, "logical_date": datetime.now(UTC).isoformat()}
+    run = rest_json(airflow, "POST", f"/dags/{dag_id}/dagRuns", json=body)
+    return str(run["dag_run_id"])
+
+
+def wait_runs(airflow: AirflowServer, runs: dict[str, str], timeout: float) -> set[str]:
+    """Poll until every run finished; a run past ``timeout`` is marked failed. The late ones."""
+    deadline = time.monotonic() + timeout
+    pending = dict(runs)
+    while pending and time.monotonic() < deadline:
+        for dag_id, run_id in list(pending.items()):
+            run = rest_json(airflow, "GET", f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}")
+            if run["state"] in ("success", "failed"):
+                del pending[dag_id]
+        if pending:
+            time.sleep(3)  # progress poll with a deadline
+    for dag_id, run_id in pending.items():
+        rest(
+            airflow,
+            "PATCH",
+            f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}",
+            json={"state": "failed"},
+        )
+    return set(pending)
+
+
+def clear(airflow: AirflowServer, dag_id: str, run_id: str) -> None:
+    body = {"dry_run": False, "dag_run_id": run_id, "reset_dag_runs": True, "only_failed": False}
+    rest_json(airflow, "POST", f"/dags/{dag_id}/clearTaskInstances", json=body)
+
+
+def proxy(airflow: AirflowServer, dag_id: str, task_ids: list[str]) -> None:
+    text = "tasks:\n" + "".join(f"  - id: {t}\n    proxied: true\n" for t in task_ids)
+    airflow.write_dag_file(f"proxied_state/{dag_id}.yaml", text)
+
+
+def dagster_run(dagster: DagsterServer, dag_id: str, run_id: str, task_id: str, tries: int) -> Any:
+    from airlift_component.dagster_api import DagsterClient
+
+    tags = {
+        "airlift/airflow_dag_id": dag_id,
+        "airlift/airflow_run_id": run_id,
+        "airlift/airflow_task_id": task_id,
+    }
+    runs = DagsterClient(dagster.url).find_runs(tags)
+    for run in runs:
+        if run.tags.get("airlift/airflow_try_number") == str(tries):
+            return run
+    return None
+
+
+def outcome(
+    task: Task, own: Effect, proxied: Effect, dagster: DagsterServer, run_id: str
+) -> tuple[str, str]:
+    """(outcome, detail) of one generated task."""
+    if own.state != "success":
+        return f"Airflow's own operator ended {own.state}", ""
+    launched = dagster_run(dagster, task.dag_id, run_id, task.task_id, proxied.try_number)
+    if proxied.state != "success":
+        status = launched.status if launched else "none launched"
+        return f"proxied task ended {proxied.state}", f"Dagster run: {status}"
+    if launched is None:
+        return "green but not proxied (no Dagster run)", ""
+    lines = compute_log_lines(dagster.home, launched.run_id)
+    verdict = compare(task.kind, own, proxied, lines)
+    return (SAME, "") if verdict == "same" else ("green, different effect", verdict)
+
+
+def has_tag(tag: str) -> Callable[[set[str]], bool]:
+    return lambda tags: tag in tags
+
+
+def measure_batch(
+    airflow: AirflowServer,
+    dagster: DagsterServer,
+    batch: dict[str, list[Task]],
+    timeout: float,
+    record: Callable[[Task, str, str], None],
+) -> None:
+    for dag_id in batch:
+        set_paused(airflow, dag_id, False)
+    runs = {dag_id: trigger(airflow, dag_id) for dag_id in batch}
+    late = wait_runs(airflow, runs, timeout)
+    own = {}
+    for dag_id, run_id in runs.items():
+        tis = task_instances(airflow, dag_id, run_id)
+        for task in batch[dag_id]:
+            own[task] = airflow_effect(airflow, dag_id, run_id, task.task_id, tis.get(task.task_id))
+    for dag_id, dag_tasks in batch.items():
+        proxy(airflow, dag_id, [t.task_id for t in dag_tasks])
+    for dag_id, dag_tasks in batch.items():
+        tag = f"airlift:proxied_tasks={len(dag_tasks)}"
+        try:
+            airflow.wait_for_dag_tags(dag_id, has_tag(tag), timeout=300)
+        except Exception as exc:  # the DAG does not load proxied: every task says so
+            for task in dag_tasks:
+                record(task, "DAG did not load proxied", str(exc).splitlines()[0][:200])
+            runs.pop(dag_id)
+    for dag_id, run_id in runs.items():
+        clear(airflow, dag_id, run_id)
+    late |= wait_runs(airflow, runs, timeout)
+    for dag_id, run_id in runs.items():
+        tis = task_instances(airflow, dag_id, run_id)
+        for task in batch[dag_id]:
+            if dag_id in late:
+                record(task, f"DAG run did not finish within {timeout:.0f} s", "")
+                continue
+            proxied = airflow_effect(airflow, dag_id, run_id, task.task_id, tis.get(task.task_id))
+            record(task, *outcome(task, own[task], proxied, dagster, run_id))
+    for dag_id in batch:
+        set_paused(airflow, dag_id, True)
+
+
+def measure(version: int, args: argparse.Namespace) -> None:
+    """Run every generated example task of one Airflow; append outcomes to the results."""
+    label = LABELS[version]
+    done = {(r["dag"], r["task"]) for r in read_results(args.results) if r["airflow"] == label}
+    scratch = Path(tempfile.mkdtemp(prefix=f"airlift-loop-af{version}-"))
+    log(f"{label}: scratch folder {scratch}")
+    all_tasks = prepare(version, scratch)
+    todo = [t for t in all_tasks if (t.dag_id, t.task_id) not in done]
+    by_dag: dict[str, list[Task]] = defaultdict(list)
+    for task in todo:
+        by_dag[task.dag_id].append(task)
+    dag_ids = [d for d in sorted(by_dag) if any(fnmatch(d, g) for g in args.dags or ["*"])]
+    dag_ids = dag_ids[: args.max_dags]
+
+    def record(task: Task, result: str, detail: str) -> None:
+        line = {"airflow": label, "dag": task.dag_id, "task": task.task_id, "kind": task.kind}
+        line |= {"outcome": result, "detail": detail}
+        with args.results.open("a") as handle:
+            handle.write(json.dumps(line) + "\n")
+        log(f"{task.dag_id}.{task.task_id} ({task.kind}): {result} {detail}")
+
+    airflow = AirflowServer(
+        version,
+        home=scratch / "airflow",
+        dags_folder=scratch / "dags",
+        env_overrides={"AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True"},
+        startup_timeout=600,
+    )
+    dagster = DagsterServer(
+        scratch / "dagster",
+        ["-f", str(scratch / "project" / "definitions.py")],
+        cwd=scratch / "project",
+        startup_timeout=600,
+    )
+    (scratch / "project" / "cov" / "airlift.yaml").write_text("")
+    try:
+        airflow.start()
+        config = {"version": 1, "instances": [airflow.instance_config(name=INSTANCE)]}
+        (scratch / "project" / "cov" / "airlift.yaml").write_text(json.dumps(config))
+        dagster.start()
+        point_at_dagster(airflow, dagster)
+        parsed = wait_parsed(airflow, set(dag_ids), timeout=1200)
+        for dag_id in sorted(set(dag_ids) - parsed):
+            for task in by_dag[dag_id]:
+                record(task, "DAG did not load in Airflow", "")
+        ready = [d for d in dag_ids if d in parsed]
+        for start in range(0, len(ready), args.batch):
+            batch = {d: by_dag[d] for d in ready[start : start + args.batch]}
+            log(f"{label}: batch {start // args.batch + 1}: {', '.join(batch)}")
+            measure_batch(airflow, dagster, batch, args.run_timeout, record)
+    finally:
+        dagster.stop()
+        airflow.stop()
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def report(path: Path) -> str:
+    """The Markdown table of the outcomes in ``path``, one column per Airflow."""
+    results = read_results(path)
+    labels = [label for label in LABELS.values() if any(r["airflow"] == label for r in results)]
+    counts = {
+        label: Counter(r["outcome"] for r in results if r["airflow"] == label) for label in labels
+    }
+    kinds = {
+        label: Counter(r["kind"] for r in results if r["airflow"] == label and r["outcome"] == SAME)
+        for label in labels
+    }
+    lines = ["| | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    totals = {label: sum(counts[label].values()) for label in labels}
+    lines.append(
+        "| generated tasks measured | " + " | ".join(str(totals[x]) for x in labels) + " |"
+    )
+    same = [f"{counts[x][SAME]} ({100 * counts[x][SAME] / max(totals[x], 1):.0f}%)" for x in labels]
+    lines.append(f"| green proxied, {SAME} | " + " | ".join(same) + " |")
+    for kind in ("bash", "python", "empty"):
+        lines.append(f"| · {kind} | " + " | ".join(str(kinds[x][kind]) for x in labels) + " |")
+    others = sorted({o for c in counts.values() for o in c if o != SAME})
+    for other in others:
+        lines.append(f"| {other} | " + " | ".join(str(counts[x][other]) for x in labels) + " |")
+    details = [
+        f"- {r['airflow']}: {r['dag']}.{r['task']} ({r['kind']}): {r['outcome']}"
+        + (f": {r['detail']}" if r["detail"] else "")
+        for r in results
+        if r["outcome"] != SAME
+    ]
+    return "\n".join([*lines, "", *details])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--airflow", type=int, choices=(2, 3), action="append")
+    parser.add_argument("--results", type=Path, default=Path("generate_coverage_loop.jsonl"))
+    parser.add_argument("--batch", type=int, default=6, help="DAGs run at once")
+    parser.add_argument("--run-timeout", type=float, default=900, help="seconds per batch run")
+    parser.add_argument("--dags", nargs="*", help="only DAG ids matching these globs")
+    parser.add_argument("--max-dags", type=int, default=None, help="stop after this many DAGs")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--report", action="store_true", help="only print the table")
+    args = parser.parse_args(argv)
+    try:
+        if not args.report:
+            for version in args.airflow or [3, 2]:
+                measure(version, args)
+    finally:
+        print(report(args.results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
