@@ -2,10 +2,13 @@
 
 Each becomes airlift.yaml asset objects. A spec keeps its attributes; an asset
 definition becomes its keys with ``code: package.module:function``, since its
-own code (and so its own lineage) replaces the spec once airlift loads it. A
-name is followed to its module-level definition, in this module or another
-module of the project read by its syntax. Anything whose keys are known only
-by running code (a ``@dbt_assets`` project, a factory call) is a finding.
+own code (and so its own lineage) replaces the spec once airlift loads it, and
+each entry remembers the definition it came from, so that a task producing one
+definition alone is written as one line (:mod:`.task_code`). A ``@dbt_assets``
+project, whose keys come from its manifest, is one entry naming only its code.
+A name is followed to its module-level definition, in this module or another
+module of the project read by its syntax. Anything whose keys are known only by
+running code (a factory call) is a finding.
 """
 
 from __future__ import annotations
@@ -32,12 +35,23 @@ _IDENTIFIER_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*
 _LIST_BUILDERS = {"assets_with_task_mappings", "assets_with_dag_mappings"}
 
 
+@dataclass(frozen=True)
+class CodeDefinition:
+    """An asset definition of the project: its ``code:`` reference and its keys
+    (``None`` when only running it tells them, as for ``@dbt_assets``)."""
+
+    ref: str
+    keys: tuple[str, ...] | None
+
+
 @dataclass
 class Entry:
-    """One airlift.yaml asset object and the line of the module it came from."""
+    """One airlift.yaml asset object and the line of the module it came from; an entry
+    of an asset definition names it (its ``data`` has no key when ``keys`` is None)."""
 
     line: int
     data: dict[str, Any]
+    definition: CodeDefinition | None = None
 
 
 class AssetReader:
@@ -60,6 +74,8 @@ class AssetReader:
 
     def _valid(self, entry: Entry) -> bool:
         """Whether airlift.yaml accepts the asset as translated; a finding when not."""
+        if "key" not in entry.data:
+            return True  # a whole definition (its code: is checked by its own rule)
         try:
             AssetSpecModel.model_validate(entry.data)
         except ValidationError as exc:
@@ -136,7 +152,8 @@ class AssetReader:
     def _function(
         self, fn: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, line: int
     ) -> list[Entry]:
-        keys = function_keys(fn, scope, self._on_split(line))
+        kind = decorator_kind(fn, scope)
+        keys = None if kind == "dbt_assets" else function_keys(fn, scope, self._on_split(line))
         module = scope.source.module
         if not _IDENTIFIER_PATH.match(module):
             raise Unknown(
@@ -145,11 +162,15 @@ class AssetReader:
         if scope is self.project.main:
             self.result.note(
                 line,
-                f"@asset {fn.name} is defined in {scope.source.path.name} itself, which imports "
+                f"@{kind or 'asset'} {fn.name} is defined in {scope.source.path.name} itself, which imports "
                 f"dagster_airlift: move it to a module of its own and point code: there "
                 f"(written as {module}:{fn.name})",
             )
-        return [Entry(line, {"key": key, "code": f"{module}:{fn.name}"}) for key in keys]
+        ref = f"{module}:{fn.name}"
+        if keys is None:
+            return [Entry(line, {"code": ref}, CodeDefinition(ref, None))]
+        definition = CodeDefinition(ref, tuple(keys))
+        return [Entry(line, {"key": key, "code": ref}, definition) for key in keys]
 
     def keys_of(self, node: ast.expr, scope: Scope) -> list[str] | None:
         """The keys of a name bound to an asset definition or spec (a dep); ``None``
@@ -174,6 +195,16 @@ class AssetReader:
         except Unknown:
             return None
         return None
+
+
+def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> str | None:
+    """The Dagster decorator of ``fn`` (``asset``, ``multi_asset``, ``dbt_assets``...)."""
+    for decorator in fn.decorator_list:
+        node = decorator.func if isinstance(decorator, ast.Call) else decorator
+        kind = api_name(scope.dotted(node))
+        if kind is not None:
+            return kind
+    return None
 
 
 def function_keys(

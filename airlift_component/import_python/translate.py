@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airlift_component.import_python.assets import AssetReader
+from airlift_component.import_python.assets import AssetReader, Entry
 from airlift_component.import_python.dag_filter import retrieval_filter, selector_filter
 from airlift_component.import_python.instances import InstanceReader
 from airlift_component.import_python.mappings import Mapped, MappingReader
 from airlift_component.import_python.result import ImportedInstance, ImportPythonError, ImportResult
 from airlift_component.import_python.source import package_root, read_source
 from airlift_component.import_python.symbols import Project, Scope, api_name
+from airlift_component.import_python.task_code import task_entry
 from airlift_component.import_python.values import Unknown, evaluate, keyword, short
 
 _BUILDERS = {
@@ -146,9 +147,11 @@ def _asset_value(data: dict[str, Any]) -> Any:
 
 def _mappings(instance: _Instance, result: ImportResult) -> list[dict[str, Any]]:
     dags: dict[str, dict[str, Any]] = {}
+    tasks: dict[str, dict[str, list[Entry]]] = {}
     owner: dict[str, tuple[str, str | None]] = {}
     for row in instance.rows:
-        key = row.entry.data["key"]
+        data = row.entry.data
+        key = data["key"] if "key" in data else f"code {data['code']}"
         where = (row.dag, row.task)
         if key in owner:
             if owner[key] != where:
@@ -159,18 +162,24 @@ def _mappings(instance: _Instance, result: ImportResult) -> list[dict[str, Any]]
                     "airlift.yaml keeps the first",
                 )
             continue
+        if "key" not in data and row.task is None:
+            result.note(
+                row.entry.line,
+                f"{data['code']} is mapped to DAG {row.dag}: airlift.yaml maps a whole "
+                "definition (a dbt project) to a task; map it to the task that builds it",
+            )
+            continue
         owner[key] = where
         dag = dags.setdefault(row.dag, {"dag": row.dag})
         if row.task is None:
-            dag.setdefault("assets", []).append(_asset_value(row.entry.data))
+            dag.setdefault("assets", []).append(_asset_value(data))
         else:
-            tasks = dag.setdefault("tasks", [])
-            task = next((t for t in tasks if t["task"] == row.task), None)
-            if task is None:
-                task = {"task": row.task, "assets": []}
-                tasks.append(task)
-            task["assets"].append(_asset_value(row.entry.data))
-    return list(dags.values())
+            tasks.setdefault(row.dag, {}).setdefault(row.task, []).append(row.entry)
+    for dag_id, by_task in tasks.items():
+        written = [task_entry(task, entries, result) for task, entries in by_task.items()]
+        if any(written):
+            dags[dag_id]["tasks"] = [task for task in written if task is not None]
+    return [dag for dag in dags.values() if "assets" in dag or "tasks" in dag]
 
 
 def import_definitions(path: Path, module: str | None = None) -> ImportResult:

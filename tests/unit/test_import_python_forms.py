@@ -35,7 +35,7 @@ def test_basic_auth_task_mappings_specs_and_code_assets(tmp_path: Path) -> None:
     assert instance["dags"] == {"include": ["shop_daily", "shop_hourly"]}
     (mapping,) = instance["mappings"]
     assert mapping["dag"] == "shop_daily"
-    tasks = {t["task"]: t["assets"] for t in mapping["tasks"]}
+    tasks = {t["task"]: t.get("assets", t) for t in mapping["tasks"]}
     assert tasks["load_customers"] == [
         {
             "key": "raw/customers",
@@ -46,13 +46,12 @@ def test_basic_auth_task_mappings_specs_and_code_assets(tmp_path: Path) -> None:
             "metadata": {"table": "raw.customers", "columns": 12},
         }
     ]
-    assert tasks["clean_customers"] == [
-        {"key": "staging/customers_clean", "code": "shop.assets:customers_clean"}
-    ]
-    assert tasks["build_marts"] == [
-        {"key": "mart/orders", "code": "shop.assets:marts"},
-        {"key": "mart/revenue", "code": "shop.assets:marts"},
-    ]
+    # A task whose assets all come from one asset definition: one line, code: on the task.
+    assert tasks["clean_customers"] == {
+        "task": "clean_customers",
+        "code": "shop.assets:customers_clean",
+    }
+    assert tasks["build_marts"] == {"task": "build_marts", "code": "shop.assets:marts"}
     assert tasks["export"] == [
         {
             "key": "orders_csv",
@@ -127,7 +126,7 @@ def test_what_cannot_be_translated_is_listed_with_line_and_reason(tmp_path: Path
     found = {f.line: f.message for f in result.findings}
     expected = {
         31: "written as 'legacy_airflow'",
-        42: "@dbt_assets dbt_models: its keys come from the dbt manifest",
+        42: "@dbt_assets dbt_models is defined in definitions.py itself",
         43: "built by calling load_table_asset(...)",
         44: "written as raw/orders (2 parts)",
         45: "defined in definitions.py itself",
@@ -141,7 +140,8 @@ def test_what_cannot_be_translated_is_listed_with_line_and_reason(tmp_path: Path
         assert words in found[line], found[line]
     assert all(str(f.path).endswith("lefty/definitions.py") for f in result.findings)
     mapping = data_of(text)["instances"][0]["mappings"][0]
-    assert [t["task"] for t in mapping["tasks"]] == ["split", "local"]
+    assert [t["task"] for t in mapping["tasks"]] == ["dbt", "split", "local"]
+    assert mapping["tasks"][0] == {"task": "dbt", "code": "lefty.definitions:dbt_models"}
 
 
 def test_a_module_without_an_instance_is_refused(tmp_path: Path) -> None:
