@@ -6,6 +6,14 @@ instance, DAG, run id, task and try (``airlift/airflow_*``, see
 the DAG run from Airflow's REST API (the instance as ``airlift.yaml`` defines
 it, secrets from the environment): its logical date, data interval and conf.
 
+A run the schedule of a decommissioned DAG launched (``airlift decommission``)
+carries the logical date and data interval Airflow would have given the same run
+as tags (``airlift/logical_date``, ``airlift/data_interval_start``,
+``airlift/data_interval_end``): they are used as they are, so ``ds``,
+``data_interval_start`` and the rest render as in Airflow; its run id is the one
+Airflow gives a scheduled run, ``scheduled__<logical date>``; its params are the
+DAG's defaults, and it reads no XComs (there is no Airflow run).
+
 A run launched from Dagster alone has no Airflow run: its logical date and
 both ends of its data interval are the time it starts (UTC, whole seconds), its
 run id is ``dagster__<Dagster run id>``, its params are the DAG's defaults, and
@@ -31,6 +39,9 @@ from airlift_component.mapping_tags import (
     AIRFLOW_INSTANCE_TAG,
     AIRFLOW_RUN_TAG,
     AIRFLOW_TRY_TAG,
+    DATA_INTERVAL_END_TAG,
+    DATA_INTERVAL_START_TAG,
+    LOGICAL_DATE_TAG,
 )
 
 XComReader = Callable[[str, str], Any]
@@ -120,6 +131,8 @@ def airflow_run(
     the values the module docstring lists.
     """
     instance, run_id = tags.get(AIRFLOW_INSTANCE_TAG), tags.get(AIRFLOW_RUN_TAG)
+    if (not instance or not run_id) and tags.get(LOGICAL_DATE_TAG):
+        return scheduled_run(tags, dag_id=dag_id, task_id=task_id, params=params)
     if not instance or not run_id:
         start = (now or datetime.now(timezone.utc)).replace(microsecond=0)
         return AirflowRun(
@@ -143,6 +156,43 @@ def airflow_run(
         from_airflow=True,
         xcom_reader=lambda task, key: reader.xcom(airflow_dag, run_id, task, key),
     )
+
+
+def scheduled_run(
+    tags: Mapping[str, str], *, dag_id: str, task_id: str, params: Mapping[str, Any]
+) -> AirflowRun:
+    """The run of a decommissioned DAG's Dagster schedule: the logical date and data
+    interval its tags carry (see the module docstring). A missing data interval tag
+    is the logical date (a trigger timetable's zero-length interval)."""
+    logical = _tag_date(tags, LOGICAL_DATE_TAG)
+    start = (
+        _tag_date(tags, DATA_INTERVAL_START_TAG) if tags.get(DATA_INTERVAL_START_TAG) else logical
+    )
+    end = _tag_date(tags, DATA_INTERVAL_END_TAG) if tags.get(DATA_INTERVAL_END_TAG) else logical
+    return AirflowRun(
+        dag_id,
+        task_id,
+        f"scheduled__{logical.isoformat()}",
+        logical,
+        start,
+        end,
+        dict(params),
+    )
+
+
+def _tag_date(tags: Mapping[str, str], name: str) -> datetime:
+    text = tags.get(name, "")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise AirflowRunError(
+            f"the Dagster run's tag {name} is {text!r}, not an ISO 8601 date with an offset; "
+            "the decommissioned DAG's schedule sets it: launch the run from that schedule, "
+            "or set the tag as it does (e.g. 2026-03-29T01:00:00+00:00)"
+        )
+    return moment.astimezone(timezone.utc)
 
 
 def xcom_value(value: Any) -> Any:
