@@ -247,6 +247,12 @@ class AirflowClient:
         path = self.endpoints.tasks_path(dag_id)
         return self._reader.page("GET", path, "tasks", parse.parse_task)[0]
 
+    def dag_details(self, dag_id: str) -> dict[str, Any]:
+        """``GET /dags/{dag_id}/details`` as Airflow sends it (v1 and v2 differ; see
+        :mod:`airlift_component.decommission.airflow_schedule`): schedule, timezone,
+        ``is_paused`` and the next run."""
+        return self._reader.one("GET", self.endpoints.dag_details_path(dag_id), _details_of)
+
     def set_paused(self, dag_id: str, paused: bool) -> None:
         """Pause or unpause a DAG."""
         endpoints = self.endpoints
@@ -442,6 +448,12 @@ class AirflowClient:
     def asset_ui_url(self, asset_id: int | None, uri: str) -> str | None:
         """An Airflow asset's page in the UI (Airflow 3), the dataset's (Airflow 2)."""
         return self._ui_endpoints().asset_ui_url(redact_url(self.base_url), asset_id, uri)
+
+
+def _details_of(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict) or not isinstance(body.get("dag_id"), str):
+        raise ValueError("the DAG details are not an object with a dag_id")
+    return body
 
 
 def _version_of(body: Any) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from airlift_component.cli import (
+    cmd_decommission,
     cmd_drift,
     cmd_generate,
     cmd_import_python,
@@ -48,6 +49,7 @@ COMMANDS: tuple[Command, ...] = (
     cmd_validate,
     cmd_scaffold,
     cmd_proxy,
+    cmd_decommission,
     cmd_refresh,
     cmd_drift,
     cmd_reload,

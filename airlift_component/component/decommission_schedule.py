@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import operator
-import re
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import reduce
@@ -31,6 +30,7 @@ import dagster as dg
 from airlift_component.component.asset_specs import InstanceIndex
 from airlift_component.component.dagster_private import cron_string_iterator
 from airlift_component.config.airlift_yaml.model import Decommissioned, Instance
+from airlift_component.decommission.names import automation_sensor_name, schedule_name
 from airlift_component.decommission.yaml_block import DecommissionRecord
 from airlift_component.mapping_tags import (
     DATA_INTERVAL_END_TAG,
@@ -40,19 +40,6 @@ from airlift_component.mapping_tags import (
 )
 
 log = logging.getLogger("airlift_component")
-
-_NOT_A_NAME_CHARACTER = re.compile(r"[^A-Za-z0-9_]")
-
-
-def schedule_name(instance: str, dag_id: str) -> str:
-    """``<instance>__<dag_id>__schedule``, with characters Dagster refuses in names as ``_``."""
-    return _NOT_A_NAME_CHARACTER.sub("_", f"{instance}__{dag_id}__schedule")
-
-
-def automation_sensor_name(instance: str, dag_id: str) -> str:
-    """``<instance>__<dag_id>__automation``: the sensor evaluating an asset-triggered DAG's
-    condition."""
-    return _NOT_A_NAME_CHARACTER.sub("_", f"{instance}__{dag_id}__automation")
 
 
 def run_interval(record: DecommissionRecord, tick: datetime) -> tuple[datetime, datetime, datetime]:

@@ -10,6 +10,7 @@ note silently (a changed value is undone as the block now says).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -92,8 +93,14 @@ def add_block(text: str, instance: str, dag_id: str, record: DecommissionRecord)
     return text[:at] + render_block(record, key_column, newline) + text[at:]
 
 
-def remove_block(text: str, instance: str, dag_id: str) -> tuple[str, DecommissionRecord]:
-    """``text`` without the block, and the record it held; refused if it was edited."""
+def remove_block(
+    text: str, instance: str, dag_id: str, *, force: bool = False
+) -> tuple[str, DecommissionRecord | None]:
+    """``text`` without the block, and the record it held; refused if it was edited.
+
+    With ``force`` an edited block is removed all the same (its lines, as they are
+    now), and the record is ``None`` when the block no longer holds one.
+    """
     mapping, _ = _mapping_nodes(text, instance, dag_id)
     found = [(k, v) for k, v in mapping.value if k.value == BLOCK_KEY]
     if not found:
@@ -106,18 +113,38 @@ def remove_block(text: str, instance: str, dag_id: str) -> tuple[str, Decommissi
     last = value.value[-1][1] if isinstance(value, yaml.MappingNode) and value.value else value
     end = text.find("\n", last.end_mark.index)
     end = len(text) if end < 0 else end + 1
-    record = _record(yaml.safe_load(text[start:end]), dag_id)
     newline = "\r\n" if "\r\n" in text else "\n"
-    expected = render_block(record, key.start_mark.column, newline)
-    if text[start:end] != expected and text[start:end] + newline != expected:
+    record: DecommissionRecord | None = None
+    try:
+        record = _record(yaml.safe_load(text[start:end]), dag_id)
+        expected = render_block(record, key.start_mark.column, newline)
+    except (BlockEditError, yaml.YAMLError, TypeError) as exc:
+        if not force:
+            raise BlockEditError(str(exc)) from None
+        record, expected = None, ""
+    if text[start:end] != expected and text[start:end] + newline != expected and not force:
         raise BlockEditError(
             f"DAG {dag_id!r}'s {BLOCK_KEY}: block was edited since airlift wrote it "
-            f"(line {key.start_mark.line + 1}); undoing would drop the edit: restore "
-            "the block or remove it by hand, then unpause the DAG in Airflow"
+            f"(line {key.start_mark.line + 1}); undoing would drop the edit:\n"
+            + _differences(text[start:end], expected)
+            + "\nrestore the block as airlift wrote it, or pass --force to remove it as it is"
         )
     if end == len(text) and not text.endswith("\n"):
         start -= len(newline)  # the block was appended after a last line without one
     return text[:start] + text[end:], record
+
+
+def _differences(now: str, written: str) -> str:
+    """The lines that differ, ``-`` as airlift wrote them and ``+`` as they are now."""
+    lines = difflib.unified_diff(
+        written.splitlines(),
+        now.splitlines(),
+        "as airlift wrote it",
+        "as it is now",
+        lineterm="",
+        n=0,
+    )
+    return "\n".join(f"  {line}" for line in lines if not line.startswith("@@"))
 
 
 def _record(loaded: Any, dag_id: str) -> DecommissionRecord:

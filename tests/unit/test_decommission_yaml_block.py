@@ -86,3 +86,38 @@ def test_a_second_decommission_and_an_unknown_dag_are_refused() -> None:
         add_block(text, "prod", "billing", RECORD)
     with pytest.raises(BlockEditError, match="no decommissioned: block"):
         remove_block(text, "prod", "orders")
+
+
+ASSET_RECORD = DecommissionRecord(
+    None,
+    None,
+    "2026-12-07T02:00:00+00:00",
+    None,
+    False,
+    on_assets=("prod/airflow_asset/s3/lake/orders", "prod/airflow_asset/s3/lake/customers"),
+    on_assets_updated="all",
+)
+
+
+def test_the_asset_variant_goes_in_and_comes_out_byte_for_byte() -> None:
+    text = "version: 1\ninstances:\n  - name: prod\n    mappings:\n      - dag: orders  # x\n"
+    added = add_block(text, "prod", "orders", ASSET_RECORD)
+    block = yaml.safe_load(added)["instances"][0]["mappings"][0]["decommissioned"]
+    assert block["on_assets"] == list(ASSET_RECORD.on_assets or ())
+    assert "cron" not in block and block["on_assets_updated"] == "all"
+    assert remove_block(added, "prod", "orders") == (text, ASSET_RECORD)
+
+
+def test_an_edited_block_is_refused_showing_what_differs_and_forced_removes_it() -> None:
+    text = "version: 1\ninstances:\n  - name: prod\n    mappings:\n      - dag: orders\n"
+    added = add_block(text, "prod", "orders", RECORD).replace('"0 3 * * *"', '"0 4 * * *"  # hm')
+    with pytest.raises(BlockEditError) as refused:
+        remove_block(added, "prod", "orders")
+    assert '-          cron: "0 4 * * *"' in str(refused.value)
+    assert '+          cron: "0 4 * * *"  # hm' in str(refused.value)
+    assert "--force" in str(refused.value)
+    restored, record = remove_block(added, "prod", "orders", force=True)
+    assert restored == text
+    assert record is not None and record.cron == "0 4 * * *"
+    broken = add_block(text, "prod", "orders", RECORD).replace("paused_by_airlift", "paused")
+    assert remove_block(broken, "prod", "orders", force=True) == (text, None)

@@ -32,6 +32,7 @@ ALLOWED: dict[str, set[str]] = {
         "airflow_state",
         "config",
         "dagster_api",
+        "decommission",
         "errors",
         "generate",
         "import_python",

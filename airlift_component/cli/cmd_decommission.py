@@ -1,0 +1,381 @@
+"""``airlift decommission DAG``: move a DAG's schedule from Airflow to Dagster, or back."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airlift_component.airflow_api.client import AirflowClient
+    from airlift_component.config.airlift_yaml.model import Decommissioned, Instance
+    from airlift_component.decommission.yaml_block import DecommissionRecord
+
+NAME = "decommission"
+HELP = "move a fully proxied DAG's schedule to Dagster and pause it in Airflow (--undo: back)"
+
+_EPILOG = """\
+what it does (per instance, like `airlift proxy`):
+  1. refuses unless the DAG is fully proxied (DAG level, or every task), naming the
+     tasks still in Airflow (--force: go on anyway);
+  2. derives what replaces Airflow's schedule from the DAG's details in Airflow: a
+     cron in the DAG's timezone whose first tick is Airflow's next run (presets, cron
+     strings, timedeltas that land on a cron), or, for a DAG on Airflow assets
+     (datasets), the Dagster keys of those assets (needs airflow_assets enabled);
+     what cannot be expressed is refused with the reason;
+  3. writes a `decommissioned:` block on the DAG's mapping in airlift.yaml;
+  4. pauses the DAG in Airflow, but only once Dagster has loaded the block: with
+     --reload it reloads the code location and checks over GraphQL that the
+     schedule (or automation sensor) exists and first ticks at Airflow's next run;
+     without --reload it stops after writing and says how to reload: run the same
+     command again afterwards to check Dagster and pause.
+
+--undo removes the block (airlift.yaml is then byte for byte as before; a block
+edited since is refused, showing what differs, unless --force), reloads Dagster
+with --reload, and unpauses the DAG in Airflow if this command paused it.
+
+exit codes: 0 done (or nothing to do), 1 refused or failed, 2 usage."""
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    from airlift_component.cli.cmd_reload import DEFAULT_TOKEN_ENV, DEFAULT_URL
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _EPILOG
+    parser.add_argument("dag", metavar="DAG", help="the DAG id")
+    parser.add_argument("--undo", action="store_true", help="give the schedule back to Airflow")
+    parser.add_argument(
+        "--config", default="airlift.yaml", metavar="PATH", help="default: ./airlift.yaml"
+    )
+    parser.add_argument(
+        "--instance", metavar="NAME", help="the instance (default: the one mapping DAG)"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="decommission a DAG not fully proxied; --undo: remove a block edited by hand",
+    )
+    parser.add_argument(
+        "--reload", action="store_true", help="reload the Dagster code location, then pause"
+    )
+    parser.add_argument(
+        "--dagster-url",
+        metavar="URL",
+        help=f"Dagster webserver (default: $DAGSTER_URL or {DEFAULT_URL})",
+    )
+    parser.add_argument("--location", metavar="NAME", help="the code location to reload")
+    parser.add_argument(
+        "--token-env",
+        default=DEFAULT_TOKEN_ENV,
+        metavar="VAR",
+        help=f"variable holding a Dagster+ API token (default: {DEFAULT_TOKEN_ENV})",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, metavar="SECONDS", help="Dagster request timeout"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Decommission the DAG (or undo it); returns the exit code."""
+    from airlift_component.airflow_state.fetch import default_client_factory
+    from airlift_component.cli.config_args import load_config
+    from airlift_component.cli.decommission_steps import pick_instance
+
+    path = Path(args.config)
+    model = load_config(path)
+    instance = pick_instance(model, args.instance, args.dag, path)
+    with default_client_factory(instance) as client:
+        if args.undo:
+            return _undo(args, path, instance, client)
+        return _decommission(args, path, instance, client)
+
+
+def _decommission(
+    args: argparse.Namespace, path: Path, instance: Instance, client: AirflowClient
+) -> int:
+    from airlift_component.errors import AirliftError
+
+    dag = args.dag
+    mapping = next((m for m in instance.mappings if m.dag == dag), None)
+    details = client.dag_details(dag)
+    paused = bool(details.get("is_paused"))
+    if mapping is None or mapping.decommissioned is None:
+        record = _write_block(args, path, instance, client, details, paused)
+        if paused or not args.reload:
+            if args.reload:
+                _reload(args)
+            else:
+                print(_reload_hint(args, path, pause_next=not paused))
+            return 0
+    else:
+        record = _record(mapping.decommissioned)
+        if paused:
+            print(f"DAG {dag!r} is decommissioned and paused in Airflow: nothing to do")
+            return 0
+        if not record.paused_by_airlift:
+            raise AirliftError(
+                f"{path}: DAG {dag!r} was paused in Airflow when it was decommissioned, and "
+                "is unpaused now: Airflow and Dagster both run it. Pause it in Airflow, or "
+                f"give it back to Airflow: airlift decommission {dag} --undo"
+            )
+        if args.reload:
+            _reload(args)
+    _check_dagster(args, instance, record)
+    if record.cron is not None:
+        _same_next_run(path, dag, record, client)
+    else:
+        record = _restamp(path, instance.name, dag, record)
+    client.set_paused(dag, True)
+    print(f"paused DAG {dag!r} in Airflow: Dagster runs it from now on ({_what(record)})")
+    return 0
+
+
+def _write_block(
+    args: argparse.Namespace,
+    path: Path,
+    instance: Instance,
+    client: AirflowClient,
+    details: dict[str, object],
+    paused: bool,
+) -> DecommissionRecord:
+    from airlift_component.cli.decommission_steps import (
+        edit_config,
+        now,
+        still_in_airflow,
+        stored_asset_keys,
+    )
+    from airlift_component.decommission.cron import CannotReplaceSchedule
+    from airlift_component.decommission.plan import plan_record
+    from airlift_component.decommission.yaml_block import BlockEditError, add_block
+    from airlift_component.errors import AirliftError
+
+    dag = args.dag
+    if not args.force:
+        left = still_in_airflow(instance, path, dag, client)
+        if left:
+            raise AirliftError(
+                f"DAG {dag!r} is not fully proxied: {', '.join(left)} still run(s) in "
+                f"Airflow. Proxy them first (airlift proxy on {dag} --dag), or pass --force"
+            )
+    try:
+        record = plan_record(
+            details,
+            client.api_version(),
+            now=now(),
+            paused=paused,
+            key_of=stored_asset_keys(instance, path),
+        )
+        edit_config(path, lambda text: add_block(text, instance.name, dag, record))
+    except (CannotReplaceSchedule, BlockEditError) as exc:
+        raise AirliftError(f"{path}: {exc}") from None
+    print(f"{path}: wrote decommissioned: on DAG {dag!r} ({_what(record)})")
+    if paused:
+        print(f"DAG {dag!r} was paused in Airflow already: it stays paused, --undo leaves it so")
+    return record
+
+
+def _what(record: DecommissionRecord) -> str:
+    if record.cron is not None:
+        return f"cron {record.cron!r} in {record.timezone}, first tick {record.first_tick}"
+    which = "any" if record.on_assets_updated == "any" else "all"
+    return f"when {which} of {', '.join(record.on_assets or ())} updated"
+
+
+def _record(block: Decommissioned) -> DecommissionRecord:
+    from airlift_component.decommission.yaml_block import DecommissionRecord
+
+    assets = tuple(block.on_assets) if block.on_assets is not None else None
+    return DecommissionRecord(
+        block.cron,
+        block.timezone,
+        block.first_tick,
+        block.logical_date,
+        block.paused_by_airlift,
+        assets,
+        block.on_assets_updated,
+    )
+
+
+def _dagster_url(args: argparse.Namespace) -> str:
+    import os
+
+    from airlift_component.cli.cmd_reload import DEFAULT_URL
+
+    return str(args.dagster_url or os.environ.get("DAGSTER_URL") or DEFAULT_URL)
+
+
+def _reload_hint(args: argparse.Namespace, path: Path, *, pause_next: bool) -> str:
+    location = f" --location {args.location}" if args.location else ""
+    reload = f"airlift reload --dagster-url {_shown_url(args)}{location}"
+    if not pause_next:
+        return f"Dagster takes over once it reloads: {reload}"
+    again = f"airlift decommission {args.dag} --config {path}"
+    return (
+        "Airflow still runs the DAG. Next, let Dagster load the block (the code location's "
+        f"Reload button, or `{reload}`), then run `{again}` again: it checks that Dagster "
+        "has the schedule and pauses the DAG in Airflow. (--reload does both now.)"
+    )
+
+
+def _shown_url(args: argparse.Namespace) -> str:
+    from airlift_component.redact import redact_url
+
+    return redact_url(_dagster_url(args))
+
+
+def _reload(args: argparse.Namespace) -> None:
+    from airlift_component.cli import cmd_reload
+
+    cmd_reload.run(
+        argparse.Namespace(
+            location=args.location,
+            dagster_url=_dagster_url(args),
+            token_env=args.token_env,
+            timeout=args.timeout,
+        )
+    )
+
+
+def _dagster_names(args: argparse.Namespace) -> tuple[dict[str, list], set[str]]:
+    import os
+
+    from airlift_component.cli.decommission_steps import dagster_definitions
+    from airlift_component.dagster_api import DagsterClient
+
+    token = os.environ.get(args.token_env) or None
+    with DagsterClient(_dagster_url(args), token=token, timeout=args.timeout) as dagster:
+        return dagster_definitions(dagster)
+
+
+def _check_dagster(
+    args: argparse.Namespace, instance: Instance, record: DecommissionRecord
+) -> None:
+    """Refuse to pause unless Dagster has the replacement, ticking where Airflow would."""
+    from datetime import datetime
+
+    from airlift_component.decommission.names import automation_sensor_name, schedule_name
+    from airlift_component.errors import AirliftError
+
+    schedules, sensors = _dagster_names(args)
+    url, dag = _shown_url(args), args.dag
+    undo = f"airlift decommission {dag} --undo"
+    if record.cron is None:
+        name = automation_sensor_name(instance.name, dag)
+        if name not in sensors:
+            raise AirliftError(
+                f"Dagster at {url} has no sensor {name!r}: it has not loaded the block yet "
+                "(reload the code location and check that it loaded), so the DAG is not "
+                "paused in Airflow; run the command again after the reload"
+            )
+        return
+    name = schedule_name(instance.name, dag)
+    if name not in schedules:
+        raise AirliftError(
+            f"Dagster at {url} has no schedule {name!r}: it has not loaded the block yet "
+            "(reload the code location and check that it loaded; the DAG needs assets with "
+            "code:), so the DAG is not paused in Airflow; run the command again after the reload"
+        )
+    first = datetime.fromisoformat(record.first_tick)
+    ticks = schedules[name]
+    if record.paused_by_airlift and (not ticks or ticks[0] != first):
+        shown = ticks[0].isoformat() if ticks else "never"
+        raise AirliftError(
+            f"Dagster's schedule {name!r} first ticks at {shown}, Airflow's next run is at "
+            f"{first.isoformat()}: they do not agree, so the DAG is not paused in Airflow "
+            f"(the cron cannot stand for its Airflow schedule here). Undo with `{undo}` and "
+            "write the Dagster schedule by hand"
+        )
+
+
+def _same_next_run(path: Path, dag: str, record: DecommissionRecord, client: AirflowClient) -> None:
+    """Refuse when Airflow's next run is no longer the block's first tick, or is due."""
+    from datetime import datetime
+
+    from airlift_component.cli.decommission_steps import now
+    from airlift_component.decommission.airflow_schedule import parse_schedule
+    from airlift_component.errors import AirliftError
+
+    schedule = parse_schedule(client.dag_details(dag), client.api_version())
+    first = datetime.fromisoformat(record.first_tick)
+    nxt = schedule.next_run.run_after
+    if nxt != first or first <= now():
+        raise AirliftError(
+            f"{path}: Airflow's next run of DAG {dag!r} is {nxt.isoformat() if nxt else 'unknown'}"
+            f", the block's first tick {first.isoformat()}: Airflow has reached the first "
+            "interval Dagster was to run, so both would run it. The DAG is not paused: "
+            f"undo with `airlift decommission {dag} --undo` and decommission it again, "
+            "well before its next run"
+        )
+
+
+def _restamp(path: Path, instance: str, dag: str, record: DecommissionRecord) -> DecommissionRecord:
+    """The asset variant's first_tick becomes the moment Airflow stops."""
+    from dataclasses import replace
+
+    from airlift_component.cli.decommission_steps import edit_config, now
+    from airlift_component.decommission.yaml_block import BlockEditError, add_block, remove_block
+    from airlift_component.errors import AirliftError
+
+    stamped = replace(record, first_tick=now().isoformat())
+
+    def change(text: str) -> str:
+        without, _ = remove_block(text, instance, dag)
+        return add_block(without, instance, dag, stamped)
+
+    try:
+        edit_config(path, change)
+    except BlockEditError as exc:
+        raise AirliftError(f"{path}: {exc}") from None
+    return stamped
+
+
+def _undo(args: argparse.Namespace, path: Path, instance: Instance, client: AirflowClient) -> int:
+    from airlift_component.cli.decommission_steps import edit_config
+    from airlift_component.decommission.names import automation_sensor_name, schedule_name
+    from airlift_component.decommission.yaml_block import (
+        BlockEditError,
+        remove_block,
+    )
+    from airlift_component.errors import AirliftError
+
+    dag = args.dag
+    found: list[DecommissionRecord | None] = []
+
+    def change(text: str) -> str:
+        without, record = remove_block(text, instance.name, dag, force=args.force)
+        found.append(record)
+        return without
+
+    try:
+        edit_config(path, change)
+    except BlockEditError as exc:
+        raise AirliftError(f"{path}: {exc}") from None
+    print(f"{path}: removed decommissioned: from DAG {dag!r}")
+    if args.reload:
+        _reload(args)
+        schedules, sensors = _dagster_names(args)
+        left = {schedule_name(instance.name, dag)} & set(schedules)
+        left |= {automation_sensor_name(instance.name, dag)} & sensors
+        if left:
+            raise AirliftError(
+                f"Dagster at {_shown_url(args)} still has {', '.join(sorted(left))} after the "
+                f"reload: the block is gone from {path}, but the DAG stays paused in Airflow. "
+                f"Reload the code location that loads {path}, then unpause the DAG in Airflow"
+            )
+    record = found[0]
+    if record is None:
+        print(
+            f"the block no longer said whether airlift paused DAG {dag!r}: it is left as it "
+            "is in Airflow; unpause it there if Airflow should run it"
+        )
+    elif record.paused_by_airlift:
+        client.set_paused(dag, False)
+        print(f"unpaused DAG {dag!r} in Airflow: Airflow runs it again")
+    else:
+        print(f"DAG {dag!r} was paused in Airflow before it was decommissioned: left paused")
+    if not args.reload:
+        print(
+            "Dagster runs it too until it reloads: "
+            f"airlift reload --dagster-url {_shown_url(args)} (or the code location's Reload button)"
+        )
+    return 0
