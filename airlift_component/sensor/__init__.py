@@ -10,6 +10,7 @@ and a time budget, and turns what it decides into materializations.
 ``run_pass``        one pass over the runs Airflow changed: window, listing, settling, mark
 ``run_listing``     which listed runs are new to the cursor, within the tick's budgets
 ``run_ledger``      what one changed run has that was not recorded: tries, a completion
+``decommissioned``  which runs of a decommissioned DAG stand for Dagster's intervals
 ``event_pass``      one pass over Airflow's asset events, each recorded once by its id
 ``cursor``          the cursor: high-water mark, remembered and forgotten runs, DAG ids
 ``run_memory``      what the cursor keeps of one run, in full or in 20 bytes

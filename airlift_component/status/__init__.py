@@ -1,7 +1,8 @@
 """Migration progress: which DAGs and tasks run in Dagster (`airlift proxy status`).
 
 :mod:`.locate` finds the proxied-state folders, :mod:`.model` collects the
-numbers, and ``render_text`` / ``render_json`` / ``render_html`` show them.
+numbers (:mod:`.decommissioned` reads the decommissioned DAGs from airlift.yaml),
+and ``render_text`` / ``render_json`` / ``render_html`` show them.
 """
 
 from __future__ import annotations
