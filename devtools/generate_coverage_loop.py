@@ -11,7 +11,8 @@ of DAGs that have a generated task:
 1. triggers each DAG once with Airflow's own operators and records, per generated
    task, its state, its ``return_value`` XCom and (Bash) its output lines;
 2. proxies every generated task of those DAGs (their ``proxied_state`` files),
-   clears the same DAG runs (same run id, logical date and data interval) and
+   clears those tasks in the same DAG runs (same run id, logical date and data
+   interval; their upstream tasks' XComs as Airflow's operators left them) and
    records the same again, the output lines from the Dagster run each proxy
    launched;
 3. compares them (:mod:`devtools.generate_loop_effects`).
@@ -70,7 +71,15 @@ PROXY_CALL = """
 def _airlift_coverage_proxy():  # appended by devtools.generate_coverage_loop
     from pathlib import Path as _Path
 
-    from airflow_side import load_proxied_state_from_yaml, proxying_to_dagster
+    from airflow_side import (
+        DefaultProxyTaskToDagsterOperator,
+        load_proxied_state_from_yaml,
+        proxying_to_dagster,
+    )
+
+    class _PatientProxy(DefaultProxyTaskToDagsterOperator):
+        # GraphQL answers slowly on a loaded two-core machine: 30 s is the default.
+        dagster_request_timeout_seconds = 180.0
 
     try:
         from airflow.sdk.definitions._internal.contextmanager import DagContext
@@ -81,7 +90,9 @@ def _airlift_coverage_proxy():  # appended by devtools.generate_coverage_loop
         if getattr(module, "__name__", None) == __name__:
             found[f"_airlift_registered_{number}"] = dag
     state = load_proxied_state_from_yaml(_Path(__STATE_DIR__))
-    proxying_to_dagster(global_vars=found, proxied_state=state)
+    proxying_to_dagster(
+        global_vars=found, proxied_state=state, dagster_operator_klass=_PatientProxy
+    )
 
 
 _airlift_coverage_proxy()
@@ -201,16 +212,6 @@ def point_at_dagster(airflow: AirflowServer, dagster: DagsterServer) -> None:
     rest_json(airflow, "POST", "/connections", json=connection)
 
 
-def set_paused(airflow: AirflowServer, dag_id: str, paused: bool) -> None:
-    rest_json(
-        airflow,
-        "PATCH",
-        f"/dags/{dag_id}",
-        params={"update_mask": "is_paused"},
-        json={"is_paused": paused},
-    )
-
-
 def trigger(airflow: AirflowServer, dag_id: str) -> str:
     body = {"conf": {}, "logical_date": datetime.now(UTC).isoformat()}
     run = rest_json(airflow, "POST", f"/dags/{dag_id}/dagRuns", json=body)
@@ -238,8 +239,18 @@ def wait_runs(airflow: AirflowServer, runs: dict[str, str], timeout: float) -> s
     return set(pending)
 
 
-def clear(airflow: AirflowServer, dag_id: str, run_id: str) -> None:
-    body = {"dry_run": False, "dag_run_id": run_id, "reset_dag_runs": True, "only_failed": False}
+def clear(airflow: AirflowServer, dag_id: str, run_id: str, task_ids: list[str]) -> None:
+    """Clear the generated tasks of the run, so they run again (proxied) in the same run;
+    their upstream tasks' XComs stay as Airflow's own operators left them."""
+    body = {
+        "dry_run": False,
+        "dag_run_id": run_id,
+        "task_ids": task_ids,
+        "include_upstream": False,
+        "include_downstream": False,
+        "reset_dag_runs": True,
+        "only_failed": False,
+    }
     rest_json(airflow, "POST", f"/dags/{dag_id}/clearTaskInstances", json=body)
 
 
@@ -291,8 +302,6 @@ def measure_batch(
     timeout: float,
     record: Callable[[Task, str, str], None],
 ) -> None:
-    for dag_id in batch:
-        set_paused(airflow, dag_id, False)
     runs = {dag_id: trigger(airflow, dag_id) for dag_id in batch}
     late = wait_runs(airflow, runs, timeout)
     own = {}
@@ -311,7 +320,7 @@ def measure_batch(
                 record(task, "DAG did not load proxied", str(exc).splitlines()[0][:200])
             runs.pop(dag_id)
     for dag_id, run_id in runs.items():
-        clear(airflow, dag_id, run_id)
+        clear(airflow, dag_id, run_id, [t.task_id for t in batch[dag_id]])
     late |= wait_runs(airflow, runs, timeout)
     for dag_id, run_id in runs.items():
         tis = task_instances(airflow, dag_id, run_id)
@@ -321,8 +330,6 @@ def measure_batch(
                 continue
             proxied = airflow_effect(airflow, dag_id, run_id, task.task_id, tis.get(task.task_id))
             record(task, *outcome(task, own[task], proxied, dagster, run_id))
-    for dag_id in batch:
-        set_paused(airflow, dag_id, True)
 
 
 def measure(version: int, args: argparse.Namespace) -> None:
@@ -350,13 +357,18 @@ def measure(version: int, args: argparse.Namespace) -> None:
         version,
         home=scratch / "airflow",
         dags_folder=scratch / "dags",
-        env_overrides={"AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True"},
+        # Only the runs this script triggers: no scheduled ones next to them.
+        env_overrides={"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"},
         startup_timeout=600,
     )
     dagster = DagsterServer(
         scratch / "dagster",
         ["-f", str(scratch / "project" / "definitions.py")],
         cwd=scratch / "project",
+        # Launches are queued and started by the daemon: the webserver only records them.
+        run_coordinator="queued",
+        # Its code server loads every generated module: slow to answer under load.
+        env={"DAGSTER_GRPC_TIMEOUT_SECONDS": "600"},
         startup_timeout=600,
     )
     (scratch / "project" / "cov" / "airlift.yaml").write_text("")
