@@ -13,6 +13,7 @@ timedelta schedules, Airflow 3's cron, an asset-triggered run's last event):
 * it ends at or after ``first_tick``: Dagster's interval, which the schedule's
   run covers; Airflow ran it by mistake (the DAG was unpaused, or triggered by
   hand). It is not recorded, its state is remembered as handled, and the tick
+  that would have recorded something of it (a successful try, a completion)
   logs one warning naming the DAG, the run and the boundary.
 
 A run sent without a data interval is placed by its logical date, and without

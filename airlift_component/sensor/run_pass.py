@@ -16,7 +16,7 @@ tries and completions and the next cursor out.
 4. Fetch the task instances of the changed runs in batches and settle each run
    (:func:`~.run_ledger.settle_run`). A run of a decommissioned DAG whose
    interval is Dagster's (:mod:`~.decommissioned`) is settled and remembered
-   but not recorded; it is returned to warn about.
+   but not recorded; when it had something new, it is returned to warn about.
 5. Move the high-water mark to ``now``, and count the new DAGs as covered, only
    when both listings were read to their end without a shift or the budget
    running out; otherwise keep both, so the next tick reads the same windows
@@ -281,7 +281,8 @@ def _settle(
         runs.memory[key] = outcome.memory
         first = dagster_owns(run, p.boundaries)
         if first is not None:
-            skipped.append(skipped_warning(run, first))
+            if outcome.tries or outcome.completed:  # warned once: it is settled now
+                skipped.append(skipped_warning(run, first))
             continue
         if outcome.tries or outcome.completed:
             outcomes.append(outcome)

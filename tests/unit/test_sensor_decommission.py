@@ -209,3 +209,13 @@ def test_a_tick_with_only_dagsters_runs_stores_the_moved_cursor_and_requests_no_
     assert result.cursor is not None
     memory = SensorCursor.from_json(result.cursor).runs
     assert ("customers", "manual__by_mistake") in memory
+
+
+def test_a_run_of_dagsters_interval_with_nothing_to_record_is_not_warned_about() -> None:
+    world = IntervalWorld()
+    failed = world.start_interval("d0", 1)
+    world.finish_run(failed, lambda _task: (False, PYTHON))
+    world.advance(60)
+    result = _pass(world, SensorCursor())
+    assert result.outcomes == [] and result.skipped == []
+    assert failed in result.cursor.runs  # settled: not read again
