@@ -2,15 +2,17 @@
 
 Airflow 3 runs ``api-server``, ``scheduler`` and ``dag-processor`` (LocalExecutor,
 simple auth manager with a known user and password, JWTs from ``/auth/token``).
-Airflow 2 runs ``webserver`` and ``scheduler`` (SequentialExecutor, the only one
-SQLite allows; basic auth for the REST API). Both use SQLite in ``home`` and
-rescan the DAG folder every few seconds.
+Airflow 2 runs ``webserver`` and ``scheduler`` (one task at a time, as SQLite
+requires: a SequentialExecutor that forks each ``airflow tasks run`` from the
+scheduler, see ``airflow2_fork_executor.py``; basic auth for the REST API). Both
+use SQLite in ``home`` and rescan the DAG folder every few seconds.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -18,7 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devtools.local_stack.airflow_dags import DagHelpers
-from devtools.local_stack.airflow_env import AirflowSecrets, airflow_environment
+from devtools.local_stack.airflow_env import (
+    AIRFLOW2_EXECUTOR_MODULE,
+    AirflowSecrets,
+    airflow_environment,
+)
 from devtools.local_stack.airflow_rest import HarnessApi
 from devtools.local_stack.ports import LOOPBACK, free_ports
 from devtools.local_stack.processes import (
@@ -134,6 +140,8 @@ class AirflowServer(DagHelpers, Server):
         started = time.monotonic()
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "plugins").mkdir(exist_ok=True)
+        if self.version_major == 2:
+            _install_executor(self.home / "config")
         self.dags_folder.mkdir(parents=True, exist_ok=True)
         ports = free_ports(3)
         # A restarted server keeps its URL, so clients and airlift.yaml stay valid.
@@ -317,6 +325,13 @@ class AirflowServer(DagHelpers, Server):
             timeout=timeout,
             check=False,
         )
+
+
+def _install_executor(config_dir: Path) -> None:
+    """Put Airflow 2's executor module where Airflow imports it from (``$AIRFLOW_HOME/config``)."""
+    config_dir.mkdir(exist_ok=True)
+    source = Path(__file__).with_name(f"{AIRFLOW2_EXECUTOR_MODULE}.py")
+    shutil.copyfile(source, config_dir / source.name)
 
 
 def _user_args(username: str, password: str) -> list[str]:

@@ -27,6 +27,12 @@ _DROPPED_NAMES = {"AIRFLOW_HOME", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "CO
 DAG_DIR_LIST_INTERVAL = 2
 MIN_FILE_PROCESS_INTERVAL = 3
 
+# Airflow 2's executor: the SequentialExecutor, but each task starts in a fork of the
+# scheduler instead of a new interpreter (devtools/local_stack/airflow2_fork_executor.py,
+# copied into the home's config/ folder, which Airflow puts on sys.path).
+AIRFLOW2_EXECUTOR_MODULE = "airflow2_fork_executor"
+AIRFLOW2_EXECUTOR = f"{AIRFLOW2_EXECUTOR_MODULE}.ForkingSequentialExecutor"
+
 
 @dataclass(frozen=True)
 class AirflowSecrets:
@@ -115,8 +121,8 @@ def airflow_environment(
     else:
         env.update(
             {
-                # Airflow 2 refuses any other executor on SQLite.
-                "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",
+                # Airflow 2 allows only single-threaded executors on SQLite.
+                "AIRFLOW__CORE__EXECUTOR": AIRFLOW2_EXECUTOR,
                 "AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL": "1",
                 "AIRFLOW__CORE__MIN_SERIALIZED_DAG_FETCH_INTERVAL": "1",
                 "AIRFLOW__API__AUTH_BACKENDS": (
