@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -179,8 +180,9 @@ def prepare(version: int, scratch: Path) -> list[Task]:
     return found_tasks
 
 
-def wait_parsed(airflow: AirflowServer, dag_ids: set[str], timeout: float) -> set[str]:
-    """Poll until every DAG is listed or its file has an import error; the listed ones."""
+def wait_parsed(airflow: AirflowServer, files: dict[str, str], timeout: float) -> set[str]:
+    """Poll until every DAG of ``files`` (DAG id -> file relative to the DAG folder) is
+    listed or its file has an import error; returns the listed ones."""
     deadline = time.monotonic() + timeout
     while True:
         listed: set[str] = set()
@@ -192,12 +194,14 @@ def wait_parsed(airflow: AirflowServer, dag_ids: set[str], timeout: float) -> se
             if offset >= int(page["total_entries"]):
                 break
         errors = rest_json(airflow, "GET", "/importErrors", params={"limit": 100})
-        broken = len(errors.get("import_errors", []))
-        missing = dag_ids - listed
+        broken = [str(e.get("filename")) for e in errors.get("import_errors", [])]
+        missing = {
+            d for d in files if d not in listed and not any(b.endswith(files[d]) for b in broken)
+        }
         if not missing or time.monotonic() > deadline:
-            log(f"{len(dag_ids & listed)} DAGs parsed, {broken} files with import errors")
-            return dag_ids & listed
-        log(f"waiting for {len(missing)} DAGs to parse ({broken} import errors so far)")
+            log(f"{len(listed & set(files))} DAGs parsed, import errors in {broken}")
+            return listed & set(files)
+        log(f"waiting for {len(missing)} DAGs to parse ({len(broken)} import errors so far)")
         time.sleep(10)  # a progress poll of a long parse, not a readiness stand-in
 
 
@@ -378,7 +382,8 @@ def measure(version: int, args: argparse.Namespace) -> None:
         (scratch / "project" / "cov" / "airlift.yaml").write_text(json.dumps(config))
         dagster.start()
         point_at_dagster(airflow, dagster)
-        parsed = wait_parsed(airflow, set(dag_ids), timeout=1200)
+        files = {d: str(by_dag[d][0].dag_file.relative_to(scratch / "dags")) for d in dag_ids}
+        parsed = wait_parsed(airflow, files, timeout=1200)
         for dag_id in sorted(set(dag_ids) - parsed):
             for task in by_dag[dag_id]:
                 record(task, "DAG did not load in Airflow", "")
@@ -432,6 +437,10 @@ def report(path: Path) -> str:
     return "\n".join([*lines, "", *details])
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--airflow", type=int, choices=(2, 3), action="append")
@@ -443,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--report", action="store_true", help="only print the table")
     args = parser.parse_args(argv)
+    # A background job ignores Ctrl-C: stop on SIGTERM the same way, servers stopped
+    # and the table printed.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         if not args.report:
             for version in args.airflow or [3, 2]:
