@@ -56,6 +56,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="decommission a DAG not fully proxied; --undo: remove a block edited by hand",
     )
     parser.add_argument(
+        "--timezone",
+        metavar="NAME",
+        help="the DAG's IANA timezone, when Airflow reports another (Airflow 3 reports the "
+        "server's default, not the timezone of the DAG's start_date)",
+    )
+    parser.add_argument(
         "--reload", action="store_true", help="reload the Dagster code location, then pause"
     )
     parser.add_argument(
@@ -101,11 +107,11 @@ def _decommission(
     paused = bool(details.get("is_paused"))
     if mapping is None or mapping.decommissioned is None:
         record = _write_block(args, path, instance, client, details, paused)
-        if paused or not args.reload:
-            if args.reload:
-                _reload(args)
-            else:
-                print(_reload_hint(args, path, pause_next=not paused))
+        if not args.reload:
+            print(_reload_hint(args, path, pause_next=not paused))
+            return 0
+        _reload(args)
+        if paused:
             return 0
     else:
         record = _record(mapping.decommissioned)
@@ -150,6 +156,8 @@ def _write_block(
     from airlift_component.errors import AirliftError
 
     dag = args.dag
+    if args.timezone is not None:
+        _known_timezone(args.timezone)
     if not args.force:
         left = still_in_airflow(instance, path, dag, client)
         if left:
@@ -164,6 +172,7 @@ def _write_block(
             now=now(),
             paused=paused,
             key_of=stored_asset_keys(instance, path),
+            timezone_name=args.timezone,
         )
         edit_config(path, lambda text: add_block(text, instance.name, dag, record))
     except (CannotReplaceSchedule, BlockEditError) as exc:
@@ -172,6 +181,19 @@ def _write_block(
     if paused:
         print(f"DAG {dag!r} was paused in Airflow already: it stays paused, --undo leaves it so")
     return record
+
+
+def _known_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from airlift_component.errors import UsageError
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise UsageError(
+            f"--timezone {name!r} is not an IANA timezone name (e.g. Europe/Amsterdam)"
+        ) from None
 
 
 def _what(record: DecommissionRecord) -> str:

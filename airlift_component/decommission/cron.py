@@ -57,8 +57,13 @@ class CronSchedule:
     logical_date: Literal["interval_start", "tick"]
 
 
-def replacement_cron(schedule: AirflowSchedule) -> CronSchedule:
-    """The cron schedule that runs exactly the intervals Airflow would have run next."""
+def replacement_cron(schedule: AirflowSchedule, timezone_name: str | None = None) -> CronSchedule:
+    """The cron schedule that runs exactly the intervals Airflow would have run next.
+
+    ``timezone_name`` replaces the timezone Airflow reports: Airflow 3 reports the
+    server's default timezone, not the one a DAG's ``start_date`` gives it. A cron
+    whose ticks do not include Airflow's next run in the timezone used is refused.
+    """
     dag = f"DAG {schedule.dag_id!r}"
     if schedule.asset_triggered:
         raise CannotReplaceSchedule(
@@ -72,13 +77,21 @@ def replacement_cron(schedule: AirflowSchedule) -> CronSchedule:
     if schedule.interval is not None:
         cron, tz = _interval_cron(dag, schedule.interval, schedule.start_date), "UTC"
     elif schedule.expression is not None:
-        cron, tz = _expression_cron(dag, schedule.expression), schedule.timezone
+        cron = _expression_cron(dag, schedule.expression)
+        tz = timezone_name or schedule.timezone
     else:
         raise CannotReplaceSchedule(
             f"{dag} has no schedule (it runs only when triggered): there is nothing to "
             "move to Dagster; trigger its assets from Dagster instead"
         )
     first_tick, semantics = _next_run(dag, schedule)
+    if cron_matches(cron, tz, first_tick) is False:
+        raise CannotReplaceSchedule(
+            f"Airflow's next run of {dag} ({first_tick.isoformat()}) is not a tick of "
+            f"{cron!r} in {tz}: the DAG runs on another timezone's clock (Airflow 3 "
+            "reports the server's default timezone, not the one the DAG's start_date "
+            "carries); pass the DAG's timezone with --timezone NAME"
+        )
     return CronSchedule(cron=cron, timezone=tz, first_tick=first_tick, logical_date=semantics)
 
 
@@ -143,3 +156,62 @@ def _next_run(
         and nxt.run_after == nxt.interval_end
     )
     return nxt.run_after, "interval_start" if interval_based else "tick"
+
+
+_NAMES = {
+    3: {
+        m: i + 1
+        for i, m in enumerate(
+            ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+        )
+    },
+    4: {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])},
+}
+_BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+
+
+def cron_matches(cron: str, tz: str, at: datetime) -> bool | None:
+    """Whether ``at`` is a tick of the five-field ``cron`` on the clocks of ``tz``
+    (``None`` when the cron uses a form this reader does not know)."""
+    from zoneinfo import ZoneInfo
+
+    local = at.astimezone(ZoneInfo(tz))
+    if local.second or local.microsecond:
+        return False
+    values = (local.minute, local.hour, local.day, local.month, local.isoweekday() % 7)
+    try:
+        sets = [_field(text, i) for i, text in enumerate(cron.split())]
+    except ValueError:
+        return None
+    if len(sets) != 5:
+        return None
+    minute, hour, dom, month, dow = (values[i] in sets[i] for i in range(5))
+    day_fields = cron.split()[2:5:2]
+    restricted = [text != "*" for text in day_fields]
+    day = (dom or dow) if all(restricted) else (dom and dow)
+    return minute and hour and month and day
+
+
+def _field(text: str, index: int) -> set[int]:
+    low, high = _BOUNDS[index]
+    found: set[int] = set()
+    for part in text.upper().split(","):
+        body, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if body == "*":
+            start, end = low, high
+        else:
+            first, _, last = body.partition("-")
+            start = _value(first, index)
+            end = _value(last, index) if last else (high if step_text else start)
+        if step < 1 or not low <= start <= end <= high:
+            raise ValueError(part)
+        found.update(range(start, end + 1, step))
+    if index == 4 and 7 in found:
+        found.add(0)
+    return found
+
+
+def _value(text: str, index: int) -> int:
+    names = _NAMES.get(index, {})
+    return names[text] if text in names else int(text)

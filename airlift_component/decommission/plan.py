@@ -43,12 +43,14 @@ def plan_record(
     now: datetime,
     paused: bool,
     key_of: KeyOf | None,
+    timezone_name: str | None = None,
 ) -> DecommissionRecord:
     """The record to write for a DAG now; :class:`CannotReplaceSchedule` says why not.
 
     ``paused`` is whether the DAG is paused in Airflow already (then nothing is
     paused, and a cron schedule starts at the later of Airflow's next run and now);
-    ``key_of`` is ``None`` when the instance does not have ``airflow_assets`` enabled.
+    ``key_of`` is ``None`` when the instance does not have ``airflow_assets`` enabled;
+    ``timezone_name`` replaces the timezone Airflow reports (see :func:`.replacement_cron`).
     """
     try:
         schedule = parse_schedule(details, api)
@@ -64,7 +66,7 @@ def plan_record(
         return DecommissionRecord(
             None, None, _iso(now), None, not paused, on_assets=keys, on_assets_updated=mode
         )
-    cron = replacement_cron(schedule)
+    cron = replacement_cron(schedule, timezone_name)
     first = cron.first_tick
     if first <= now:
         if not paused:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -37,7 +38,8 @@ class FakeAirflow:
     """GET /dags/orders/details and /tasks, PATCH /dags/orders (pause), all logged."""
 
     def __init__(self) -> None:
-        soon = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(hours=1)
+        soon = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        soon += timedelta(hours=1)
         self.details: dict[str, Any] = {
             "dag_id": "orders",
             "timetable_summary": "0 * * * *",
@@ -183,3 +185,25 @@ def test_undo_of_an_edited_block_is_refused_showing_what_differs_unless_forced(
     assert airflow.patches == []
     assert _run(path, "--undo", "--force") == 0
     assert path.read_text() == AIRLIFT and airflow.patches == [False]
+
+
+def test_a_next_run_off_the_crons_clock_asks_for_the_dags_timezone(
+    tmp_path: Path, airflow: FakeAirflow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Airflow 3 reports timezone UTC for a DAG whose start_date is in Amsterdam: its next
+    run, 02:30 Amsterdam, is no tick of ``30 2 * * *`` in UTC."""
+    path = _project(tmp_path)
+    at = datetime.now(timezone.utc) + timedelta(days=2)
+    local = at.astimezone(ZoneInfo("Europe/Amsterdam")).replace(hour=2, minute=30, second=0)
+    run_after = local.replace(microsecond=0).astimezone(timezone.utc).isoformat()
+    airflow.details.update(
+        {"timetable_summary": "30 2 * * *", "timezone": "UTC"}
+        | {f"next_dagrun_{k}": run_after for k in ("run_after", "logical_date")}
+    )
+    assert _run(path) == 1
+    assert "--timezone NAME" in capsys.readouterr().err
+    assert path.read_text() == AIRLIFT
+    assert _run(path, "--timezone", "Mars/Olympus") == 2
+    assert _run(path, "--timezone", "Europe/Amsterdam") == 0
+    block = yaml.safe_load(path.read_text())["instances"][0]["mappings"][0]["decommissioned"]
+    assert (block["timezone"], block["first_tick"]) == ("Europe/Amsterdam", run_after)
