@@ -4,7 +4,10 @@ Ticks are evaluated in-process, deterministically: the sensor built by
 ``build_defs`` is called with ``build_sensor_context`` on a ``DagsterInstance``
 in a temporary DAGSTER_HOME, and its events are stored with
 ``report_runless_asset_event`` exactly as the daemon stores a tick's events.
-The daemon-driven chain is in ``test_component_e2e.py``.
+The daemon-driven chain is in ``test_component_e2e.py``. The runs made for the
+exactly-once test also serve the decommission boundary (no extra Airflow run): the
+DAG decommissioned from the later run's interval on, a fresh sensor records the
+earlier run and skips the later one (docs/exactly-once.md, "A decommissioned DAG").
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ import dagster as dg
 import pytest
 import yaml
 
+from airlift_component.airflow_state.fetch import fetch_state
+from airlift_component.airflow_state.ui_urls import dag_ui_url
 from airlift_component.component import build_defs
+from airlift_component.component.asset_specs import instance_specs
+from airlift_component.component.sensor import build_sensor
+from airlift_component.config.airlift_yaml.model import AirliftFile
+from airlift_component.sensor.decommissioned import run_moment
 from devtools.local_stack import AirflowServer
 
 CHAIN = "observe_chain"
@@ -117,7 +126,7 @@ def ticker(airflow: AirflowServer, tmp_path: Path) -> Iterator[Ticker]:
 
 
 def test_sensor_records_each_airflow_run_exactly_once_across_outage(
-    airflow: AirflowServer, ticker: Ticker
+    airflow: AirflowServer, ticker: Ticker, capfd: pytest.CaptureFixture[str]
 ) -> None:
     first = airflow.trigger(CHAIN)
     assert airflow.wait_for_run(CHAIN, first, timeout=RUN_TIMEOUT) == "success"
@@ -174,3 +183,48 @@ def test_sensor_records_each_airflow_run_exactly_once_across_outage(
     assert all(chain_runs[run_id] == 1 for run_id in [first, *later])
     assert ticker.run_ids("observe/boom")[failing] == 0
     assert ticker.run_ids("observe/ok")[failing] == 1
+
+    _decommission_boundary(airflow, ticker, first, later[0], failing, capfd)
+
+
+def _decommission_boundary(
+    airflow: AirflowServer,
+    ticker: Ticker,
+    before: str,
+    after: str,
+    failing: str,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The chain decommissioned with its first Dagster tick where run ``after`` stands
+    (its data interval's end, as Airflow sent it): a fresh sensor records ``before``,
+    Airflow's interval, and not ``after``, Dagster's, warning about it once; the
+    failing DAG, not decommissioned, is recorded as before."""
+    instance = AirliftFile.model_validate(yaml.safe_load(ticker.path.read_text())).instances[0]
+    with airflow.client() as client:
+        runs = {run_id: client.get_dag_run(CHAIN, run_id) for run_id in (before, after)}
+        state = fetch_state(client, instance)
+    boundary = run_moment(runs[after])
+    start = run_moment(runs[before])
+    assert boundary is not None and start is not None and start < boundary
+    urls = {dag: dag_ui_url(state.url, state.api_version, dag) for dag in state.dags}
+    _, index = instance_specs(instance, state, urls)
+    sensor = build_sensor(
+        instance.model_copy(update={"mappings": []}),
+        index,
+        state,
+        decommissioned={CHAIN: boundary},
+    )
+    capfd.readouterr()
+    result = sensor(dg.build_sensor_context(instance=ticker.instance))
+    assert isinstance(result, dg.SensorResult)
+    recorded = {
+        (e.asset_key.to_user_string(), str(e.metadata["airflow/run_id"].value))
+        for e in result.asset_events or []
+    }
+    assert {(key, before) for key in CHAIN_KEYS} <= recorded
+    assert not {pair for pair in recorded if pair[1] == after}
+    assert ("observe/ok", failing) in recorded
+    assert capfd.readouterr().err.count(f"run {after!r} (success)") == 1
+    again = sensor(dg.build_sensor_context(instance=ticker.instance, cursor=result.cursor))
+    assert not getattr(again, "asset_events", None)
+    assert f"run {after!r}" not in capfd.readouterr().err
