@@ -8,13 +8,11 @@ with the command, serves them from a Dagster project (tagged as the component ta
 ``code:`` assets; the SQL connection given to Dagster as ``AIRFLOW_CONN_<ID>``),
 proxies each task with ``airlift proxy on``, runs the DAGs, and checks that the
 downstream Airflow tasks received the same XComs as in runs of Airflow's own
-operators after ``airlift proxy off``. Throughout, the component's sensor ticks on
-the Dagster instance the proxies launch into: every try of a mapped task is
-recorded once, by the Dagster run a proxy launched or else by the sensor.
-
-Airflow 3's environment (``.venv``) has no SQLite provider, so its own
-``SQLExecuteQueryOperator`` cannot reach the database: on Airflow 3 the proxied SQL
-run is checked against the value Airflow 2's own operator gives.
+operators after ``airlift proxy off`` (SQL included: both environments have
+Airflow's SQLite provider, which ``scripts/setup`` installs). Throughout, the
+component's sensor ticks on the Dagster instance the proxies launch into: every
+try of a mapped task is recorded once, by the Dagster run a proxy launched or else
+by the sensor.
 """
 
 from __future__ import annotations
@@ -345,7 +343,7 @@ CONFS: dict[str, dict[str, Any] | None] = {
     "generate_e2e_taskflow": None,
     "generate_e2e_sql": {"who": "e2e"},
 }
-#: What Airflow 2's own SQLExecuteQueryOperator hands ``check`` (tuples read back as
+#: What Airflow's own SQLExecuteQueryOperator hands ``check`` (tuples read back as
 #: JSON lists by ``tojson``): the three statements' results, the last one's rows.
 SQL_XCOM = '[null, null, [["e2e", 1]]]'
 
@@ -386,29 +384,21 @@ def test_generated_assets_run_proxied_with_the_same_xcoms_each_try_recorded_once
     assert records(airflow, proxied["generate_e2e_taskflow"]) == {"load": "1236.70"}
     assert records(airflow, proxied["generate_e2e_sql"]) == {"check": SQL_XCOM}
 
-    # Back to Airflow's own operators: the same XComs (SQL: Airflow 2 has its provider).
-    own_confs = dict(CONFS)
-    if airflow.version_major >= 3:
-        del own_confs["generate_e2e_sql"]
+    # Back to Airflow's own operators: the same XComs.
     for dag_id, task_id in MAPPED:
-        if dag_id in own_confs:
-            proxy(airflow, dag_id, task_id, False, 0)
-    own = run_all(airflow, dagster, own_confs)
+        proxy(airflow, dag_id, task_id, False, 0)
+    own = run_all(airflow, dagster, CONFS)
     sensor.tick()
     sensor.tick()
     run = own["generate_e2e_bash"]
     assert records(airflow, run) == {"check": f"run={run} who=e2e task=hello"}
     assert records(airflow, own["generate_e2e_taskflow"]) == {"load": "1236.70"}
-    if "generate_e2e_sql" in own:
-        assert records(airflow, own["generate_e2e_sql"]) == {"check": SQL_XCOM}
+    assert records(airflow, own["generate_e2e_sql"]) == {"check": SQL_XCOM}
 
     # The SQL side effect: one row per run, whichever side wrote it.
     with closing(sqlite3.connect(database)) as conn:
         rows = conn.execute("SELECT run_id, who FROM visits ORDER BY run_id").fetchall()
-    sql_runs = [
-        proxied["generate_e2e_sql"],
-        *([own["generate_e2e_sql"]] if "generate_e2e_sql" in own else []),
-    ]
+    sql_runs = [proxied["generate_e2e_sql"], own["generate_e2e_sql"]]
     assert sorted(rows) == sorted((r, "e2e") for r in sql_runs)
 
     # Every successful try of a mapped task recorded once, by a proxy's run or the sensor.
