@@ -34,6 +34,7 @@ import yaml
 
 from airlift_component.config.problems import Problem
 from airlift_component.config.yaml.events import plain_values
+from airlift_component.config.yaml.shallow import Place, read_shallow
 from airlift_component.config.yaml.values import (
     MERGE,
     Builder,
@@ -127,11 +128,27 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
 
 
 def parse_yaml_text(text: str, path: str, *, what: str) -> YamlDocument:
-    """Parse ``text`` as a single YAML mapping; ``what`` names the file kind in errors."""
+    """Parse ``text`` as a single YAML mapping; ``what`` names the file kind in errors.
+
+    A small file in the shallow layout most proxied-state files have is read without
+    libyaml (:mod:`.shallow`), to the same values and positions; its node tree is
+    composed only when asked for.
+    """
     if "\x00" in text:
         raise YamlLoadError(
             Problem(path, 1, 1, "this is not a text file", hint=f"{what} must be UTF-8 YAML")
         )
+    shallow = read_shallow(text)
+    if shallow is not None:
+        return _ShallowDocument(path, shallow[0], shallow[1], text, what)
+    root = _compose(text, path, what=what)
+    builder = Builder(path)
+    data = builder.build(root)
+    return YamlDocument(path, data, root, builder.placeholder_strings)
+
+
+def _compose(text: str, path: str, *, what: str) -> yaml.MappingNode:
+    """libyaml's node tree of ``text``, which must be one YAML mapping."""
     try:
         root = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
@@ -166,9 +183,7 @@ def parse_yaml_text(text: str, path: str, *, what: str) -> YamlDocument:
                 hint=f"{what} must be a YAML mapping of keys to values",
             )
         )
-    builder = Builder(path)
-    data = builder.build(root)
-    return YamlDocument(path, data, root, builder.placeholder_strings)
+    return root
 
 
 class _TreeOnDemand(YamlDocument):
@@ -191,8 +206,36 @@ class _TreeOnDemand(YamlDocument):
     def __getattr__(self, name: str) -> Any:
         if name != "root":
             raise AttributeError(name)
-        self.root = parse_yaml_text(self._text, self.path, what=self._what).root
+        self.root = _compose(self._text, self.path, what=self._what)
         return self.root
+
+
+class _ShallowDocument(_TreeOnDemand):
+    """A file read by :mod:`.shallow`: it knows the place of every key and value, so
+    locating a problem composes no node tree."""
+
+    def __init__(
+        self,
+        path: str,
+        data: dict[str, Any],
+        places: dict[tuple[Any, ...], Place],
+        text: str,
+        what: str,
+    ) -> None:
+        super().__init__(path, data, [], text, what)
+        self._places = places
+
+    def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        if not all(type(part) is str or type(part) is int for part in loc):
+            return super().position(loc, key=key)
+        # The deepest part of ``loc`` the document has, as YamlDocument.position finds it.
+        parts = tuple(loc)
+        place = None
+        while place is None:
+            place = self._places.get(parts)
+            parts = parts[:-1]
+        value, key_place = place
+        return key_place if key and key_place is not None else value
 
 
 def parse_yaml_values(text: str, path: str, *, what: str) -> YamlDocument:

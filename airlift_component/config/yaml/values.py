@@ -52,6 +52,21 @@ _RESOLVED_MAX = 10_000
 _RESOLVED_MAX_LENGTH = 64
 
 
+def plain_scalar_tag(value: str) -> str:
+    """The tag of a plain (unquoted, untagged) scalar, as PyYAML's safe loader resolves
+    it: ``tag:yaml.org,2002:str`` for ``load_raw``, ``...:bool`` for ``true``, ``...:int``
+    for ``1_000``."""
+    resolvers = _RESOLVERS.get(value[:1])
+    if resolvers is None:
+        return _STR
+    tag = _RESOLVED.get(value)
+    if tag is None:
+        tag = next((tag for tag, pattern in resolvers if pattern.match(value)), _STR)
+        if len(value) <= _RESOLVED_MAX_LENGTH and len(_RESOLVED) < _RESOLVED_MAX:
+            _RESOLVED[value] = tag
+    return tag
+
+
 class Loader(_BaseLoader):
     """PyYAML's safe loader with cheaper tag resolution.
 
@@ -63,15 +78,7 @@ class Loader(_BaseLoader):
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
-            resolvers = _RESOLVERS.get(value[:1])
-            if resolvers is None:
-                return _STR
-            tag = _RESOLVED.get(value)
-            if tag is None:
-                tag = next((tag for tag, pattern in resolvers if pattern.match(value)), _STR)
-                if len(value) <= _RESOLVED_MAX_LENGTH and len(_RESOLVED) < _RESOLVED_MAX:
-                    _RESOLVED[value] = tag
-            return tag
+            return plain_scalar_tag(value)
         return super().resolve(kind, value, implicit)
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
