@@ -9,6 +9,8 @@ from typing import Any
 import dagster as dg
 
 from devtools.local_stack import AirflowServer
+from tests.e2e.airlift_yaml_support import airlift_config as e2e_airlift_config
+from tests.e2e.airlift_yaml_support import dag_mapping
 
 DAG = "exactly_once_chain"
 MAPPED = {"extract": "eo/raw", "load": "eo/clean"}
@@ -20,29 +22,14 @@ TryKey = tuple[str, str, int]  # run_id, task_id, try_number
 
 
 def airlift_config(airflow: AirflowServer, interval: int = 5) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "instances": [
-            {
-                **airflow.instance_config(name="eo"),
-                "dags": {"include": ["exactly_once_*"]},
-                "sensor": {"interval_seconds": interval, "lookback_hours": 1},
-                "http": {
-                    "retries": 1,
-                    "deadline_seconds": 30,
-                    "read_timeout": 30,
-                    "connect_timeout": 5,
-                },
-                "mappings": [
-                    {
-                        "dag": DAG,
-                        "assets": [DAG_LEVEL],
-                        "tasks": [{"task": task, "assets": [key]} for task, key in MAPPED.items()],
-                    }
-                ],
-            }
-        ],
-    }
+    return e2e_airlift_config(
+        airflow,
+        "eo",
+        dags=["exactly_once_*"],
+        sensor={"interval_seconds": interval, "lookback_hours": 1},
+        http={"retries": 1, "deadline_seconds": 30, "read_timeout": 30, "connect_timeout": 5},
+        mappings=[dag_mapping(DAG, {t: [k] for t, k in MAPPED.items()}, assets=[DAG_LEVEL])],
+    )
 
 
 def clear_task(airflow: AirflowServer, run_id: str, task_id: str) -> None:

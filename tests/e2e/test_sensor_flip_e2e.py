@@ -15,11 +15,11 @@ from typing import Any
 
 import dagster as dg
 import pytest
-import yaml
 
 from airlift_component.component import build_defs
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
+from tests.e2e.airlift_yaml_support import airlift_config, dag_mapping, write_airlift_yaml
 from tests.e2e.proxy_support import point_at_dagster
 
 PROJECT = Path(__file__).parent / "projects" / "exactly_once" / "definitions.py"
@@ -82,27 +82,11 @@ def _flipped_run(airflow: AirflowServer, text: str, tag: str) -> str:
 
 
 def _sensor(airflow: AirflowServer, tmp_path: Path) -> dg.SensorDefinition:
-    config = {
-        "version": 1,
-        "instances": [
-            {
-                **airflow.instance_config(name="eo"),
-                "dags": {"include": [DAG]},
-                "sensor": {"lookback_hours": 1},
-                "mappings": [
-                    {
-                        "dag": DAG,
-                        "tasks": [
-                            {"task": "gate", "assets": ["eo_flip/gate"]},
-                            {"task": "work", "assets": ["eo_flip/work"]},
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
-    path = tmp_path / "airlift.yaml"
-    path.write_text(yaml.safe_dump(config))
+    tasks = {"gate": ["eo_flip/gate"], "work": ["eo_flip/work"]}
+    config = airlift_config(
+        airflow, "eo", dags=[DAG], sensor={"lookback_hours": 1}, mappings=[dag_mapping(DAG, tasks)]
+    )
+    path = write_airlift_yaml(tmp_path / "airlift.yaml", config)
     return build_defs(path, refresh="if_missing").resolve_sensor_def("airlift_eo_sensor")
 
 
