@@ -222,8 +222,14 @@ def trigger(airflow: AirflowServer, dag_id: str) -> str:
     return str(run["dag_run_id"])
 
 
-def wait_runs(airflow: AirflowServer, runs: dict[str, str], timeout: float) -> set[str]:
-    """Poll until every run finished; a run past ``timeout`` is marked failed. The late ones."""
+def wait_runs(
+    airflow: AirflowServer,
+    runs: dict[str, str],
+    timeout: float,
+    finished: Callable[[str], None] = lambda dag_id: None,
+) -> set[str]:
+    """Poll until every run finished, calling ``finished(dag_id)`` as each does; a run
+    past ``timeout`` is marked failed. Returns the late ones."""
     deadline = time.monotonic() + timeout
     pending = dict(runs)
     while pending and time.monotonic() < deadline:
@@ -231,6 +237,7 @@ def wait_runs(airflow: AirflowServer, runs: dict[str, str], timeout: float) -> s
             run = rest_json(airflow, "GET", f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}")
             if run["state"] in ("success", "failed"):
                 del pending[dag_id]
+                finished(dag_id)
         if pending:
             time.sleep(3)  # progress poll with a deadline
     for dag_id, run_id in pending.items():
@@ -307,33 +314,38 @@ def measure_batch(
     record: Callable[[Task, str, str], None],
 ) -> None:
     runs = {dag_id: trigger(airflow, dag_id) for dag_id in batch}
-    late = wait_runs(airflow, runs, timeout)
+    for dag_id in wait_runs(airflow, runs, timeout):
+        for task in batch[dag_id]:
+            record(task, f"Airflow's own run did not finish within {timeout:.0f} s", "")
+        runs.pop(dag_id)
     own = {}
     for dag_id, run_id in runs.items():
         tis = task_instances(airflow, dag_id, run_id)
         for task in batch[dag_id]:
             own[task] = airflow_effect(airflow, dag_id, run_id, task.task_id, tis.get(task.task_id))
-    for dag_id, dag_tasks in batch.items():
-        proxy(airflow, dag_id, [t.task_id for t in dag_tasks])
-    for dag_id, dag_tasks in batch.items():
-        tag = f"airlift:proxied_tasks={len(dag_tasks)}"
+    for dag_id in runs:
+        proxy(airflow, dag_id, [t.task_id for t in batch[dag_id]])
+    for dag_id in list(runs):
+        tag = f"airlift:proxied_tasks={len(batch[dag_id])}"
         try:
             airflow.wait_for_dag_tags(dag_id, has_tag(tag), timeout=300)
         except Exception as exc:  # the DAG does not load proxied: every task says so
-            for task in dag_tasks:
+            for task in batch[dag_id]:
                 record(task, "DAG did not load proxied", str(exc).splitlines()[0][:200])
             runs.pop(dag_id)
     for dag_id, run_id in runs.items():
         clear(airflow, dag_id, run_id, [t.task_id for t in batch[dag_id]])
-    late |= wait_runs(airflow, runs, timeout)
-    for dag_id, run_id in runs.items():
+
+    def compared(dag_id: str) -> None:  # as soon as the run is over: a cut-off keeps it
+        run_id = runs[dag_id]
         tis = task_instances(airflow, dag_id, run_id)
         for task in batch[dag_id]:
-            if dag_id in late:
-                record(task, f"DAG run did not finish within {timeout:.0f} s", "")
-                continue
             proxied = airflow_effect(airflow, dag_id, run_id, task.task_id, tis.get(task.task_id))
             record(task, *outcome(task, own[task], proxied, dagster, run_id))
+
+    for dag_id in wait_runs(airflow, runs, timeout, compared):
+        for task in batch[dag_id]:
+            record(task, f"proxied run did not finish within {timeout:.0f} s", "")
 
 
 def measure(version: int, args: argparse.Namespace) -> None:
