@@ -359,7 +359,12 @@ def measure(version: int, args: argparse.Namespace) -> None:
     by_dag: dict[str, list[Task]] = defaultdict(list)
     for task in todo:
         by_dag[task.dag_id].append(task)
-    dag_ids = [d for d in sorted(by_dag) if any(fnmatch(d, g) for g in args.dags or ["*"])]
+    globs = args.dags or ["*"]
+    matching = [d for d in by_dag if any(fnmatch(d, g) for g in globs)]
+    # In the order of the first glob each matches: the DAGs wanted first run first.
+    dag_ids = sorted(
+        matching, key=lambda d: (min(i for i, g in enumerate(globs) if fnmatch(d, g)), d)
+    )
     dag_ids = dag_ids[: args.max_dags]
 
     def record(task: Task, result: str, detail: str) -> None:
@@ -459,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=Path("generate_coverage_loop.jsonl"))
     parser.add_argument("--batch", type=int, default=6, help="DAGs run at once")
     parser.add_argument("--run-timeout", type=float, default=900, help="seconds per batch run")
-    parser.add_argument("--dags", nargs="*", help="only DAG ids matching these globs")
+    parser.add_argument(
+        "--dags", nargs="*", help="only DAG ids matching these globs, run in this order"
+    )
     parser.add_argument("--max-dags", type=int, default=None, help="stop after this many DAGs")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--report", action="store_true", help="only print the table")
