@@ -7,6 +7,10 @@ materialization (in the run of checks the sensor requests) and fails. ``airlift 
 ``--force`` flips. The next DAG run launches the Dagster version of ``load``, whose
 run materializes the asset and runs the check, which passes. ``airlift proxy status``
 then shows for ``load`` the failure before the flip and the pass after it.
+
+``airlift.yaml`` also declares a freshness check on ``checks/loaded``
+(``checks: [{type: freshness}]``): it is judged once in the sensor's run of checks
+for the Airflow run, once more in the proxied run, and passes both times.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ DAG = "proxy_checks_dag"
 INSTANCE = "chk"
 KEY = dg.AssetKey(["checks", "loaded"])
 CHECK = dg.AssetCheckKey(KEY, "loaded_ok")
+FRESH = dg.AssetCheckKey(KEY, "freshness_check")  # declared in airlift.yaml
 OFF = "tasks:\n  - id: extract\n    proxied: false\n  - id: load\n    proxied: false\n"
 OFF += "  - id: report\n    proxied: false\n"
 ON = OFF.replace("load\n    proxied: false", "load\n    proxied: true")
@@ -64,6 +69,7 @@ def _airlift_yaml(airflow: AirflowServer, path: Path) -> Path:
                                     {
                                         "key": "checks/loaded",
                                         "code": "checks_e2e_assets:checks_loaded",
+                                        "checks": [{"type": "freshness", "max_lag": "6h"}],
                                     }
                                 ],
                             },
@@ -90,12 +96,18 @@ def _recorded(home: Path, airflow_run: str) -> bool | None:
     return None
 
 
-def _evaluations(home: Path) -> list[Any]:
+def _evaluations(home: Path, check: dg.AssetCheckKey = CHECK) -> list[Any]:
     """The check's finished executions, newest first, as Dagster stores them."""
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        history = instance.event_log_storage.get_asset_check_execution_history(CHECK, limit=20)
+        history = instance.event_log_storage.get_asset_check_execution_history(check, limit=20)
         finished = [r for r in history if r.status.value in ("SUCCEEDED", "FAILED")]
         return finished
+
+
+def _at_least(count: int, check: dg.AssetCheckKey, home: Path) -> list[Any] | None:
+    """The check's finished executions once there are ``count`` of them (else None)."""
+    found = _evaluations(home, check)
+    return found if len(found) >= count else None
 
 
 def _evaluated_in_run_tagged(home: Path, tag: str, value: str) -> str | None:
@@ -142,16 +154,21 @@ def test_checks_back_the_flip_and_status_shows_before_and_after(
         )
         (failed,) = _evaluations(server.home)  # once per Airflow run
         assert (failed.run_id, failed.status.value) == (check_run, "FAILED")
+        # The declared freshness check is judged in the same run of checks, once.
+        (fresh,) = poll_for(
+            lambda: _at_least(1, FRESH, server.home), timeout=120, what="the freshness check"
+        )
+        assert (fresh.run_id, fresh.status.value) == (check_run, "SUCCEEDED")
 
         refused = _airlift("proxy", "on", DAG, "load", *where)
         assert refused.returncode == 1, refused.stdout + refused.stderr
-        assert "refused: 1 of 1 acceptance check(s) do not back this flip" in refused.stderr
+        assert "refused: 1 of 2 acceptance check(s) do not back this flip" in refused.stderr
         assert "checks/loaded:loaded_ok (task load): FAILED" in refused.stderr
         assert (airflow.dags_folder / "proxied_state" / f"{DAG}.yaml").read_text() == OFF
 
         forced = _airlift("proxy", "on", DAG, "load", *where, "--force")
         assert forced.returncode == 0, forced.stderr
-        assert "warning: 1 of 1 acceptance check(s) do not back this flip" in forced.stderr
+        assert "warning: 1 of 2 acceptance check(s) do not back this flip" in forced.stderr
         assert "task 'load': proxied false -> true" in forced.stdout
         airflow.wait_for_dag_tags(DAG, lambda tags: "airlift:proxied_tasks=1" in tags, 180)
 
@@ -167,18 +184,26 @@ def test_checks_back_the_flip_and_status_shows_before_and_after(
         passed, again = _evaluations(server.home)  # once more, in the proxied run
         assert (passed.run_id, passed.status.value) == (proxy_run, "SUCCEEDED")
         assert again.run_id == failed.run_id
+        fresh_after, fresh_before = poll_for(
+            lambda: _at_least(2, FRESH, server.home),
+            timeout=120,
+            what="the freshness check in the proxied run",
+        )
+        assert (fresh_after.run_id, fresh_after.status.value) == (proxy_run, "SUCCEEDED")
+        assert fresh_before.run_id == check_run
 
         shown = _airlift("proxy", "status", *where, "--format", "json")
         assert shown.returncode == 0, shown.stderr
         (instance_status,) = json.loads(shown.stdout)["instances"]
-        (row,) = instance_status["checks"]["rows"]
-        assert (row["dag_id"], row["task_id"], row["check"], row["proxied"]) == (
-            DAG,
-            "load",
-            "checks/loaded:loaded_ok",
-            True,
-        )
+        rows = {row["check"]: row for row in instance_status["checks"]["rows"]}
+        assert sorted(rows) == ["checks/loaded:freshness_check", "checks/loaded:loaded_ok"]
+        for row in rows.values():
+            assert (row["dag_id"], row["task_id"], row["proxied"]) == (DAG, "load", True)
+        row = rows["checks/loaded:loaded_ok"]
         assert (row["before"]["status"], row["before"]["run_id"]) == ("FAILED", check_run)
+        assert (row["after"]["status"], row["after"]["run_id"]) == ("SUCCEEDED", proxy_run)
+        row = rows["checks/loaded:freshness_check"]
+        assert (row["before"]["status"], row["before"]["run_id"]) == ("SUCCEEDED", check_run)
         assert (row["after"]["status"], row["after"]["run_id"]) == ("SUCCEEDED", proxy_run)
 
         text = _airlift("proxy", "status", *where)
