@@ -37,11 +37,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from airlift_component.airflow_api.asset_conditions import Condition, from_json_text
 from airlift_component.airflow_api.types import AirflowAsset
-from airlift_component.airflow_state.airflow_asset_fetch import fetch_airflow_assets
 
 if TYPE_CHECKING:
+    from airlift_component.airflow_api.asset_conditions import Condition
+    from airlift_component.airflow_state.airflow_asset_fetch import fetch_airflow_assets
     from airlift_component.config.airlift_yaml.model import Instance
 
 __all__ = [
@@ -57,6 +57,16 @@ __all__ = [
 #: The asset-key part between the instance and the URI's parts.
 AIRFLOW_ASSET_PREFIX = "airflow_asset"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def __getattr__(name: str) -> Any:
+    # Fetching needs the REST client; reading a stored state (`airlift validate`'s
+    # hints, the component's load) does not import it.
+    if name == "fetch_airflow_assets":
+        from airlift_component.airflow_state.airflow_asset_fetch import fetch_airflow_assets
+
+        return fetch_airflow_assets
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _part(text: str) -> str:
@@ -84,6 +94,8 @@ def airflow_asset_key(instance: Instance, asset: AirflowAsset) -> list[str]:
 
 def dag_conditions(assets: Iterable[AirflowAsset]) -> dict[str, Condition]:
     """The schedule condition of each consumer DAG the assets name."""
+    from airlift_component.airflow_api.asset_conditions import from_json_text
+
     return {
         dag_id: from_json_text(text)
         for asset in assets

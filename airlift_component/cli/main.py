@@ -72,8 +72,13 @@ class _Parser(argparse.ArgumentParser):
         self.set_defaults(_parser=self)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``airlift`` parser with every command of :data:`COMMANDS`."""
+def build_parser(only: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``airlift`` parser with every command of :data:`COMMANDS`.
+
+    With ``only``, just those commands declare their arguments; every command is
+    still listed with its help. Declaring a command's arguments may import what its
+    options need (``proxy``'s Dagster options), which the others never use.
+    """
     parser = _Parser(
         prog="airlift",
         description="Observe Airflow DAGs in Dagster and migrate them task by task.",
@@ -81,14 +86,22 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         sub = subparsers.add_parser(command.NAME, help=command.HELP, description=command.HELP)
-        command.register(sub)
+        if only is None or command.NAME in only:
+            command.register(sub)
         sub.set_defaults(run=command.run)
     return parser
 
 
+def _named_command(argv: Sequence[str]) -> list[str]:
+    """The command ``argv`` names (the top-level parser takes no option with a
+    value, so it is the first argument that is no option); none for ``--help``."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return [first] if first is not None else []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    parser = build_parser()
+    parser = build_parser(_named_command(sys.argv[1:] if argv is None else argv))
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # argparse would report these with the top-level usage
         args._parser.error(f"unrecognized arguments: {' '.join(unknown)}")
