@@ -4,10 +4,14 @@ the Dagster assets of those Airflow assets are updated, as Dagster evaluates the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
 from component_fixtures import AIRLIFT_YAML, airflows, factory, write_project
+from dagster._core.definitions.declarative_automation.automation_condition_tester import (
+    EvaluateAutomationConditionsResult,
+)
 
 from airlift_component.component import build_defs
 from airlift_component.errors import ConfigError
@@ -49,14 +53,15 @@ def _defs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: str) -> dg.Def
     )
 
 
-def _requested(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: object) -> object:
-    result = dg.evaluate_automation_conditions(
+def _requested(
+    defs: dg.Definitions, instance: dg.DagsterInstance, cursor: Any
+) -> EvaluateAutomationConditionsResult:
+    return dg.evaluate_automation_conditions(
         defs=defs,
         instance=instance,
         asset_selection=dg.AssetSelection.assets(TARGET),
         cursor=cursor,
     )
-    return result
 
 
 def _report(instance: dg.DagsterInstance, key: dg.AssetKey) -> None:
