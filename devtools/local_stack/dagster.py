@@ -165,8 +165,12 @@ class DagsterServer(Server):
         self._http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(30.0))
         try:
             webserver, *others = self._processes
+            together = self._create_storage_here()
             webserver.start()
-            # The daemon starts once the webserver answers: both would otherwise race
+            if together:
+                for proc in others:
+                    proc.start()
+            # Otherwise the daemon starts once the webserver answers: both would race
             # to create the SQLite tables of a fresh DAGSTER_HOME.
             poll_for(
                 lambda: True if self.graphql("{ version }").get("version") else None,
@@ -176,7 +180,7 @@ class DagsterServer(Server):
                 transient=(httpx.TransportError, DagsterGraphQLError),
             )
             for proc in others:
-                proc.start()
+                proc.start()  # no-op for one already running
             self._wait_ready()
         except BaseException:
             self.stop()
@@ -192,6 +196,19 @@ class DagsterServer(Server):
         text = _dagster_yaml(self.home, self.run_coordinator) + self.extra_instance_yaml
         path.write_text(text)
         return path
+
+    def _create_storage_here(self) -> bool:
+        """Create the instance's SQLite tables from this process, so that the webserver
+        and the daemon can start side by side; ``False`` (nothing done) when the servers
+        run another interpreter or the instance has extra settings (its own storage or
+        launcher), which then start one after the other."""
+        if self.extra_instance_yaml or self.python != Path(sys.executable):
+            return False
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(self.home)):
+            pass
+        return True
 
     def _wait_ready(self) -> None:
         last = {"answer": "no answer yet"}
