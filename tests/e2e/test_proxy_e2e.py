@@ -290,9 +290,15 @@ def test_cluster_policy_proxies_without_touching_the_dag_file(
 
 
 COMPONENT_DEFS = """
+import dagster as dg
+
 from airlift_component.component import build_defs
 
-defs = build_defs({airlift_yaml!r})
+# One process per run (in-process executor): this test is not about the deployed
+# executor, and a step worker per asset costs seconds on a loaded machine.
+defs = dg.Definitions.merge(
+    build_defs({airlift_yaml!r}), dg.Definitions(executor=dg.in_process_executor)
+)
 """
 
 
