@@ -29,7 +29,12 @@ import httpcore  # noqa: F401
 
 from airlift_component.airflow_api import client as _client  # noqa: F401
 from airlift_component.component.defs_builder import build_defs
-from airlift_component.config.airlift_yaml.checked_cache import cache_file_for
+from airlift_component.config.airlift_yaml.checked_cache import (
+    cache_file_for,
+    content_digest,
+    read_checked,
+)
+from airlift_component.config.yaml.read import read_text
 
 
 def cmd_defs(yaml_path: Path, cache_dir: Path, mode: str) -> None:
@@ -40,6 +45,7 @@ def cmd_defs(yaml_path: Path, cache_dir: Path, mode: str) -> None:
             checked.unlink(missing_ok=True)
     if mode == "cold":
         shutil.rmtree(cache_dir, ignore_errors=True)
+    checked = _has_checked_form(yaml_path)
     wall, cpu = time.perf_counter(), time.process_time()
     defs = build_defs(yaml_path, state_file=cache_dir / "state.json", refresh="if_missing")
     repo = defs.get_repository_def()
@@ -50,10 +56,20 @@ def cmd_defs(yaml_path: Path, cache_dir: Path, mode: str) -> None:
                 "seconds": time.perf_counter() - wall,
                 "cpu_seconds": time.process_time() - cpu,
                 "assets": assets,
+                "checked": checked,
             }
         ),
         flush=True,
     )
+
+
+def _has_checked_form(yaml_path: Path) -> bool:
+    """Whether the build will find the checked ``airlift.yaml`` (a warm build without
+    it is a stored one: it happens when the checking code changed since it was written,
+    e.g. someone edited it in a shared working tree during the run)."""
+    checked = cache_file_for(yaml_path.resolve())
+    digest = content_digest(read_text(yaml_path, what="airlift.yaml"))
+    return checked is not None and read_checked(checked, digest) is not None
 
 
 def cmd_sensor(yaml_path: Path, cache_dir: Path) -> None:
