@@ -33,28 +33,43 @@ def redact_url(url: str) -> str:
 
 
 def redact_uri(uri: str) -> str:
-    """An Airflow asset URI without the ``user:password@`` of its authority.
+    """An Airflow asset URI without the ``user:password@`` of its authority (see
+    :func:`userinfo_span` for where that is).
 
-    Only a real authority's userinfo goes: the text between ``://`` and the first
-    ``/``, ``?`` or ``#``, up to its last ``@`` (how Airflow itself reads an asset
-    URI). An ``@`` further on is part of the path or query
-    (``gs://lake/users/alice@example.com/orders.csv``) and stays. When the authority
-    cannot be a host and port (``user:pa`` before ``/ss@host``: a password holding
-    ``/``, ``?`` or ``#``), all up to the last ``@`` goes, as :func:`redact_url` does.
-    A password whose first ``/``-separated piece is all digits reads as a port
-    (``user:123/abc@host``): Airflow reads it so too, and it is kept; percent-encode
-    such a password.
+    An ``@`` past the authority is part of the path or query
+    (``gs://lake/users/alice@example.com/orders.csv``) and stays.
     """
-    scheme, sep, rest = uri.partition("://")
+    span = userinfo_span(uri)
+    return uri if span is None else uri[: span[0]] + uri[span[1] + 1 :]
+
+
+def userinfo_span(url: str) -> tuple[int, int] | None:
+    """Where the ``user:password`` of ``url`` is: from past its ``://`` to its ``@``
+    (excluded); ``None`` when it has none.
+
+    Only a real authority has a userinfo: the text between ``://`` and the first
+    ``/``, ``?`` or ``#``, up to its last ``@`` (how Airflow reads an asset URI and
+    HTTP clients a URL). An ``@`` further on is part of the path or query. When the
+    authority cannot be a host and port (``user:pa`` before ``/ss@host``: a password
+    holding ``/``, ``?`` or ``#``), the userinfo runs up to the last ``@``: cutting a
+    link short beats showing a secret. A password whose first ``/``-separated piece
+    is all digits reads as a port (``user:123/abc@host``): Airflow reads it so too,
+    and it is kept; percent-encode such a password.
+
+    This is the one place that decides where a userinfo is: :func:`redact_uri` cuts
+    it, and ``airlift.yaml``'s literal-secret rule looks for a password in it.
+    """
+    scheme, sep, rest = url.partition("://")
     if not sep or "@" not in rest:
-        return uri
+        return None
+    start = len(scheme) + len(sep)
     end = next((n for n, char in enumerate(rest) if char in "/?#"), len(rest))
     authority = rest[:end]
     if "@" in authority:
-        return f"{scheme}://{authority.rpartition('@')[2]}{rest[end:]}"
+        return start, start + authority.rindex("@")
     if not _host_and_port(authority):
-        return redact_url(uri)
-    return uri
+        return start, start + rest.rindex("@")
+    return None
 
 
 def _host_and_port(authority: str) -> bool:

@@ -22,6 +22,7 @@ from airlift_component.config.airlift_yaml.model import SECRET_FIELDS, AirliftFi
 from airlift_component.config.airlift_yaml.placeholders import PlaceholderError, placeholders
 from airlift_component.config.problems import Problem
 from airlift_component.config.yaml.read import Loc, YamlDocument
+from airlift_component.redact import userinfo_span
 
 #: Rules checked beyond the JSON Schema, by the ``rule`` id their problems carry.
 #: The corpus test proves these are exactly the verdicts where pydantic and the
@@ -109,29 +110,6 @@ def from_environment_only(text: str) -> bool:
 #: text of a placeholder never reads as a delimiter of the URL.
 _OPAQUE = "\x00"
 _URL_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-
-
-def _userinfo_span(url: str) -> tuple[int, int] | None:
-    """Where the ``user:password`` part of ``url`` is (up to its ``@``), if it has one.
-
-    The authority ends at the first ``/``, ``?`` or ``#`` (RFC 3986, as HTTP clients
-    read it) and its userinfo at its last ``@``. When that leaves a port that is not a
-    number and an ``@`` follows (``https://admin:pa/ss@host``), the password holds an
-    unencoded ``/``, ``?`` or ``#``: the userinfo is then taken up to the last ``@``.
-    """
-    scheme = _SCHEME.match(url)
-    if scheme is None:
-        return None
-    start = scheme.end()
-    rest = url[start:]
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    if "@" in authority:
-        return start, start + authority.rindex("@")
-    port = authority.rsplit("]", 1)[-1].rpartition(":")[2]  # past an IPv6 literal
-    if ":" in authority.rsplit("]", 1)[-1] and port and not port.isdigit() and "@" in rest:
-        return start, start + rest.rindex("@")
-    return None
 
 
 def _opaque(url: str) -> tuple[str, list[str]]:
@@ -190,13 +168,13 @@ def literal_url_password(url: str) -> bool:
         except PlaceholderError:
             return False  # reported by the placeholder rule
         opaque, tokens = _opaque(url)
-    span = _userinfo_span(opaque)
+    span = userinfo_span(opaque)
     if span is not None and ":" in opaque[span[0] : span[1]]:
         colon = opaque.index(":", span[0])
         if not from_environment_only(_as_written(opaque, colon + 1, span[1], tokens)):
             return True
     resolved = _with_defaults(url) if tokens else opaque
-    span = _userinfo_span(resolved)
+    span = userinfo_span(resolved)
     if span is None:
         return False
     _, sep, password = resolved[span[0] : span[1]].partition(":")
@@ -206,7 +184,7 @@ def literal_url_password(url: str) -> bool:
 def _on_loopback(url: str) -> bool:
     """True when ``url``, without its userinfo, is on the loopback interface."""
     opaque = _opaque(url)[0] if _OPAQUE not in url else url
-    span = _userinfo_span(opaque)
+    span = userinfo_span(opaque)
     if span is not None:
         opaque = opaque[: span[0]] + opaque[span[1] + 1 :]
     return is_loopback_url(opaque)
@@ -219,7 +197,7 @@ def shown_url(url: str) -> str:
     if start < 0 or end < start:
         return url
     opaque = _opaque(url)[0] if _OPAQUE not in url else url
-    if _userinfo_span(opaque) is None and _userinfo_span(_with_defaults(url)) is None:
+    if userinfo_span(opaque) is None and userinfo_span(_with_defaults(url)) is None:
         return url  # an '@' in the path
     return f"{url[: start + 2]}***{url[end:]}"
 
