@@ -4,12 +4,14 @@ materializations upstream first, on real Airflow 2.10 and 3 with a real Dagster
 
 The code location is what a dagster-airlift user writes: ``build_defs`` merged
 with their own ``@asset_check`` on a mapped asset and a Dagster built-in
-freshness check (``build_last_update_freshness_checks``) on another. After N
-Airflow runs of ``raw_customers -> customers``, each check has exactly one
-evaluation per Airflow run (the checks' Dagster runs carry the Airflow run they
+freshness check (``build_last_update_freshness_checks``) on another; ``airlift.yaml``
+declares a freshness check (``checks: [{type: freshness}]``) on the mapped asset
+too. After N Airflow runs of ``raw_customers -> customers``, each check has exactly
+one evaluation per Airflow run (the checks' Dagster runs carry the Airflow run they
 check), also after the sensor ticked on; no check ran in a run the sensor did
-not request. Per Airflow run, ``raw_customers`` is stored before ``customers``
-(task-id order would store them the other way round).
+not request, though the declared check's between-runs sensor ticked too. Per
+Airflow run, ``raw_customers`` is stored before ``customers`` (task-id order would
+store them the other way round).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ RAW = dg.AssetKey(["chk", "raw_customers"])
 CUSTOMERS = dg.AssetKey(["chk", "customers"])
 USER_CHECK = dg.AssetCheckKey(CUSTOMERS, "customers_have_rows")
 FRESHNESS = dg.AssetCheckKey(RAW, "freshness_check")
+DECLARED = dg.AssetCheckKey(CUSTOMERS, "freshness_check")  # from airlift.yaml
+CHECKS = (USER_CHECK, FRESHNESS, DECLARED)
 RUNS = 3
 RUN_TIMEOUT = 600.0
 
@@ -73,7 +77,15 @@ def _config(airflow: AirflowServer) -> dict[str, Any]:
                         "dag": DAG,
                         "tasks": [
                             {"task": "raw_customers", "assets": ["chk/raw_customers"]},
-                            {"task": "customers", "assets": ["chk/customers"]},
+                            {
+                                "task": "customers",
+                                "assets": [
+                                    {
+                                        "key": "chk/customers",
+                                        "checks": [{"type": "freshness", "max_lag": "6h"}],
+                                    }
+                                ],
+                            },
                         ],
                     }
                 ],
@@ -97,8 +109,8 @@ def _evaluations(
     return counts
 
 
-def _sensor_ticks(instance: dg.DagsterInstance) -> int:
-    states = [s for s in instance.all_instigator_state() if s.name == "airlift_chk_sensor"]
+def _sensor_ticks(instance: dg.DagsterInstance, name: str = "airlift_chk_sensor") -> int:
+    states = [s for s in instance.all_instigator_state() if s.name == name]
     if not states:
         return 0
     return len(instance.get_ticks(states[0].instigator_origin_id, states[0].selector_id))
@@ -124,12 +136,22 @@ def test_checks_run_once_per_airflow_run_and_upstream_is_stored_first(
     def evaluated() -> bool | None:
         with dg.DagsterInstance.from_config(str(server.home)) as instance:
             done = all(
-                set(runs) <= set(_evaluations(instance, check, finished=True))
-                for check in (USER_CHECK, FRESHNESS)
+                set(runs) <= set(_evaluations(instance, check, finished=True)) for check in CHECKS
             )
         return True if done else None
 
-    poll_for(evaluated, timeout=300, what="the checks of every Airflow run to run", interval=1.0)
+    def seen() -> str:
+        with dg.DagsterInstance.from_config(str(server.home)) as instance:
+            found = {c.to_user_string(): _evaluations(instance, c, finished=True) for c in CHECKS}
+        return f"Airflow runs {runs}; evaluations per check and Airflow run: {found}"
+
+    poll_for(
+        evaluated,
+        timeout=300,
+        what="the checks of every Airflow run to run",
+        interval=1.0,
+        last_state=seen,
+    )
 
     # A few more ticks: nothing is recorded or checked again.
     with dg.DagsterInstance.from_config(str(server.home)) as instance:
@@ -142,7 +164,9 @@ def test_checks_run_once_per_airflow_run_and_upstream_is_stored_first(
     poll_for(ticked_on, timeout=120, what="three more sensor ticks", interval=1.0)
 
     with dg.DagsterInstance.from_config(str(server.home)) as instance:
-        for check in (USER_CHECK, FRESHNESS):
+        # The declared check's sensor between runs ticked, and asked for nothing.
+        assert _sensor_ticks(instance, "airlift_chk_freshness_checks") > 0
+        for check in CHECKS:
             counts = _evaluations(instance, check)
             assert counts == Counter(dict.fromkeys(runs, 1)), (check.to_user_string(), counts)
             history = instance.event_log_storage.get_asset_check_execution_history(check, limit=10)
