@@ -33,6 +33,7 @@ Imports no Dagster.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -140,9 +141,41 @@ def assets_from_json(items: Iterable[Mapping[str, Any]]) -> tuple[AirflowAsset, 
             aliases=tuple(str(alias) for alias in item.get("aliases") or ()),
             alias_producing_tasks=_pairs(item.get("alias_producing_tasks")),
             consumer_conditions=tuple(
-                (str(dag), str(text))
+                (str(dag), _stored_condition(str(text)))
                 for dag, text in (item.get("consumer_conditions") or {}).items()
             ),
         )
         for item in items
     )
+
+
+def _stored_condition(text: str) -> str:
+    """``text`` when it holds a schedule condition nested no deeper than a refresh
+    writes one (:data:`~airlift_component.airflow_api.asset_conditions.MAX_DEPTH`
+    levels, a cut part below them, an asset-or-time pair above); else
+    :class:`ValueError`, which makes the state file unreadable with the hint to
+    refresh it (a state file edited by hand or damaged). Checked without recursion:
+    the condition is walked recursively when the assets are built, where a deeper one
+    failed the whole code location with a RecursionError."""
+    from airlift_component.airflow_api.asset_conditions import MAX_DEPTH
+
+    deepest = MAX_DEPTH + 2
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+        stack: list[tuple[Any, int]] = [(None, deepest + 1)]
+    else:
+        stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            raise ValueError(f"a stored schedule condition is nested deeper than {deepest} levels")
+        if not isinstance(node, dict) or len(node) != 1:
+            raise ValueError("a stored schedule condition is not a condition")
+        [(kind, body)] = node.items()
+        if kind in ("all", "any"):
+            if not isinstance(body, list):
+                raise ValueError("a stored schedule condition is not a condition")
+            stack.extend((part, depth + 1) for part in body)
+    return text
