@@ -52,6 +52,7 @@ from airlift_component.config.airlift_yaml.model import (
     dag_asset_key,
 )
 from airlift_component.redact import redact_url
+from airlift_component.sensor.decommissioned import first_ticks
 
 log = logging.getLogger("airlift_component")
 
@@ -172,6 +173,7 @@ def _instance_defs(
             client_factory=client_factory,
             airflow_assets=airflow_assets,
             run_asset_checks=instance.sensor.run_asset_checks,
+            decommissioned=first_ticks(instance.mappings),
         )
     ]
     checks: list[dg.AssetChecksDefinition] = []

@@ -8,16 +8,18 @@ here, the rule on single runs, and the sensor built from an airlift.yaml with a
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import dagster as dg
 import pytest
 import yaml
 from airlift_stub import StubAirflow
-from component_fixtures import AIRLIFT_YAML, airflows, factory
+from component_fixtures import AIRLIFT_YAML, airflows, factory, write_project
 
 from airlift_component.airflow_api.types import DagRun
 from airlift_component.airflow_state.proxied import ProxiedLookup
 from airlift_component.airflow_state.state import AirflowState
+from airlift_component.component import build_defs
 from airlift_component.component.asset_specs import instance_specs
 from airlift_component.component.sensor import build_sensor
 from airlift_component.config.airlift_yaml.model import AirliftFile, DagMapping
@@ -219,3 +221,37 @@ def test_a_run_of_dagsters_interval_with_nothing_to_record_is_not_warned_about()
     result = _pass(world, SensorCursor())
     assert result.outcomes == [] and result.skipped == []
     assert failed in result.cursor.runs  # settled: not read again
+
+
+def test_the_sensor_built_from_airlift_yaml_reads_the_decommissioned_block(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The definitions pass each decommissioned DAG's first tick to the sensor they build
+    (the sensor's instance has no mappings of its own)."""
+    now = datetime.now(timezone.utc)
+    first = now.replace(minute=0, second=0, microsecond=0) - HOUR
+    block = (
+        "        decommissioned:\n"
+        '          cron: "0 * * * *"\n'
+        '          timezone: "UTC"\n'
+        f'          first_tick: "{first.isoformat()}"\n'
+        '          logical_date: "tick"\n'
+        "          paused_by_airlift: true\n"
+    )
+    text = AIRLIFT_YAML.replace("      - dag: customers\n", "      - dag: customers\n" + block, 1)
+    stubs = airflows()
+    path = write_project(tmp_path, text)
+    defs = build_defs(path, refresh="if_missing", client_factory=factory(stubs))
+    prod = stubs["prod"]
+    prod.finish_run(
+        "customers", "scheduled__airflows", now - timedelta(minutes=3), logical_date=first - HOUR
+    )
+    prod.finish_run(
+        "customers", "scheduled__dagsters", now - timedelta(minutes=2), logical_date=first
+    )
+    sensor = defs.resolve_sensor_def("airlift_prod_sensor")
+    result = sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral()))
+    assert isinstance(result, dg.SensorResult)
+    recorded = {str(e.metadata["airflow/run_id"].value) for e in result.asset_events or []}
+    assert recorded == {"scheduled__airflows"}
+    assert "DAG 'customers' is decommissioned" in capfd.readouterr().err
