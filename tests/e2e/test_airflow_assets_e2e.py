@@ -54,9 +54,15 @@ CONNECTION = "dagster_assets_e2e"
 RUN_TIMEOUT = 600.0
 
 DEFS = """
+import dagster as dg
+
 from airlift_component.component import build_defs
 
-defs = build_defs({airlift_yaml!r}, refresh="never")
+# One process per run (in-process executor): this test is not about the deployed
+# executor, and a step worker per asset costs seconds on a loaded machine.
+defs = dg.Definitions.merge(
+    build_defs({airlift_yaml!r}, refresh="never"), dg.Definitions(executor=dg.in_process_executor)
+)
 """
 
 
