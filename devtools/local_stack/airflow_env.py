@@ -116,6 +116,10 @@ def airflow_environment(
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(DAG_DIR_LIST_INTERVAL),
                 "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(MIN_FILE_PROCESS_INTERVAL),
                 "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+                # The task supervisor's calls to the api-server time out after 5 s by
+                # default; on a loaded 2-core machine the single-worker api-server took
+                # longer and a plain task failed while queued (httpcore.ReadTimeout).
+                "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
             }
         )
     else:
