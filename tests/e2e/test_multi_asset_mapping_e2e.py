@@ -16,11 +16,11 @@ from typing import Any
 
 import dagster as dg
 import pytest
-import yaml
 
 from airlift_component.cli.main import main as airlift_cli
 from devtools.local_stack import AirflowServer, DagsterServer
 from devtools.local_stack.processes import poll_for
+from tests.e2e.airlift_yaml_support import airlift_config, dag_mapping, write_airlift_yaml
 from tests.e2e.proxy_support import airflow_records, airlift, point_at_dagster, run_dag, set_state
 
 PROJECT = Path(__file__).parent / "projects" / "multi_asset"
@@ -34,31 +34,30 @@ KEYS = [
 REPORT = dg.AssetKey(["reports", "customers"])
 OFF = "tasks:\n  - id: build_models\n    proxied: false\n"
 
+DEFS = """
+import dagster as dg
+
+from airlift_component.component import build_defs
+
+# One process per run (in-process executor): this test is not about the deployed
+# executor, and a step worker per asset costs seconds on a loaded machine.
+defs = dg.Definitions.merge(
+    build_defs({airlift_yaml!r}, refresh="never"),
+    dg.Definitions(executor=dg.in_process_executor),
+)
+"""
+
 
 def _airlift_yaml(airflow: AirflowServer, path: Path) -> Path:
-    config = {
-        "version": 1,
-        "instances": [
-            {
-                **airflow.instance_config(name=INSTANCE),
-                "dags": {"include": [DAG]},
-                "sensor": {"interval_seconds": 5, "lookback_hours": 1},
-                "proxied_state_dir": str(airflow.dags_folder / "proxied_state"),
-                "mappings": [
-                    {
-                        "dag": DAG,
-                        "tasks": [
-                            {"task": "extract", "assets": ["raw/customers"]},
-                            {"task": "build_models", "code": "multi_asset_e2e_assets:models"},
-                            {"task": "report", "assets": ["reports/customers"]},
-                        ],
-                    }
-                ],
-            }
-        ],
-    }
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
+    tasks = [
+        {"task": "extract", "assets": ["raw/customers"]},
+        {"task": "build_models", "code": "multi_asset_e2e_assets:models"},
+        {"task": "report", "assets": ["reports/customers"]},
+    ]
+    config = airlift_config(
+        airflow, INSTANCE, dags=[DAG], mappings=[dag_mapping(DAG, tasks)], proxied_state=True
+    )
+    return write_airlift_yaml(path, config)
 
 
 def _materializations(home: Path, airflow_run: str) -> dict[dg.AssetKey, list[str | None]]:
@@ -84,7 +83,7 @@ def _task_states(airflow: AirflowServer, run_id: str) -> dict[str, str]:
     """Each task's state in ``run_id``, for a failure's message."""
     found = airflow.api.json("GET", f"/dags/{DAG}/dagRuns/{run_id}/taskInstances")
     states = {ti["task_id"]: ti["state"] for ti in found["task_instances"]}
-    for task_id, state in states.items():
+    for task_id, state in list(states.items()):  # the loop adds the failed tasks' logs
         if state == "failed":
             path = f"/dags/{DAG}/dagRuns/{run_id}/taskInstances/{task_id}/logs/1"
             resp = airflow.api.request("GET", path, params={"full_content": "true"})
@@ -133,10 +132,7 @@ def test_multi_asset_mapped_in_one_line_is_observed_then_proxied(
         assert tags["airlift/task"] == f"{INSTANCE}.{DAG}.build_models"
 
     defs = tmp_path / "defs.py"
-    defs.write_text(
-        "from airlift_component.component import build_defs\n\n"
-        f"defs = build_defs({str(config)!r}, refresh='never')\n"
-    )
+    defs.write_text(DEFS.format(airlift_yaml=str(config)))
     server: DagsterServer = dagster_server_factory(
         defs, env={"PYTHONPATH": str(PROJECT)}, daemon=True
     )
