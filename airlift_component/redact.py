@@ -73,13 +73,16 @@ def userinfo_span(url: str) -> tuple[int, int] | None:
 
 
 def _host_and_port(authority: str) -> bool:
-    """True when ``authority`` (no ``@``) reads as a host with an optional numeric port."""
-    host, colon, port = authority.rpartition(":") if not authority.endswith("]") else ("", "", "")
+    """True when ``authority`` (no ``@``) reads as a host with an optional numeric
+    port: ``host``, ``host:8080``, ``[::1]``, ``[::1]:8080``. A ``:`` in the host
+    outside brackets, or a ``]`` without its ``[``, is a password's (``user:pa]``)."""
+    if authority.startswith("["):
+        _, bracket, port = authority.partition("]")
+        return bool(bracket) and (not port or (port[:1] == ":" and port[1:].isdigit()))
+    host, colon, port = authority.rpartition(":")
     if not colon:
-        return True
-    if host.startswith("[") and not host.endswith("]"):
-        return False
-    return port.isdigit()
+        return "]" not in authority
+    return port.isdigit() and ":" not in host and "]" not in host
 
 
 _URL_START = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")

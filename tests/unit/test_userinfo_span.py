@@ -69,6 +69,8 @@ def test_the_rule_and_the_redaction_read_the_same_userinfo(
         pytest.param("https://u:123/abc@host", None, id="digits-read-as-port"),
         pytest.param("https://${USER}:${PW}@host", "${USER}:${PW}", id="placeholders"),
         pytest.param("no-scheme@host", None, id="no-scheme"),
+        pytest.param("https://admin:Pw]?Zq@host", "admin:Pw]?Zq", id="bracket-in-password"),
+        pytest.param("https://admin:Pw:1/x@host", "admin:Pw:1/x", id="colon-digits-in-password"),
     ],
 )
 def test_where_the_userinfo_is(url: str, userinfo: str | None) -> None:
