@@ -58,8 +58,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timezone",
         metavar="NAME",
-        help="the DAG's IANA timezone, when Airflow reports another (Airflow 3 reports the "
-        "server's default, not the timezone of the DAG's start_date)",
+        help="the DAG's IANA timezone, when Airflow reports another (its DAG details give "
+        "the server's default, not the timezone of the DAG's start_date)",
     )
     parser.add_argument(
         "--reload", action="store_true", help="reload the Dagster code location, then pause"

@@ -60,8 +60,9 @@ class CronSchedule:
 def replacement_cron(schedule: AirflowSchedule, timezone_name: str | None = None) -> CronSchedule:
     """The cron schedule that runs exactly the intervals Airflow would have run next.
 
-    ``timezone_name`` replaces the timezone Airflow reports: Airflow 3 reports the
-    server's default timezone, not the one a DAG's ``start_date`` gives it. A cron
+    ``timezone_name`` replaces the timezone Airflow reports: the DAG details of
+    Airflow 2.10 and 3 report the server's default timezone, not the one a DAG's
+    ``start_date`` gives it. A cron
     whose ticks do not include Airflow's next run in the timezone used is refused.
     """
     dag = f"DAG {schedule.dag_id!r}"
@@ -88,9 +89,9 @@ def replacement_cron(schedule: AirflowSchedule, timezone_name: str | None = None
     if cron_matches(cron, tz, first_tick) is False:
         raise CannotReplaceSchedule(
             f"Airflow's next run of {dag} ({first_tick.isoformat()}) is not a tick of "
-            f"{cron!r} in {tz}: the DAG runs on another timezone's clock (Airflow 3 "
-            "reports the server's default timezone, not the one the DAG's start_date "
-            "carries); pass the DAG's timezone with --timezone NAME"
+            f"{cron!r} in {tz}: the DAG runs on another timezone's clock (Airflow's DAG "
+            "details report the server's default timezone, not the one the DAG's "
+            "start_date carries); pass the DAG's timezone with --timezone NAME"
         )
     return CronSchedule(cron=cron, timezone=tz, first_tick=first_tick, logical_date=semantics)
 

@@ -162,13 +162,13 @@ def _pin_the_dst_boundary(airflow: AirflowServer, config: Path) -> None:
     nxt = _next_run(airflow, DAILY)
     before = config.read_bytes()
     done = _airlift("decommission", DAILY, "--config", str(config))
-    if airflow.version_major >= 3:  # Airflow 3 reports timezone UTC for this DAG
-        assert done.returncode == 1, done.stdout + done.stderr
-        assert "pass the DAG's timezone with --timezone NAME" in done.stderr
-        assert config.read_bytes() == before
-        done = _airlift(
-            "decommission", DAILY, "--config", str(config), "--timezone", "Europe/Amsterdam"
-        )
+    # Airflow (2.10 and 3) reports the server's timezone, UTC, for this DAG.
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "pass the DAG's timezone with --timezone NAME" in done.stderr
+    assert config.read_bytes() == before
+    done = _airlift(
+        "decommission", DAILY, "--config", str(config), "--timezone", "Europe/Amsterdam"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Airflow still runs the DAG" in done.stdout  # no --reload: nothing paused yet
     block = yaml.safe_load(config.read_text())["instances"][0]["mappings"][2]["decommissioned"]
@@ -285,9 +285,8 @@ def test_a_cron_and_an_asset_triggered_dag_move_to_dagster_and_back(
         assert _paused(airflow, CRON_DAG)
         block = yaml.safe_load(config.read_text())["instances"][0]["mappings"][0]
         written = block["decommissioned"]
-        # Airflow 3 reports the server's timezone, UTC: the same ticks for this cron.
-        zone = "Europe/Amsterdam" if airflow.version_major == 2 else "UTC"
-        assert (written["cron"], written["timezone"]) == ("*/2 * * * *", zone)
+        # Airflow reports the server's timezone, UTC: the same ticks for this cron.
+        assert (written["cron"], written["timezone"]) == ("*/2 * * * *", "UTC")
         assert _instant(written["first_tick"]) == first
         assert written["paused_by_airlift"] is True
         last = _last_airflow_run(airflow, CRON_DAG)

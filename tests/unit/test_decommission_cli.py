@@ -190,8 +190,8 @@ def test_undo_of_an_edited_block_is_refused_showing_what_differs_unless_forced(
 def test_a_next_run_off_the_crons_clock_asks_for_the_dags_timezone(
     tmp_path: Path, airflow: FakeAirflow, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Airflow 3 reports timezone UTC for a DAG whose start_date is in Amsterdam: its next
-    run, 02:30 Amsterdam, is no tick of ``30 2 * * *`` in UTC."""
+    """Airflow (2.10 and 3) reports timezone UTC for a DAG whose start_date is in
+    Amsterdam: its next run, 02:30 Amsterdam, is no tick of ``30 2 * * *`` in UTC."""
     path = _project(tmp_path)
     at = datetime.now(timezone.utc) + timedelta(days=2)
     local = at.astimezone(ZoneInfo("Europe/Amsterdam")).replace(hour=2, minute=30, second=0)
