@@ -185,8 +185,10 @@ class FreshnessCheck(_Model):
     schedule (as fetched by ``airlift refresh``; ``@daily``-style presets count), so an
     asset is stale once a scheduled run's update is missing; a DAG on no cron schedule
     is an error at load, and until the Airflow state is fetched the check is left out
-    (logged). Dagster's sensor ``airlift_<instance>_freshness_checks`` judges freshness
-    between materializations."""
+    (logged). The check is judged once per update (in the airlift sensor's check run
+    for an Airflow run, or in a proxied run); between updates the sensor
+    ``airlift_<instance>_freshness_checks`` runs it only when time alone may have made
+    the asset stale."""
 
     type: Literal["freshness"]
     max_lag: Annotated[StrictStr, Field(pattern=DURATION_PATTERN)] | None = Field(
