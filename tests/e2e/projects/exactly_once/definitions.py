@@ -3,7 +3,7 @@
 Tagged as the component tags a mapped asset, so the proxy operator finds it.
 """
 
-from dagster import AssetSpec, Definitions, MaterializeResult, asset
+from dagster import AssetSpec, Definitions, MaterializeResult, asset, in_process_executor
 
 INSTANCE = "eo"
 
@@ -19,7 +19,10 @@ def work() -> MaterializeResult:
     return MaterializeResult(metadata={"made_in": "dagster"})
 
 
+# Runs execute in their run worker: these tests are about the proxy, not the executor
+# (a step process costs 5-8 s on the CI machine).
 defs = Definitions(
+    executor=in_process_executor,
     assets=[
         work,
         AssetSpec(
@@ -28,5 +31,5 @@ defs = Definitions(
             kinds={"airflow"},
             tags={"airlift/dag": f"{INSTANCE}.exactly_once_flip"},
         ),
-    ]
+    ],
 )

@@ -11,7 +11,14 @@ import json
 import os
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetSpec, Definitions, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetSpec,
+    Definitions,
+    MaterializeResult,
+    asset,
+    in_process_executor,
+)
 
 INSTANCE = os.environ.get("PROXY_E2E_INSTANCE", "e2e")
 
@@ -126,7 +133,10 @@ def _dag_asset(dag_id: str, leaves: list) -> AssetSpec:
     )
 
 
+# Runs execute in their run worker: these tests are about the proxy, not the executor
+# (a step process costs 5-8 s on the CI machine).
 defs = Definitions(
+    executor=in_process_executor,
     assets=[
         loaded,
         exploded,
@@ -150,5 +160,5 @@ defs = Definitions(
         _dag_asset("proxy_link_dag", [link_loaded]),
         _dag_asset("proxy_link_whole_dag", [link_whole]),
         _dag_asset("proxy_taskflow_dag", [order_summary]),
-    ]
+    ],
 )
