@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from airlift_component.airflow_api.client import AirflowClient
     from airlift_component.config.airlift_yaml.model import Decommissioned, Instance
     from airlift_component.decommission.yaml_block import DecommissionRecord
@@ -289,6 +291,7 @@ def _check_dagster(
                 "(reload the code location and check that it loaded), so the DAG is not "
                 "paused in Airflow; run the command again after the reload"
             )
+        _wait_for_the_sensor(args, name)
         return
     name = schedule_name(instance.name, dag)
     if name not in schedules:
@@ -307,6 +310,56 @@ def _check_dagster(
             f"(the cron cannot stand for its Airflow schedule here). Undo with `{undo}` and "
             "write the Dagster schedule by hand"
         )
+    _count_ticks_from_now(args, name, first)
+
+
+def _count_ticks_from_now(args: argparse.Namespace, name: str, first: datetime) -> None:
+    """Make Dagster count the schedule's ticks from before ``first``, or refuse."""
+    import os
+
+    from airlift_component.cli.decommission_steps import count_ticks_from_now
+    from airlift_component.dagster_api import DagsterClient
+    from airlift_component.errors import AirliftError
+
+    token = os.environ.get(args.token_env) or None
+    with DagsterClient(_dagster_url(args), token=token, timeout=args.timeout) as dagster:
+        started = count_ticks_from_now(dagster, name)
+    if started > first:
+        raise AirliftError(
+            f"Dagster counts {name!r}'s ticks from {started.isoformat()}, after its first "
+            f"tick {first.isoformat()}: Dagster would not run that tick, so the DAG is not "
+            f"paused in Airflow. Undo with `airlift decommission {args.dag} --undo` and "
+            "decommission it again, well before its next run"
+        )
+
+
+#: How long the command waits for Dagster's daemon to take up the automation sensor:
+#: it reads new code up to a minute after a reload.
+DAEMON_WAIT_SECONDS = 240.0
+
+
+def _wait_for_the_sensor(args: argparse.Namespace, sensor: str) -> None:
+    """Return once the automation sensor has ticked: it sees only the updates after
+    its first tick, so pausing Airflow before then could lose one."""
+    import os
+    import time
+
+    from airlift_component.cli.decommission_steps import sensor_first_tick
+    from airlift_component.dagster_api import DagsterClient
+    from airlift_component.errors import AirliftError
+
+    token = os.environ.get(args.token_env) or None
+    give_up = time.monotonic() + DAEMON_WAIT_SECONDS
+    with DagsterClient(_dagster_url(args), token=token, timeout=args.timeout) as dagster:
+        while sensor_first_tick(dagster, sensor) is None:
+            if time.monotonic() >= give_up:
+                raise AirliftError(
+                    f"Dagster at {_shown_url(args)} has sensor {sensor!r}, but its daemon has "
+                    "not ticked it yet (is dagster-daemon running on that instance? it takes "
+                    "up new code up to a minute after a reload), so the DAG is not paused in "
+                    f"Airflow; run the command again once {sensor!r} shows ticks"
+                )
+            time.sleep(2)
 
 
 def _same_next_run(path: Path, dag: str, record: DecommissionRecord, client: AirflowClient) -> None:

@@ -155,3 +155,122 @@ def dagster_definitions(client: DagsterClient) -> tuple[dict[str, list[datetime]
 
 def _instant(timestamp: Any) -> datetime:
     return datetime.fromtimestamp(float(timestamp), timezone.utc)
+
+
+_SCHEDULE_STATE = """
+query AirliftDecommissionScheduleState {
+  repositoriesOrError {
+    __typename
+    ... on RepositoryConnection {
+      nodes {
+        name
+        location { name }
+        schedules {
+          name
+          scheduleState {
+            id
+            status
+            typeSpecificData { __typename ... on ScheduleData { startTimestamp } }
+          }
+        }
+      }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+
+_STOP = """
+mutation AirliftDecommissionStop($id: String!) {
+  stopRunningSchedule(id: $id) {
+    __typename
+    ... on ScheduleStateResult { scheduleState { status } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+_START = """
+mutation AirliftDecommissionStart($selector: ScheduleSelector!) {
+  startSchedule(scheduleSelector: $selector) {
+    __typename
+    ... on ScheduleStateResult {
+      scheduleState {
+        typeSpecificData { __typename ... on ScheduleData { startTimestamp } }
+      }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def count_ticks_from_now(client: DagsterClient, schedule: str) -> datetime:
+    """The moment from which Dagster counts ``schedule``'s ticks, made no later than now.
+
+    A schedule running by default has no stored state until the daemon first
+    evaluates it (on a minute boundary, up to a minute after it takes up new
+    code), and counts its ticks from then: a first tick before that would run
+    nowhere. Stopping and starting it stores a running state that counts from
+    now, so the daemon runs every tick after it, catching up if it is late.
+    An already stored start is kept.
+    """
+    doing = f"start counting the ticks of schedule {schedule!r}"
+    data = client.graphql(_SCHEDULE_STATE, fields=["repositoriesOrError"])
+    result = client._result(data, "repositoriesOrError", "RepositoryConnection", doing)
+
+    def find() -> tuple[dict[str, str], str, Any]:
+        for node in result["nodes"]:
+            for found in node["schedules"]:
+                if found["name"] == schedule:
+                    state = found["scheduleState"]
+                    selector = {
+                        "repositoryLocationName": node["location"]["name"],
+                        "repositoryName": node["name"],
+                        "scheduleName": schedule,
+                    }
+                    start = state["typeSpecificData"].get("startTimestamp")
+                    return selector, state["id"], start
+        raise KeyError(schedule)
+
+    selector, state_id, start = client._parsed(doing, find)
+    if start is not None:
+        return _instant(start)
+    stopped = client.graphql(_STOP, {"id": state_id}, fields=["stopRunningSchedule"])
+    client._result(stopped, "stopRunningSchedule", "ScheduleStateResult", doing)
+    started = client.graphql(_START, {"selector": selector}, fields=["startSchedule"])
+    state = client._result(started, "startSchedule", "ScheduleStateResult", doing)
+    return client._parsed(
+        doing,
+        lambda: _instant(state["scheduleState"]["typeSpecificData"]["startTimestamp"]),
+    )
+
+
+_SENSOR_TICKS = """
+query AirliftDecommissionSensorTicks {
+  repositoriesOrError {
+    __typename
+    ... on RepositoryConnection {
+      nodes { sensors { name sensorState { ticks(limit: 1) { timestamp } } } }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def sensor_first_tick(client: DagsterClient, sensor: str) -> datetime | None:
+    """The time of ``sensor``'s latest tick, or ``None`` while the daemon has not ticked it."""
+    doing = f"read the ticks of sensor {sensor!r}"
+    data = client.graphql(_SENSOR_TICKS, fields=["repositoriesOrError"])
+    result = client._result(data, "repositoriesOrError", "RepositoryConnection", doing)
+
+    def parse() -> datetime | None:
+        for node in result["nodes"]:
+            for found in node["sensors"]:
+                if found["name"] == sensor:
+                    ticks = found["sensorState"]["ticks"]
+                    return _instant(ticks[0]["timestamp"]) if ticks else None
+        return None
+
+    return client._parsed(doing, parse)
