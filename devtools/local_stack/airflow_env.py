@@ -136,6 +136,14 @@ def airflow_environment(
                 "AIRFLOW__WEBSERVER__WEB_SERVER_PORT": str(port),
                 "AIRFLOW__WEBSERVER__BASE_URL": url,
                 "AIRFLOW__WEBSERVER__WORKERS": "1",
+                # Gunicorn restarts its own workers. Airflow 2's monitor of it, on a
+                # loaded machine, counted 0 workers while the first still booted, asked
+                # for another, then gave up waiting for the count and shut the webserver
+                # down mid-test; a batch of 0 leaves the count to gunicorn.
+                "AIRFLOW__WEBSERVER__WORKER_REFRESH_BATCH_SIZE": "0",
+                "AIRFLOW__WEBSERVER__WORKER_REFRESH_INTERVAL": "0",
+                # and the monitor's wait for the first worker outlasts a slow boot.
+                "AIRFLOW__WEBSERVER__WEB_SERVER_MASTER_TIMEOUT": "600",
                 "AIRFLOW__WEBSERVER__SECRET_KEY": keys.secret_key,
                 "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": str(DAG_DIR_LIST_INTERVAL),
                 "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": str(MIN_FILE_PROCESS_INTERVAL),
