@@ -28,7 +28,11 @@ Use DAG ids unique to your test module: the servers are shared by the session.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
+import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,11 +44,22 @@ from devtools.local_stack.processes import stop_everything_on_sigterm
 
 E2E_DAGS = Path(__file__).parent / "e2e" / "dags"
 _STARTUP_TIMES: list[tuple[str, float]] = []
+# Seconds and tests per xdist group ("-" for none) in this process, and per worker on
+# the controller: CI's wall time is its slowest worker's, so the groups can be balanced.
+_GROUP_TIMES: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+_WORKER_TIMES: list[tuple[str, dict[str, list[float]]]] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: starts real Airflow and/or Dagster processes")
     stop_everything_on_sigterm()
+    # `airlift validate` remembers passes in the user's cache folder: the tests (and
+    # the servers they start) use a folder of this session's, never the user's.
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="airlift-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 
 def _new_airflow(
@@ -185,14 +200,46 @@ _SERVER_FIXTURES = {"airflow", "airflow2", "airflow3", "airflow_server_factory"}
 _SERVER_FIXTURES |= {"dagster_server_factory", "module_dagster_server_factory"}
 
 
+# The e2e modules whose tests go to a second session Airflow of each version (on
+# another xdist worker), so that the e2e tests, which mostly wait on Airflow and
+# Dagster, run on four workers rather than two. Chosen to balance the two halves'
+# durations in a full run (``--durations=0``), with the three modules whose Dagster
+# daemons launch many runs (sensor checks, proxy checks, decommission) in the first
+# half, so at most one of them per Airflow version runs at a time: four at once
+# timed out a code server's launch on two cores. The Airflow-3-only modules
+# (production shape, CI refresh) go to the second half, as the first held more.
+_SECOND_AIRFLOW_MODULES = frozenset(
+    {
+        "test_generate_e2e.py",
+        "test_airflow_assets_e2e.py",
+        "test_multi_asset_mapping_e2e.py",
+        "test_production_shape_e2e.py",
+        "test_ci_refresh_storage_e2e.py",
+        "test_sensor_daemon_e2e.py",
+        "test_sensor_e2e.py",
+        "test_sensor_exactly_once_e2e.py",
+        "test_sensor_flip_e2e.py",
+        "test_sensor_new_dag_e2e.py",
+        "test_proxy_whole_dag_e2e.py",
+    }
+)
+
+
 def _airflow_group(item: pytest.Item) -> str | None:
-    """``af2`` or ``af3`` for a test that talks to that session Airflow, else ``None``."""
+    """The xdist group of a test that talks to a session Airflow, else ``None``.
+
+    ``af2`` / ``af3``, or ``af2-second`` / ``af3-second`` for the modules in
+    ``_SECOND_AIRFLOW_MODULES``. The session Airflows are per worker process, so a
+    worker that runs a group starts its own Airflow of that version once (and a
+    worker given both groups of one version shares one Airflow between them).
+    """
     names = set(getattr(item, "fixturenames", ()))
     callspec = getattr(item, "callspec", None)
     ids = set(callspec.id.split("-")) if callspec is not None else set()
+    second = Path(str(item.fspath)).name in _SECOND_AIRFLOW_MODULES
     for group in ("af2", "af3"):
         if f"airflow{group[-1]}" in names or group in ids:
-            return group
+            return f"{group}-second" if second else group
     return None
 
 
@@ -200,8 +247,8 @@ def _airflow_group(item: pytest.Item) -> str | None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses a real server as ``e2e`` (``-m "not e2e"`` skips them).
 
-    Under pytest-xdist (``scripts/test`` runs ``-n 2 --dist loadgroup``) the tests of
-    one session Airflow share a worker, so each Airflow starts once per run; the
+    Under pytest-xdist (``scripts/test`` runs ``-n 5 --dist loadgroup``) the tests of
+    one group share a worker, so each session Airflow starts once per group; the
     other tests go to whichever worker is free. ``tryfirst``: xdist reads the group
     marks in its own hook of the same name.
     """
@@ -213,19 +260,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    marker = item.get_closest_marker("xdist_group")
+    group = str(marker.args[0]) if marker is not None and marker.args else "-"
+    started = time.monotonic()
+    try:
+        return (yield)
+    finally:
+        totals = _GROUP_TIMES[group]
+        totals[0] += time.monotonic() - started
+        totals[1] += 1
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    # An xdist worker hands its start-up times to the controller, which prints them.
+    # An xdist worker hands its start-up and group times to the controller, which
+    # prints them.
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["airlift_startup_times"] = list(_STARTUP_TIMES)
+        workeroutput["airlift_group_times"] = {g: list(t) for g, t in _GROUP_TIMES.items()}
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     worker = getattr(node, "gateway", None)
     label = f" [{worker.id}]" if worker is not None else ""
-    for name, seconds in getattr(node, "workeroutput", {}).get("airlift_startup_times", []):
+    output = getattr(node, "workeroutput", {})
+    for name, seconds in output.get("airlift_startup_times", []):
         _STARTUP_TIMES.append((f"{name}{label}", seconds))
+    _WORKER_TIMES.append(
+        (worker.id if worker is not None else "?", output.get("airlift_group_times", {}))
+    )
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -233,3 +299,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("local servers: start-up seconds")
         for label, seconds in _STARTUP_TIMES:
             terminalreporter.write_line(f"{label:<28} {seconds:6.1f} s")
+    if _WORKER_TIMES:
+        terminalreporter.section("workers: seconds in tests, per xdist group")
+        for worker, groups in sorted(_WORKER_TIMES):
+            total = sum(seconds for seconds, _ in groups.values())
+            parts = ", ".join(
+                f"{group} {seconds:.0f} s / {int(count)} tests"
+                for group, (seconds, count) in sorted(groups.items())
+            )
+            terminalreporter.write_line(f"{worker:<5} {total:7.0f} s   {parts}")

@@ -7,6 +7,7 @@ times out, say what was last seen, including Airflow's DAG import errors.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from devtools.local_stack.airflow_rest import HarnessApi, HarnessApiError
 from devtools.local_stack.processes import ManagedProcess, poll_for
 
 FINISHED_STATES = ("success", "failed")
+# How often ``wait_for_dag_tags`` touches the DAG file again while the tags lag.
+_RETOUCH_SECONDS = 5.0
 
 
 class DagHelpers:
@@ -59,13 +62,36 @@ class DagHelpers:
     def wait_for_dag_tags(
         self, dag_id: str, predicate: Callable[[set[str]], bool], timeout: float = 90.0
     ) -> dict[str, Any]:
-        """Poll until the DAG's tag names satisfy ``predicate`` (e.g. after a re-parse)."""
+        """Poll until the DAG's tag names satisfy ``predicate`` (e.g. after a re-parse).
+
+        The tags change when Airflow parses the DAG's file again, e.g. after a
+        proxied-state edit, which Airflow does not watch. While waiting, this asks
+        for that parse by touching the DAG's file every few seconds (Airflow parses
+        a file whose modification time is newer than its last parse at once); again
+        and again, because a parse that began before the edit and ended after a
+        touch would otherwise count as the new one.
+        """
+        last_touch = [float("-inf")]
+
+        def tags_match(dag: dict[str, Any]) -> bool:
+            if predicate({t["name"] for t in dag.get("tags") or []}):
+                return True
+            if time.monotonic() - last_touch[0] >= _RETOUCH_SECONDS:
+                self._touch_dag_file(dag)
+                last_touch[0] = time.monotonic()
+            return False
+
         return self.wait_for_dag_state(
-            dag_id,
-            lambda dag: predicate({t["name"] for t in dag.get("tags") or []}),
-            timeout=timeout,
-            what="tags matching the predicate",
+            dag_id, tags_match, timeout=timeout, what="tags matching the predicate"
         )
+
+    def _touch_dag_file(self, dag: Mapping[str, Any]) -> None:
+        """Bump the modification time of the file ``dag`` (a REST body) came from."""
+        fileloc = Path(str(dag.get("fileloc") or ""))
+        folder = self.dags_folder.resolve()
+        path = fileloc.resolve() if fileloc.is_absolute() else folder / fileloc
+        if path.is_file() and path.is_relative_to(folder):
+            os.utime(path)
 
     def wait_for_dag_state(
         self,

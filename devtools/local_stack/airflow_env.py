@@ -21,11 +21,21 @@ from devtools.local_stack.ports import LOOPBACK
 _DROPPED_PREFIXES = ("AIRFLOW_", "AIRFLOW__", "DAGSTER_")
 _DROPPED_NAMES = {"AIRFLOW_HOME", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "CONDA_PREFIX"}
 
-# How quickly new or edited DAG files show up, in seconds. Short, so tests that
-# flip a proxied-state flag see the re-parsed DAG quickly; not shorter, because
-# each re-parse costs CPU on a 2-core machine.
+# How quickly new DAG files show up, in seconds (a folder listing is cheap).
 DAG_DIR_LIST_INTERVAL = 2
-MIN_FILE_PROCESS_INTERVAL = 3
+# How often an unchanged DAG file is parsed again. Each parse costs a process and
+# tens of milliseconds of CPU: at 3 s, the ~26 e2e DAG files kept about a third of a
+# core busy per Airflow on a 2-core machine. Airflow parses a file again at once when
+# its modification time is newer than its last parse ("modified_time" sort mode,
+# both versions), so a test that changes what a DAG file reads (its proxied state)
+# asks for the parse by touching the file: ``DagHelpers.wait_for_dag_tags`` does.
+MIN_FILE_PROCESS_INTERVAL = 60
+FILE_PARSING_SORT_MODE = "modified_time"
+
+# How long an Airflow process waits for SQLite's write lock before "database is
+# locked". A REST call that writes can take that long to answer on a loaded machine,
+# so a client of these servers must wait longer (see ``HarnessApi``).
+SQLITE_BUSY_TIMEOUT_SECONDS = 60
 
 # Airflow 2's executor: the SequentialExecutor, but each task starts in a fork of the
 # scheduler instead of a new interpreter (devtools/local_stack/airflow2_fork_executor.py,
@@ -90,7 +100,9 @@ def airflow_environment(
             # SQLite's 5 s default busy timeout is too short on a loaded 2-core machine:
             # a write (an API call's audit-log row) waiting behind the scheduler's or a
             # task's transaction failed with "database is locked" (HTTP 500).
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}?timeout=60",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+                f"sqlite:///{home / 'airflow.db'}?timeout={SQLITE_BUSY_TIMEOUT_SECONDS}"
+            ),
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_server_ports[0]),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(log_server_ports[1]),
@@ -115,6 +127,7 @@ def airflow_environment(
                 "AIRFLOW__API_AUTH__JWT_SECRET": keys.jwt_secret,
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(DAG_DIR_LIST_INTERVAL),
                 "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(MIN_FILE_PROCESS_INTERVAL),
+                "AIRFLOW__DAG_PROCESSOR__FILE_PARSING_SORT_MODE": FILE_PARSING_SORT_MODE,
                 "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
                 # The task supervisor's calls to the api-server time out after 5 s by
                 # default; on a loaded 2-core machine the single-worker api-server took
@@ -147,6 +160,7 @@ def airflow_environment(
                 "AIRFLOW__WEBSERVER__SECRET_KEY": keys.secret_key,
                 "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": str(DAG_DIR_LIST_INTERVAL),
                 "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": str(MIN_FILE_PROCESS_INTERVAL),
+                "AIRFLOW__SCHEDULER__FILE_PARSING_SORT_MODE": FILE_PARSING_SORT_MODE,
                 "AIRFLOW__SCHEDULER__PARSING_PROCESSES": "1",
             }
         )

@@ -7,9 +7,36 @@ server works without trusting the code under test.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+
+from devtools.local_stack.airflow_env import SQLITE_BUSY_TIMEOUT_SECONDS
+
+# A call that writes (a Connection, a DAG run, the audit log) waits for SQLite's
+# write lock for up to the busy timeout before the server answers; the client waits
+# that long and then some. At 30 s, a POST behind the scheduler's transaction timed
+# out client-side on a loaded 2-core CI machine while the server was still waiting.
+REQUEST_TIMEOUT_SECONDS = SQLITE_BUSY_TIMEOUT_SECONDS + 30.0
+
+# SQLite answers "database is locked" at once, without waiting out the busy timeout,
+# when two transactions would otherwise deadlock upgrading their locks; Airflow 3 then
+# answers 500 {"detail": {"reason": "Database error"}} and has rolled the call back. A
+# CI run lost a test's setup to one (POST /connections behind the scheduler), so the
+# harness tries such a call again, a bounded number of times.
+DATABASE_ERROR_ATTEMPTS = 5
+
+
+def is_database_error(resp: httpx.Response) -> bool:
+    """Whether Airflow answered that the call's database transaction failed."""
+    if resp.status_code != 500:
+        return False
+    try:
+        detail = resp.json().get("detail")
+    except ValueError:
+        return False
+    return isinstance(detail, dict) and detail.get("reason") == "Database error"
 
 
 class HarnessApiError(RuntimeError):
@@ -27,7 +54,9 @@ class HarnessApi:
         self._password = password
         self._token: str | None = None
         auth = httpx.BasicAuth(username, password) if api_version == "v1" else None
-        self._http = httpx.Client(base_url=url, auth=auth, timeout=httpx.Timeout(30.0))
+        self._http = httpx.Client(
+            base_url=url, auth=auth, timeout=httpx.Timeout(REQUEST_TIMEOUT_SECONDS)
+        )
 
     def __repr__(self) -> str:
         return f"HarnessApi({self.url!r}, {self.api_version!r})"
@@ -45,6 +74,16 @@ class HarnessApi:
         return str(resp.json()["access_token"])
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call ``{prefix}{path}``; again while Airflow answers a rolled-back database
+        error (see :data:`DATABASE_ERROR_ATTEMPTS`)."""
+        for attempt in range(1, DATABASE_ERROR_ATTEMPTS + 1):
+            resp = self._request_once(method, path, **kwargs)
+            if not is_database_error(resp) or attempt == DATABASE_ERROR_ATTEMPTS:
+                return resp
+            time.sleep(0.5 * attempt)
+        raise AssertionError("unreachable")
+
+    def _request_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Call ``{prefix}{path}``; for v2 fetch a token first and once more on a 401."""
         full = f"{self.prefix}{path}"
         if self.api_version == "v1":

@@ -65,6 +65,23 @@ query { instance { daemonHealth { allDaemonStatuses { daemonType required health
 """
 
 
+#: Dagster's gRPC deadline for its webserver's and daemon's calls to a code server
+#: (``DAGSTER_GRPC_TIMEOUT_SECONDS``, 60 s by default), raised for this stack. A
+#: run's launch waits for the code server to spawn the run's process and for that
+#: process to import the code location; on a loaded 2-core CI machine that took more
+#: than 60 s, and the launch failed with ``DagsterUserCodeUnreachableError`` (seen in
+#: the sensor-checks e2e at load 25-40). A deployment tunes
+#: the same setting; a caller's ``env`` overrides it.
+GRPC_TIMEOUT_SECONDS = 180
+#: How long the harness waits for a GraphQL answer. A mutation such as
+#: ``reloadRepositoryLocation`` or ``launchRun`` answers only once the code server has
+#: (up to the gRPC deadline); at 30 s a reload under load timed out client-side in CI
+#: while the webserver was still waiting for the code server.
+REQUEST_TIMEOUT_SECONDS = GRPC_TIMEOUT_SECONDS + 30.0
+#: A readiness probe's wait: while the stack starts, a probe that hangs is retried.
+PROBE_TIMEOUT_SECONDS = 30.0
+
+
 class DagsterGraphQLError(RuntimeError):
     """A GraphQL call to the local Dagster failed or returned ``errors``."""
 
@@ -136,7 +153,13 @@ class DagsterServer(Server):
         self.write_instance_yaml()
         self.port = self._fixed_port or free_port()
         self.env = clean_base_environment(self.python)
-        self.env.update({"DAGSTER_HOME": str(self.home), **self._extra_env})
+        self.env.update(
+            {
+                "DAGSTER_HOME": str(self.home),
+                "DAGSTER_GRPC_TIMEOUT_SECONDS": str(GRPC_TIMEOUT_SECONDS),
+                **self._extra_env,
+            }
+        )
         bin_dir = self.python.parent
         logs = self.home / "process-logs"
         self._processes = [
@@ -162,7 +185,7 @@ class DagsterServer(Server):
                     cwd=self.cwd,
                 )
             )
-        self._http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(30.0))
+        self._http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(REQUEST_TIMEOUT_SECONDS))
         try:
             webserver, *others = self._processes
             together = self._create_storage_here()
@@ -173,7 +196,11 @@ class DagsterServer(Server):
             # Otherwise the daemon starts once the webserver answers: both would race
             # to create the SQLite tables of a fresh DAGSTER_HOME.
             poll_for(
-                lambda: True if self.graphql("{ version }").get("version") else None,
+                lambda: (
+                    True
+                    if self.graphql("{ version }", timeout=PROBE_TIMEOUT_SECONDS).get("version")
+                    else None
+                ),
                 timeout=self.startup_timeout,
                 what=f"dagster-webserver at {self.url} to answer GraphQL",
                 processes=[webserver],
@@ -215,7 +242,7 @@ class DagsterServer(Server):
 
         def loaded() -> bool | None:
             try:
-                entries = self.locations()
+                entries = self.locations(timeout=PROBE_TIMEOUT_SECONDS)
             except (httpx.HTTPError, DagsterGraphQLError) as exc:
                 last["answer"] = str(exc)[:300]
                 return None
@@ -247,7 +274,8 @@ class DagsterServer(Server):
             )
 
     def _daemons_healthy(self) -> bool | None:
-        statuses = self.graphql(_DAEMON_QUERY)["instance"]["daemonHealth"]["allDaemonStatuses"]
+        answer = self.graphql(_DAEMON_QUERY, timeout=PROBE_TIMEOUT_SECONDS)
+        statuses = answer["instance"]["daemonHealth"]["allDaemonStatuses"]
         return True if all(s["healthy"] for s in statuses if s["required"]) else None
 
     @property
@@ -269,12 +297,20 @@ class DagsterServer(Server):
         self.stop()
         return self.start()
 
-    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def graphql(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        timeout: float = REQUEST_TIMEOUT_SECONDS,
+    ) -> dict[str, Any]:
         """POST a GraphQL document; return ``data`` or raise :class:`DagsterGraphQLError`."""
         if self._http is None:
             raise DagsterGraphQLError(f"{self!r} is not started")
         resp = self._http.post(
-            "/graphql", json={"query": query, "variables": dict(variables or {})}
+            "/graphql",
+            json={"query": query, "variables": dict(variables or {})},
+            timeout=timeout,
         )
         if resp.status_code != 200:
             raise DagsterGraphQLError(f"POST /graphql -> {resp.status_code}: {resp.text[:300]}")
@@ -283,9 +319,9 @@ class DagsterServer(Server):
             raise DagsterGraphQLError(f"GraphQL errors: {body['errors']}")
         return dict(body["data"])
 
-    def locations(self) -> list[dict[str, Any]]:
+    def locations(self, timeout: float = REQUEST_TIMEOUT_SECONDS) -> list[dict[str, Any]]:
         """The workspace's code locations: ``name``, ``loadStatus``, ``locationOrLoadError``."""
-        workspace = self.graphql(_LOCATIONS_QUERY)["workspaceOrError"]
+        workspace = self.graphql(_LOCATIONS_QUERY, timeout=timeout)["workspaceOrError"]
         if workspace["__typename"] != "Workspace":
             raise DagsterGraphQLError(f"workspace error: {workspace.get('message')}")
         return list(workspace["locationEntries"])
