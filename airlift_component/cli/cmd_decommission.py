@@ -10,7 +10,9 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from airlift_component.airflow_api.client import AirflowClient
+    from airlift_component.cli.decommission_steps import DagsterSchedule
     from airlift_component.config.airlift_yaml.model import Decommissioned, Instance
+    from airlift_component.dagster_api import DagsterClient
     from airlift_component.decommission.yaml_block import DecommissionRecord
 
 NAME = "decommission"
@@ -260,15 +262,14 @@ def _reload(args: argparse.Namespace) -> None:
     )
 
 
-def _dagster_names(args: argparse.Namespace) -> tuple[dict[str, list], set[str]]:
+def _dagster_client(args: argparse.Namespace) -> DagsterClient:
+    """A client of the Dagster webserver the command checks (closed by the caller)."""
     import os
 
-    from airlift_component.cli.decommission_steps import dagster_definitions
     from airlift_component.dagster_api import DagsterClient
 
     token = os.environ.get(args.token_env) or None
-    with DagsterClient(_dagster_url(args), token=token, timeout=args.timeout) as dagster:
-        return dagster_definitions(dagster)
+    return DagsterClient(_dagster_url(args), token=token, timeout=args.timeout)
 
 
 def _check_dagster(
@@ -277,54 +278,56 @@ def _check_dagster(
     """Refuse to pause unless Dagster has the replacement, ticking where Airflow would."""
     from datetime import datetime
 
+    from airlift_component.cli.decommission_steps import dagster_definitions
     from airlift_component.decommission.names import automation_sensor_name, schedule_name
     from airlift_component.errors import AirliftError
 
-    schedules, sensors = _dagster_names(args)
     url, dag = _shown_url(args), args.dag
     undo = f"airlift decommission {dag} --undo"
-    if record.cron is None:
-        name = automation_sensor_name(instance.name, dag)
-        if name not in sensors:
+    with _dagster_client(args) as dagster:
+        found = dagster_definitions(dagster)
+        if record.cron is None:
+            name = automation_sensor_name(instance.name, dag)
+            if name not in found.sensors:
+                raise AirliftError(
+                    f"Dagster at {url} has no sensor {name!r}: it has not loaded the block yet "
+                    "(reload the code location and check that it loaded), so the DAG is not "
+                    "paused in Airflow; run the command again after the reload"
+                )
+            _wait_for_the_sensor(args, dagster, name)
+            return
+        name = schedule_name(instance.name, dag)
+        schedule = found.schedules.get(name)
+        if schedule is None:
             raise AirliftError(
-                f"Dagster at {url} has no sensor {name!r}: it has not loaded the block yet "
-                "(reload the code location and check that it loaded), so the DAG is not "
-                "paused in Airflow; run the command again after the reload"
+                f"Dagster at {url} has no schedule {name!r}: it has not loaded the block yet "
+                "(reload the code location and check that it loaded; the DAG needs assets with "
+                "code:), so the DAG is not paused in Airflow; run the command again after the "
+                "reload"
             )
-        _wait_for_the_sensor(args, name)
-        return
-    name = schedule_name(instance.name, dag)
-    if name not in schedules:
-        raise AirliftError(
-            f"Dagster at {url} has no schedule {name!r}: it has not loaded the block yet "
-            "(reload the code location and check that it loaded; the DAG needs assets with "
-            "code:), so the DAG is not paused in Airflow; run the command again after the reload"
-        )
-    first = datetime.fromisoformat(record.first_tick)
-    ticks = schedules[name]
-    if record.paused_by_airlift and (not ticks or ticks[0] != first):
-        shown = ticks[0].isoformat() if ticks else "never"
-        raise AirliftError(
-            f"Dagster's schedule {name!r} first ticks at {shown}, Airflow's next run is at "
-            f"{first.isoformat()}: they do not agree, so the DAG is not paused in Airflow "
-            f"(the cron cannot stand for its Airflow schedule here). Undo with `{undo}` and "
-            "write the Dagster schedule by hand"
-        )
-    _count_ticks_from_now(args, name, first)
+        first = datetime.fromisoformat(record.first_tick)
+        ticks = schedule.next_ticks
+        if record.paused_by_airlift and (not ticks or ticks[0] != first):
+            shown = ticks[0].isoformat() if ticks else "never"
+            raise AirliftError(
+                f"Dagster's schedule {name!r} first ticks at {shown}, Airflow's next run is at "
+                f"{first.isoformat()}: they do not agree, so the DAG is not paused in Airflow "
+                f"(the cron cannot stand for its Airflow schedule here). Undo with `{undo}` and "
+                "write the Dagster schedule by hand"
+            )
+        _count_ticks_from_now(args, dagster, schedule, first)
 
 
-def _count_ticks_from_now(args: argparse.Namespace, name: str, first: datetime) -> None:
+def _count_ticks_from_now(
+    args: argparse.Namespace, dagster: DagsterClient, schedule: DagsterSchedule, first: datetime
+) -> None:
     """Make Dagster count the schedule's ticks from before ``first``, or refuse."""
-    import os
-
     from airlift_component.cli.decommission_steps import count_ticks_from_now
-    from airlift_component.dagster_api import DagsterClient
     from airlift_component.errors import AirliftError
 
-    token = os.environ.get(args.token_env) or None
-    with DagsterClient(_dagster_url(args), token=token, timeout=args.timeout) as dagster:
-        started = count_ticks_from_now(dagster, name)
+    started = count_ticks_from_now(dagster, schedule)
     if started > first:
+        name = schedule.selector["scheduleName"]
         raise AirliftError(
             f"Dagster counts {name!r}'s ticks from {started.isoformat()}, after its first "
             f"tick {first.isoformat()}: Dagster would not run that tick, so the DAG is not "
@@ -338,28 +341,24 @@ def _count_ticks_from_now(args: argparse.Namespace, name: str, first: datetime) 
 DAEMON_WAIT_SECONDS = 240.0
 
 
-def _wait_for_the_sensor(args: argparse.Namespace, sensor: str) -> None:
+def _wait_for_the_sensor(args: argparse.Namespace, dagster: DagsterClient, sensor: str) -> None:
     """Return once the automation sensor has ticked: it sees only the updates after
     its first tick, so pausing Airflow before then could lose one."""
-    import os
     import time
 
-    from airlift_component.cli.decommission_steps import sensor_first_tick
-    from airlift_component.dagster_api import DagsterClient
+    from airlift_component.cli.decommission_steps import sensor_has_ticked
     from airlift_component.errors import AirliftError
 
-    token = os.environ.get(args.token_env) or None
     give_up = time.monotonic() + DAEMON_WAIT_SECONDS
-    with DagsterClient(_dagster_url(args), token=token, timeout=args.timeout) as dagster:
-        while sensor_first_tick(dagster, sensor) is None:
-            if time.monotonic() >= give_up:
-                raise AirliftError(
-                    f"Dagster at {_shown_url(args)} has sensor {sensor!r}, but its daemon has "
-                    "not ticked it yet (is dagster-daemon running on that instance? it takes "
-                    "up new code up to a minute after a reload), so the DAG is not paused in "
-                    f"Airflow; run the command again once {sensor!r} shows ticks"
-                )
-            time.sleep(2)
+    while not sensor_has_ticked(dagster, sensor):
+        if time.monotonic() >= give_up:
+            raise AirliftError(
+                f"Dagster at {_shown_url(args)} has sensor {sensor!r}, but its daemon has "
+                "not ticked it yet (is dagster-daemon running on that instance? it takes "
+                "up new code up to a minute after a reload), so the DAG is not paused in "
+                f"Airflow; run the command again once {sensor!r} shows ticks"
+            )
+        time.sleep(2)
 
 
 def _same_next_run(path: Path, dag: str, record: DecommissionRecord, client: AirflowClient) -> None:
@@ -405,7 +404,7 @@ def _restamp(path: Path, instance: str, dag: str, record: DecommissionRecord) ->
 
 
 def _undo(args: argparse.Namespace, path: Path, instance: Instance, client: AirflowClient) -> int:
-    from airlift_component.cli.decommission_steps import edit_config
+    from airlift_component.cli.decommission_steps import dagster_definitions, edit_config
     from airlift_component.decommission.names import automation_sensor_name, schedule_name
     from airlift_component.decommission.yaml_block import (
         BlockEditError,
@@ -428,9 +427,10 @@ def _undo(args: argparse.Namespace, path: Path, instance: Instance, client: Airf
     print(f"{path}: removed decommissioned: from DAG {dag!r}")
     if args.reload:
         _reload(args)
-        schedules, sensors = _dagster_names(args)
-        left = {schedule_name(instance.name, dag)} & set(schedules)
-        left |= {automation_sensor_name(instance.name, dag)} & sensors
+        with _dagster_client(args) as dagster:
+            loaded = dagster_definitions(dagster)
+        left = {schedule_name(instance.name, dag)} & set(loaded.schedules)
+        left |= {automation_sensor_name(instance.name, dag)} & loaded.sensors
         if left:
             raise AirliftError(
                 f"Dagster at {_shown_url(args)} still has {', '.join(sorted(left))} after the "

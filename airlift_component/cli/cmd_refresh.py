@@ -42,11 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from airlift_component.airflow_state.state import StateFileError
     from airlift_component.airflow_state.state_file import read_state_file, write_state_file
     from airlift_component.airflow_state.state_location import ensure_gitignore, refresh_targets
-    from airlift_component.cli.config_args import load_config
+    from airlift_component.cli.config_args import load_config_for_refresh
     from airlift_component.config.airlift_yaml.instances import selected_instances
 
     path = Path(args.config)
-    model = load_config(path)
+    model, shipped = load_config_for_refresh(path)
     chosen = selected_instances(model, args.instance, path)
     if args.output:
         paths, versioned = [Path(args.output)], []
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         return 1
     try:
-        state = fetch_state_file(chosen)
+        state = replace(fetch_state_file(chosen), airlift_yaml=shipped)
     except StateFileError as exc:
         print(f"airlift refresh: {exc}", file=sys.stderr)
         return 1

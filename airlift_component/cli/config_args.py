@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from airlift_component.config.airlift_yaml.model import AirliftFile
@@ -28,6 +28,21 @@ def add_config_arguments(parser: argparse.ArgumentParser, instance_help: str) ->
 def load_config(path: Path) -> AirliftFile:
     """Load airlift.yaml for use (placeholders resolved); a missing file is a usage error."""
     from airlift_component.config.airlift_yaml.load import load_airlift_file
+
+    _check_path(path)
+    return load_airlift_file(path)
+
+
+def load_config_for_refresh(path: Path) -> tuple[AirliftFile, dict[str, Any] | None]:
+    """:func:`load_config`, and what the state a refresh writes carries of the file
+    (:mod:`airlift_component.config.airlift_yaml.shipped`)."""
+    from airlift_component.config.airlift_yaml.load import load_for_refresh
+
+    _check_path(path)
+    return load_for_refresh(path)
+
+
+def _check_path(path: Path) -> None:
     from airlift_component.errors import UsageError
 
     if path.is_dir():
@@ -37,4 +52,3 @@ def load_config(path: Path) -> AirliftFile:
         )
     if not path.is_file():
         raise UsageError(f"{path}: no such file (pass the airlift.yaml with --config PATH)")
-    return load_airlift_file(path)

@@ -8,6 +8,7 @@ message names the file, DAG or URL and says what to do.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,7 +124,15 @@ query AirliftDecommissionDefinitions {
     ... on RepositoryConnection {
       nodes {
         name
-        schedules { name futureTicks(limit: 3) { results { timestamp } } }
+        location { name }
+        schedules {
+          name
+          futureTicks(limit: 3) { results { timestamp } }
+          scheduleState {
+            id
+            typeSpecificData { __typename ... on ScheduleData { startTimestamp } }
+          }
+        }
         sensors { name }
       }
     }
@@ -133,52 +142,64 @@ query AirliftDecommissionDefinitions {
 """
 
 
-def dagster_definitions(client: DagsterClient) -> tuple[dict[str, list[datetime]], set[str]]:
-    """Every schedule of the webserver with its next ticks, and every sensor name."""
-    data = client.graphql(_DEFINITIONS, fields=["repositoriesOrError"])
-    result = client._result(
-        data, "repositoriesOrError", "RepositoryConnection", "list schedules and sensors"
-    )
+@dataclass(frozen=True)
+class DagsterSchedule:
+    """A schedule as Dagster's webserver has it."""
 
-    def parse() -> tuple[dict[str, list[datetime]], set[str]]:
-        schedules: dict[str, list[datetime]] = {}
+    next_ticks: tuple[datetime, ...]
+    state_id: str
+    #: Dagster's ``ScheduleSelector`` of it (location, repository, schedule name).
+    selector: dict[str, str]
+    #: The stored start Dagster counts its ticks from (``None``: none stored yet).
+    counts_from: datetime | None
+
+
+@dataclass(frozen=True)
+class DagsterDefinitions:
+    """Every schedule of the webserver by name, and every sensor name."""
+
+    schedules: dict[str, DagsterSchedule]
+    sensors: frozenset[str]
+
+
+def dagster_definitions(client: DagsterClient) -> DagsterDefinitions:
+    """The webserver's schedules (next ticks and stored state) and sensors, in one request."""
+
+    def parse(result: Any) -> DagsterDefinitions:
+        schedules: dict[str, DagsterSchedule] = {}
         sensors: set[str] = set()
         for node in result["nodes"]:
-            for schedule in node["schedules"]:
-                ticks = schedule["futureTicks"]["results"]
-                schedules[schedule["name"]] = [_instant(tick["timestamp"]) for tick in ticks]
+            for found in node["schedules"]:
+                state = found["scheduleState"]
+                start = state["typeSpecificData"].get("startTimestamp")
+                schedules.setdefault(
+                    found["name"],
+                    DagsterSchedule(
+                        tuple(_instant(t["timestamp"]) for t in found["futureTicks"]["results"]),
+                        state["id"],
+                        {
+                            "repositoryLocationName": node["location"]["name"],
+                            "repositoryName": node["name"],
+                            "scheduleName": found["name"],
+                        },
+                        _instant(start) if start is not None else None,
+                    ),
+                )
             sensors.update(sensor["name"] for sensor in node["sensors"])
-        return schedules, sensors
+        return DagsterDefinitions(schedules, frozenset(sensors))
 
-    return client._parsed("list schedules and sensors", parse)
+    return client.fetch(
+        _DEFINITIONS,
+        field="repositoriesOrError",
+        typename="RepositoryConnection",
+        doing="list schedules and sensors",
+        parse=parse,
+    )
 
 
 def _instant(timestamp: Any) -> datetime:
     return datetime.fromtimestamp(float(timestamp), timezone.utc)
 
-
-_SCHEDULE_STATE = """
-query AirliftDecommissionScheduleState {
-  repositoriesOrError {
-    __typename
-    ... on RepositoryConnection {
-      nodes {
-        name
-        location { name }
-        schedules {
-          name
-          scheduleState {
-            id
-            status
-            typeSpecificData { __typename ... on ScheduleData { startTimestamp } }
-          }
-        }
-      }
-    }
-    ... on PythonError { message }
-  }
-}
-"""
 
 _STOP = """
 mutation AirliftDecommissionStop($id: String!) {
@@ -205,7 +226,7 @@ mutation AirliftDecommissionStart($selector: ScheduleSelector!) {
 """
 
 
-def count_ticks_from_now(client: DagsterClient, schedule: str) -> datetime:
+def count_ticks_from_now(client: DagsterClient, schedule: DagsterSchedule) -> datetime:
     """The moment from which Dagster counts ``schedule``'s ticks, made no later than now.
 
     A schedule running by default has no stored state until the daemon first
@@ -215,34 +236,26 @@ def count_ticks_from_now(client: DagsterClient, schedule: str) -> datetime:
     now, so the daemon runs every tick after it, catching up if it is late.
     An already stored start is kept.
     """
-    doing = f"start counting the ticks of schedule {schedule!r}"
-    data = client.graphql(_SCHEDULE_STATE, fields=["repositoriesOrError"])
-    result = client._result(data, "repositoriesOrError", "RepositoryConnection", doing)
-
-    def find() -> tuple[dict[str, str], str, Any]:
-        for node in result["nodes"]:
-            for found in node["schedules"]:
-                if found["name"] == schedule:
-                    state = found["scheduleState"]
-                    selector = {
-                        "repositoryLocationName": node["location"]["name"],
-                        "repositoryName": node["name"],
-                        "scheduleName": schedule,
-                    }
-                    start = state["typeSpecificData"].get("startTimestamp")
-                    return selector, state["id"], start
-        raise KeyError(schedule)
-
-    selector, state_id, start = client._parsed(doing, find)
-    if start is not None:
-        return _instant(start)
-    stopped = client.graphql(_STOP, {"id": state_id}, fields=["stopRunningSchedule"])
-    client._result(stopped, "stopRunningSchedule", "ScheduleStateResult", doing)
-    started = client.graphql(_START, {"selector": selector}, fields=["startSchedule"])
-    state = client._result(started, "startSchedule", "ScheduleStateResult", doing)
-    return client._parsed(
-        doing,
-        lambda: _instant(state["scheduleState"]["typeSpecificData"]["startTimestamp"]),
+    if schedule.counts_from is not None:
+        return schedule.counts_from
+    doing = f"start counting the ticks of schedule {schedule.selector['scheduleName']!r}"
+    client.fetch(
+        _STOP,
+        {"id": schedule.state_id},
+        field="stopRunningSchedule",
+        typename="ScheduleStateResult",
+        doing=doing,
+        parse=lambda result: None,
+    )
+    return client.fetch(
+        _START,
+        {"selector": schedule.selector},
+        field="startSchedule",
+        typename="ScheduleStateResult",
+        doing=doing,
+        parse=lambda result: _instant(
+            result["scheduleState"]["typeSpecificData"]["startTimestamp"]
+        ),
     )
 
 
@@ -259,18 +272,21 @@ query AirliftDecommissionSensorTicks {
 """
 
 
-def sensor_first_tick(client: DagsterClient, sensor: str) -> datetime | None:
-    """The time of ``sensor``'s latest tick, or ``None`` while the daemon has not ticked it."""
-    doing = f"read the ticks of sensor {sensor!r}"
-    data = client.graphql(_SENSOR_TICKS, fields=["repositoriesOrError"])
-    result = client._result(data, "repositoriesOrError", "RepositoryConnection", doing)
+def sensor_has_ticked(client: DagsterClient, sensor: str) -> bool:
+    """Whether the daemon has ticked ``sensor`` (evaluated it) at least once."""
 
-    def parse() -> datetime | None:
-        for node in result["nodes"]:
-            for found in node["sensors"]:
-                if found["name"] == sensor:
-                    ticks = found["sensorState"]["ticks"]
-                    return _instant(ticks[0]["timestamp"]) if ticks else None
-        return None
+    def parse(result: Any) -> bool:
+        return any(
+            bool(found["sensorState"]["ticks"])
+            for node in result["nodes"]
+            for found in node["sensors"]
+            if found["name"] == sensor
+        )
 
-    return client._parsed(doing, parse)
+    return client.fetch(
+        _SENSOR_TICKS,
+        field="repositoriesOrError",
+        typename="RepositoryConnection",
+        doing=f"read the ticks of sensor {sensor!r}",
+        parse=parse,
+    )

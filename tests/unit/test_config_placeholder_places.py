@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from airlift_component.config.airlift_yaml.load import load_airlift_file
+from airlift_component.config.airlift_yaml.load import (
+    load_airlift_file,
+    load_for_build,
+    load_for_refresh,
+)
 
 IN_A_MAPPING = """\
 version: 1
@@ -42,14 +46,14 @@ ENV = {"AIRFLOW_URL": "http://127.0.0.1:8080", "OWNER": "ann@example.com", "REGI
 
 
 def _both_loads(tmp_path: Path, text: str) -> list[object]:
-    """The first asset's model from a full load and from the checked form after it."""
+    """The first asset's model from a full load and from the build's load of what a
+    refresh ships after it."""
     path = tmp_path / "airlift.yaml"
     path.write_text(text)
-    cache = tmp_path / "checked.json"
-    first = load_airlift_file(path, ENV, checked_cache=cache)
-    assert cache.exists()
-    second = load_airlift_file(path, ENV, checked_cache=cache)
-    return [model.instance("prod").mappings[0].tasks[0].assets[0] for model in (first, second)]
+    first, shipped = load_for_refresh(path, ENV)
+    second = load_for_build(path, ENV, shipped=shipped).mapped["prod"].get("customers")
+    assert first == load_airlift_file(path, ENV) and second is not None
+    return [first.instance("prod").mappings[0].tasks[0].assets[0], second.tasks[0].assets[0]]
 
 
 def test_a_placeholder_in_a_mapping_is_resolved(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """Who may import whom: the layers of docs/architecture.md, read from the source.
 
 Every ``import`` counts, also those inside functions and under ``TYPE_CHECKING``:
-a lazy import is still a dependency. The isolation tests
+a lazy import is still a dependency. So does a string that is the dotted name of a
+module of the project, such as ``cli/main.py``'s table of commands, which are
+imported by name (``importlib.import_module``) when a command runs. The isolation tests
 (``test_base_install``, ``test_airflow_side_isolation``,
 ``test_dagster_side_isolation``) prove the same at run time in blocked
 interpreters; this one names the offending file and line at once.
@@ -10,6 +12,7 @@ interpreters; this one names the offending file and line at once.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -70,10 +73,17 @@ def _layer(path: Path) -> str:
     return "" if parts[1] == "__init__" else parts[1]
 
 
+#: A module of the project named in a string: imported by name.
+_MODULE_NAME = re.compile(r"(airlift_component|airflow_side)(\.[A-Za-z_]\w*)+")
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if _MODULE_NAME.fullmatch(node.value):
+                found.append((node.lineno, node.value))
+        elif isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if node.module == "airlift_component":
@@ -118,10 +128,18 @@ def violations(path: Path) -> list[str]:
 #: of ``config``. The two formats stand apart on the YAML machinery and the ground
 #: floor (problems, ids, atomic writes, error locating); only ``validation``
 #: combines them.
-CONFIG_GROUND = {"problems", "ids", "short_list", "atomic_write", "model_errors"}
+CONFIG_GROUND = {
+    "problems",
+    "ids",
+    "short_list",
+    "atomic_write",
+    "model_errors",
+    "user_cache",
+    "bounded_read",
+}
 CONFIG_ALLOWED: dict[str, set[str]] = {
     **{ground: CONFIG_GROUND - {ground} | {"yaml"} for ground in CONFIG_GROUND},
-    "yaml": {"problems"},
+    "yaml": {"problems", "bounded_read"},
     "airlift_yaml": CONFIG_GROUND | {"yaml"},
     "proxied_state": CONFIG_GROUND | {"yaml"},
     "validation": CONFIG_GROUND | {"yaml", "airlift_yaml", "proxied_state"},
@@ -183,12 +201,29 @@ def test_imports_follow_the_layers(path: Path) -> None:
     assert violations(path) == []
 
 
+def test_the_commands_imported_by_name_are_imports_of_the_cli() -> None:
+    """Each module of cli/main.py's table is read as an import of main.py, and is a
+    source whose own imports these rules check."""
+    from airlift_component.cli.main import COMMANDS
+
+    main = ROOT / "airlift_component" / "cli" / "main.py"
+    names = {name for _line, name in _imports(main)}
+    for module in COMMANDS.values():
+        assert module in names
+        assert ROOT / (module.replace(".", "/") + ".py") in SOURCES
+
+
 @pytest.mark.parametrize(
     ("layer_file", "source", "offending"),
     [
         (
             "airlift_component/cli/cmd_x.py",
             "from airlift_component.component import build_defs",
+            "component",
+        ),
+        (
+            "airlift_component/cli/main.py",
+            "COMMANDS = {'x': 'airlift_component.component.cmd_x'}",
             "component",
         ),
         ("airlift_component/component/x.py", "from airlift_component.cli import main", "cli"),
@@ -199,6 +234,7 @@ def test_imports_follow_the_layers(path: Path) -> None:
     ],
     ids=[
         "cli->component",
+        "cli->component by name",
         "component->cli",
         "base->dagster",
         "lazy base->dagster",

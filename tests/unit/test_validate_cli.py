@@ -288,7 +288,7 @@ def test_a_lone_file_no_airlift_yaml_names_gets_its_own_checks_only(
 def test_a_lone_file_outside_any_work_tree_and_the_current_folder_searches_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airlift_component.config.validation import validate as validation
+    from airlift_component.config.validation import targets
 
     state = _write(tmp_path / "outside" / "proxied_state" / "x.yaml", "proxied: true\n")
     here = tmp_path / "elsewhere"
@@ -298,7 +298,7 @@ def test_a_lone_file_outside_any_work_tree_and_the_current_folder_searches_nothi
     def no_walk(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("walked a folder that cannot hold its airlift.yaml")
 
-    monkeypatch.setattr(validation, "discover", no_walk)
+    monkeypatch.setattr(targets, "discover", no_walk)
     code, out = _run(capsys, str(state))
     assert code == 0, out
 
@@ -341,8 +341,7 @@ def test_lone_files_are_read_once_and_their_folder_mates_not_at_all(
 
         return read_file
 
-    for name in ("load_yaml_file", "read_yaml_values"):  # proxied-state / airlift files
-        monkeypatch.setattr(validation, name, counting(getattr(validation, name)))
+    monkeypatch.setattr(validation, "read_bytes", counting(validation.read_bytes))
     code, out = _run(capsys, "airflow/proxied_state/customers.yaml")
     assert code == 1 and "task 'other' is proxied" in out
     assert sorted(read) == ["airlift.yaml", "customers.yaml"]

@@ -15,33 +15,40 @@
 The proxied-state files are not read here: :mod:`..validation` holds the two
 formats against each other.
 
-:func:`load_airlift_file` runs all four, one after the other in its own body;
-:func:`check_airlift_document` (what ``airlift validate`` runs) skips step 3. With a
-``checked_cache`` an unchanged file skips steps 1, 2 and the rules of step 4 (see
-:mod:`.checked_cache`).
+:func:`load_airlift_file` runs all four, one after the other;
+:func:`check_airlift_document` (what ``airlift validate`` runs) skips step 3.
+:func:`load_for_refresh` also gives what the Airflow state is to carry of the file
+(:mod:`.shipped`), and :func:`load_for_build` (the definitions build) reads that:
+when the file is unchanged since the refresh, steps 1 and 2 run on its settings only
+(the mappings passed them at the refresh) and most DAG mappings are validated one
+at a time (:mod:`.mapped_dags`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from airlift_component.config.airlift_yaml.checked_cache import (
+from airlift_component.config.airlift_yaml.checked_form import (
     CheckedDocument,
     content_digest,
-    read_checked,
-    write_checked,
+    stored_form,
+)
+from airlift_component.config.airlift_yaml.mapped_dags import (
+    BuildFile,
+    MappedDags,
+    validate_mapping,
 )
 from airlift_component.config.airlift_yaml.model import (
     PATTERN_HINTS,
     SECRET_FIELDS,
     AirliftFile,
-    DagMapping,
 )
 from airlift_component.config.airlift_yaml.placeholders import PlaceholderError, resolve
 from airlift_component.config.airlift_yaml.rules import (
@@ -50,6 +57,7 @@ from airlift_component.config.airlift_yaml.rules import (
     value_at,
     walk_strings,
 )
+from airlift_component.config.airlift_yaml.shipped import for_another_version, ship, unship
 from airlift_component.config.model_errors import problems_from_validation_error
 from airlift_component.config.problems import Problem
 from airlift_component.config.yaml.read import (
@@ -62,6 +70,7 @@ from airlift_component.config.yaml.read import (
 from airlift_component.errors import ConfigError
 
 WHAT = "airlift.yaml"
+log = logging.getLogger(__name__)
 _FROM_ENV = "the value comes from an environment variable: check what it is set to"
 
 
@@ -142,30 +151,77 @@ def _substitute(
     return failed
 
 
-def load_airlift_file(
-    path: str | Path,
-    environ: Mapping[str, str] | None = None,
-    *,
-    checked_cache: Path | None = None,
-) -> AirliftFile:
+def load_airlift_file(path: str | Path, environ: Mapping[str, str] | None = None) -> AirliftFile:
     """Load ``airlift.yaml`` for use: checked, placeholders resolved, validated.
 
     The proxied-state files are not read: ``airlift validate`` checks the two
     formats against each other (:mod:`airlift_component.config.validation`).
-    With ``checked_cache`` (a file path), a file whose
-    text is unchanged since it last passed every check loads from that cache,
-    without parsing YAML (see :mod:`airlift_component.config.airlift_yaml.checked_cache`).
     Raises :class:`ConfigError` listing every problem, each with file, line and column.
     """
     environ = os.environ if environ is None else environ
+    text, _ = _read(Path(path), keyed=False)
+    return _load_text(text, str(path), environ, stored=False)[0]
+
+
+def load_for_build(
+    path: str | Path, environ: Mapping[str, str] | None = None, *, shipped: object = None
+) -> BuildFile:
+    """``airlift.yaml`` as the definitions build reads it (:mod:`.mapped_dags`), with the
+    same checks and errors as :func:`load_airlift_file`. ``shipped`` is what the
+    Airflow state carries of the file (:mod:`.shipped`): when the file is unchanged
+    since that refresh, only its settings are parsed, and each spec-only DAG mapping
+    stays JSON text until the build reaches that DAG. Otherwise the file is read in
+    full, and when the state's mappings are for another version of it, one INFO line
+    says so and that a refresh makes loads fast again."""
+    environ = os.environ if environ is None else environ
+    text, digest = _read(Path(path), keyed=shipped is not None)
+    found = unship(text, digest, shipped, str(path)) if shipped is not None else None
+    if for_another_version(digest, shipped):
+        log.info(
+            "%s: the Airflow state's shipped mappings are for another version of this file "
+            "(edited since the last refresh, or another airlift-component), so it is read "
+            "in full at every load; a refresh (`airlift refresh` or "
+            "`dg utils refresh-defs-state`) makes loads fast again",
+            path,
+        )
+    if found is not None:
+        doc, split = found
+        settings = CheckedDocument(doc.data, [loc for loc, _ in _placeholder_strings(doc)], split)
+        built = _build_from_checked(settings, environ)
+        if built is not None:
+            return built
+    return BuildFile.of(_load_text(text, str(path), environ, stored=False)[0])
+
+
+def load_for_refresh(
+    path: str | Path, environ: Mapping[str, str] | None = None
+) -> tuple[AirliftFile, dict[str, Any] | None]:
+    """``airlift.yaml`` loaded as :func:`load_airlift_file` loads it, and what the
+    Airflow state a refresh writes is to carry of it (:func:`.shipped.ship`; ``None``:
+    nothing)."""
+    environ = os.environ if environ is None else environ
+    text, digest = _read(Path(path), keyed=True)
+    model, stored = _load_text(text, str(path), environ, stored=bool(digest))
+    return model, ship(text, digest, stored) if stored is not None else None
+
+
+def _read(path: Path, *, keyed: bool) -> tuple[str, str]:
+    """The file's text and, when ``keyed``, its key (:func:`.checked_form.content_digest`;
+    ``""``: none)."""
     try:
-        text = read_text(Path(path), what=WHAT)
-        digest = content_digest(text) if checked_cache is not None else ""
-        if checked_cache is not None and digest:
-            model = _model_from_checked(read_checked(checked_cache, digest), environ)
-            if model is not None:
-                return model
-        doc = _parse(text, str(path))  # 1. read
+        text = read_text(path, what=WHAT)
+    except YamlLoadError as exc:
+        raise ConfigError([exc.problem]) from None
+    return text, content_digest(text) if keyed else ""
+
+
+def _load_text(
+    text: str, path: str, environ: Mapping[str, str], *, stored: bool
+) -> tuple[AirliftFile, CheckedDocument | None]:
+    """Steps 1 to 4 on ``text``; with ``stored``, also the checked document as a
+    refresh ships it (``None`` when JSON cannot hold it)."""
+    try:
+        doc = _parse(text, path)  # 1. read
     except YamlLoadError as exc:
         raise ConfigError([exc.problem]) from None
     problems = raw_problems(doc)  # 2. check as written
@@ -180,11 +236,11 @@ def load_airlift_file(
     model, problems = _validate(doc, from_env=found)  # 4. model
     if unset or problems or model is None:
         raise ConfigError(_sorted(unset + problems))
-    if checked_cache is not None and digest:
-        for loc, value in written:  # the cache sees the file as written
-            value_at(doc.data, loc[:-1])[loc[-1]] = value
-        write_checked(checked_cache, digest, CheckedDocument(doc.data, found))
-    return model
+    if not stored:
+        return model, None
+    for loc, value in written:  # the checked form holds the file as written
+        value_at(doc.data, loc[:-1])[loc[-1]] = value
+    return model, stored_form(CheckedDocument(doc.data, found))
 
 
 def _placeholder_strings(doc: YamlDocument) -> list[tuple[Loc, str]]:
@@ -211,25 +267,41 @@ def _placeholder_strings(doc: YamlDocument) -> list[tuple[Loc, str]]:
     return found if len(found) == len(known) else walk_strings(doc.data, "${")
 
 
-_MAPPINGS = TypeAdapter(list[DagMapping])
-
-
-def _model_from_checked(
+def _build_from_checked(
     cached: CheckedDocument | None, environ: Mapping[str, str]
-) -> AirliftFile | None:
-    """The model of a document that passed every check before; ``None`` sends the
-    caller to the full load, which reports any problem with its position."""
+) -> BuildFile | None:
+    """The build's view of a document that passed every check before: of the split
+    mappings only those that are not spec-only are validated now, the others kept as
+    text in :class:`.MappedDags`. ``None`` sends the caller to the full load, which
+    reports any problem (an unset variable, an environment value that does not fit)
+    with its position."""
     if cached is None:
         return None
+    texts: dict[int, tuple[list[str], dict[str, str]]] = {}
     try:
         if _substitute(cached.data, cached.placeholders, environ):
             return None
-        for index, text in cached.mappings_json.items():
-            # Validated from the JSON text: no dicts and lists are built for them first.
-            cached.data["instances"][index]["mappings"] = _MAPPINGS.validate_json(text)
-        return AirliftFile.model_validate(cached.data)
+        for index, split in cached.mappings_json.items():
+            held = set(split.held)
+            mappings = [validate_mapping(split.texts[n]) for n in split.held]
+            cached.data["instances"][index]["mappings"] = mappings
+            later = zip(split.dags, split.texts, strict=True)
+            texts[index] = (
+                split.dags,
+                {dag: text for n, (dag, text) in enumerate(later) if n not in held},
+            )
+        model = AirliftFile.model_validate(cached.data)
     except (ValidationError, LookupError, TypeError):
         return None
+    mapped: dict[str, MappedDags] = {}
+    for index, instance in enumerate(model.instances):
+        if index not in texts:
+            mapped[instance.name] = MappedDags.of(instance.mappings)
+            continue
+        dags, later_texts = texts[index]
+        models = {mapping.dag: mapping for mapping in instance.mappings}
+        mapped[instance.name] = MappedDags(dags, models, later_texts)
+    return BuildFile(model, mapped)
 
 
 def parse_airlift_text(text: str, path: str = WHAT) -> tuple[AirliftFile | None, list[Problem]]:

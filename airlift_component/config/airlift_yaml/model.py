@@ -9,7 +9,6 @@ default.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,18 +27,32 @@ from pydantic import (
 )
 
 from airlift_component import mapping_tags
+
+# Re-exported: the models' public names, kept without pydantic in .patterns.
+from airlift_component.config.airlift_yaml.patterns import (
+    ASSET_KEY_PATTERN as ASSET_KEY_PATTERN,
+)
+from airlift_component.config.airlift_yaml.patterns import (
+    CRON_PATTERN,
+    FIRST_TICK_PATTERN,
+    PARTITION_START_PATTERN,
+)
+from airlift_component.config.airlift_yaml.patterns import (
+    DURATION_PATTERN as DURATION_PATTERN,
+)
+from airlift_component.config.airlift_yaml.patterns import GROUP_PATTERN as GROUP_PATTERN
+from airlift_component.config.airlift_yaml.patterns import (
+    INSTANCE_NAME_PATTERN as INSTANCE_NAME_PATTERN,
+)
+from airlift_component.config.airlift_yaml.patterns import (
+    PYTHON_REF_PATTERN as PYTHON_REF_PATTERN,
+)
+from airlift_component.config.airlift_yaml.patterns import SECRET_FIELDS as SECRET_FIELDS
+from airlift_component.config.airlift_yaml.patterns import URL_PATTERN as URL_PATTERN
+from airlift_component.config.airlift_yaml.patterns import is_loopback_url as is_loopback_url
 from airlift_component.config.ids import DAG_ID_PATTERN, TASK_ID_PATTERN
 
-INSTANCE_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
-ASSET_KEY_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$"
-GROUP_PATTERN = r"^[A-Za-z0-9_]+$"
-PYTHON_REF_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
-# A URL, or one that starts with a ${VAR} placeholder (checked again once resolved).
-URL_PATTERN = r"^(https?://[^\s/?#]+(/[^\s?#]*)?|\$\{[^}\s]+\}[^\s]*)$"
-
 PositiveInt = Annotated[StrictInt, Field(ge=1)]
-#: A span of time: a whole number and a unit, ``s``, ``m``, ``h`` or ``d`` (``90m``, ``26h``).
-DURATION_PATTERN = r"^[1-9][0-9]*[smhd]$"
 #: A number above zero; whole numbers are accepted too (StrictFloat takes ints, not bools).
 PositiveNumber = Annotated[StrictFloat, Field(gt=0)]
 
@@ -118,13 +131,6 @@ Auth = Annotated[
     Field(discriminator="type"),
 ]
 
-#: Fields that hold secrets, by auth type (checked for literals off loopback).
-SECRET_FIELDS: dict[str, tuple[str, ...]] = {
-    "basic": ("password",),
-    "token": ("token",),
-    "astronomer": ("api_token",),
-}
-
 
 # --- per-instance settings ------------------------------------------------------------
 
@@ -170,7 +176,7 @@ class TimePartitions(_Model):
     """Time partitions; an Airflow run's logical date picks the partition."""
 
     schedule: Literal["hourly", "daily", "weekly", "monthly"]
-    start: StrictStr = Field(pattern=r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$")
+    start: StrictStr = Field(pattern=PARTITION_START_PATTERN)
     timezone: StrictStr = "UTC"
 
 
@@ -339,20 +345,21 @@ class AirflowAssetsSettings(_Model):
 class Decommissioned(_Model):
     """The DAG's schedule moved from Airflow to Dagster: a Dagster schedule (``cron``)
     or, for a DAG Airflow assets triggered, an automation condition (``on_assets``)
-    runs the DAG's assets that have ``code:``. Written by `airlift decommission`
+    runs the DAG's assets that have ``code:``, and the DAG's own asset follows those
+    runs (once per successful run, with its checks). Written by `airlift decommission`
     (and removed by its ``--undo``); each value is derived from Airflow's own DAG
     details and stored Airflow assets (see the migration playbook)."""
 
     cron: StrictStr | None = Field(
         default=None,
-        pattern=r"^\S+( \S+){4}$",
+        pattern=CRON_PATTERN,
         description="Five-field cron of the schedule (a DAG on a time schedule).",
     )
     timezone: StrictStr | None = Field(
         default=None, min_length=1, description="IANA timezone of the cron."
     )
     first_tick: StrictStr = Field(
-        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$",
+        pattern=FIRST_TICK_PATTERN,
         description="ISO 8601 with offset. With `cron`: the first tick Dagster runs "
         "(Airflow's next run when it was paused); earlier ticks are skipped, their "
         "intervals were Airflow's. With `on_assets`: the moment Airflow stopped.",
@@ -386,7 +393,8 @@ class Decommissioned(_Model):
             return value
         try:
             ZoneInfo(value)
-        except (ValueError, ZoneInfoNotFoundError):
+        # OSError: a name of a folder of zones ("America") is opened as a file.
+        except (ValueError, ZoneInfoNotFoundError, OSError):
             raise ValueError(
                 f"{value!r} is not an IANA timezone name (e.g. Europe/Amsterdam, UTC)"
             ) from None
@@ -420,8 +428,12 @@ class DagMapping(_Model):
     )
     decommissioned: Decommissioned | None = Field(
         default=None,
-        description="Set when the DAG's schedule has moved to Dagster; see "
-        "[Decommissioned](#decommissioned).",
+        description="Set when the DAG's schedule has moved to Dagster (written by "
+        "`airlift decommission`). The DAG's own asset (`<instance>/dag/<dag_id>`) then "
+        "follows the Dagster runs: the sensor `airlift_<instance>_decommissioned_dags` "
+        "materializes it once per successful Dagster run of the DAG's schedule or "
+        "automation condition (none for a failed run) and runs the checks on it, so a "
+        "freshness check on the DAG stays live; see [Decommissioned](#decommissioned).",
     )
 
 
@@ -488,13 +500,6 @@ PATTERN_HINTS: dict[str, str] = {
     "start": "write a date like 2024-01-01 or 2024-01-01T00:00",
     "max_lag": "write a whole number and a unit: 90m, 26h or 2d",
 }
-
-_LOOPBACK_HOST = re.compile(r"^https?://(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(/|$)")
-
-
-def is_loopback_url(url: str) -> bool:
-    """True for URLs on the loopback interface, where literal secrets are tolerated."""
-    return bool(_LOOPBACK_HOST.match(url))
 
 
 def dag_asset_key(instance: str, dag_id: str) -> list[str]:

@@ -7,8 +7,8 @@ Two kinds, run at two points of :mod:`airlift_component.config.airlift_yaml.load
 * on the validated model: duplicates (:func:`model_problems`).
 
 Every rule is listed in :data:`NON_SCHEMA_RULES` by the ``rule`` id its problems
-carry. A cached verdict (``checked_cache``) is keyed by this module's text, so
-changing a rule needs nothing else.
+carry. A checked form shipped in the Airflow state (``checked_form``) is keyed by
+this module's text, so changing a rule needs nothing else.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airlift_component.config.airlift_yaml.model import SECRET_FIELDS, AirliftFile, is_loopback_url
+from airlift_component.config.airlift_yaml.patterns import SECRET_FIELDS, is_loopback_url
 from airlift_component.config.airlift_yaml.placeholders import PlaceholderError, placeholders
 from airlift_component.config.problems import Problem
 from airlift_component.config.yaml.read import Loc, YamlDocument
 from airlift_component.redact import userinfo_span
+
+if TYPE_CHECKING:  # the rules on the document as written import no pydantic
+    from airlift_component.config.airlift_yaml.model import AirliftFile
 
 #: Rules checked beyond the JSON Schema, by the ``rule`` id their problems carry.
 #: The corpus test proves these are exactly the verdicts where pydantic and the

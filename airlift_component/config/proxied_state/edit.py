@@ -40,13 +40,9 @@ from typing import Any
 from airlift_component.config.atomic_write import atomic_write_bytes, create_exclusive, locked
 from airlift_component.config.ids import DAG_ID_PATTERN, TASK_ID_PATTERN
 from airlift_component.config.problems import Problem, one_line
-from airlift_component.config.proxied_state.file import (
-    SUFFIXES,
-    WHAT,
-    ProxiedStateFile,
-    check_document,
-)
+from airlift_component.config.proxied_state.file import SUFFIXES, WHAT, check_document
 from airlift_component.config.proxied_state.mapped_assets import MappedAssets
+from airlift_component.config.proxied_state.model import ProxiedStateFile
 from airlift_component.config.proxied_state.whole_dag_switch import (
     BEGIN,
     SwitchError,

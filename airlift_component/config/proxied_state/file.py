@@ -15,82 +15,34 @@ Airflow side all use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictStr,
-    ValidationError,
-)
-from pydantic_core import PydanticCustomError
+from typing import TYPE_CHECKING, Any
 
 from airlift_component.config.ids import TASK_ID_PATTERN
 from airlift_component.config.problems import Problem
 from airlift_component.config.yaml.read import YamlDocument, YamlLoadError, load_yaml_file
 from airlift_component.errors import ConfigError
 
+if TYPE_CHECKING:
+    from airlift_component.config.proxied_state.model import ProxiedStateFile
+
 WHAT = "a proxied-state file"
 SUFFIXES = (".yaml", ".yml")
+#: ``TASK_ID_PATTERN`` as the models' validator matches it (``$``: only at the end).
+_TASK_ID = re.compile(TASK_ID_PATTERN.removeprefix("^").removesuffix("$"))
 
 
-class TaskProxiedState(BaseModel):
-    """Whether one task runs in Dagster."""
+def __getattr__(name: str) -> Any:
+    """The models (:mod:`.model`), imported on first use: a valid file in the usual
+    shape is read without pydantic."""
+    if name in ("ProxiedStateFile", "TaskProxiedState"):
+        from airlift_component.config.proxied_state import model
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    id: StrictStr = Field(pattern=TASK_ID_PATTERN)
-    proxied: StrictBool
-
-
-def _not_null(error_type: str, expected: str) -> Any:
-    """A validator refusing an explicit ``null``: a key left empty is a mistake, and the
-    JSON Schema (which cannot tell "absent" from "null") must judge the file the same way."""
-
-    def check(value: Any) -> Any:
-        if value is None:
-            raise PydanticCustomError(error_type, f"Input should be {expected}")
-        return value
-
-    return check
-
-
-def _not_nullable(schema: dict[str, Any]) -> None:
-    """Publish an optional field as "absent or a value", never ``null``."""
-    branches = [b for b in schema.pop("anyOf", []) if b != {"type": "null"}]
-    if len(branches) == 1:
-        schema.update(branches[0])
-    elif branches:
-        schema["anyOf"] = branches
-    schema.pop("default", None)
-
-
-class ProxiedStateFile(BaseModel):
-    """One DAG's proxied state: ``tasks`` or a DAG-level ``proxied``, never both."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        title="proxied_state/<dag_id>.yaml",
-        json_schema_extra={
-            "$comment": "Generated from airlift_component.config.proxied_state.file",
-            "oneOf": [{"required": ["tasks"]}, {"required": ["proxied"]}],
-        },
-    )
-
-    tasks: Annotated[
-        list[TaskProxiedState] | None, BeforeValidator(_not_null("list_type", "a list"))
-    ] = Field(default=None, json_schema_extra=_not_nullable)
-    proxied: Annotated[
-        StrictBool | None, BeforeValidator(_not_null("bool_type", "true or false"))
-    ] = Field(default=None, json_schema_extra=_not_nullable)
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -118,7 +70,10 @@ class DagProxiedState:
 
 def check_document(doc: YamlDocument) -> tuple[ProxiedStateFile | None, list[Problem]]:
     """Validate a parsed proxied-state file; problems carry line and column."""
+    from pydantic import ValidationError
+
     from airlift_component.config.model_errors import problems_from_validation_error
+    from airlift_component.config.proxied_state.model import ProxiedStateFile
 
     try:
         model = ProxiedStateFile.model_validate(doc.data)
@@ -177,6 +132,14 @@ def state_from_document(
     doc: YamlDocument, dag_id: str
 ) -> tuple[DagProxiedState | None, list[Problem]]:
     """Check a parsed proxied-state file; returns the DAG's state or the problems found."""
+    usual = _usual_state(doc, dag_id)
+    if usual is not None:
+        return usual, []
+    return _checked_state(doc, dag_id)
+
+
+def _checked_state(doc: YamlDocument, dag_id: str) -> tuple[DagProxiedState | None, list[Problem]]:
+    """:func:`state_from_document` through the models."""
     model, problems = check_document(doc)
     if model is None:
         return None, problems
@@ -187,6 +150,43 @@ def state_from_document(
         if task.proxied
     }
     return DagProxiedState(dag_id, model.proxied, tasks, doc.path, lines), []
+
+
+def _usual_state(doc: YamlDocument, dag_id: str) -> DagProxiedState | None:
+    """The state of a valid file in the usual shape (``tasks`` of distinct valid ids
+    with ``true`` or ``false``, or ``proxied: true|false`` alone), as the models
+    would give it; ``None`` for anything else, which :func:`check_document` judges.
+
+    Every ``airlift validate`` that reads a proxied-state file would otherwise import
+    pydantic and build the models (0.08 s CPU, the largest part of an edited run in
+    ``bench/bench_validate.py``); a cold run saves their validation too.
+    """
+    data = doc.data
+    if len(data) != 1:
+        return None
+    tasks = data.get("tasks")
+    if tasks is None:
+        proxied = data.get("proxied")
+        return DagProxiedState(dag_id, proxied, {}, doc.path, {}) if type(proxied) is bool else None
+    if type(tasks) is not list:
+        return None
+    states: dict[str, bool] = {}
+    match = _TASK_ID.fullmatch
+    for task in tasks:
+        if type(task) is not dict or len(task) != 2:
+            return None
+        task_id, proxied = task.get("id"), task.get("proxied")
+        if type(task_id) is not str or type(proxied) is not bool or task_id in states:
+            return None
+        if match(task_id) is None:
+            return None
+        states[task_id] = proxied
+    lines = {
+        task_id: doc.position(("tasks", index, "id"))[0]
+        for index, (task_id, proxied) in enumerate(states.items())
+        if proxied
+    }
+    return DagProxiedState(dag_id, None, states, doc.path, lines)
 
 
 def iter_state_files(directory: Path, only: Collection[str] | None = None) -> Iterator[Path]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from airlift_component.config.airlift_yaml.model import AirliftFile, Instance
 from airlift_component.config.problems import Problem
 from airlift_component.config.proxied_state.file import (
     DagProxiedState,
@@ -23,13 +23,16 @@ from airlift_component.config.proxied_state.file import (
     read_proxied_state_dir,
 )
 from airlift_component.config.proxied_state.mapped_assets import MappedAssets
-from airlift_component.config.yaml.read import YamlDocument
+from airlift_component.config.validation.airlift_summary import instance_summary
+from airlift_component.config.validation.result import CheckedAirlift
 from airlift_component.errors import ConfigError
+
+if TYPE_CHECKING:
+    from airlift_component.config.airlift_yaml.model import Instance
 
 
 def check_against_proxied_state(
-    doc: YamlDocument,
-    model: AirliftFile,
+    checked: CheckedAirlift,
     *,
     read_dir: Callable[[Path], ProxiedStateDir] = read_proxied_state_dir,
 ) -> list[Problem]:
@@ -38,15 +41,15 @@ def check_against_proxied_state(
     ``read_dir`` reads a proxied-state folder; the validator passes a caching reader
     so that files it also checks directly are read (and reported) once.
     """
-    base = Path(doc.path).parent
+    base = checked.path.parent
     problems: list[Problem] = []
-    for i, instance in enumerate(model.instances):
+    for i, instance in enumerate(checked.summary.instances):
         if instance.proxied_state_dir is None:
             continue
         directory = base / instance.proxied_state_dir
         if not directory.is_dir():
             problems.append(
-                doc.problem(
+                checked.document().problem(
                     ("instances", i, "proxied_state_dir"),
                     f"proxied-state folder {str(directory)!r} not found",
                     hint="fix the path; it is relative to airlift.yaml",
@@ -60,7 +63,7 @@ def check_against_proxied_state(
             problems.extend(exc.problems)
             continue
         problems.extend(states.all_problems())
-        assets = mapped_assets_of(instance, doc.path)
+        assets = instance.mapped_assets(str(checked.path))
         for dag_id, state in states.states.items():
             problems.extend(_cross_file_problems(assets, dag_id, state))
     return problems
@@ -68,15 +71,7 @@ def check_against_proxied_state(
 
 def mapped_assets_of(instance: Instance, config: str | Path) -> MappedAssets:
     """What ``instance`` of the airlift.yaml at ``config`` maps, for the proxied-state rules."""
-    dags: dict[str, bool] = {}
-    tasks: dict[str, frozenset[str]] = {}
-    for mapping in instance.mappings:
-        if mapping.dag in dags:
-            continue  # a duplicate mapping is reported by its own rule
-        with_assets = frozenset(task.task for task in mapping.tasks if task.assets or task.code)
-        dags[mapping.dag] = bool(mapping.assets) or bool(with_assets)
-        tasks[mapping.dag] = with_assets
-    return MappedAssets(instance.name, str(config), dags, tasks)
+    return instance_summary(instance).mapped_assets(config)
 
 
 def _cross_file_problems(

@@ -1,4 +1,4 @@
-"""Printing a :class:`~airlift_component.config.validation.validate.ValidationResult`.
+"""Printing a :class:`~airlift_component.config.validation.result.ValidationResult`.
 
 Text is one ``path:line:col: message (hint)`` line per problem, the shape editors
 and CI annotate, then a one-line summary. JSON is
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from airlift_component.config.validation.validate import ValidationResult
+from airlift_component.config.validation.result import ValidationResult
 
 
 def _files(count: int) -> str:

@@ -3,25 +3,28 @@
 :func:`validate_paths` reads each file once, checks it by its kind, runs the
 cross-file rules of every ``airlift.yaml`` that sets ``proxied_state_dir`` and
 returns a :class:`ValidationResult`; :mod:`airlift_component.config.validation.report`
-turns that into text or JSON. The result also keeps what was read (the airlift
-files' models, the proxied-state folders), so the warnings that need the stored
-Airflow state (:mod:`airlift_component.airflow_state.xcom_hint`) read nothing
-twice. Nothing here reads the environment: ``${VAR}`` placeholders are only
-checked for syntax.
+turns that into text or JSON. The result also keeps what was read (what the
+airlift files map, the proxied-state folders), so the warnings that need the
+stored Airflow state (:mod:`airlift_component.airflow_state.xcom_hint`) read
+nothing twice. Nothing here reads the environment: ``${VAR}`` placeholders are
+only checked for syntax.
+
+An ``airlift.yaml`` whose bytes passed before is not parsed or checked again when
+a :class:`~.summary_cache.SummaryCache` remembers them: its summary stands in for
+its model, and the ``airlift.yaml`` models are not even imported (they are
+imported where a file is checked). Neither are they for a file the models would pass
+as it is (:mod:`~airlift_component.config.airlift_yaml.usual`): only a file that may
+have a problem is held against them, which word it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-from airlift_component.config.airlift_yaml.load import (
-    WHAT as AIRLIFT_WHAT,
-)
-from airlift_component.config.airlift_yaml.load import inspect_airlift_document
-from airlift_component.config.airlift_yaml.model import AirliftFile
 from airlift_component.config.problems import Problem
 from airlift_component.config.proxied_state.file import (
     WHAT as STATE_WHAT,
@@ -33,106 +36,124 @@ from airlift_component.config.proxied_state.file import (
     read_proxied_state_dir,
     state_from_document,
 )
+from airlift_component.config.validation.airlift_summary import (
+    AirliftSummary,
+    summarize,
+    summarize_usual,
+)
 from airlift_component.config.validation.cross_file import check_against_proxied_state
-from airlift_component.config.validation.discovery import (
-    YAML_SUFFIXES,
-    FileKind,
-    discover,
-    guess_kind,
-    kind_by_name,
+from airlift_component.config.validation.discovery import YAML_SUFFIXES, guess_kind
+from airlift_component.config.validation.inputs import InputLog
+from airlift_component.config.validation.real_paths import RealPaths
+from airlift_component.config.validation.result import CheckedAirlift, ValidationResult
+from airlift_component.config.validation.summary_cache import SummaryCache
+from airlift_component.config.validation.targets import (
+    SearchRoots,
+    Target,
+    airlift_files_below,
+    find_targets,
+    path_problem,
 )
 from airlift_component.config.yaml.read import (
     YamlDocument,
     YamlLoadError,
-    load_yaml_file,
-    read_yaml_values,
+    decode_text,
+    parse_yaml_text,
+    parse_yaml_values,
+    read_bytes,
 )
 
+__all__ = ["CheckedAirlift", "ValidationResult", "validate_paths"]
+
 StateResult = tuple[DagProxiedState | None, list[Problem]]
-
-
-@dataclass(frozen=True)
-class CheckedAirlift:
-    """An airlift file that loaded: the document as read and its model."""
-
-    doc: YamlDocument
-    model: AirliftFile
-    #: Its name says it is one (``airlift.yaml`` / ``airlift.yml``); else its content did.
-    by_name: bool
-
-    @property
-    def path(self) -> Path:
-        """The path it was read under."""
-        return Path(self.doc.path)
-
-
-@dataclass
-class ValidationResult:
-    """What one run found: how many files were read and every problem, in file order.
-
-    The other fields keep what was read, for checks that build on it; they take no
-    part in comparing two results.
-    """
-
-    files_checked: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    #: The airlift files that loaded, in the order they were checked.
-    airlift_files: list[CheckedAirlift] = field(default_factory=list, compare=False, repr=False)
-    #: The files checked as proxied-state files because of their name and folder.
-    state_files: list[Path] = field(default_factory=list, compare=False, repr=False)
-    #: Every proxied-state folder the cross-file rules read, by the path they read it
-    #: under: the airlift file's folder joined with the instance's ``proxied_state_dir``.
-    state_dirs: dict[Path, ProxiedStateDir] = field(default_factory=dict, compare=False, repr=False)
-    #: The airlift files found for proxied-state files named without them (see
-    #: :func:`validate_paths`); read for the cross-file rules only.
-    found_airlift_files: list[CheckedAirlift] = field(
-        default_factory=list, compare=False, repr=False
-    )
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+#: What an airlift file is called in its problems (``airlift_yaml.load.WHAT``, which
+#: is not imported here: it would import the models).
+AIRLIFT_WHAT = "airlift.yaml"
 
 
 def _display(path: Path) -> Path:
     return Path(os.path.normpath(path))
 
 
+def check_airlift(doc: YamlDocument) -> tuple[AirliftSummary | None, list[Problem]]:
+    """Every problem of a parsed ``airlift.yaml`` as written, and its summary when its
+    structure is valid (even when other rules found problems, so the cross-file rules
+    still run): :func:`~airlift_component.config.airlift_yaml.load.inspect_airlift_document`
+    with what validation needs of the model. The models are imported and judge only
+    a file that :func:`~airlift_component.config.airlift_yaml.usual.is_usual` does not
+    pass; one it passes has no problem but those of its text as written."""
+    from airlift_component.config.airlift_yaml.usual import is_usual
+
+    if is_usual(doc.data):
+        from airlift_component.config.airlift_yaml.rules import raw_problems
+
+        return summarize_usual(doc.data), sorted(raw_problems(doc), key=lambda p: (p.line, p.col))
+    from airlift_component.config.airlift_yaml.load import inspect_airlift_document
+
+    model, problems = inspect_airlift_document(doc)
+    return (None if model is None else summarize(model)), problems
+
+
 class _Run:
     """One validation run: remembers what it read so every file is read and reported once."""
 
-    def __init__(self, states: dict[str, StateResult] | None = None) -> None:
+    def __init__(
+        self,
+        states: dict[str, StateResult] | None = None,
+        inputs: InputLog | None = None,
+        summaries: SummaryCache | None = None,
+    ) -> None:
         self.read: set[str] = set()
         #: Every proxied-state file read so far, by absolute path (shareable: a file's
         #: result does not depend on the run that reads it).
         self.states: dict[str, StateResult] = {} if states is None else states
         self.dirs: dict[Path, ProxiedStateDir] = {}
         self.problems: dict[Problem, None] = {}
+        #: Where what was read is recorded (for the verdict cache), if anywhere.
+        self.inputs = inputs
+        #: Where the airlift files that passed are remembered, if anywhere.
+        self.summaries = summaries
 
     def report(self, problems: Iterable[Problem]) -> None:
         for problem in problems:
             self.problems.setdefault(problem, None)
 
+    def raw(self, path: Path, what: str) -> bytes:
+        """A file's bytes, recorded in :attr:`inputs`."""
+        raw = read_bytes(path, what=what)
+        if self.inputs is not None:
+            self.inputs.file(path, raw)
+        return raw
+
+    def text(self, path: Path, what: str) -> str:
+        """A file's text, its bytes recorded in :attr:`inputs`."""
+        return decode_text(self.raw(path, what), str(path), what=what)
+
     def state(self, path: Path, doc: YamlDocument | None = None) -> StateResult:
+        key = os.path.abspath(path)  # normalised: the key of its display path too
+        if key in self.states:  # each file is asked for twice (named, then by its folder)
+            return self.states[key]
         path = _display(path)
-        key = os.path.abspath(path)
-        if key not in self.states:
-            self.read.add(key)
-            result: StateResult = (None, [])
-            if doc is None:
-                try:
-                    doc = load_yaml_file(path, what=STATE_WHAT)
-                except YamlLoadError as exc:
-                    result = (None, [exc.problem])
-            if doc is not None:
-                result = state_from_document(doc, dag_id_for(path))
-            self.states[key] = result
-            self.report(result[1])
-        return self.states[key]
+        self.read.add(key)
+        result: StateResult = (None, [])
+        if doc is None:
+            try:
+                doc = parse_yaml_text(self.text(path, STATE_WHAT), str(path), what=STATE_WHAT)
+            except YamlLoadError as exc:
+                result = (None, [exc.problem])
+        if doc is not None:
+            result = state_from_document(doc, dag_id_for(path))
+        self.states[key] = result
+        self.report(result[1])
+        return result
 
     def state_dir(self, directory: Path, only: Collection[str] | None = None) -> ProxiedStateDir:
         """The folder's proxied-state files (``only``: those of these names), read once."""
+        if self.inputs is not None:
+            self.inputs.folder(directory)
         self.dirs[directory] = read_proxied_state_dir(directory, read_file=self.state, only=only)
+        if self.inputs is not None:
+            self.inputs.folder(directory)
         return self.dirs[directory]
 
     def airlift(
@@ -144,24 +165,37 @@ class _Run:
         if key in self.read and doc is None:
             return []
         self.read.add(key)
+        raw = None
         if doc is None:
             try:
-                doc = read_yaml_values(path, what=AIRLIFT_WHAT)
+                raw = self.raw(path, AIRLIFT_WHAT)
+                summary = None if self.summaries is None else self.summaries.recall(raw)
+                text = decode_text(raw, str(path), what=AIRLIFT_WHAT)
+                if summary is not None:  # these bytes passed before: parsed only to locate
+                    where = functools.partial(parse_yaml_values, text, str(path), what=AIRLIFT_WHAT)
+                    return [CheckedAirlift(path, summary, by_name, functools.cache(where))]
+                doc = parse_yaml_values(text, str(path), what=AIRLIFT_WHAT)
             except YamlLoadError as exc:
                 self.report([exc.problem])
                 return []
-        model, problems = inspect_airlift_document(doc)
+        summary, problems = check_airlift(doc)
         self.report(problems)
-        return [] if model is None else [CheckedAirlift(doc, model, by_name)]
+        if summary is None:
+            return []
+        if raw is not None and not problems and self.summaries is not None:
+            self.summaries.remember(raw, summary)
+        parsed = doc
+        return [CheckedAirlift(Path(doc.path), summary, by_name, lambda: parsed)]
 
     def unnamed(self, path: Path) -> list[CheckedAirlift]:
         """A file named explicitly whose name does not tell its kind."""
         if path.suffix not in YAML_SUFFIXES:
-            self.report([_path_problem(path, NOT_OUR_FILE, "give .yaml or .yml files: " + KINDS)])
+            self.report([path_problem(path, NOT_OUR_FILE, "give .yaml or .yml files: " + KINDS)])
             return []
         self.read.add(os.path.abspath(path))
+        shown = _display(path)
         try:
-            doc = load_yaml_file(_display(path), what=STATE_WHAT)
+            doc = parse_yaml_text(self.text(shown, STATE_WHAT), str(shown), what=STATE_WHAT)
         except YamlLoadError as exc:
             self.report([exc.problem])
             return []
@@ -170,50 +204,18 @@ class _Run:
         self.state(path, doc)
         return []
 
-    def targets(
-        self, path: Path, exclude: Sequence[str] = ()
-    ) -> list[tuple[Path, FileKind | None]]:
-        """The files to check for one command-line argument (``exclude``: globs of
-        what a folder's search passes over; a file named on its own is checked)."""
-        if path.is_dir():
-            unreadable: list[Problem] = []
-            found: list[tuple[Path, FileKind | None]] = list(
-                discover(
-                    path,
-                    lambda exc: unreadable.append(_unreadable_folder(path, exc)),
-                    exclude,
-                )
-            )
-            self.report(unreadable)
-            if not found and not unreadable:
-                self.report([_path_problem(path, NOTHING_FOUND, "give the files to check")])
-            return found
-        if path.exists() or path.is_symlink():
-            return [(path, kind_by_name(path))]
-        self.report([_path_problem(path, "no such file or folder", "check the path")])
-        return []
-
 
 NOT_OUR_FILE = "not an airlift.yaml or proxied-state file"
 KINDS = "airlift.yaml or proxied_state/<dag_id>.yaml"
-NOTHING_FOUND = "no airlift.yaml or proxied_state/*.yaml found in this folder"
-
-
-def _unreadable_folder(top: Path, exc: OSError) -> Problem:
-    where = exc.filename if isinstance(exc.filename, str) else str(top)
-    return _path_problem(
-        Path(where),
-        f"cannot read this folder: {exc.strerror or exc}",
-        "check its permissions: the user running this must be able to list it",
-    )
-
-
-def _path_problem(path: Path, message: str, hint: str) -> Problem:
-    return Problem(str(path), 1, 1, message, hint=hint, rule="path")
 
 
 def validate_paths(
-    paths: Sequence[str | Path] = (), *, exclude: Sequence[str] = ()
+    paths: Sequence[str | Path] = (),
+    *,
+    exclude: Sequence[str] = (),
+    targets: tuple[list[Target], list[Problem]] | None = None,
+    inputs: InputLog | None = None,
+    summaries: SummaryCache | None = None,
 ) -> ValidationResult:
     """Check files and folders (the current folder when ``paths`` is empty).
 
@@ -221,14 +223,19 @@ def validate_paths(
     passing over what the globs of ``exclude`` match (see
     :func:`~airlift_component.config.validation.discovery.excluded`). Never raises for a problem
     in a file: every problem is in the result.
+
+    ``targets``: what :func:`~airlift_component.config.validation.targets.find_targets`
+    found for ``paths``, when the caller has it already. ``inputs``: where to record
+    what the run reads (see :class:`~airlift_component.config.validation.inputs.InputLog`).
+    ``summaries``: where the airlift files that passed are remembered (see
+    :mod:`~airlift_component.config.validation.summary_cache`).
     """
-    run = _Run()
-    targets = [
-        target for path in paths or [Path(".")] for target in run.targets(Path(path), exclude)
-    ]
+    run = _Run(inputs=inputs, summaries=summaries)
+    found_targets, trouble = find_targets(paths, exclude) if targets is None else targets
+    run.report(trouble)
     airlift_files: list[CheckedAirlift] = []
     state_files = []
-    for path, kind in targets:
+    for path, kind in found_targets:
         if kind == "airlift":
             airlift_files.extend(run.airlift(path))
         elif kind == "proxied-state":
@@ -237,14 +244,19 @@ def validate_paths(
         else:
             airlift_files.extend(run.unnamed(path))
     for checked in airlift_files:
-        run.report(check_against_proxied_state(checked.doc, checked.model, read_dir=run.state_dir))
+        run.report(check_against_proxied_state(checked, read_dir=run.state_dir))
     files_checked = len(run.read)
-    read_dirs = {os.path.realpath(directory) for directory in run.dirs}
-    lone = {
-        os.path.realpath(path): path
-        for path in state_files
-        if os.path.realpath(path.parent) not in read_dirs
-    }
+    real = RealPaths()
+    read_dirs = {real(directory) for directory in run.dirs}
+    folders = {path.parent for path in state_files}
+    lone = {real(path): path for path in state_files if real(path.parent) not in read_dirs}
+    if inputs is not None:
+        # Where a file really is matters only for a lone one (its search); where its
+        # folder is, for every one (whether it is lone).
+        for folder in folders:
+            inputs.real_path(folder)
+        for path in lone.values():
+            inputs.real_path(path)
     found = _check_lone_state_files(run, lone) if lone else []
     return ValidationResult(
         files_checked=files_checked,
@@ -256,23 +268,12 @@ def validate_paths(
     )
 
 
-def _search_root(state_file: Path) -> Path | None:
-    """Where to look for the ``airlift.yaml`` that names ``state_file``'s folder: the
-    git work tree holding the file, else the current folder when it holds the file;
-    ``None`` for a file outside both (nothing there can name it)."""
-    cwd = Path.cwd()
-    folder = (cwd / state_file).resolve().parent
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return Path(os.path.relpath(candidate, cwd))
-    return Path(".") if folder.is_relative_to(cwd.resolve()) else None
-
-
 def _check_lone_state_files(run: _Run, lone: dict[str, Path]) -> list[CheckedAirlift]:
     """Cross-file rules for proxied-state files named without their ``airlift.yaml``
     (what a pre-commit hook passes when a commit touches only them).
 
-    The ``airlift.yaml`` files of their repository (see :func:`_search_root`) whose
+    The ``airlift.yaml`` files of their repository (see
+    :func:`~airlift_component.config.validation.targets.search_root`) whose
     ``proxied_state_dir`` holds one of them are read, and their
     cross-file problems located in those files are reported, under the name the file
     was given. Problems of the ``airlift.yaml`` itself, or of other files of the
@@ -282,27 +283,39 @@ def _check_lone_state_files(run: _Run, lone: dict[str, Path]) -> list[CheckedAir
     for real, given in lone.items():
         names.setdefault(os.path.dirname(real), set()).add(given.name)
     wanted = set(names)
-    roots = {root for root in map(_search_root, lone.values()) if root is not None}
-    lookup = _Run(run.states)  # the files the run read already are not read again
+    lookup = _Run(
+        run.states, run.inputs, run.summaries
+    )  # the files the run read already are not read again
     found: list[CheckedAirlift] = []
-    configs = {path for root in roots for path, kind in discover(root) if kind == "airlift"}
+    below: dict[Path | None, list[Path]] = {None: []}  # search root -> airlift files
+    search_root = SearchRoots()
+    for state_file in lone.values():
+        root = search_root(state_file)
+        if root is not None and root not in below:
+            below[root] = airlift_files_below(root)
+        if run.inputs is not None:
+            run.inputs.search(state_file, root, below[root])
+    configs = {path for found_below in below.values() for path in found_below}
     for path in sorted(configs):
         if os.path.abspath(path) in run.read:
             continue
         for checked in lookup.airlift(path):
             base = checked.path.parent
-            folders = {
-                os.path.realpath(base / instance.proxied_state_dir)
-                for instance in checked.model.instances
+            dirs = [
+                base / instance.proxied_state_dir
+                for instance in checked.summary.instances
                 if instance.proxied_state_dir is not None
-            }
+            ]
+            if run.inputs is not None:
+                for folder in dirs:
+                    run.inputs.real_path(folder)
+            folders = {os.path.realpath(folder) for folder in dirs}
             if not folders & wanted:
                 continue
             found.append(checked)
             # Only the named files: their cross-file problems are the ones reported.
             for problem in check_against_proxied_state(
-                checked.doc,
-                checked.model,
+                checked,
                 read_dir=lambda folder: lookup.state_dir(
                     folder, names.get(os.path.realpath(folder), ())
                 ),
