@@ -17,7 +17,11 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from airlift_component.dagster_api import DagsterClient, DagsterRun
-from airlift_component.dagster_api.client import TransientDagsterApiError, execution_params
+from airlift_component.dagster_api.client import (
+    DagsterHttpError,
+    TransientDagsterApiError,
+    execution_params,
+)
 from airlift_component.dagster_api.targets import ProxyTarget, dag_asset_key, find_proxy_target
 from airlift_component.dagster_api.types import PARENT_RUN_TAG, ROOT_RUN_TAG
 from airlift_component.errors import AirliftError, DagsterApiError
@@ -70,6 +74,9 @@ class ProxyRequest:
     #: How long a failed run tagged ``dagster/will_retry=true`` may go without its retry
     #: appearing before the task gives up on it.
     retry_appear_seconds: float = 120.0
+    #: Launch requests at most for this try, when one gets no usable answer (a
+    #: timeout, a dropped connection, HTTP 5xx); the run is looked up before each.
+    launch_attempts: int = 4
     #: Further tags for the launched run (an operator's ``default_dagster_run_tags``);
     #: the identity and try tags always win.
     extra_tags: Mapping[str, str] = field(default_factory=dict)
@@ -114,6 +121,15 @@ def partition_key(target: ProxyTarget, logical_date: datetime | None) -> str | N
             f"assets {names} are time-partitioned but this Airflow run has no logical date"
         )
     return logical_date.strftime(formats.pop())
+
+
+def _outcome_unknown(exc: DagsterApiError) -> bool:
+    """True when a launch that raised ``exc`` may still have created its run: no answer,
+    a timeout, a dropped connection, HTTP 429/502/503/504 or another 5xx. Decided on
+    the error's type and HTTP status, never on its text (which quotes the answer)."""
+    if isinstance(exc, TransientDagsterApiError):
+        return True
+    return isinstance(exc, DagsterHttpError) and exc.status >= 500
 
 
 def _try_of(run: DagsterRun) -> int:
@@ -213,7 +229,8 @@ class DagsterRunner:
             asset_keys=target.keys,
             tags=tags,
         )
-        run = DagsterRun(self.hooks.launch(self.client, params), "QUEUED", tags)
+        before = frozenset(r.run_id for r in existing)
+        run = self._launch(params, request, deadline, before)
         self.hooks.run_known(run, run_page_url(self.client, run.run_id))
         self.log.info(
             "launched Dagster run %s of %s (found via %s)%s: %s",
@@ -224,6 +241,101 @@ class DagsterRunner:
             run_page_url(self.client, run.run_id),
         )
         return self._wait(run, request, deadline)
+
+    def _launch(
+        self,
+        params: dict[str, Any],
+        request: ProxyRequest,
+        deadline: float,
+        before: frozenset[str],
+    ) -> DagsterRun:
+        """Launch the try's run, retrying a launch whose outcome is unknown.
+
+        A launch that timed out, lost its connection or got an HTTP 5xx may have
+        created the run anyway. Before each new attempt, and before giving up, the
+        run is looked up by the try's tags (identity and try number) and adopted when
+        it exists; a lookup that fails is asked again until the deadline, never
+        skipped. Dagster's ``launchRun`` takes no idempotency key, so a request it is
+        still working on when the lookup finds nothing can still make a second run:
+        the lookup after a relaunch says so in the log (docs/airflow-side.md).
+        """
+        tags = {t["key"]: t["value"] for t in params["executionMetadata"].get("tags") or []}
+        find = functools.partial(self._launched_for, request, before)
+        last: DagsterApiError | None = None
+        attempts = 0
+        while attempts < request.launch_attempts:
+            if last is not None:
+                adopted = self._patiently(find, request, deadline)
+                if adopted:
+                    return self._adopted(adopted[0], attempts)
+            attempts += 1
+            try:
+                run = DagsterRun(self.hooks.launch(self.client, params), "QUEUED", tags)
+            except DagsterApiError as exc:
+                if not _outcome_unknown(exc):
+                    raise  # a definite answer: this attempt made nothing
+                last = exc
+            else:
+                if last is not None:
+                    self._warn_if_doubled(find, request, deadline, run)
+                return run
+            wait = request.poll_interval_seconds * attempts
+            if attempts == request.launch_attempts or self._clock() + wait >= deadline:
+                break
+            self.log.warning(
+                "launching the Dagster run got no usable answer (attempt %s of %s: %s); "
+                "looking it up before launching again",
+                attempts,
+                request.launch_attempts,
+                last,
+            )
+            self._sleep(wait)
+        adopted = self._patiently(find, request, deadline)
+        if adopted:
+            return self._adopted(adopted[0], attempts)
+        raise DagsterApiError(
+            f"could not launch the Dagster run of this task at {self.client.base_url}: "
+            f"{attempts} attempt(s) got no usable answer and no run tagged with this "
+            f"try was found (last: {last}); check that the Dagster webserver runs and "
+            "answers, then clear the task"
+        )
+
+    def _adopted(self, run: DagsterRun, attempts: int) -> DagsterRun:
+        self.log.info(
+            "launch attempt %s got no usable answer but Dagster made run %s; "
+            "following it instead of launching another",
+            attempts,
+            run.run_id,
+        )
+        return run
+
+    def _warn_if_doubled(
+        self,
+        find: Callable[[], list[DagsterRun]],
+        request: ProxyRequest,
+        deadline: float,
+        run: DagsterRun,
+    ) -> None:
+        """After a relaunch: an earlier attempt's request that Dagster carried out only
+        after the lookup made a second run of this try; say so, naming both."""
+        try:
+            others = [r for r in self._patiently(find, request, deadline) if r.run_id != run.run_id]
+        except DagsterApiError:
+            return  # the run is launched; only the check of it failed
+        if others:
+            self.log.warning(
+                "Dagster also made run %s for this try from an earlier launch request it "
+                "carried out late; this task follows run %s (docs/airflow-side.md, "
+                "launch retries)",
+                ", ".join(r.run_id for r in others),
+                run.run_id,
+            )
+
+    def _launched_for(self, request: ProxyRequest, before: frozenset[str]) -> list[DagsterRun]:
+        """The runs tagged with this try that were not there before the first launch
+        attempt, oldest first."""
+        tags = {**request.identity_tags(), AIRFLOW_TRY_TAG: str(request.try_number)}
+        return [r for r in reversed(self.client.find_runs(tags)) if r.run_id not in before]
 
     def _reusable(self, existing: list[DagsterRun], request: ProxyRequest) -> DagsterRun | None:
         """The run this try should end with or follow instead of launching one.

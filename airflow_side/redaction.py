@@ -17,17 +17,14 @@ Dagster nor Airflow). Two things make that hold for any password:
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 from airlift_component.errors import AirliftError
-from airlift_component.redact import redact_url, scrub_userinfo
+from airlift_component.redact import redact_url, scrub_userinfo, userinfo_is_encoded
 
 __all__ = ["RedactingLog", "UnsafeUrlError", "check_userinfo", "redact", "redact_url"]
 
-#: RFC 3986 userinfo: unreserved, percent-encoded and sub-delimiter characters, and ":".
-_USERINFO = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*")
 #: Shorter spellings are not searched for in free text: they would blank out words.
 _MIN_SECRET = 4
 _HIDDEN = "***"
@@ -48,16 +45,10 @@ def _userinfo(url: str) -> str | None:
 
 def check_userinfo(url: str, where: str) -> str:
     """``url``, once its ``user:password@`` part (if any) is known to be percent-encoded
-    as RFC 3986 asks; else :class:`UnsafeUrlError` naming ``where`` the URL comes from
-    and the URL without its userinfo."""
-    info = _userinfo(url)
-    if info is None:
-        return url
-    try:
-        parsed = urlsplit(url).netloc.rpartition("@")[0]
-    except ValueError:
-        parsed = None
-    if parsed == info and _USERINFO.fullmatch(info):
+    as RFC 3986 asks (:func:`airlift_component.redact.userinfo_is_encoded`); else
+    :class:`UnsafeUrlError` naming ``where`` the URL comes from and the URL without
+    its userinfo."""
+    if userinfo_is_encoded(url):
         return url
     raise UnsafeUrlError(
         f"the Dagster URL {redact_url(url)} ({where}) has a user:password@ part that is not "

@@ -338,6 +338,30 @@ def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     raise Stopped(signal.Signals(signum).name)
 
 
+class _HeldSignals:
+    """SIGINT and SIGTERM counted, not raised, while the demo stops its servers: an
+    exception in the middle of :meth:`Demo.stop` would leave Airflow or Dagster half
+    stopped and end the demo with a traceback. The demo is a program, so it may own
+    these handlers; :meth:`release` puts back the ones it found."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._previous: dict[signal.Signals, Any] = {}
+
+    def _count(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+
+    def hold(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if signum not in self._previous:
+                self._previous[signum] = signal.signal(signum, self._count)
+
+    def release(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        self._previous.clear()
+
+
 def _wait_forever(demo: Demo) -> None:
     assert demo.airflow is not None and demo.dagster is not None
     print(
@@ -408,6 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.headless:
         args.no_browser = True
     demo = Demo(args)
+    held = _HeldSignals()
     previous = signal.signal(signal.SIGTERM, _raise_stopped)
     try:
         summary = demo.run()
@@ -417,6 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _wait_forever(demo)
         return 0
     except (KeyboardInterrupt, Stopped):
+        held.hold()  # a second Ctrl-C must not cut the stop short
         demo.say("stopping (interrupted)")
         return 0 if demo.summary["ok"] else 130
     except PortError as exc:
@@ -427,9 +453,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(SUMMARY_PREFIX + json.dumps({**demo.summary, "error": str(exc)}), flush=True)
         return 1
     finally:
-        if demo.stop():
-            demo.say("stopped Airflow and Dagster")
-        signal.signal(signal.SIGTERM, previous)
+        held.hold()
+        if demo.airflow is not None or demo.dagster is not None:
+            demo.say("stopping Airflow and Dagster (Ctrl-C is ignored until they have stopped)")
+        try:
+            if demo.stop():
+                ignored = f" (ignored {held.count} further interrupt(s))" if held.count else ""
+                demo.say(f"stopped Airflow and Dagster{ignored}")
+        finally:
+            held.release()
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

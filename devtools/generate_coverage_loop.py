@@ -53,6 +53,7 @@ from devtools.generate_loop_effects import (
     airflow_effect,
     compare,
     compute_log_lines,
+    lost_tries,
     rest,
     rest_json,
     task_instances,
@@ -217,9 +218,30 @@ def point_at_dagster(airflow: AirflowServer, dagster: DagsterServer) -> None:
 
 
 def trigger(airflow: AirflowServer, dag_id: str) -> str:
+    """Start a run of ``dag_id`` now; its run id. Airflow's refusal is a RuntimeError
+    whose one-line message holds what Airflow said (:func:`refusal`)."""
+    path = f"/dags/{dag_id}/dagRuns"
     body = {"conf": {}, "logical_date": datetime.now(UTC).isoformat()}
-    run = rest_json(airflow, "POST", f"/dags/{dag_id}/dagRuns", json=body)
-    return str(run["dag_run_id"])
+    response = rest(airflow, "POST", path, json=body)
+    if response.status_code not in (200, 201):
+        raise RuntimeError(f"POST {path} -> {response.status_code}: {refusal(response.text)}")
+    return str(response.json()["dag_run_id"])
+
+
+def refusal(body: str, limit: int = 300) -> str:
+    """One line of at most ``limit`` characters for an error answer of Airflow's REST
+    API: the JSON's ``detail`` (Airflow 3 and Airflow 2's problem documents), else its
+    ``title``, else the whole body; a ``detail`` that is not text (Airflow 3's list of
+    validation errors) as compact JSON; white space, line breaks included, folded."""
+    try:
+        answer: Any = json.loads(body)
+    except ValueError:
+        answer = body
+    if isinstance(answer, dict):
+        answer = answer.get("detail") or answer.get("title") or answer
+    text = answer if isinstance(answer, str) else json.dumps(answer, separators=(",", ":"))
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def wait_runs(
@@ -285,6 +307,27 @@ def dagster_run(dagster: DagsterServer, dag_id: str, run_id: str, task_id: str, 
     return None
 
 
+#: An outcome that says nothing of the generated code: the task is run again when
+#: the loop resumes from a results file.
+NOT_MEASURED = "not measured"
+#: Outcomes of a try lost to the machine: Airflow's own run (or the proxied try)
+#: never started the task's process, after every retry.
+OWN_LOST = f"{NOT_MEASURED}: Airflow's own try never ran (lost while queued, under load)"
+PROXIED_LOST = f"{NOT_MEASURED}: the proxied try never ran (lost while queued, under load)"
+
+
+def final(row: dict[str, Any]) -> bool:
+    """Whether a recorded outcome is a verdict to keep when the loop resumes (a lost
+    try, a run past its time limit or an own run that failed is measured again)."""
+    result = str(row["outcome"])
+    return not (
+        result.startswith(NOT_MEASURED)
+        or "did not finish within" in result
+        or result
+        in ("Airflow's own operator ended failed", "Airflow's own operator ended upstream_failed")
+    )
+
+
 def outcome(
     task: Task, own: Effect, proxied: Effect, dagster: DagsterServer, run_id: str
 ) -> tuple[str, str]:
@@ -306,52 +349,138 @@ def has_tag(tag: str) -> Callable[[set[str]], bool]:
     return lambda tags: tag in tags
 
 
+def own_runs(
+    airflow: AirflowServer,
+    batch: dict[str, list[Task]],
+    timeout: float,
+    retries: int,
+    record: Callable[[Task, str, str], None],
+) -> tuple[dict[str, str], dict[Task, Effect]]:
+    """Run each DAG of the batch with Airflow's own operators; a run in which a task
+    never ran (lost while queued) is triggered again, up to ``retries`` times. Returns
+    the runs to proxy in (DAG id -> run id) and each task's own effect. A task that did
+    not succeed in a run that lost a try is recorded as not measured."""
+    runs: dict[str, str] = {}
+    for dag_id in batch:
+        try:
+            runs[dag_id] = trigger(airflow, dag_id)
+        except RuntimeError as exc:  # listed, yet Airflow refuses a run: say so, go on
+            for task in batch[dag_id]:
+                record(task, "DAG could not be triggered", str(exc))
+    pending = dict(runs)
+    own: dict[Task, Effect] = {}
+    for attempt in range(retries + 1):
+        again: dict[str, str] = {}
+        for dag_id in wait_runs(airflow, pending, timeout):
+            for task in batch[dag_id]:
+                record(
+                    task,
+                    f"{NOT_MEASURED}: Airflow's own run did not finish within {timeout:.0f} s",
+                    "",
+                )
+            runs.pop(dag_id)
+            pending.pop(dag_id)
+        for dag_id, run_id in pending.items():
+            tis = task_instances(airflow, dag_id, run_id)
+            lost = lost_tries(airflow, dag_id, run_id, tis)
+            effects = {
+                t: airflow_effect(airflow, dag_id, run_id, t.task_id, tis.get(t.task_id))
+                for t in batch[dag_id]
+            }
+            if lost and attempt < retries and any(e.state != "success" for e in effects.values()):
+                log(f"{dag_id}: {', '.join(lost)} never ran in {run_id}: running the DAG again")
+                again[dag_id] = runs[dag_id] = trigger(airflow, dag_id)
+                continue
+            for task, effect in effects.items():
+                if lost and effect.state != "success":
+                    record(task, OWN_LOST, f"never ran: {', '.join(sorted(lost))}")
+                else:
+                    own[task] = effect
+        pending = again
+    return runs, own
+
+
 def measure_batch(
     airflow: AirflowServer,
     dagster: DagsterServer,
     batch: dict[str, list[Task]],
-    timeout: float,
+    args: argparse.Namespace,
     record: Callable[[Task, str, str], None],
 ) -> None:
-    runs = {dag_id: trigger(airflow, dag_id) for dag_id in batch}
-    for dag_id in wait_runs(airflow, runs, timeout):
-        for task in batch[dag_id]:
-            record(task, f"Airflow's own run did not finish within {timeout:.0f} s", "")
-        runs.pop(dag_id)
-    own = {}
-    for dag_id, run_id in runs.items():
-        tis = task_instances(airflow, dag_id, run_id)
-        for task in batch[dag_id]:
-            own[task] = airflow_effect(airflow, dag_id, run_id, task.task_id, tis.get(task.task_id))
+    timeout = args.run_timeout
+    runs, own = own_runs(airflow, batch, timeout, args.retries, record)
+    todo = {d: [t for t in batch[d] if t in own] for d in runs}
+    runs = {d: r for d, r in runs.items() if todo[d]}
     for dag_id in runs:
-        proxy(airflow, dag_id, [t.task_id for t in batch[dag_id]])
+        proxy(airflow, dag_id, [t.task_id for t in todo[dag_id]])
     for dag_id in list(runs):
-        tag = f"airlift:proxied_tasks={len(batch[dag_id])}"
+        tag = f"airlift:proxied_tasks={len(todo[dag_id])}"
         try:
             airflow.wait_for_dag_tags(dag_id, has_tag(tag), timeout=300)
         except Exception as exc:  # the DAG does not load proxied: every task says so
-            for task in batch[dag_id]:
+            for task in todo[dag_id]:
                 record(task, "DAG did not load proxied", str(exc).splitlines()[0][:200])
             runs.pop(dag_id)
-    for dag_id, run_id in runs.items():
-        clear(airflow, dag_id, run_id, [t.task_id for t in batch[dag_id]])
+    pending = {d: todo[d] for d in runs}
+    for attempt in range(args.retries + 1):
+        last = attempt == args.retries
+        pending = proxied_round(airflow, dagster, runs, pending, own, last, timeout, record)
+        if not pending:
+            break
+
+
+def proxied_round(
+    airflow: AirflowServer,
+    dagster: DagsterServer,
+    runs: dict[str, str],
+    pending: dict[str, list[Task]],
+    own: dict[Task, Effect],
+    last: bool,
+    timeout: float,
+    record: Callable[[Task, str, str], None],
+) -> dict[str, list[Task]]:
+    """Clear the pending tasks in their runs, so they run proxied, and record each
+    outcome as its run ends. Returns the tasks to clear again: those that did not
+    succeed in a run where a cleared try never ran (unless this is the ``last`` round,
+    which records them as not measured)."""
+    for dag_id, tasks_ in pending.items():
+        clear(airflow, dag_id, runs[dag_id], [t.task_id for t in tasks_])
+    again: dict[str, list[Task]] = {}
 
     def compared(dag_id: str) -> None:  # as soon as the run is over: a cut-off keeps it
         run_id = runs[dag_id]
         tis = task_instances(airflow, dag_id, run_id)
-        for task in batch[dag_id]:
+        cleared = {t.task_id for t in pending[dag_id]}
+        lost = [t for t in lost_tries(airflow, dag_id, run_id, tis) if t in cleared]
+        for task in pending[dag_id]:
             proxied = airflow_effect(airflow, dag_id, run_id, task.task_id, tis.get(task.task_id))
+            if lost and proxied.state != "success":
+                if last:
+                    record(task, PROXIED_LOST, f"never ran: {', '.join(sorted(lost))}")
+                else:
+                    again.setdefault(dag_id, []).append(task)
+                continue
             record(task, *outcome(task, own[task], proxied, dagster, run_id))
+        if dag_id in again:
+            log(f"{dag_id}: {', '.join(lost)} never ran proxied: clearing them again")
 
-    for dag_id in wait_runs(airflow, runs, timeout, compared):
-        for task in batch[dag_id]:
-            record(task, f"proxied run did not finish within {timeout:.0f} s", "")
+    waiting = {d: runs[d] for d in pending}
+    for dag_id in wait_runs(airflow, waiting, timeout, compared):
+        for task in pending[dag_id]:
+            record(
+                task, f"{NOT_MEASURED}: the proxied run did not finish within {timeout:.0f} s", ""
+            )
+    return again
 
 
 def measure(version: int, args: argparse.Namespace) -> None:
     """Run every generated example task of one Airflow; append outcomes to the results."""
     label = LABELS[version]
-    done = {(r["dag"], r["task"]) for r in read_results(args.results) if r["airflow"] == label}
+    done = {
+        (r["dag"], r["task"])
+        for r in latest(read_results(args.results))
+        if r["airflow"] == label and final(r)
+    }
     scratch = Path(tempfile.mkdtemp(prefix=f"airlift-loop-af{version}-"))
     log(f"{label}: scratch folder {scratch}")
     all_tasks = prepare(version, scratch)
@@ -379,7 +508,11 @@ def measure(version: int, args: argparse.Namespace) -> None:
         home=scratch / "airflow",
         dags_folder=scratch / "dags",
         # Only the runs this script triggers: no scheduled ones next to them.
-        env_overrides={"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"},
+        env_overrides={"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
+        | ({"PYTHONPATH": str(args.airflow_side)} if args.airflow_side else {}),
+        # Examples with deferrable operators (example_sensors' *_async, ...) never end
+        # without one: a whole batch then waits out its time limit.
+        triggerer=True,
         startup_timeout=600,
     )
     dagster = DagsterServer(
@@ -408,7 +541,7 @@ def measure(version: int, args: argparse.Namespace) -> None:
         for start in range(0, len(ready), args.batch):
             batch = {d: by_dag[d] for d in ready[start : start + args.batch]}
             log(f"{label}: batch {start // args.batch + 1}: {', '.join(batch)}")
-            measure_batch(airflow, dagster, batch, args.run_timeout, record)
+            measure_batch(airflow, dagster, batch, args, record)
     finally:
         dagster.stop()
         airflow.stop()
@@ -422,9 +555,27 @@ def read_results(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def is_compared(result: str) -> bool:
+    """Whether an outcome compares a proxied try with Airflow's own successful one."""
+    return result in (SAME, "green, different effect") or result.startswith(
+        ("proxied task ended", "green but not proxied")
+    )
+
+
+def latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each task's last recorded outcome (a task measured again replaces its row)."""
+    last = {(r["airflow"], r["dag"], r["task"]): r for r in rows}
+    for row in last.values():  # a results file from before timeouts said so
+        if "did not finish within" in row["outcome"] and not row["outcome"].startswith(
+            NOT_MEASURED
+        ):
+            row["outcome"] = f"{NOT_MEASURED}: the {row['outcome']}"
+    return list(last.values())
+
+
 def report(path: Path) -> str:
     """The Markdown table of the outcomes in ``path``, one column per Airflow."""
-    results = read_results(path)
+    results = latest(read_results(path))
     labels = [label for label in LABELS.values() if any(r["airflow"] == label for r in results)]
     counts = {
         label: Counter(r["outcome"] for r in results if r["airflow"] == label) for label in labels
@@ -434,17 +585,30 @@ def report(path: Path) -> str:
         for label in labels
     }
     lines = ["| | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
-    totals = {label: sum(counts[label].values()) for label in labels}
-    lines.append(
-        "| generated tasks measured | " + " | ".join(str(totals[x]) for x in labels) + " |"
+
+    def row(name: str, values: list[str]) -> None:
+        lines.append(f"| {name} | " + " | ".join(values) + " |")
+
+    totals = {x: sum(counts[x].values()) for x in labels}
+    compared = {x: sum(n for o, n in counts[x].items() if is_compared(o)) for x in labels}
+    row("generated tasks run in the loop", [str(totals[x]) for x in labels])
+    row(
+        "compared (Airflow's operator succeeded and the proxied try ran)",
+        [str(compared[x]) for x in labels],
     )
-    same = [f"{counts[x][SAME]} ({100 * counts[x][SAME] / max(totals[x], 1):.0f}%)" for x in labels]
-    lines.append(f"| green proxied, {SAME} | " + " | ".join(same) + " |")
+    row(
+        f"**green proxied, {SAME}**",
+        [
+            f"**{counts[x][SAME]}** ({100 * counts[x][SAME] / max(compared[x], 1):.0f}% of compared)"
+            for x in labels
+        ],
+    )
     for kind in ("bash", "python", "empty"):
-        lines.append(f"| · {kind} | " + " | ".join(str(kinds[x][kind]) for x in labels) + " |")
-    others = sorted({o for c in counts.values() for o in c if o != SAME})
-    for other in others:
-        lines.append(f"| {other} | " + " | ".join(str(counts[x][other]) for x in labels) + " |")
+        row(f"· {kind}", [str(kinds[x][kind]) for x in labels])
+    others = {o for c in counts.values() for o in c if o != SAME}
+    # Compared first, then nothing to compare, then not measured.
+    for other in sorted(others, key=lambda o: (not is_compared(o), o.startswith(NOT_MEASURED), o)):
+        row(other, [str(counts[x][other]) for x in labels])
     details = [
         f"- {r['airflow']}: {r['dag']}.{r['task']} ({r['kind']}): {r['outcome']}"
         + (f": {r['detail']}" if r["detail"] else "")
@@ -467,7 +631,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dags", nargs="*", help="only DAG ids matching these globs, run in this order"
     )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="times a run whose task never ran (lost while queued) is run again",
+    )
     parser.add_argument("--max-dags", type=int, default=None, help="stop after this many DAGs")
+    parser.add_argument(
+        "--airflow-side",
+        type=Path,
+        default=None,
+        help="a folder holding another airflow_side package, put first on Airflow's path "
+        "(e.g. one commit's, from git archive)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--report", action="store_true", help="only print the table")
     args = parser.parse_args(argv)

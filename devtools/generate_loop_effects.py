@@ -60,6 +60,9 @@ class Effect:
     lines: list[str] | None = None
     try_number: int = 0
     notes: list[str] = field(default_factory=list)
+    #: The try ended failed with no log of it: its process never ran (the executor
+    #: lost it while queued, as happens under load), so it says nothing of the task.
+    never_ran: bool = False
 
 
 def _messages(text: str) -> list[str]:
@@ -131,8 +134,29 @@ def airflow_effect(
     tries = int(ti.get("try_number") or 0)
     effect = Effect(state=str(ti.get("state")), try_number=tries)
     effect.has_xcom, effect.xcom = xcom(airflow, dag_id, run_id, task_id)
-    effect.lines = bash_output(task_log(airflow, dag_id, run_id, task_id, tries))
+    text = task_log(airflow, dag_id, run_id, task_id, tries)
+    effect.lines = bash_output(text)
+    effect.never_ran = never_ran(str(ti.get("state")), text)
     return effect
+
+
+def never_ran(state: str, log_text: str) -> bool:
+    """Whether a try that ended ``state`` with this log never ran: failed with no
+    log written (a task process writes its log from its first moment; a try the
+    executor reported failed while it was still queued has none)."""
+    return state in ("failed", "up_for_retry") and not log_text.strip()
+
+
+def lost_tries(airflow: AirflowServer, dag_id: str, run_id: str, tis: dict[str, Any]) -> list[str]:
+    """The task ids of the run whose last try never ran (see :func:`never_ran`)."""
+    lost = []
+    for task_id, ti in tis.items():
+        state, tries = str(ti.get("state")), int(ti.get("try_number") or 0)
+        if state in ("failed", "up_for_retry") and never_ran(
+            state, task_log(airflow, dag_id, run_id, task_id, tries)
+        ):
+            lost.append(task_id)
+    return lost
 
 
 def compute_log_lines(dagster_home: Path, dagster_run_id: str) -> list[str] | None:

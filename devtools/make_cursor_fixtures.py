@@ -45,7 +45,8 @@ FORMATS = (
 )
 
 
-def _checkout(commit: str, into: Path) -> None:
+def checkout(commit: str, into: Path) -> None:
+    """Put ``commit``'s ``airlift_component`` package into the folder ``into``."""
     archive = subprocess.run(
         ["git", "archive", "--format=tar", commit, "airlift_component"],
         cwd=ROOT,
@@ -87,7 +88,7 @@ def main() -> int:
     for name, form, commit, what in FORMATS:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            _checkout(commit, folder)
+            checkout(commit, folder)
             for seed, steps in SEEDS:
                 data = {"format": name, "commit": commit, "holds": what, "seed": seed}
                 data.update(_run(folder, form, seed, steps))

@@ -83,6 +83,9 @@ class BaseDagsterAssetsOperator(BaseOperator):
     dagster_poll_interval_seconds: float = 2.0
     #: How long a run Dagster will retry may go without its retry appearing.
     dagster_retry_appear_seconds: float = 120.0
+    #: Launch requests at most per try when one gets no usable answer (a timeout, a
+    #: dropped connection, HTTP 5xx); the run is looked up by its tags before each.
+    dagster_launch_attempts: int = 4
     #: Largest value a Dagster run may hand back as the task's XCom (JSON bytes).
     xcom_return_value_max_bytes: int = DEFAULT_MAX_BYTES
     _current_client: DagsterClient | None = None
@@ -231,6 +234,7 @@ class BaseDagsterAssetsOperator(BaseOperator):
             timeout_seconds=self.dagster_run_timeout_seconds,
             poll_interval_seconds=self.dagster_poll_interval_seconds,
             retry_appear_seconds=self.dagster_retry_appear_seconds,
+            launch_attempts=max(1, int(self.dagster_launch_attempts)),
             task_instance_url=task_instance_url(context),
         )
 

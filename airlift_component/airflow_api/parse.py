@@ -167,8 +167,9 @@ def _optional_int(value: Any, field: str) -> int | None:
 def parse_asset(record: Any) -> AirflowAsset:
     """One asset of ``GET /api/v2/assets`` or dataset of ``GET /api/v1/datasets``
     (``scheduled_dags`` on v2, ``consuming_dags`` on v1; ``aliases`` on both, the
-    aliases it was emitted through). A URI's ``user:password@``
-    is removed here, for assets and their events alike, so none is stored or shown."""
+    aliases it was emitted through). A URI's ``user:password@`` is removed here, for
+    assets and their events alike, and so is one in a name or an alias name (an alias
+    may be named with a URL), so none is stored or shown."""
     if not isinstance(record, dict):
         raise ValueError("an asset is not an object")
     uri = redact_uri(_required_str(record, "uri"))
@@ -183,7 +184,7 @@ def parse_asset(record: Any) -> AirflowAsset:
         if isinstance(ref, dict) and ref.get("dag_id")
     )
     aliases = tuple(
-        str(ref["name"])
+        redact_uri(ref["name"])
         for ref in record.get("aliases") or ()
         if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]
     )

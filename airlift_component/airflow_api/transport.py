@@ -39,7 +39,7 @@ from airlift_component.airflow_api.retry import (
 )
 from airlift_component.config.airlift_yaml.model import HttpSettings
 from airlift_component.errors import AirflowApiError
-from airlift_component.redact import redact_url
+from airlift_component.redact import redact_url, userinfo_is_encoded
 
 logger = logging.getLogger("airlift_component.airflow_api")
 
@@ -104,6 +104,8 @@ class RestSession:
         # proxy in front of Airflow) becomes the client's default basic auth instead,
         # exactly what httpx would do with it, and never appears in a log or an error.
         try:
+            if not userinfo_is_encoded(base_url):  # else httpx reads a piece as host/path
+                raise httpx.InvalidURL("userinfo not percent-encoded")
             url = httpx.URL(base_url)
         except httpx.InvalidURL:
             raise AirflowApiError(

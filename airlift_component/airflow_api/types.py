@@ -83,8 +83,9 @@ class AirflowAsset:
     through (Airflow resolves an alias to an asset when a task first emits the asset
     through it); ``alias_producing_tasks`` the tasks whose events of it came through
     such an alias (read from its events: Airflow's REST API lists no alias producers).
-    ``consumer_conditions`` holds, for each DAG scheduled on it, that DAG's whole
-    schedule condition as canonical JSON text (see
+    ``consumer_conditions`` holds, for each DAG scheduled on it whose condition is
+    stored here (once per DAG: under the first asset the DAG consumes), that DAG's
+    whole schedule condition as canonical JSON text (see
     :mod:`airlift_component.airflow_api.asset_conditions`).
     """
 

@@ -42,13 +42,16 @@ FETCH_THREADS = 4
 ClientFactory = Callable[["Instance"], "AirflowClient"]
 
 
-def instance_fingerprint(instance: Instance) -> str:
-    """Changes whenever a setting that decides what is fetched changes."""
+def instance_fingerprint(instance: Instance, mapped: Iterable[str] | None = None) -> str:
+    """Changes whenever a setting that decides what is fetched changes. ``mapped``: the
+    instance's mapped DAG ids, when ``instance.mappings`` does not hold every mapping
+    (the definitions build's view: :mod:`airlift_component.config.airlift_yaml.mapped_dags`)."""
+    dag_ids = (m.dag for m in instance.mappings) if mapped is None else mapped
     relevant = {
         "url": redact_url(instance.url),
         "api": instance.api,
         "dags": instance.dags.model_dump(),
-        "mapped": sorted(mapping.dag for mapping in instance.mappings),
+        "mapped": sorted(dag_ids),
     }
     if instance.airflow_assets.enabled:  # absent when off: older fingerprints stay valid
         relevant["airflow_assets"] = ["enabled"]

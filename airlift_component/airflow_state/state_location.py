@@ -13,18 +13,20 @@ Outside a ``dg`` project (plain-Python ``build_defs``) the state is
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 LOCAL_FILESYSTEM = "LOCAL_FILESYSTEM"
 KEY_PREFIX = "AirliftComponent"
 # Dagster's local state folder and its key sanitization (components/utils/project_paths.py).
 _LOCAL_STATE_DIR = ".local_defs_state"
 _SCAN_LIMIT = 2000
+#: Where the state lives outside a ``dg`` project; ``state_file.DEFAULT_STATE_FILE`` is
+#: this. Kept here, not there: importing ``state_file`` (pydantic's state models) cost a
+#: cold ``airlift validate`` about 0.01 s (``bench/bench_validate.py``) for the path of
+#: a file that is usually not there.
+PLAIN_STATE_FILE = ".airlift/state.json"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ def _project_table(folder: Path) -> dict[str, Any] | None:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only a project with such a file needs it (`airlift validate` starts faster)
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -146,6 +150,8 @@ def components_reading(airlift_yaml: Path, project: DgProject) -> list[Component
 
 
 def _airlift_components(defs_yaml: Path) -> list[dict[str, Any]]:
+    import yaml  # only a dg project's defs.yaml files need it (`airlift validate` starts faster)
+
     try:
         documents = list(yaml.safe_load_all(defs_yaml.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError):
@@ -175,8 +181,6 @@ def refresh_targets(airlift_yaml: Path, project_dir: Path | None = None) -> Refr
     the one containing ``airlift.yaml``) that read this file; without any, the
     plain-Python ``.airlift/state.json`` next to it.
     """
-    from airlift_component.airflow_state.state_file import default_state_file
-
     starts = [project_dir] if project_dir is not None else [Path.cwd(), airlift_yaml]
     components: list[ComponentState] = []
     for start in starts:
@@ -188,7 +192,7 @@ def refresh_targets(airlift_yaml: Path, project_dir: Path | None = None) -> Refr
     paths = [c.path for c in components if c.path is not None]
     versioned = [c for c in components if c.path is None]
     if not components:
-        paths = [default_state_file(airlift_yaml.resolve())]
+        paths = [airlift_yaml.resolve().parent / PLAIN_STATE_FILE]
     return RefreshTargets(paths, versioned)
 
 

@@ -23,20 +23,22 @@ state; Airflow's own parse-time warning covers it). Never calls Airflow.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from airlift_component.airflow_api.types import AirflowTask
-from airlift_component.airflow_state.state import AirflowState, StateFileError
-from airlift_component.airflow_state.state_file import AirliftStateFile, read_state_file
-from airlift_component.airflow_state.state_location import refresh_targets
-from airlift_component.config.airlift_yaml.model import AirliftFile
 from airlift_component.config.problems import Problem, one_line
-from airlift_component.config.proxied_state.file import ProxiedStateDir, read_proxied_state_dir
+from airlift_component.config.validation.real_paths import RealPaths
 from airlift_component.errors import AirliftError, ConfigError
 
+# What needs pydantic is imported where it is used: `airlift validate` reads a
+# stored state only when there is one, and its verdict cache needs none of it.
 if TYPE_CHECKING:
+    from airlift_component.airflow_api.types import AirflowTask
+    from airlift_component.airflow_state.state import AirflowState
+    from airlift_component.airflow_state.state_file import AirliftStateFile
+    from airlift_component.config.proxied_state.file import ProxiedStateDir
     from airlift_component.config.validation.validate import ValidationResult
 
 #: The ``rule`` of the warning (``airlift validate --format json``).
@@ -111,10 +113,18 @@ def format_warning(problem: Problem) -> str:
 def stored_state(airlift_yaml: Path) -> AirliftStateFile | None:
     """The stored Airflow state of ``airlift_yaml`` where `airlift refresh` writes it;
     ``None`` when there is none or it cannot be read (a hint never guesses)."""
+    from airlift_component.airflow_state.state_location import refresh_targets
+
     try:
         paths = refresh_targets(airlift_yaml).paths
     except (AirliftError, OSError, ValueError):
         return None
+    paths = [path for path in paths if os.path.exists(path)]
+    if not paths:  # what follows imports pydantic, and there is nothing to read
+        return None
+    from airlift_component.airflow_state.state import StateFileError
+    from airlift_component.airflow_state.state_file import read_state_file
+
     for path in paths:
         try:
             state = read_state_file(path)
@@ -135,6 +145,37 @@ def proxy_on_hints(
     return hints_for_dag(stored.instances.get(instance), dag_id, task_lines, path)
 
 
+@dataclass(frozen=True)
+class HintSource:
+    """An ``airlift.yaml`` whose proxied tasks `airlift validate` may warn about."""
+
+    path: Path
+    #: (instance name, its ``proxied_state_dir``) for each instance that sets one.
+    state_dirs: tuple[tuple[str, str], ...]
+    #: Validation checked it; else validation found it for the proxied-state files
+    #: named on the command line, and only those are warned about.
+    named: bool
+
+
+def hint_sources(result: ValidationResult) -> list[HintSource]:
+    """The ``airlift.yaml`` files of a validation result to pair with stored state:
+    those checked because their name says what they are, then (when proxied-state
+    files were named) those validation found for them."""
+    sources: dict[str, HintSource] = {}
+    named_states = bool(result.state_files)
+    for checked, named in [
+        *((checked, True) for checked in result.airlift_files if checked.by_name),
+        *((checked, False) for checked in result.found_airlift_files if named_states),
+    ]:
+        dirs = tuple(
+            (instance.name, instance.proxied_state_dir)
+            for instance in checked.summary.instances
+            if instance.proxied_state_dir is not None
+        )
+        sources.setdefault(os.path.realpath(checked.path), HintSource(checked.path, dirs, named))
+    return list(sources.values())
+
+
 def validate_hints(result: ValidationResult) -> list[Problem]:
     """Warnings for `airlift validate`, from what
     :func:`~airlift_component.config.validation.validate.validate_paths` read, in file order.
@@ -144,15 +185,30 @@ def validate_hints(result: ValidationResult) -> list[Problem]:
     without their ``airlift.yaml`` are paired with the one validation found for them.
     Only the stored state is read here.
     """
-    named_states = {os.path.realpath(path) for path in result.state_files}
+    return hints_for_sources(hint_sources(result), result.state_files, result.state_dirs)
+
+
+def hints_for_sources(
+    sources: Iterable[HintSource],
+    state_files: Sequence[Path],
+    read: Mapping[Path, ProxiedStateDir],
+) -> list[Problem]:
+    """The warnings for ``sources`` (see :func:`hint_sources`); ``state_files``: the
+    proxied-state files named on the command line; ``read``: the proxied-state
+    folders already read, by the path they were read under (others are read here,
+    and only when there is a stored state to compare them with)."""
+    real = RealPaths()  # the named files are in few folders: each resolved once
+    named_states: set[str] | None = None  # worked out once there is a stored state
     found: dict[Problem, None] = {}
-    for config, model, named in _configs(result, named_states):
-        stored = stored_state(config)
+    for source in sources:
+        stored = stored_state(source.path)
         if stored is None:
             continue
-        for instance, states in _instance_dirs(config, model, result.state_dirs):
+        if named_states is None:
+            named_states = {real(path) for path in state_files}
+        for instance, states in _instance_dirs(source, read):
             for state in states.states.values():
-                if state.dag_level or not (named or _same_file(state.path, named_states)):
+                if state.dag_level or not (source.named or real(state.path) in named_states):
                     continue
                 # Spelled through this airlift.yaml's folder: validation may have read the
                 # file first under the spelling it was named with.
@@ -167,42 +223,26 @@ def validate_hints(result: ValidationResult) -> list[Problem]:
     return sorted(found, key=lambda p: (p.path, p.line, p.col, p.message))
 
 
-def _same_file(path: str, among: Iterable[str]) -> bool:
-    real = os.path.realpath(path)
-    return any(real == other for other in among)
-
-
-def _configs(
-    result: ValidationResult, named_states: set[str]
-) -> list[tuple[Path, AirliftFile, bool]]:
-    """The ``airlift.yaml`` files to pair with stored state and their models, each with
-    whether validation checked it (else validation found it for the named
-    proxied-state files, and only those are hinted about)."""
-    configs: dict[str, tuple[Path, AirliftFile, bool]] = {}
-    for checked in result.airlift_files:
-        if checked.by_name:
-            configs.setdefault(os.path.realpath(checked.path), (checked.path, checked.model, True))
-    if named_states:
-        for checked in result.found_airlift_files:
-            configs.setdefault(os.path.realpath(checked.path), (checked.path, checked.model, False))
-    return list(configs.values())
-
-
 def _instance_dirs(
-    config: Path, model: AirliftFile, read: Mapping[Path, ProxiedStateDir]
+    source: HintSource, read: Mapping[Path, ProxiedStateDir]
 ) -> list[tuple[str, ProxiedStateDir]]:
     """Per instance that sets ``proxied_state_dir``, its folder: as validation read it,
     else read here; left out when it cannot be read (the validator reports that)."""
     found = []
-    for instance in model.instances:
-        if instance.proxied_state_dir is None:
-            continue
-        directory = config.parent / instance.proxied_state_dir
+    for instance, folder in source.state_dirs:
+        directory = source.path.parent / folder
         states = read.get(directory)
         if states is None:
             try:
                 states = read_proxied_state_dir(directory)
             except ConfigError:
                 continue
-        found.append((instance.name, states))
+        found.append((instance, states))
     return found
+
+
+def read_proxied_state_dir(directory: Path) -> ProxiedStateDir:
+    """The proxied-state folder, read by the format's one reader (imported on use)."""
+    from airlift_component.config.proxied_state import file
+
+    return file.read_proxied_state_dir(directory)

@@ -7,6 +7,7 @@ instance into the asset keys it materializes.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,11 +15,8 @@ from typing import Any
 import dagster as dg
 
 from airlift_component.airflow_state.state import AirflowState
-from airlift_component.airflow_state.task_graph import (
-    leaf_mapped_tasks,
-    nearest_mapped_upstreams,
-    upstreams,
-)
+from airlift_component.airflow_state.task_graph import nearest_mapped_upstreams, upstreams
+from airlift_component.config.airlift_yaml.mapped_dags import MappedDags, PlainAsset, PlainMapping
 from airlift_component.config.airlift_yaml.model import (
     AssetSpecModel,
     DagMapping,
@@ -34,6 +32,7 @@ from airlift_component.mapping_tags import (
 )
 
 _OWNER = re.compile(r"^(team:\S+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+_TAG = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
 
 _PARTITIONS: dict[str, Any] = {
     "hourly": dg.HourlyPartitionsDefinition,
@@ -82,22 +81,46 @@ class _Keys(dict[str, dg.AssetKey]):
         return key
 
 
+#: The kinds of a mapped asset that names none and has no ``code:``; Dagster only
+#: reads them (into its kind tags), so every such spec is given this one.
+_AIRFLOW_KIND = frozenset({"airflow"})
+
+
+@dataclass(slots=True)
+class _Task:
+    """What every spec of one task (or of a DAG's own mapped assets) shares, made once:
+    the tags and metadata recording where it comes from, and the default description.
+    Dagster copies the tags into a dict of its own; it keeps the metadata, so each spec
+    gets a copy of it."""
+
+    tags: dict[str, str]
+    metadata: dict[str, object]
+    description: str
+
+
+def _task_site(
+    instance: str, dag_id: str, task_id: str | None, about: str, link: dg.UrlMetadataValue
+) -> _Task:
+    return _Task(
+        mapping_tags(instance, dag_id, task_id),
+        {**mapping_metadata(instance, dag_id, task_id), "airlift/dag_url": link},
+        f"Produced by task {task_id!r} of {about}" if task_id else f"Produced by {about}",
+    )
+
+
 def _mapped_spec(
-    model: AssetSpecModel,
-    where: tuple[str, str, str | None],
+    model: AssetSpecModel | PlainAsset,
+    task: _Task,
     deps: list[dg.AssetKey],
-    dag_url: dg.UrlMetadataValue,
     keys: _Keys,
     partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition],
 ) -> dg.AssetSpec:
-    instance, dag_id, task_id = where
-    kinds = set(model.kinds) if model.code or len(model.kinds) >= 10 else {*model.kinds, "airflow"}
-    metadata: dict[str, object] = {
-        **model.metadata,
-        **mapping_metadata(instance, dag_id, task_id),
-        "airlift/dag_url": dag_url,
-    }
-    task = f"task {task_id!r} of " if task_id else ""
+    if not model.kinds and not model.code:
+        kinds: Collection[str] = _AIRFLOW_KIND
+    elif model.code or len(model.kinds) >= 10:
+        kinds = set(model.kinds)
+    else:
+        kinds = {*model.kinds, "airflow"}
     pdef = None
     if model.partitions is not None:
         pdef = partitions.get(model.partitions)
@@ -106,13 +129,12 @@ def _mapped_spec(
     return new_spec(
         key=keys[model.key],
         deps=[keys[dep] for dep in model.deps] if model.deps else deps,
-        description=model.description
-        or f"Produced by {task}Airflow DAG {dag_id!r} on instance {instance!r}.",
+        description=model.description or task.description,
         group_name=model.group,
         owners=model.owners,
         kinds=kinds,
-        tags={**model.tags, **mapping_tags(instance, dag_id, task_id)},
-        metadata=metadata,
+        tags={**model.tags, **task.tags} if model.tags else task.tags,
+        metadata={**model.metadata, **task.metadata} if model.metadata else task.metadata.copy(),
         partitions_def=pdef,
     )
 
@@ -145,14 +167,15 @@ def _dag_spec(
     else:
         metadata["airflow/missing"] = "mapped in airlift.yaml but not found in Airflow"
     if mapped:
+        # Key parts, not ``AssetKey.path``: that property keeps a list on every key.
         index = task_assets_index(
-            {task: [key.path for key in keys] for task, keys in entry.task_keys.items()},
-            [key.path for key in entry.dag_level_keys],
+            {task: [key.parts for key in keys] for task, keys in entry.task_keys.items()},
+            [key.parts for key in entry.dag_level_keys],
         )
         metadata[TASK_ASSETS_METADATA] = dg.MetadataValue.json(index)
-    tags = {**mapping_tags(instance.name, dag_id)}
+    tags = mapping_tags(instance.name, dag_id)
     for tag in dag.tags if dag else ():
-        if re.fullmatch(r"[A-Za-z0-9_.\-]{1,63}", tag):
+        if _TAG.fullmatch(tag):
             tags[f"airflow/tag.{tag}"[:63]] = ""
     return new_spec(
         key=entry.dag_key,
@@ -169,7 +192,7 @@ def _dag_spec(
 def _dag_specs(
     instance: Instance,
     dag_id: str,
-    mapping: DagMapping | None,
+    mapping: DagMapping | PlainMapping | None,
     state: AirflowState,
     url: str,
     index: InstanceIndex,
@@ -177,53 +200,71 @@ def _dag_specs(
     partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition],
 ) -> list[dg.AssetSpec]:
     dag_state = state.dags.get(dag_id)
-    entry = MappedDag(dag_id, dg.AssetKey(dag_asset_key(instance.name, dag_id)))
-    index.dags[dag_id] = entry
+    dag_key = dg.AssetKey(dag_asset_key(instance.name, dag_id))
     link = dg.MetadataValue.url(url)
     if mapping is None:
+        entry = index.dags[dag_id] = MappedDag(dag_id, dag_key)
         return [_dag_spec(instance, entry, state, [], link)]
+    name = instance.name
+    about = f"Airflow DAG {dag_id!r} on instance {name!r}."
     specs: list[dg.AssetSpec] = []
     task_keys = {t.task: [keys[a.key] for a in t.assets] for t in mapping.tasks}
+    entry = index.dags[dag_id] = MappedDag(dag_id, dag_key, task_keys=task_keys)
     graph = upstreams(dag_state.tasks or ()) if dag_state else {}
-    nearest = nearest_mapped_upstreams(graph, task_keys.keys())
+    # Every task of the graph mapped (the usual DAG): its nearest mapped upstreams are
+    # its direct ones, and the search through unmapped tasks is skipped.
+    mapped = task_keys.keys()
+    nearest = graph if graph.keys() <= mapped else nearest_mapped_upstreams(graph, mapped)
     for task in mapping.tasks:
         deps = [key for up in sorted(nearest.get(task.task, ())) for key in task_keys[up]]
+        site = _task_site(name, dag_id, task.task, about, link)
         for model in task.assets:
-            where = (instance.name, dag_id, task.task)
-            spec = _mapped_spec(model, where, deps, link, keys, partitions)
+            spec = _mapped_spec(model, site, deps, keys, partitions)
             specs.append(spec)
             if spec.partitions_def is not None:
                 index.partitions[spec.key] = spec.partitions_def  # type: ignore[assignment]
-        entry.task_keys[task.task] = task_keys[task.task]
-    leaves = [
-        key for t in sorted(leaf_mapped_tasks(graph, task_keys.keys())) for key in task_keys[t]
-    ]
-    for model in mapping.assets:
-        spec = _mapped_spec(model, (instance.name, dag_id, None), leaves, link, keys, partitions)
-        specs.append(spec)
-        entry.dag_level_keys.append(spec.key)
-        if spec.partitions_def is not None:
-            index.partitions[spec.key] = spec.partitions_def  # type: ignore[assignment]
+    # The mapped tasks no mapped task is downstream of (leaf_mapped_tasks, from the
+    # nearest upstreams already found rather than finding them again).
+    feeding = set().union(*(nearest.get(task_id, ()) for task_id in task_keys))
+    leaves = [key for t in sorted(mapped - feeding) for key in task_keys[t]]
+    if mapping.assets:
+        site = _task_site(name, dag_id, None, about, link)
+        for model in mapping.assets:
+            spec = _mapped_spec(model, site, leaves, keys, partitions)
+            specs.append(spec)
+            entry.dag_level_keys.append(spec.key)
+            if spec.partitions_def is not None:
+                index.partitions[spec.key] = spec.partitions_def  # type: ignore[assignment]
     specs.append(_dag_spec(instance, entry, state, [*leaves, *entry.dag_level_keys], link, True))
     return specs
 
 
 def instance_specs(
-    instance: Instance, state: AirflowState, dag_url: dict[str, str]
+    instance: Instance,
+    state: AirflowState,
+    dag_url: dict[str, str],
+    mapped: MappedDags | None = None,
 ) -> tuple[list[dg.AssetSpec], InstanceIndex]:
     """All specs of one instance and the sensor's index of them.
 
-    ``dag_url`` maps each DAG id to its page in the Airflow UI.
+    ``dag_url`` maps each DAG id to its page in the Airflow UI. ``mapped`` has every
+    mapped DAG (default: those of ``instance.mappings``); a mapping in
+    ``instance.mappings`` (e.g. with its ``code:`` tasks expanded) is read from there,
+    any other as ``mapped`` gives it, one at a time.
     """
+    if mapped is None:
+        mapped = MappedDags.of(instance.mappings)
     index = InstanceIndex(instance.name)
     partitions: dict[TimePartitions, dg.TimeWindowPartitionsDefinition] = {}
     keys = _Keys()
     dag_ids = list(state.dags)
-    dag_ids += [m.dag for m in instance.mappings if m.dag not in state.dags]
-    mappings = {mapping.dag: mapping for mapping in instance.mappings}
+    dag_ids += [dag_id for dag_id in mapped.dags if dag_id not in state.dags]
+    held = {mapping.dag: mapping for mapping in instance.mappings}
     specs: list[dg.AssetSpec] = []
     for dag_id in dag_ids:
-        mapping = mappings.get(dag_id)
+        mapping: DagMapping | PlainMapping | None = held.get(dag_id)
+        if mapping is None:
+            mapping = mapped.for_specs(dag_id)
         specs += _dag_specs(
             instance, dag_id, mapping, state, dag_url[dag_id], index, keys, partitions
         )

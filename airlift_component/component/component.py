@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Self
 
@@ -25,7 +26,7 @@ from airlift_component.component.dagster_private import (
 from airlift_component.component.defs_builder import (
     defs_from_state,
     first_load_in_dev,
-    load_model,
+    load_for_state,
     usable_state,
 )
 from airlift_component.errors import UsageError
@@ -182,7 +183,9 @@ class AirliftComponent(dg.StateBackedComponent, dg.Model, dg.Resolvable):
     def write_state_to_path(self, state_path: Path) -> None:
         """Fetch every instance of ``airlift.yaml`` from Airflow into ``state_path``."""
         try:
-            write_state_file(state_path, fetch_state_file(load_model(self.airlift_path).instances))
+            model, shipped = load_for_state(self.airlift_path)
+            state = replace(fetch_state_file(model.instances), airlift_yaml=shipped)
+            write_state_file(state_path, state)
         except StateFileError as exc:
             raise _refresh_failed(exc) from None
 

@@ -15,6 +15,10 @@ A DAG Airflow assets triggered gets an automation condition instead (the block's
 those Airflow assets are updated, any of them (Airflow's ``a | b``, or one asset)
 or all of them since the last run (``[a, b]``, ``a & b``), evaluated by a sensor
 of their own, ``<instance>__<dag_id>__automation``.
+
+Either way the DAG's own asset is materialized once per successful Dagster run of
+those assets, by one sensor per instance (:mod:`.decommissioned_runs`), so the checks
+on it (a declared freshness check among them) follow the DAG's runs in Dagster.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import dagster as dg
 
 from airlift_component.component.asset_specs import InstanceIndex
 from airlift_component.component.dagster_private import cron_string_iterator
+from airlift_component.component.decommissioned_runs import decommissioned_runs_sensor
 from airlift_component.config.airlift_yaml.model import Decommissioned, Instance
 from airlift_component.decommission.names import automation_sensor_name, schedule_name
 from airlift_component.decommission.yaml_block import DecommissionRecord
@@ -156,6 +161,7 @@ def decommissioned_definitions(
     ``runnable`` assets (``assets`` is returned with it set) and the sensor evaluating it."""
     schedules: list[dg.ScheduleDefinition] = []
     sensors: list[dg.SensorDefinition] = []
+    moved: list[str] = []
     for mapping in instance.mappings:
         block = mapping.decommissioned
         entry = index.dags.get(mapping.dag)
@@ -173,6 +179,7 @@ def decommissioned_definitions(
             )
             continue
         record = record_of(block)
+        moved.append(mapping.dag)
         if record.cron is not None:
             schedules.append(decommission_schedule(instance.name, mapping.dag, record, keys))
             continue
@@ -191,4 +198,9 @@ def decommissioned_definitions(
                 "updated; decommissioned there by airlift.",
             )
         )
+    if moved:
+        # The DAG asset follows the DAG's Dagster runs (its checks, such as a declared
+        # freshness check, would go stale for good otherwise).
+        interval = instance.sensor.interval_seconds
+        sensors.append(decommissioned_runs_sensor(instance.name, moved, interval))
     return assets, schedules, sensors

@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import dagster as dg
 
 from airlift_component.airflow_state.fetch import (
     ClientFactory,
     default_client_factory,
+    fetch_state_file,
     instance_fingerprint,
-    refresh_state_file,
 )
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.airflow_state.state_file import (
     AirliftStateFile,
     default_state_file,
     read_state_file,
+    write_state_file,
 )
 from airlift_component.airflow_state.ui_urls import dag_ui_url
 from airlift_component.component.airflow_asset_specs import airflow_asset_specs
@@ -42,9 +43,13 @@ from airlift_component.component.decommission_schedule import decommissioned_def
 from airlift_component.component.executable import executable_assets
 from airlift_component.component.sensor import build_sensor
 from airlift_component.component.task_code import expand_code_tasks
-from airlift_component.config.airlift_yaml.checked_cache import cache_file_for
 from airlift_component.config.airlift_yaml.instances import selected_instances
-from airlift_component.config.airlift_yaml.load import load_airlift_file
+from airlift_component.config.airlift_yaml.load import (
+    load_airlift_file,
+    load_for_build,
+    load_for_refresh,
+)
+from airlift_component.config.airlift_yaml.mapped_dags import BuildFile, MappedDags
 from airlift_component.config.airlift_yaml.model import (
     AirliftFile,
     AssetSpecModel,
@@ -64,8 +69,21 @@ REFRESH_HINT = "run `dg utils refresh-defs-state` (component) or `airlift refres
 
 
 def load_model(path: Path) -> AirliftFile:
-    """``airlift.yaml``, reusing its last checked form from the user's cache folder."""
-    return load_airlift_file(path, checked_cache=cache_file_for(path))
+    """``airlift.yaml``, checked and validated."""
+    return load_airlift_file(path)
+
+
+def load_for_state(path: Path) -> tuple[AirliftFile, dict[str, Any] | None]:
+    """``airlift.yaml`` for a refresh, as :func:`load_model`, and what the state it
+    writes carries of the file (:mod:`airlift_component.config.airlift_yaml.shipped`)."""
+    return load_for_refresh(path)
+
+
+def load_for_defs(path: Path, state: AirliftStateFile | None = None) -> BuildFile:
+    """``airlift.yaml`` for the build, reusing the checked mappings ``state`` carries
+    when the file is unchanged since its refresh (each spec-only DAG mapping then
+    validated when its specs are built)."""
+    return load_for_build(path, shipped=state.airlift_yaml if state is not None else None)
 
 
 def usable_state(
@@ -100,7 +118,9 @@ def _for_sensor(instance: Instance, state: AirflowState) -> Instance:
     return instance.model_copy(update=update)
 
 
-def _state_for(instance: Instance, state: AirliftStateFile | None, where: str) -> AirflowState:
+def _state_for(
+    instance: Instance, mapped: MappedDags, state: AirliftStateFile | None, where: str
+) -> AirflowState:
     found = state.instances.get(instance.name) if state else None
     if found is None:
         log.warning(
@@ -119,7 +139,7 @@ def _state_for(instance: Instance, state: AirliftStateFile | None, where: str) -
             fetched_at=datetime.fromtimestamp(0, timezone.utc),
             fingerprint="",
         )
-    if found.fingerprint != instance_fingerprint(instance):
+    if found.fingerprint != instance_fingerprint(instance, mapped.dags):
         log.warning(
             "instance %r: its url, api, dags filter or mapped DAGs changed in airlift.yaml "
             "since the Airflow state was fetched (%s); the definitions may lack DAGs or tasks "
@@ -133,12 +153,16 @@ def _state_for(instance: Instance, state: AirliftStateFile | None, where: str) -
 
 def _instance_defs(
     instance: Instance,
+    mapped: MappedDags,
     state: AirflowState,
     path: Path,
     defined_elsewhere: set[dg.AssetKey],
     client_factory: ClientFactory,
 ) -> dg.Definitions:
-    missing = [m.dag for m in instance.mappings if m.dag not in state.dags]
+    """One instance's definitions. ``instance.mappings`` holds at least every mapping
+    that is not spec-only (what the passes over the whole instance read: ``code:``,
+    ``checks:``, ``decommissioned:``); ``mapped`` has every mapped DAG."""
+    missing = [dag_id for dag_id in mapped.dags if dag_id not in state.dags]
     if state.airflow_version:
         for dag_id in missing:
             log.warning(
@@ -156,7 +180,7 @@ def _instance_defs(
     if found.code_tasks:
         instance = expand_code_tasks(instance, found.code_tasks, str(path), found.loaded)
         found = _declared(instance, str(path), found.loaded)
-    specs, index = instance_specs(instance, state, urls)
+    specs, index = instance_specs(instance, state, urls, mapped)
     specs, airflow_assets = airflow_asset_specs(instance, state, specs, index, str(path))
     by_key = {spec.key: spec for spec in specs}
     assets: list[dg.AssetSpec | dg.AssetsDefinition] = [
@@ -271,13 +295,14 @@ def defs_from_state(
             f"instances={instances!r}: give a list of instance names, e.g. ['prod'], "
             "or None for every instance of the file"
         )
-    model = model if model is not None else load_model(path)
+    built = BuildFile.of(model) if model is not None else load_for_defs(path, state)
     elsewhere = _asset_keys(defined_elsewhere)
     factory = client_factory or default_client_factory
-    parts = [
-        _instance_defs(instance, _state_for(instance, state, where), path, elsewhere, factory)
-        for instance in selected_instances(model, instances, path)
-    ]
+    parts = []
+    for instance in selected_instances(built.model, instances, path):
+        mapped = built.mapped[instance.name]
+        found = _state_for(instance, mapped, state, where)
+        parts.append(_instance_defs(instance, mapped, found, path, elsewhere, factory))
     return dg.Definitions.merge(*parts)
 
 
@@ -352,9 +377,9 @@ def build_defs(
     # validating the file again (cold build at 1,000 DAGs x 10 tasks: ~0.15 s CPU).
     model = None
     if in_dev or refresh == "always" or (refresh == "if_missing" and state is None):
-        model = load_model(path)
+        model, shipped = load_for_state(path)
         state = refresh_or_keep(
-            model, target, state, client_factory, raise_without_state=not in_dev
+            model, target, state, client_factory, shipped=shipped, raise_without_state=not in_dev
         )
     return defs_from_state(
         path,
@@ -373,15 +398,19 @@ def refresh_or_keep(
     last_good: AirliftStateFile | None,
     client_factory: ClientFactory | None,
     *,
+    shipped: dict[str, Any] | None = None,
     raise_without_state: bool = True,
 ) -> AirliftStateFile | None:
-    """Refresh ``target`` from Airflow for the instances of ``model``; on failure log
-    why and keep ``last_good`` (with none, raise unless ``raise_without_state`` is
-    false)."""
+    """Refresh ``target`` from Airflow for the instances of ``model`` (the state
+    carrying ``shipped``, see :func:`load_for_state`); on failure log why and keep
+    ``last_good`` (with none, raise unless ``raise_without_state`` is false)."""
     from airlift_component.airflow_state.state import StateFileError
 
     try:
-        return refresh_state_file(model.instances, target, client_factory)
+        state = fetch_state_file(model.instances, client_factory)
+        state = replace(state, airlift_yaml=shipped)
+        write_state_file(target, state)
+        return state
     except StateFileError as exc:
         if last_good is None and raise_without_state:
             raise

@@ -17,8 +17,9 @@ limit of the guarantee met on a tick is logged and named in the tick's reason.
 
 A tick records upstream first (by end time, then the task graph), and requests one
 run of the asset checks on what it recorded per Airflow run, with a run key that
-makes Dagster launch it once (:mod:`.check_requests`); ``run_asset_checks=False``
-turns that off.
+makes Dagster launch it once (:mod:`.check_requests`), and again, under the key of
+the next attempt, a run of checks whose launch failed before it started (bounded);
+``run_asset_checks=False`` turns both off.
 
 A decommissioned DAG's runs that Airflow makes for an interval of its Dagster
 schedule (``decommissioned``: the first Dagster tick of each such DAG) are not
@@ -27,6 +28,7 @@ recorded; each is logged once as a warning (see docs/exactly-once.md).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -35,25 +37,28 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from airlift_component.airflow_api.transport import TimeBudget
 from airlift_component.airflow_api.types import AirflowTask
 from airlift_component.airflow_state.fetch import ClientFactory, default_client_factory
 from airlift_component.airflow_state.proxied import LazyProxiedLookup
 from airlift_component.airflow_state.state import AirflowState
 from airlift_component.component.airflow_asset_specs import AirflowAssetIndex
 from airlift_component.component.asset_specs import InstanceIndex
-from airlift_component.component.check_requests import CheckRequester
-from airlift_component.component.materializations import TickResult, materialize, tick_scope
+from airlift_component.component.check_requests import CheckRequester, CheckRetrier
 from airlift_component.component.proxy_runs import launched_runs
 from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url, scrub_userinfo
 from airlift_component.sensor.cursor import DEFAULT_OVERLAP, CursorError, SensorCursor
 from airlift_component.sensor.record_order import TaskOrder
-from airlift_component.sensor.tick import TickScope, read_tick
 
 if TYPE_CHECKING:
+    # The tick's machinery imports httpx (and rich: 0.2 s, 9,000 objects), which a
+    # run worker or a code server that has not ticked yet does not need: the tick
+    # imports it (run_tick, _airlift_sensor), not the build.
     from airlift_component.airflow_api.client import AirflowClient
+    from airlift_component.airflow_api.transport import TimeBudget
+    from airlift_component.component.materializations import TickResult
+    from airlift_component.sensor.tick import TickScope
 
 #: Runs recorded per tick at most; the rest follow on the next tick.
 MAX_RUNS_PER_TICK = 2000
@@ -107,6 +112,9 @@ def run_tick(
     ``budget`` is the tick's time budget, if any; ``order`` ranks tasks by the task
     graphs of ``state`` (made from it when not given). Raises ``AirflowApiError``
     untouched so the caller can fail the tick softly without moving the cursor."""
+    from airlift_component.component.materializations import materialize, tick_scope
+    from airlift_component.sensor.tick import read_tick
+
     launched = None
     if dagster_instance is not None:
         launched = launched_runs(dagster_instance, instance.name)
@@ -175,9 +183,17 @@ def build_sensor(
     (:func:`airlift_component.sensor.decommissioned.first_ticks` of the mappings; those
     of ``instance.mappings`` are read too)."""
     shared = _SharedClient(instance, client_factory or default_client_factory)
-    scope = tick_scope(index, airflow_assets, decommissioned)
+
+    @functools.cache
+    def scope() -> TickScope:
+        """Made by the first tick, for every tick."""
+        from airlift_component.component.materializations import tick_scope
+
+        return tick_scope(index, airflow_assets, decommissioned)
+
     order = task_order(state)
     checks = CheckRequester() if run_asset_checks else None
+    retrier = CheckRetrier(instance.name, sensor_name(instance.name))
 
     def tick(context: dg.SensorEvaluationContext, budget: TimeBudget) -> TickResult:
         return run_tick(
@@ -187,7 +203,7 @@ def build_sensor(
             state,
             context.cursor,
             proxied_state_dir=proxied_state_dir,
-            scope=scope,
+            scope=scope(),
             dagster_instance=context.instance,
             airflow_assets=airflow_assets,
             budget=budget,
@@ -204,6 +220,8 @@ def build_sensor(
         asset_selection=dg.AssetSelection.all_asset_checks() if checks is not None else None,
     )
     def _airlift_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        from airlift_component.airflow_api.transport import TimeBudget
+
         try:
             result = tick(context, TimeBudget.start(*_tick_budget()))
         except CursorError as exc:
@@ -216,6 +234,15 @@ def build_sensor(
             shared.discard()
             return _unreachable(context, instance, exc)
         requests = checks.requests(result.batches, context.repository_def) if checks else []
+        if checks is not None and context.repository_def is not None:
+            retries = retrier.requests(
+                context.instance,
+                checks.targets(context.repository_def),
+                datetime.now(timezone.utc),
+                context.log,
+            )
+            keys = {request.run_key for request in requests}
+            requests += [r for r in retries if r.run_key not in keys]
         return _reply(context, instance, result, requests)
 
     return _airlift_sensor
@@ -286,7 +313,7 @@ def _reply(
             f"Airflow run(s) of {instance.name!r}."
         )
         if requests:
-            reason += f" Requested {len(requests)} run(s) of their asset checks."
+            reason += f" Requested {len(requests)} run(s) of asset checks."
         context.log.info(reason)
     elif result.out_of_time is not None:
         reason = (
@@ -295,7 +322,7 @@ def _reply(
         )
     else:
         reason = f"nothing new from Airflow instance {instance.name!r} since the last tick."
-    if not result.events and cursor == context.cursor:
+    if not result.events and cursor == context.cursor and not requests:
         return dg.SkipReason(f"{reason} {limits}".strip())
     if requests:
         # Dagster takes a skip reason or run requests, not both; the limits were logged.

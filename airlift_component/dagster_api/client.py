@@ -3,7 +3,17 @@
 It imports neither Dagster nor Airflow, so the Airflow side (proxy operators)
 and ``airlift reload`` share it. Every failure raises
 :class:`~airlift_component.errors.DagsterApiError` naming the URL and, when an
-answer arrived, the HTTP status; tokens never appear in messages or reprs.
+answer arrived, the HTTP status; tokens never appear in messages or reprs::
+
+    DagsterApiError
+    ├── TransientDagsterApiError   worth asking again: no answer, a timeout, a
+    │   │                          dropped connection
+    │   └── TransientDagsterHttpError   HTTP 429/502/503/504
+    └── DagsterHttpError           an HTTP error status, in ``status``
+        └── TransientDagsterHttpError
+
+Callers decide on the type and ``status``, never on a message's text (which
+quotes the answer's body).
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ from typing import Any, Protocol, TypeVar
 from airlift_component.dagster_api import queries
 from airlift_component.dagster_api.types import AssetNode, DagsterRun, MaterializationMetadata
 from airlift_component.errors import DagsterApiError
-from airlift_component.redact import redact_url, scrub_userinfo
+from airlift_component.redact import redact_url, scrub_userinfo, userinfo_is_encoded
 
 T = TypeVar("T")
 
@@ -31,6 +41,23 @@ FieldReader = Callable[[Any, str], Any]
 class TransientDagsterApiError(DagsterApiError):
     """A failure worth asking again: no answer, a timeout, a dropped connection, or
     HTTP 429/502/503/504. Callers that poll retry it within their own deadline."""
+
+
+class DagsterHttpError(DagsterApiError):
+    """Dagster's webserver (or a proxy before it) answered with an HTTP error
+    status, held in :attr:`status`."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        #: The HTTP status of the answer (400 or more).
+        self.status = status
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.status))
+
+
+class TransientDagsterHttpError(TransientDagsterApiError, DagsterHttpError):
+    """HTTP 429/502/503/504: "ask again later", with its status."""
 
 
 #: Header Dagster+ reads a user or agent token from.
@@ -102,21 +129,23 @@ def read_field(response: Any, key: str) -> Any:
     """Root field ``key`` of a GraphQL HTTP response, checked strictly.
 
     The default of an operator's ``get_valid_graphql_response``. Raises
-    :class:`TransientDagsterApiError` for HTTP 429/502/503/504 and
+    :class:`TransientDagsterHttpError` for HTTP 429/502/503/504,
+    :class:`DagsterHttpError` for any other error status, and
     :class:`DagsterApiError` for anything else unusable (messages say what and
     the fix; the caller adds which request).
     """
     status = int(response.status_code)
     if status in (401, 403):
-        raise DagsterApiError(
-            f"rejected the credentials (HTTP {status}); check the Dagster API token"
+        raise DagsterHttpError(
+            f"rejected the credentials (HTTP {status}); check the Dagster API token", status
         )
     if status in TRANSIENT_STATUSES:
-        raise TransientDagsterApiError(f"answered HTTP {status}; try again later")
+        raise TransientDagsterHttpError(f"answered HTTP {status}; try again later", status)
     if status >= 400:
-        raise DagsterApiError(
+        raise DagsterHttpError(
             f"answered HTTP {status}: {response.text[:300]}; "
-            "check the URL (it should point at the Dagster webserver)"
+            "check the URL (it should point at the Dagster webserver)",
+            status,
         )
     try:
         body = response.json()
@@ -148,6 +177,13 @@ def read_field(response: Any, key: str) -> Any:
     return value
 
 
+def _reworded(exc: DagsterApiError, message: str) -> DagsterApiError:
+    """An error of ``exc``'s type saying ``message``, with its HTTP status if it has one."""
+    if isinstance(exc, DagsterHttpError):
+        return type(exc)(message, exc.status)
+    return type(exc)(message)
+
+
 def _keys_input(keys: Iterable[Sequence[str]]) -> list[dict[str, list[str]]]:
     return [{"path": list(key)} for key in keys]
 
@@ -173,6 +209,13 @@ class DagsterClient:
         timeout: float = DEFAULT_TIMEOUT,
         read_field: FieldReader | None = None,
     ) -> None:
+        if not userinfo_is_encoded(url):  # else a client reads a piece of it as host/port
+            raise DagsterApiError(
+                f"the Dagster URL {redact_url(url)} has a user:password@ part that is not "
+                "percent-encoded (not shown here): percent-encode the user and the password "
+                "('/' as %2F, '@' as %40, '#' as %23, '?' as %3F, '%' as %25, a space as %20), "
+                "or send a token instead; an '@' in the path is written %40"
+            )
         # What messages, logs and run links show: never a user:password@ part.
         self.base_url = redact_url(url.rstrip("/"))
         self.graphql_url = graphql_url(self.base_url)
@@ -230,7 +273,7 @@ class DagsterClient:
             try:
                 data[field] = reader(response, field)
             except DagsterApiError as exc:
-                raise type(exc)(scrub_userinfo(f"{where} {exc} {request}")) from None
+                raise _reworded(exc, scrub_userinfo(f"{where} {exc} {request}")) from None
             except Exception as exc:  # a reader an operator supplies is user code
                 raise DagsterApiError(
                     f"{where}: reading {field!r} failed ({type(exc).__name__}: "
@@ -266,6 +309,27 @@ class DagsterClient:
                 f"({type(exc).__name__}: {str(exc)[:200]}); is this a Dagster webserver "
                 "of a supported version?"
             ) from None
+
+    def fetch(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        field: str,
+        typename: str,
+        doing: str,
+        parse: Callable[[Any], T],
+    ) -> T:
+        """Send ``query`` and return ``parse`` of its root ``field``, once that is a
+        ``typename`` (``RepositoryConnection``, not a ``PythonError``).
+
+        Anything else raises :class:`DagsterApiError` saying what could not be done
+        (``doing``: "list schedules"): no answer, another type (with its message), or
+        an answer ``parse`` cannot read (a ``KeyError``, ``TypeError`` ... it raises).
+        """
+        data = self.graphql(query, variables, fields=[field])
+        result = self._result(data, field, typename, doing)
+        return self._parsed(doing, lambda: parse(result))
 
     # -- operations --------------------------------------------------------------
 

@@ -29,6 +29,8 @@ class XComRef:
 
     task_id: str
     key: str = "return_value"
+    #: The task is mapped (``.expand()``): its output is one XCom per map index.
+    mapped: bool = False
 
 
 @dataclass(frozen=True)
@@ -357,6 +359,15 @@ def _taskflow_target(func: ast.expr, scope: _Scope) -> tuple[str, ast.Call | Non
     ):
         return func.func.value.id, func, False
     if isinstance(func, ast.Attribute) and func.attr in ("expand", "expand_kwargs"):
+        partial = func.value
+        if (  # ``add.partial(y=1).expand(x=[...])``: the mapped arguments are not needed
+            isinstance(partial, ast.Call)
+            and isinstance(partial.func, ast.Attribute)
+            and partial.func.attr == "partial"
+            and isinstance(partial.func.value, ast.Name)
+            and partial.func.value.id in scope.task_functions
+        ):
+            return partial.func.value.id, None, True
         inner = (
             _taskflow_target(func.value.func, scope) if isinstance(func.value, ast.Call) else None
         )
@@ -405,7 +416,7 @@ def _visit_call(call: ast.Call, scope: _Scope, prefix: str, env: dict[str, Any])
     if mapped:
         site.blocked = "dynamic task mapping (.partial().expand()) is not supported"
     scope.dag.tasks[site.task_id] = site
-    return XComRef(site.task_id)
+    return XComRef(site.task_id, mapped=mapped)
 
 
 def _taskflow_call(
@@ -424,10 +435,20 @@ def _taskflow_call(
     )
     args = [_resolve(arg, scope, prefix, env) for arg in call.args]
     kwargs = {kw.arg: _resolve(kw.value, scope, prefix, env) for kw in call.keywords if kw.arg}
-    base = _literal_str(decorator_kwargs.get("task_id"), env) or name
+    # A task id given but not literal is not the function's name: the task is unnamed.
+    given = [decorator_kwargs.get("task_id")]
     if override is not None:
-        base = _literal_str(_keyword(override, "task_id"), env) or base
+        given.append(_keyword(override, "task_id"))
         decorator_kwargs.update({kw.arg: kw.value for kw in override.keywords if kw.arg})
+    base = name
+    for node in given:
+        if node is None:
+            continue
+        literal = _literal_str(node, env)
+        if literal is None:
+            scope.dag.unnamed.append((call.lineno, "@task"))
+            return None
+        base = literal
     task_id = f"{prefix}{base}"
     count = scope.counts.get(task_id, 0)
     scope.counts[task_id] = count + 1
@@ -449,7 +470,7 @@ def _taskflow_call(
     if mapped:
         site.blocked = "dynamic task mapping (.expand()) is not supported"
     scope.dag.tasks[task_id] = site
-    return XComRef(task_id)
+    return XComRef(task_id, mapped=mapped)
 
 
 def _resolve(node: ast.expr, scope: _Scope, prefix: str, env: dict[str, Any]) -> ArgValue:
@@ -459,7 +480,7 @@ def _resolve(node: ast.expr, scope: _Scope, prefix: str, env: dict[str, Any]) ->
         ref = scope.bindings.get(node.value.id)
         key = _literal_str(node.slice, env)
         if ref is not None and key is not None:
-            return XComRef(ref.task_id, key)
+            return XComRef(ref.task_id, key, ref.mapped)
     ref = _visit(node, scope, prefix, env)
     if ref is not None:
         return ref

@@ -99,6 +99,12 @@ def _kwargs_keys(function: Function, name: str) -> list[str]:
 
 def _arg_code(value: Any, line: int) -> str:
     if isinstance(value, XComRef):
+        if value.mapped:
+            raise Refusal(
+                f"dynamic task mapping: reads mapped task {value.task_id!r}, whose output is "
+                "one XCom per map index; write this task's asset by hand",
+                line,
+            )
         if value.key == "return_value":
             return f"run.xcom({value.task_id!r})"
         return f"run.xcom({value.task_id!r}, {value.key!r})"

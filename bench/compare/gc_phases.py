@@ -6,8 +6,10 @@
 Run by our venv's python in a fresh process, on a workload ``floor_ratio.py`` or
 ``run.py`` prepared (``stored`` deletes the checked ``airlift.yaml`` first). Each
 phase reports its CPU seconds, the part of them spent in the collector
-(``gc.callbacks``) and the collections of each generation; ``end_tracked`` is how
-many objects the collector tracks once the asset graph is resolved. The phases of
+(``gc.callbacks``), the collections of each generation and ``scanned``: the objects
+tracked at the start of each full (generation 2) pass, summed, which unlike CPU time
+does not move with the machine's load; ``end_tracked`` is how many objects the
+collector tracks once the asset graph is resolved. The phases of
 ours are the steps of ``build_defs`` (each wrapped here) and then the repository
 and asset graph; the floor's are Dagster constructing the specs, then the
 repository and asset graph, as in ``drive_floor.py``. A diagnostic, not a test:
@@ -27,20 +29,24 @@ from typing import Any
 
 import dagster as dg
 
-STEPS = ("read_state_file", "load_model", "instance_specs", "build_sensor", "_definitions")
+STEPS = ("read_state_file", "load_for_defs", "instance_specs", "build_sensor", "_definitions")
 
 
 class Collector:
-    """CPU seconds spent in the collector and collections per generation, so far."""
+    """CPU seconds spent in the collector, collections per generation and objects
+    scanned by full passes, so far."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.passes = [0, 0, 0]
+        self.scanned = 0
         self._started = 0.0
         gc.callbacks.append(self._callback)
 
     def _callback(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
+            if info["generation"] == 2:
+                self.scanned += len(gc.get_objects())
             self._started = time.process_time()
         else:
             self.seconds += time.process_time() - self._started
@@ -48,6 +54,7 @@ class Collector:
 
     def phase(self, name: str, call: Callable[[], Any], out: list[dict[str, Any]]) -> Any:
         cpu, seconds, passes = time.process_time(), self.seconds, list(self.passes)
+        scanned = self.scanned
         result = call()
         out.append(
             {
@@ -55,6 +62,7 @@ class Collector:
                 "cpu_seconds": round(time.process_time() - cpu, 3),
                 "gc_seconds": round(self.seconds - seconds, 3),
                 "collections": [a - b for a, b in zip(self.passes, passes, strict=True)],
+                "scanned": self.scanned - scanned,
             }
         )
         return result
@@ -65,13 +73,8 @@ def ours(yaml_path: Path, state_file: Path, mode: str) -> list[dict[str, Any]]:
 
     from airlift_component.airflow_api import client as _client  # noqa: F401
     from airlift_component.component import defs_builder
-    from airlift_component.config.airlift_yaml.checked_cache import cache_file_for
 
-    if mode == "stored":
-        checked = cache_file_for(yaml_path.resolve())
-        if checked is not None:
-            checked.unlink(missing_ok=True)
-    collector, phases = Collector(), []
+    collector, phases = Collector(), list[dict[str, Any]]()
     for step in STEPS:
         original = getattr(defs_builder, step)
 
@@ -94,7 +97,7 @@ def ours(yaml_path: Path, state_file: Path, mode: str) -> list[dict[str, Any]]:
 
 def floor(specs_file: Path) -> list[dict[str, Any]]:
     fields = pickle.loads(specs_file.read_bytes())
-    collector, phases = Collector(), []
+    collector, phases = Collector(), list[dict[str, Any]]()
     specs = collector.phase("specs", lambda: [dg.AssetSpec(**kw) for kw in fields], phases)
     fields.clear()
     collector.phase(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import venvs
-from run import Measure, Row
+from measures import Measure, Row
 
 HERE = Path(__file__).resolve().parent
 DAGS = 100

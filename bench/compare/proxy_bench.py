@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from run import OURS, Measure, Row
+from measures import OURS, Measure, Row
 
 HERE = Path(__file__).resolve().parent
 DAG, TASK = "dag_00250", "task_05"
@@ -58,7 +58,9 @@ def _counting_proxy(upstream: str, recorder: _Recorder) -> ThreadingHTTPServer:
                     query = str(json.loads(body).get("query", ""))
                 except ValueError:
                     query = ""
-            conn = http.client.HTTPConnection(target.hostname, target.port, timeout=300)
+            conn = http.client.HTTPConnection(
+                target.hostname or "127.0.0.1", target.port, timeout=300
+            )
             headers = {
                 k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")
             }
@@ -101,7 +103,7 @@ def _free_port() -> int:
 
 def _graphql(url: str, query: str) -> dict[str, Any]:
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
     conn.request(
         "POST",
         "/graphql",

@@ -29,30 +29,27 @@ from airlift_component.airflow_api.asset_conditions import (
 from airlift_component.airflow_api.asset_graph import alias_event_sources
 from airlift_component.airflow_api.types import AirflowAssetEvent
 from airlift_component.airflow_state.airflow_asset_fetch import might_be_asset_scheduled
-from airlift_component.airflow_state.airflow_assets import assets_from_json, assets_to_json
+from airlift_component.airflow_state.airflow_assets import (
+    assets_from_json,
+    assets_to_json,
+    dag_conditions,
+)
 from airlift_component.airflow_state.state_file import read_state_file
 from airlift_component.component import build_defs
 from airlift_component.sensor.event_memory import EventMemory
 from airlift_component.sensor.event_pass import asset_event_pass
 from tests.harness.fake_airflow_assets import AssetFakeAirflow
+from tests.unit.cli_project import PASSWORD, USERNAME, fake_instance
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: fake
-    url: {url}
-    auth: {{type: basic, username: admin, password: pw}}
-    http: {{retries: 0, deadline_seconds: 5}}
-    airflow_assets: {{enabled: true}}
-    mappings:
-      - dag: producer
-        tasks:
-          - task: extract
-            assets: [lake/extract]
-      - dag: alias_producer
-        tasks:
-          - task: emit
-            assets: [lake/emitted]
+MAPPINGS = """\
+- dag: producer
+  tasks:
+    - task: extract
+      assets: [lake/extract]
+- dag: alias_producer
+  tasks:
+    - task: emit
+      assets: [lake/emitted]
 """
 
 ORDERS = "s3://lake/raw/orders.parquet"
@@ -85,7 +82,7 @@ def _alias(api: str, name: str) -> Any:
 @pytest.fixture(params=["v1", "v2"])
 def fake(request: pytest.FixtureRequest) -> Iterator[AssetFakeAirflow]:
     api = request.param
-    with AssetFakeAirflow(api=api, username="admin", password="pw") as fake:
+    with AssetFakeAirflow(api=api, username=USERNAME, password=PASSWORD) as fake:
         fake.add_dag("producer", {"extract": []})
         fake.add_dag("alias_producer", {"emit": []})
         fake.add_dag("unmapped_alias_producer", {"emit2": []})
@@ -121,7 +118,7 @@ def fake(request: pytest.FixtureRequest) -> Iterator[AssetFakeAirflow]:
 
 def _project(tmp_path: Path, fake: AssetFakeAirflow) -> Path:
     path = tmp_path / "airlift.yaml"
-    path.write_text(AIRLIFT.format(url=fake.url))
+    path.write_text(fake_instance(fake.url, MAPPINGS, extra="airflow_assets: {enabled: true}"))
     return path
 
 
@@ -167,7 +164,7 @@ def test_refresh_reads_details_only_of_dags_scheduled_on_assets(
 
 
 def test_an_asset_ref_consumer_is_found_by_name() -> None:
-    with AssetFakeAirflow(api="v2", username="admin", password="pw") as fake:
+    with AssetFakeAirflow(api="v2", username=USERNAME, password=PASSWORD) as fake:
         fake.add_dag("producer", {"extract": []})
         fake.add_dag("by_ref", {"t": []}, schedule="Asset")
         fake.add_asset(ORDERS, name="orders", producing_tasks=[("producer", "extract")])
@@ -205,8 +202,9 @@ def test_a_conditional_schedule_is_kept_on_the_consumer_dag_asset(
     state = read_state_file(tmp_path / ".airlift" / "state.json")
     assert state is not None
     assets = state.instances["fake"].airflow_assets or ()
-    [orders] = [a for a in assets if a.uri == ORDERS]
-    assert condition_text(from_json_text(dict(orders.consumer_conditions)["cond"])) == text
+    assert condition_text(dag_conditions(assets)["cond"]) == text
+    # stored once, under the first asset the DAG consumes, not copied under each
+    assert sum(dag == "cond" for a in assets for dag, _ in a.consumer_conditions) == 1
 
 
 @pytest.mark.parametrize(
@@ -269,7 +267,7 @@ def test_which_schedules_get_a_details_read(schedule: str | None, expected: bool
 
 
 def test_an_events_partition_key_is_read() -> None:
-    with AssetFakeAirflow(api="v2", username="admin", password="pw") as fake:
+    with AssetFakeAirflow(api="v2", username=USERNAME, password=PASSWORD) as fake:
         fake.add_asset(ORDERS)
         partitioned = fake.add_asset_event(ORDERS)
         fake.set_event_partition(partitioned.event_id, "us|2026-06-14T03:00:00")
@@ -320,7 +318,7 @@ def test_an_event_of_an_inactive_asset_sharing_the_uri_is_not_the_active_asset()
 
 
 def test_inactive_asset_events_come_from_the_fake_with_their_own_id() -> None:
-    with AssetFakeAirflow(api="v2", username="admin", password="pw") as fake:
+    with AssetFakeAirflow(api="v2", username=USERNAME, password=PASSWORD) as fake:
         fake.add_asset(ORDERS)
         fake.add_asset_event(ORDERS)
         fake.add_inactive_asset_event(ORDERS)
@@ -350,7 +348,7 @@ def test_a_state_written_before_aliases_reads_and_writes_back_the_same() -> None
 
 
 def test_alias_producers_are_read_from_at_most_the_newest_events() -> None:
-    with AssetFakeAirflow(api="v2", username="admin", password="pw") as fake:
+    with AssetFakeAirflow(api="v2", username=USERNAME, password=PASSWORD) as fake:
         fake.add_asset(ALIASED)
         now = datetime.now(timezone.utc)
         fake.add_asset_event(ALIASED, timestamp=now - timedelta(hours=1), source=("old", "t", "r"))
@@ -371,7 +369,7 @@ def test_alias_producers_are_read_from_at_most_the_newest_events() -> None:
 def test_the_sensor_records_the_partition_key_and_not_the_inactive_assets_event(
     tmp_path: Path,
 ) -> None:
-    with AssetFakeAirflow(api="v2", username="admin", password="pw") as fake:
+    with AssetFakeAirflow(api="v2", username=USERNAME, password=PASSWORD) as fake:
         fake.add_dag("producer", {"extract": []})
         fake.add_asset(ORDERS, producing_tasks=[("producer", "extract")])
         partitioned = fake.add_asset_event(ORDERS, source=("producer", "extract", "r1"))

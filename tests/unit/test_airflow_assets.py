@@ -19,22 +19,14 @@ from airlift_component.component import build_defs
 from airlift_component.component.airflow_asset_specs import AirflowAssetKeyError
 from airlift_component.config.airlift_yaml.model import ASSET_KEY_PATTERN
 from tests.harness.fake_airflow import FakeAirflow
+from tests.unit.cli_project import PASSWORD, USERNAME, fake_instance
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: fake
-    url: {url}
-    auth: {{type: basic, username: admin, password: pw}}
-    http: {{retries: 0, deadline_seconds: 5}}
-    airflow_assets:
-      enabled: {enabled}
-      keys: {keys}
-    mappings:
-      - dag: producer
-        tasks:
-          - task: extract
-            assets: [lake/extract]
+ASSETS = "airflow_assets:\n  enabled: {enabled}\n  keys: {keys}\n"
+MAPPINGS = """\
+- dag: producer
+  tasks:
+    - task: extract
+      assets: [lake/extract]
 """
 
 ORDERS = "s3://lake/raw/orders.parquet"
@@ -43,7 +35,7 @@ DAILY = "daily_summary"
 
 @pytest.fixture(params=["v1", "v2"])
 def fake(request: pytest.FixtureRequest) -> Iterator[FakeAirflow]:
-    with FakeAirflow(api=request.param, username="admin", password="pw") as fake:
+    with FakeAirflow(api=request.param, username=USERNAME, password=PASSWORD) as fake:
         fake.add_dag("producer", {"extract": ["publish"], "publish": []})
         fake.add_dag("consumer", {"report": []})
         fake.add_dag("unpeered_other", {"x": []})
@@ -59,8 +51,8 @@ def fake(request: pytest.FixtureRequest) -> Iterator[FakeAirflow]:
 
 def _project(tmp_path: Path, fake: FakeAirflow, *, enabled: bool = True, keys: str = "{}") -> Path:
     path = tmp_path / "airlift.yaml"
-    text = AIRLIFT.format(url=fake.url, enabled=str(enabled).lower(), keys=keys)
-    path.write_text(text)
+    extra = ASSETS.format(enabled=str(enabled).lower(), keys=keys)
+    path.write_text(fake_instance(fake.url, MAPPINGS, extra=extra))
     return path
 
 
@@ -172,8 +164,7 @@ def test_assets_and_lineage_task_asset_to_airflow_asset_to_consumer_dag(
 
 def test_off_by_default_changes_nothing(fake: FakeAirflow, tmp_path: Path) -> None:
     path = tmp_path / "airlift.yaml"
-    text = AIRLIFT.format(url=fake.url, enabled="false", keys="{}")
-    path.write_text(text.replace("    airflow_assets:\n      enabled: false\n      keys: {}\n", ""))
+    path.write_text(fake_instance(fake.url, MAPPINGS))  # no airflow_assets key
     keys = build_defs(path, refresh="always").resolve_asset_graph().get_all_asset_keys()
     assert not [k for k in keys if "airflow_asset" in k.path]
     sensor = build_defs(path).resolve_sensor_def("airlift_fake_sensor")

@@ -52,8 +52,7 @@ from airflow_side import (
     proxying_to_dagster,
 )
 from airlift_component.errors import ConfigError
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.child_python import AIRFLOW2_PYTHON, ROOT
 
 
 @contextlib.contextmanager
@@ -487,11 +486,10 @@ def test_builder_that_changes_the_task_id_is_refused() -> None:
 
 def test_under_airflow2(tmp_path: Path) -> None:
     """Every test above, run by Airflow 2.10's interpreter."""
-    python = ROOT / ".venv-airflow2" / "bin" / "python"
-    assert python.exists(), "run scripts/setup: .venv-airflow2 is missing"
+    assert AIRFLOW2_PYTHON.exists(), "run scripts/setup: .venv-airflow2 is missing"
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [str(python), __file__, str(tmp_path)],
+        [str(AIRFLOW2_PYTHON), __file__, str(tmp_path)],
         capture_output=True,
         text=True,
         env=env,

@@ -97,17 +97,8 @@ def test_get_airflow_dag_id_chooses_the_assets_and_the_tag() -> None:
     assert fake.runs[0]["tags_map"]["airlift/airflow_dag_id"] == "etl"
 
 
-class FakeWithTagScan(FakeGraphQL):
-    """Also answers the tag scan the lookup falls back to (no asset is tagged)."""
-
-    def read(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        if "AirliftAssetTags" in query:
-            return {"assetNodes": []}
-        return super().read(query, variables)
-
-
 def test_dag_id_comes_from_the_dag_run_by_default() -> None:
-    fake = FakeWithTagScan()
+    fake = FakeGraphQL()
     with pytest.raises(AirflowException, match="no executable asset mapped to task 'load'"):
         run(FakeSessionOperator, fake, dag_run=SimpleNamespace(dag_id="other", run_id="r"))
 

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-AIRFLOW2_PYTHON = ROOT / ".venv-airflow2" / "bin" / "python"
-INTERPRETERS = {"airflow3": Path(sys.executable)}
-if AIRFLOW2_PYTHON.exists():
-    INTERPRETERS["airflow2"] = AIRFLOW2_PYTHON
+from tests.unit.child_python import INTERPRETERS, ROOT, run_python
 
 BLOCK_DAGSTER = r"""
 import sys
@@ -41,16 +35,10 @@ print("OK", len(names))
 @pytest.mark.parametrize("interpreter", sorted(INTERPRETERS), ids=sorted(INTERPRETERS))
 def test_airflow_side_imports_without_dagster(interpreter: str, tmp_path: Path) -> None:
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [str(INTERPRETERS[interpreter]), "-c", BLOCK_DAGSTER],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
+    stdout = run_python(
+        ["-c", BLOCK_DAGSTER], env=env, python=INTERPRETERS[interpreter], timeout=120
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().startswith("OK")
+    assert stdout.strip().startswith("OK")
 
 
 def test_public_names() -> None:

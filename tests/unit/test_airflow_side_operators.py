@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -21,82 +22,65 @@ from airflow_side import (
 from airflow_side._compat import get_variable
 from airflow_side.operators.dagster_plus import resolve_dagster_plus
 from airflow_side.operators.default import resolve_settings
+from tests.unit.fake_dagster_graphql import FakeDagsterGraphQL, graphql_node, operation_name
 
 
-class FakeGraphQL:
-    """Answers the client's documents; one asset ``out`` for task ``load`` of DAG ``etl``."""
+class FakeGraphQL(FakeDagsterGraphQL):
+    """The endpoint as the operators' tests read it: the DAG asset ``prod/dag/etl``
+    leads to ``out`` by lineage (no task index); ``runs`` lists runs ``run-1``,
+    ``run-2``, ... in launch order, each with its tags as ``tags_map``; a polled run
+    ends ``final_status``; ``headers`` keeps every request's headers."""
 
     def __init__(self, final_status: str = "SUCCESS") -> None:
+        super().__init__()
         self.final_status = final_status
-        self.runs: list[dict[str, Any]] = []
+        self.runs: list[dict[str, Any]] = []  # type: ignore[assignment]
         self.headers: list[dict[str, str]] = []
         #: Metadata entries of the materializations of each run (run id → events).
         self.materializations: dict[str, list[dict[str, Any]]] = {}
+        dag = ["prod", "dag", "etl"]
+        tags = self.nodes[tuple(dag)]["tags"]
+        self.nodes[tuple(dag)] = graphql_node(dag, tags, executable=False, dependencies=[["out"]])
 
-    def node(self, key: list[str]) -> dict[str, Any]:
-        is_dag = key == ["prod", "dag", "etl"]
-        tags = [{"key": "airlift/dag", "value": "prod.etl"}]
-        if not is_dag:
-            tags.append({"key": "airlift/task", "value": "prod.etl.load"})
-        return {
-            "assetKey": {"path": key},
-            "tags": tags,
-            "isExecutable": not is_dag,
-            "isPartitioned": False,
-            "partitionDefinition": None,
-            "repository": {"name": "__repository__", "location": {"name": "loc"}},
-            "dependencyKeys": [{"path": ["out"]}] if is_dag else [],
-            "metadataEntries": [],
-        }
+    def new_run_id(self) -> str:
+        return f"run-{len(self.runs) + 1}"
+
+    def _store(self, run_id: str, status: str, pairs: list[dict[str, str]]) -> None:
+        tags = {pair["key"]: pair["value"] for pair in pairs}
+        self.runs.append({"runId": run_id, "status": status, "tags_map": tags})
+
+    def _listed(self) -> list[dict[str, Any]]:
+        return [self.public(run) for run in self.runs]
+
+    def _polled(self, run_id: str) -> dict[str, Any]:
+        run = next(r for r in self.runs if r["runId"] == run_id)
+        run["status"] = self.final_status
+        return self.public(run)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.headers.append(dict(request.headers))
-        payload = json.loads(request.content)
-        query, variables = payload["query"], payload["variables"]
-        if "AirliftRunMaterializations" in query:
-            events = self.materializations.get(variables["runId"], [])
-            data: dict[str, Any] = {
-                "runOrError": {
-                    "__typename": "Run",
-                    "runId": variables["runId"],
-                    "assetMaterializations": events,
-                }
-            }
-        elif "AirliftLaunchRun" in query:
-            tags = {t["key"]: t["value"] for t in variables["params"]["executionMetadata"]["tags"]}
-            run = {"runId": f"run-{len(self.runs) + 1}", "status": "QUEUED", "tags_map": tags}
-            self.runs.append(run)
-            data = {
-                "launchRun": {
-                    "__typename": "LaunchRunSuccess",
-                    "run": {"runId": run["runId"], "status": "QUEUED"},
-                }
-            }
-        elif "AirliftRun(" in query:
-            run = next(r for r in self.runs if r["runId"] == variables["runId"])
-            run["status"] = self.final_status
-            data = {"runOrError": {"__typename": "Run", **self.public(run)}}
-        else:
-            data = self.read(query, variables)
-        return httpx.Response(200, json={"data": data})
+        return super().__call__(request)
 
-    def read(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """Answer the root fields a query document asks for (several in one request)."""
-        data: dict[str, Any] = {}
-        if "assetNodes(" in query:
-            keys = [k["path"] for k in variables["keys"]]
-            known = [k for k in keys if k in (["prod", "dag", "etl"], ["out"])]
-            data["assetNodes"] = [self.node(k) for k in known]
-        if "runsOrError(" in query:
-            wanted = {t["key"]: t["value"] for t in variables["filter"]["tags"]}
-            found = [
-                r for r in self.runs if all(r["tags_map"].get(k) == v for k, v in wanted.items())
-            ]
-            results = [self.public(r) for r in found]
-            data["runsOrError"] = {"__typename": "Runs", "results": results}
-        if not data:
-            raise AssertionError(query)
-        return data
+    def _answer(
+        self, request: httpx.Request, operation: str, variables: Mapping[str, Any]
+    ) -> httpx.Response:
+        if operation == "AirliftRunMaterializations":
+            events = self.materializations.get(variables["runId"], [])
+            run = {
+                "__typename": "Run",
+                "runId": variables["runId"],
+                "assetMaterializations": events,
+            }
+            return httpx.Response(200, json={"data": {"runOrError": run}})
+        if operation in ("AirliftLaunchRun", "AirliftRun"):
+            return super()._answer(request, operation, variables)
+        query = json.loads(request.content)["query"]
+        return httpx.Response(200, json={"data": self.read(query, variables)})
+
+    def read(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """The data answering a query document that reads runs or asset nodes; a test's
+        subclass may answer more."""
+        return self._read(operation_name(query), variables)
 
     @staticmethod
     def public(run: dict[str, Any]) -> dict[str, Any]:
@@ -251,25 +235,21 @@ def test_dagster_plus_from_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.token == "user-token-xyz"
 
 
+#: The Dagster+ connection of organization acme, deployment prod, token t-12345.
+DAGSTER_PLUS_ACME_PROD = json.dumps(
+    {"conn_type": "generic", "host": "acme", "schema": "prod", "password": "t-12345"}
+)
+
+
 def test_dagster_plus_from_connection(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_DAGSTER_PLUS_DEFAULT",
-        json.dumps(
-            {"conn_type": "generic", "host": "acme", "schema": "prod", "password": "t-12345"}
-        ),
-    )
+    monkeypatch.setenv("AIRFLOW_CONN_DAGSTER_PLUS_DEFAULT", DAGSTER_PLUS_ACME_PROD)
     settings = resolve_dagster_plus()
     assert settings.url == "https://acme.dagster.cloud/prod"
     assert settings.token == "t-12345"
 
 
 def test_dagster_plus_operator_sends_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_DAGSTER_PLUS_DEFAULT",
-        json.dumps(
-            {"conn_type": "generic", "host": "acme", "schema": "prod", "password": "t-12345"}
-        ),
-    )
+    monkeypatch.setenv("AIRFLOW_CONN_DAGSTER_PLUS_DEFAULT", DAGSTER_PLUS_ACME_PROD)
     dag = DAG("etl", start_date=datetime(2026, 1, 1), schedule=None)
     operator = DagsterPlusProxyTaskToDagsterOperator(task_id="load", dag=dag)
     session = operator.get_dagster_session({})

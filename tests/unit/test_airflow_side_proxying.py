@@ -9,18 +9,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-AIRFLOW2_PYTHON = ROOT / ".venv-airflow2" / "bin" / "python"
-INTERPRETERS = {"airflow3": Path(sys.executable)}
-if AIRFLOW2_PYTHON.exists():
-    INTERPRETERS["airflow2"] = AIRFLOW2_PYTHON
+from tests.unit.child_python import INTERPRETERS, ROOT
 
 HEADER = """
 from datetime import datetime, timedelta

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
 import pytest
 
 from airflow_side._dagster_run import (
@@ -19,10 +17,10 @@ from airflow_side._dagster_run import (
     first_try_since_clear,
     partition_key,
 )
-from airlift_component.dagster_api import AssetNode, DagsterClient, DagsterRun, tag_value
+from airlift_component.dagster_api import AssetNode, DagsterRun, tag_value
 from airlift_component.dagster_api.targets import ProxyTarget
 from airlift_component.errors import DagsterApiError
-from airlift_component.mapping_tags import TASK_ASSETS_METADATA, task_assets_index
+from tests.unit.fake_dagster_graphql import Clock, FakeDagsterGraphQL, graphql_runner
 
 LOG = logging.getLogger("test")
 
@@ -88,17 +86,6 @@ class FakeDagster:
         self, tags: Mapping[str, str], keys: Iterable[Sequence[str]], *, limit: int = 50
     ) -> tuple[list[DagsterRun], list[AssetNode]]:
         return self.find_runs(tags, limit=limit), self.asset_nodes(keys)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def runner(fake: FakeDagster, clock: Clock | None = None) -> DagsterRunner:
@@ -250,19 +237,19 @@ def test_follows_dagster_automatic_retries() -> None:
     assert runner(fake).run(REQUEST).run_id == "retry1"
 
 
+class RetryAnnounced(FakeDagster):
+    """A launched run fails at once tagged ``dagster/will_retry=true``; no retry appears."""
+
+    def launch_run(self, **kwargs: object) -> DagsterRun:
+        run = super().launch_run(**kwargs)
+        tags = {**run.tags, "dagster/will_retry": "true"}
+        self.runs[run.run_id] = DagsterRun(run.run_id, "FAILURE", tags, run.creation_time)
+        return self.runs[run.run_id]
+
+
 def test_waits_for_a_retry_dagster_announced() -> None:
-    fake = FakeDagster()
+    fake = RetryAnnounced()
     clock = Clock()
-    original_launch = fake.launch_run
-
-    def launch_run(**kwargs: object) -> DagsterRun:
-        run = original_launch(**kwargs)
-        fake.runs["run1"] = DagsterRun(
-            "run1", "FAILURE", {**run.tags, "dagster/will_retry": "true"}, run.creation_time
-        )
-        return fake.runs["run1"]
-
-    fake.launch_run = launch_run  # type: ignore[method-assign]
     with pytest.raises(DagsterRunFailed, match="did not finish within 5 s"):
         runner(fake, clock).run(
             ProxyRequest("prod", "etl", "load", "r", 1, timeout_seconds=5, poll_interval_seconds=1)
@@ -331,90 +318,15 @@ def test_partition_problems_are_clear(
         partition_key(ProxyTarget("l", "r", nodes), logical)
 
 
-class FakeGraphQL:
-    """Dagster's GraphQL endpoint for one indexed DAG ``etl`` whose task ``load``
-    materializes ``out``; runs succeed when first polled. Records the operation
-    name of every request."""
+class FakeGraphQL(FakeDagsterGraphQL):
+    """The fake GraphQL endpoint; its launch makes run ``launched``."""
 
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-        self.runs: list[dict[str, Any]] = []
-        index = json.dumps(task_assets_index({"load": [("out",)]}, []))
-        dag_tags = [{"key": "airlift/dag", "value": tag_value("prod", "etl")}]
-        self.nodes = {
-            ("prod", "dag", "etl"): graphql_node(
-                ["prod", "dag", "etl"], dag_tags, executable=False, index=index
-            ),
-            ("out",): graphql_node(
-                ["out"],
-                [*dag_tags, {"key": "airlift/task", "value": tag_value("prod", "etl", "load")}],
-            ),
-        }
-
-    def add_run(self, run_id: str, status: str, tags: Mapping[str, str]) -> None:
-        pairs = [{"key": k, "value": v} for k, v in tags.items()]
-        self.runs.append({"runId": run_id, "status": status, "creationTime": 1.0, "tags": pairs})
-
-    def _runs(self, variables: Mapping[str, Any]) -> dict[str, Any]:
-        wanted = {(t["key"], t["value"]) for t in variables["filter"]["tags"]}
-        found = [r for r in self.runs if wanted <= {(t["key"], t["value"]) for t in r["tags"]}]
-        return {"__typename": "Runs", "results": found}
-
-    def _nodes(self, variables: Mapping[str, Any]) -> list[dict[str, Any]]:
-        keys = [tuple(k["path"]) for k in variables["keys"]]
-        return [self.nodes[k] for k in keys if k in self.nodes]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        payload = json.loads(request.content)
-        operation = payload["query"].split("(")[0].split()[-1]
-        self.operations.append(operation)
-        variables = payload["variables"]
-        data: dict[str, Any]
-        if operation == "AirliftRunsAndAssetNodes":
-            data = {"runsOrError": self._runs(variables), "assetNodes": self._nodes(variables)}
-        elif operation == "AirliftAssetNodes":
-            data = {"assetNodes": self._nodes(variables)}
-        elif operation == "AirliftLaunchRun":
-            tags = variables["params"]["executionMetadata"]["tags"]
-            self.add_run("launched", "QUEUED", {t["key"]: t["value"] for t in tags})
-            data = {
-                "launchRun": {
-                    "__typename": "LaunchRunSuccess",
-                    "run": {"runId": "launched", "status": "QUEUED"},
-                }
-            }
-        elif operation == "AirliftRun":
-            run = next(r for r in self.runs if r["runId"] == variables["runId"])
-            run["status"] = "SUCCESS"
-            data = {"runOrError": {"__typename": "Run", **run}}
-        else:
-            raise AssertionError(f"unexpected operation {operation}")
-        return httpx.Response(200, json={"data": data})
+    def new_run_id(self) -> str:
+        return "launched"
 
     def before_launch(self) -> list[str]:
         """The operations up to and including the first launch."""
         return self.operations[: self.operations.index("AirliftLaunchRun") + 1]
-
-
-def graphql_node(
-    key: list[str], tags: list[dict[str, str]], *, executable: bool = True, index: str = ""
-) -> dict[str, Any]:
-    entries = [{"label": TASK_ASSETS_METADATA, "jsonString": index}] if index else []
-    return {
-        "assetKey": {"path": key},
-        "tags": tags,
-        "isExecutable": executable,
-        "isPartitioned": False,
-        "partitionDefinition": None,
-        "repository": {"name": "__repository__", "location": {"name": "loc"}},
-        "dependencyKeys": [],
-        "metadataEntries": entries,
-    }
-
-
-def graphql_runner(fake: FakeGraphQL) -> DagsterRunner:
-    session = httpx.Client(transport=httpx.MockTransport(fake))
-    return DagsterRunner(DagsterClient("http://dagster.test", session=session), log=LOG)
 
 
 def test_three_requests_up_to_the_launch_on_the_index_path() -> None:

@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 GOOD = REPO / "tests" / "corpus" / "good"
 HEAVY = ("dagster", "airflow")
@@ -56,17 +58,20 @@ def test_help_imports_neither_dagster_nor_airflow() -> None:
     assert "HEAVY:\n" in result.stdout
 
 
-def test_importtime_lists_no_dagster_or_airflow_module() -> None:
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "airlift_component", "validate", str(GOOD)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout
+@pytest.mark.parametrize("cache", ["--no-cache", "--format=text"], ids=["checked", "remembered"])
+def test_importtime_lists_no_dagster_or_airflow_module(cache: str) -> None:
+    """Checked in full, and (run twice) with the pass remembered by the verdict cache."""
+    command = [sys.executable, "-X", "importtime", "-m", "airlift_component", "validate", cache]
+    for _ in range(1 if cache == "--no-cache" else 2):
+        result = subprocess.run(
+            [*command, str(GOOD)], cwd=REPO, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stdout
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
-    assert "airlift_component.config.validation.validate" in imported
+    if cache == "--no-cache":
+        assert "airlift_component.config.validation.validate" in imported
+    else:
+        assert "airlift_component.config.validation.verdict_cache" in imported
     assert not [m for m in imported if m.split(".")[0] in HEAVY]
 
 

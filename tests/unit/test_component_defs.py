@@ -160,7 +160,7 @@ def test_mapped_dag_missing_from_airflow_keeps_assets_and_warns(
     assert "DAG 'customers' is mapped" in caplog.text
 
 
-def test_second_build_reuses_the_checked_airlift_yaml(
+def test_second_build_reuses_the_checked_mappings_in_the_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
@@ -174,10 +174,10 @@ def test_second_build_reuses_the_checked_airlift_yaml(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     path = write_project(tmp_path)
     first = build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
-    assert list((tmp_path / "user-cache" / "airlift-component").rglob("*.json"))
-    assert not (tmp_path / ".airlift" / "airlift.yaml.checked.json").exists()  # not the code folder
+    assert not (tmp_path / "user-cache").exists()  # nothing kept but the state
+    assert [p.name for p in (tmp_path / ".airlift").iterdir()] == ["state.json"]
     second = build_defs(path, refresh="if_missing", client_factory=factory(airflows()))
-    assert parsed == [str(path)]
+    assert parsed == [str(path)]  # the refresh's read; the second build parsed the settings only
     assert set(_specs(second)) == set(_specs(first))
 
 

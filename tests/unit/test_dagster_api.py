@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from airlift_component.dagster_api import (
     graphql_url,
     tag_value,
 )
+from airlift_component.dagster_api.client import DagsterHttpError, TransientDagsterApiError
 from airlift_component.errors import DagsterApiError
 
 URL = "http://127.0.0.1:3999"
@@ -78,6 +80,28 @@ def test_http_errors_name_status(status: int, match: str) -> None:
     client = client_with(lambda r: httpx.Response(status, text="nope"))
     with pytest.raises(DagsterApiError, match=match):
         client.version()
+
+
+@pytest.mark.parametrize(
+    ("status", "transient"),
+    [(401, False), (418, False), (429, True), (500, False), (503, True)],
+    ids=["401", "418", "429", "500", "503"],
+)
+def test_an_http_error_carries_its_status(status: int, transient: bool) -> None:
+    """Callers (the proxy's launch retry) decide on ``status``, never on the message;
+    a body quoting another status changes nothing."""
+    client = client_with(lambda r: httpx.Response(status, text="upstream answered HTTP 502"))
+    with pytest.raises(DagsterHttpError) as caught:
+        client.version()
+    assert caught.value.status == status
+    assert isinstance(caught.value, TransientDagsterApiError) is transient
+    assert f"HTTP {status}" in str(caught.value) and "127.0.0.1:3999/graphql" in str(caught.value)
+    copied = pickle.loads(pickle.dumps(caught.value))  # e.g. sent between processes
+    assert (type(copied), copied.status, str(copied)) == (
+        type(caught.value),
+        status,
+        str(caught.value),
+    )
 
 
 def test_not_json_is_reported() -> None:

@@ -19,12 +19,13 @@ from airflow.sdk import DAG
 
 from airflow_side._dagster_run import DagsterRunFailed, DagsterRunner, ProxyRequest
 from airlift_component.cli.main import main
-from airlift_component.dagster_api import DagsterClient, DagsterRun, tag_value
+from airlift_component.dagster_api import DagsterClient, tag_value
 from airlift_component.dagster_api.client import TransientDagsterApiError
 from airlift_component.errors import DagsterApiError
+from tests.unit.fake_dagster_graphql import Clock
 from tests.unit.test_airflow_side_hooks import FakeSessionOperator
 from tests.unit.test_airflow_side_operators import FakeGraphQL, context
-from tests.unit.test_airflow_side_runner import Clock, FakeDagster
+from tests.unit.test_airflow_side_runner import FakeDagster, RetryAnnounced
 
 SECRET = "s3cret-Pa55"
 
@@ -202,17 +203,8 @@ def test_transient_error_class() -> None:
 
 
 def test_announced_retry_that_never_appears_is_waited_for_a_bounded_time() -> None:
-    fake = FakeDagster()
+    fake = RetryAnnounced()
     clock = Clock()
-    original = fake.launch_run
-
-    def launch_run(**kwargs: object) -> DagsterRun:
-        run = original(**kwargs)
-        tags = {**run.tags, "dagster/will_retry": "true"}
-        fake.runs[run.run_id] = DagsterRun(run.run_id, "FAILURE", tags, run.creation_time)
-        return fake.runs[run.run_id]
-
-    fake.launch_run = launch_run  # type: ignore[method-assign]
     request = ProxyRequest(
         "prod", "etl", "load", "r", 1, poll_interval_seconds=5, retry_appear_seconds=60
     )

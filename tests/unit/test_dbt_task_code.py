@@ -27,6 +27,7 @@ from airlift_stub import StubAirflow
 from dagster_dbt import DbtCliResource
 
 from airlift_component.component import build_defs
+from tests.unit.cli_project import one_instance
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ROOT / "tests" / "unit" / "dbt_project"
@@ -48,16 +49,6 @@ WHOLE, SPLIT = [
     for b in _doc_blocks("yaml", "# in airlift.yaml, under the instance's mappings:")
     if "shop_dbt" in b
 ]
-
-HEAD = """\
-version: 1
-instances:
-  - name: shop
-    url: http://127.0.0.1:8080
-    auth: {type: none}
-    mappings:
-"""
-
 
 STG, CUSTOMERS, ORDERS = (dg.AssetKey([m]) for m in ("stg_customers", "customers", "orders"))
 MODELS = [STG, CUSTOMERS, ORDERS]
@@ -87,8 +78,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def _defs(project: Path, tasks: str) -> dg.Definitions:
-    mappings = "".join(f"      {line}\n" for line in tasks.splitlines()[1:])
-    (project / "airlift.yaml").write_text(HEAD + mappings)
+    mappings = "\n".join(tasks.splitlines()[1:])  # the block without its comment line
+    (project / "airlift.yaml").write_text(one_instance(mappings, name="shop", auth="{type: none}"))
     airflow = StubAirflow("http://127.0.0.1:8080")
     airflow.add_dag(
         "nightly",

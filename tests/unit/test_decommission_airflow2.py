@@ -11,7 +11,6 @@ a whole batch of cases in one child process.
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from airlift_component.component.decommission_schedule import run_interval
 from airlift_component.decommission.airflow_schedule import parse_schedule
 from airlift_component.decommission.cron import CannotReplaceSchedule, replacement_cron
 from airlift_component.decommission.yaml_block import DecommissionRecord
+from tests.unit.child_python import airflow_home_env, json_answer
 from tests.unit.test_decommission_cron import (
     YEAR_START,
     ZONES,
@@ -32,7 +32,6 @@ from tests.unit.test_decommission_cron import (
     cron_fields,
 )
 
-AIRFLOW2_PYTHON = Path(__file__).resolve().parents[2] / ".venv-airflow2" / "bin" / "python"
 HELPER = Path(__file__).with_name("airflow2_timetables.py")
 COUNT = 4
 PRESETS = ["@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"]
@@ -40,24 +39,7 @@ STEPS = [300, 1800, 3600, 6 * 3600, 8 * 3600, 86400, 7 * 86400, 13 * 3600, 90]
 
 
 def _airflow2(cases: list[dict[str, Any]], home: Path) -> list[list[list[datetime]]]:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    }
-    done = subprocess.run(
-        [str(AIRFLOW2_PYTHON), str(HELPER)],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    answer = json_answer([str(HELPER)], env=airflow_home_env(home), stdin=json.dumps(cases))
     return [[[datetime.fromisoformat(v) for v in run] for run in runs] for runs in answer]
 
 

@@ -8,22 +8,12 @@ from typing import Any
 
 import dagster as dg
 import pytest
-from component_fixtures import AIRLIFT_YAML, airflows, factory, write_project
 from dagster._core.definitions.declarative_automation.automation_condition_tester import (
     EvaluateAutomationConditionsResult,
 )
+from decommissioned_project import decommissioned_defs
 
-from airlift_component.component import build_defs
 from airlift_component.errors import ConfigError
-
-MODULE = """\
-import dagster as dg
-
-
-@dg.asset(key=["raw", "customers"])
-def raw_customers() -> None:
-    ...
-"""
 
 UPSTREAM = [dg.AssetKey(["analytics", "published"]), dg.AssetKey(["reports", "customers"])]
 TARGET = dg.AssetKey(["raw", "customers"])
@@ -36,20 +26,6 @@ def _block(mode: str) -> str:
         "          paused_by_airlift: true\n"
         '          on_assets: ["analytics/published", "reports/customers"]\n'
         f'          on_assets_updated: "{mode}"\n'
-    )
-
-
-def _defs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: str) -> dg.Definitions:
-    name = f"migrated_{tmp_path.name.replace('-', '_')}"
-    (tmp_path / f"{name}.py").write_text(MODULE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    text = AIRLIFT_YAML.replace(
-        "              - key: raw/customers\n",
-        f"              - key: raw/customers\n                code: {name}:raw_customers\n",
-        1,
-    ).replace("      - dag: customers\n", "      - dag: customers\n" + block, 1)
-    return build_defs(
-        write_project(tmp_path, text), refresh="if_missing", client_factory=factory(airflows())
     )
 
 
@@ -79,7 +55,7 @@ def _report(instance: dg.DagsterInstance, key: dg.AssetKey) -> None:
 def test_the_dags_assets_run_when_the_airflow_assets_they_were_scheduled_on_update(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, runs: list[int]
 ) -> None:
-    defs = _defs(tmp_path, monkeypatch, _block(mode))
+    defs = decommissioned_defs(tmp_path, monkeypatch, _block(mode))
     sensor = defs.resolve_sensor_def("prod__customers__automation")
     assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
@@ -103,4 +79,4 @@ def test_a_block_mixing_cron_and_assets_is_a_located_error(
 ) -> None:
     block = _block("any") + '          cron: "0 3 * * *"\n'
     with pytest.raises(ConfigError, match="either cron, timezone and logical_date"):
-        _defs(tmp_path, monkeypatch, block)
+        decommissioned_defs(tmp_path, monkeypatch, block)

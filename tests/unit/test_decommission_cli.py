@@ -3,90 +3,21 @@ in-process fake of Airflow's REST API (the real systems: tests/e2e/test_decommis
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 import yaml
 
-from airlift_component.airflow_api.client import AirflowClient
 from airlift_component.cli.main import main
-from airlift_component.config.airlift_yaml.model import Instance
-
-AIRLIFT = """\
-version: 1
-instances:
-  - name: prod   # the only one
-    url: http://127.0.0.1:9
-    api: v2
-    auth: {type: none}
-    proxied_state_dir: proxied_state
-    mappings:
-      - dag: orders  # moved last
-        tasks:
-          - task: load
-            assets: [lake/orders]
-"""
-
-
-class FakeAirflow:
-    """GET /dags/orders/details and /tasks, PATCH /dags/orders (pause), all logged."""
-
-    def __init__(self) -> None:
-        soon = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-        soon += timedelta(hours=1)
-        self.details: dict[str, Any] = {
-            "dag_id": "orders",
-            "timetable_summary": "0 * * * *",
-            "timezone": "Europe/Amsterdam",
-            "catchup": False,
-            "start_date": "2026-01-01T00:00:00Z",
-            "asset_expression": None,
-            "is_paused": False,
-            "next_dagrun_logical_date": soon.isoformat(),
-            "next_dagrun_data_interval_start": soon.isoformat(),
-            "next_dagrun_data_interval_end": soon.isoformat(),
-            "next_dagrun_run_after": soon.isoformat(),
-        }
-        self.patches: list[bool] = []
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path.removeprefix("/api/v2")
-        if request.method == "PATCH" and path == "/dags/orders":
-            paused = json.loads(request.content)["is_paused"]
-            self.patches.append(paused)
-            self.details["is_paused"] = paused
-            return httpx.Response(200, json={"dag_id": "orders", "is_paused": paused})
-        if path == "/dags/orders/details":
-            return httpx.Response(200, json=self.details)
-        if path == "/dags/orders/tasks":
-            tasks = [{"task_id": t, "downstream_task_ids": []} for t in ("load", "check")]
-            return httpx.Response(200, json={"tasks": tasks, "total_entries": 2})
-        return httpx.Response(404, json={"detail": "not found"})
+from tests.unit.decommission_support import AIRLIFT, FakeAirflow, fake_airflow, project
 
 
 @pytest.fixture
-def airflow(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAirflow]:
-    fake = FakeAirflow()
-
-    def factory(instance: Instance) -> AirflowClient:
-        return AirflowClient(instance, transport=httpx.MockTransport(fake.handle))
-
-    monkeypatch.setattr("airlift_component.airflow_state.fetch.default_client_factory", factory)
-    yield fake
-
-
-def _project(tmp_path: Path, proxied: str = "proxied: true\n") -> Path:
-    (tmp_path / "proxied_state").mkdir()
-    (tmp_path / "proxied_state" / "orders.yaml").write_text(proxied)
-    path = tmp_path / "airlift.yaml"
-    path.write_text(AIRLIFT)
-    return path
+def airflow(monkeypatch: pytest.MonkeyPatch) -> FakeAirflow:
+    return fake_airflow(monkeypatch)
 
 
 def _run(path: Path, *args: str) -> int:
@@ -96,7 +27,7 @@ def _run(path: Path, *args: str) -> int:
 def test_a_dag_with_tasks_still_in_airflow_is_refused_naming_them(
     tmp_path: Path, airflow: FakeAirflow, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _project(tmp_path, "tasks:\n  - id: load\n    proxied: true\n")
+    path = project(tmp_path, "tasks:\n  - id: load\n    proxied: true\n")
     assert _run(path) == 1
     err = capsys.readouterr().err
     assert "check still run(s) in Airflow" in err and "--force" in err
@@ -128,7 +59,7 @@ def test_what_cannot_move_to_dagster_is_refused_with_the_reason(
     change: dict[str, Any],
     reason: str,
 ) -> None:
-    path = _project(tmp_path)
+    path = project(tmp_path)
     airflow.details.update(change)
     assert _run(path) == 1
     assert reason in capsys.readouterr().err
@@ -138,7 +69,7 @@ def test_what_cannot_move_to_dagster_is_refused_with_the_reason(
 def test_without_reload_it_writes_the_block_and_pauses_only_once_dagster_has_it(
     tmp_path: Path, airflow: FakeAirflow, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _project(tmp_path)
+    path = project(tmp_path)
     assert _run(path) == 0
     out = capsys.readouterr().out
     assert "Airflow still runs the DAG" in out and "airlift reload" in out
@@ -162,7 +93,7 @@ def test_without_reload_it_writes_the_block_and_pauses_only_once_dagster_has_it(
 def test_a_dag_paused_already_stays_paused_and_undo_leaves_it_so(
     tmp_path: Path, airflow: FakeAirflow, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _project(tmp_path)
+    path = project(tmp_path)
     airflow.details["is_paused"] = True
     assert _run(path) == 0
     assert "was paused in Airflow already" in capsys.readouterr().out
@@ -176,7 +107,7 @@ def test_a_dag_paused_already_stays_paused_and_undo_leaves_it_so(
 def test_undo_of_an_edited_block_is_refused_showing_what_differs_unless_forced(
     tmp_path: Path, airflow: FakeAirflow, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _project(tmp_path)
+    path = project(tmp_path)
     assert _run(path) == 0
     path.write_text(path.read_text().replace('"0 * * * *"', '"0 * * * *"  # hourly'))
     assert _run(path, "--undo") == 1
@@ -192,7 +123,7 @@ def test_a_next_run_off_the_crons_clock_asks_for_the_dags_timezone(
 ) -> None:
     """Airflow (2.10 and 3) reports timezone UTC for a DAG whose start_date is in
     Amsterdam: its next run, 02:30 Amsterdam, is no tick of ``30 2 * * *`` in UTC."""
-    path = _project(tmp_path)
+    path = project(tmp_path)
     at = datetime.now(timezone.utc) + timedelta(days=2)
     local = at.astimezone(ZoneInfo("Europe/Amsterdam")).replace(hour=2, minute=30, second=0)
     run_after = local.replace(microsecond=0).astimezone(timezone.utc).isoformat()

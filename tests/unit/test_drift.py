@@ -11,43 +11,36 @@ import pytest
 from airlift_component.airflow_state.state_file import read_state_file
 from airlift_component.cli.main import main
 from tests.harness.fake_airflow import FakeAirflow
+from tests.unit.cli_project import CUSTOMERS, fake_airflow_project
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: prod
-    url: {url}
-    api: v2
-    auth: {{type: basic, username: admin, password: pw}}
-    dags: {{exclude: ["hidden"]}}
-    mappings:
-      - dag: customers
-        tasks:
-          - task: extract
-            assets: [raw/customers]
-          - task: load
-            assets: [analytics/customers]
-      - dag: hidden
-        tasks:
-          - task: t
-            assets: [hidden/t]
+HIDDEN = """\
+- dag: hidden
+  tasks:
+    - task: t
+      assets: [hidden/t]
 """
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeAirflow]:
-    with FakeAirflow(api="v2", username="admin", password="pw") as fake:
+def project(tmp_path: Path) -> Iterator[tuple[FakeAirflow, Path]]:
+    """Airflow serving DAGs customers, hidden and orders; airlift.yaml mapping customers
+    and hidden, and leaving hidden out."""
+    extra = 'dags: {exclude: ["hidden"]}'
+    with fake_airflow_project(tmp_path, CUSTOMERS + HIDDEN, extra=extra) as (fake, config):
         fake.add_dag("customers", {"extract": ["load"], "load": []})
         fake.add_dag("hidden", {"t": []})
         fake.add_dag("orders", {"x": []})
-        yield fake
+        yield fake, config
 
 
 @pytest.fixture
-def config(fake: FakeAirflow, tmp_path: Path) -> Path:
-    path = tmp_path / "airlift.yaml"
-    path.write_text(AIRLIFT.format(url=fake.url))
-    return path
+def fake(project: tuple[FakeAirflow, Path]) -> FakeAirflow:
+    return project[0]
+
+
+@pytest.fixture
+def config(project: tuple[FakeAirflow, Path]) -> Path:
+    return project[1]
 
 
 def _drift(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -154,7 +147,7 @@ def test_versioned_state_storage_compares_without_the_state_and_says_why(
         "attributes:\n  defs_state: {management_type: VERSIONED_STATE_STORAGE}\n"
     )
     config = folder / "airlift.yaml"
-    config.write_text(AIRLIFT.format(url=fake.url))
+    config.write_text((tmp_path / "airlift.yaml").read_text())  # the fixture project's
     fake.remove_dag("customers")
     code, report = _drift(config, capsys)
     assert code == 1

@@ -11,41 +11,13 @@ import pytest
 
 from airlift_component.cli.main import main
 from tests.harness.fake_airflow import FakeAirflow
-
-AIRLIFT = """\
-version: 1
-instances:
-  - name: prod
-    url: {url}
-    api: v2
-    auth: {{type: basic, username: admin, password: pw}}
-    mappings:
-      - dag: customers
-        tasks:
-          - task: extract
-            assets: [raw/customers]
-          - task: load
-            assets: [analytics/customers]
-        decommissioned:
-          cron: "0 3 * * *"
-          timezone: Europe/Amsterdam
-          first_tick: "2026-03-29T03:00:00+02:00"
-          logical_date: interval_start
-          paused_by_airlift: true
-"""
+from tests.unit.cli_project import CUSTOMERS, DECOMMISSIONED, fake_airflow_project
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeAirflow]:
-    with FakeAirflow(api="v2", username="admin", password="pw") as fake:
-        yield fake
-
-
-@pytest.fixture
-def config(fake: FakeAirflow, tmp_path: Path) -> Path:
-    path = tmp_path / "airlift.yaml"
-    path.write_text(AIRLIFT.format(url=fake.url))
-    return path
+def project(tmp_path: Path) -> Iterator[tuple[FakeAirflow, Path]]:
+    with fake_airflow_project(tmp_path, CUSTOMERS + DECOMMISSIONED) as project:
+        yield project
 
 
 def _json(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -54,8 +26,9 @@ def _json(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
 
 
 def test_a_paused_decommissioned_dag_is_no_drift_even_with_its_tasks_changed(
-    config: Path, fake: FakeAirflow, capsys: pytest.CaptureFixture[str]
+    project: tuple[FakeAirflow, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    fake, config = project
     # Airflow no longer runs it: a task renamed since is not compared.
     fake.add_dag("customers", {"extract": ["load_v2"], "load_v2": []}, is_paused=True)
     code, prod = _json(config, capsys)
@@ -69,8 +42,9 @@ def test_a_paused_decommissioned_dag_is_no_drift_even_with_its_tasks_changed(
 
 
 def test_an_unpaused_decommissioned_dag_warns_that_two_orchestrators_run_it(
-    config: Path, fake: FakeAirflow, capsys: pytest.CaptureFixture[str]
+    project: tuple[FakeAirflow, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    fake, config = project
     fake.add_dag("customers", {"extract": ["load"], "load": []}, is_paused=False)
     code, prod = _json(config, capsys)
     assert code == 0  # a warning: nothing mapped is gone
@@ -87,8 +61,9 @@ def test_an_unpaused_decommissioned_dag_warns_that_two_orchestrators_run_it(
 
 
 def test_a_decommissioned_dag_gone_from_airflow_is_still_gone(
-    config: Path, capsys: pytest.CaptureFixture[str]
+    project: tuple[FakeAirflow, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _, config = project
     code, prod = _json(config, capsys)
     assert code == 1
     assert prod["missing_dags"] == ["customers"]

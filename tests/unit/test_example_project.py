@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 import sqlite3
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 
 from airlift_component.config.airlift_yaml.load import load_airlift_file
 from airlift_component.config.proxied_state.file import read_proxied_state_dir
+from tests.unit.child_python import json_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example_project"
@@ -166,16 +166,7 @@ def test_dags_parse_in_airflow_with_the_documented_shape(airflow: str, tmp_path:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRLIFT_EXAMPLE_DATA": str(tmp_path / "data"),
     }
-    result = subprocess.run(
-        [str(python), "-c", _DAGBAG_SCRIPT, str(DAGS)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = json_answer(["-c", _DAGBAG_SCRIPT, str(DAGS)], env=env, python=python, timeout=180)
     assert report["errors"] == {}
     assert {dag: set(tasks) for dag, tasks in report["dags"].items()} == EXPECTED_TASKS
     etl = report["dags"]["customers_etl"]

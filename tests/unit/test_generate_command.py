@@ -8,11 +8,13 @@ import argparse
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from airlift_component.cli import cmd_generate
+from tests.unit.generated_project import generate, generated_project
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,19 +73,9 @@ instances:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "dags").mkdir()
-    (tmp_path / "dags" / "pipelines.py").write_text(DAG_FILE)
-    (tmp_path / "airlift.yaml").write_text(AIRLIFT_YAML)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    return tmp_path
-
-
-def generate(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    cmd_generate.register(parser)
-    return cmd_generate.run(parser.parse_args([*argv, "--dags-folder", "dags"]))
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    with generated_project(tmp_path, monkeypatch, {"pipelines.py": DAG_FILE}, AIRLIFT_YAML):
+        yield tmp_path
 
 
 def test_writes_modules_and_points_code_at_them_keeping_every_other_byte(

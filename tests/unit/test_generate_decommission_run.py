@@ -4,9 +4,7 @@ code's ``airflow_run``, in a real (in-process) Dagster."""
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +13,6 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from airlift_component.cli import cmd_generate
 from airlift_component.component.decommission_schedule import decommission_schedule
 from airlift_component.decommission.yaml_block import DecommissionRecord
 from airlift_component.generate.runtime import airflow_run
@@ -25,6 +22,7 @@ from airlift_component.mapping_tags import (
     DATA_INTERVAL_START_TAG,
     LOGICAL_DATE_TAG,
 )
+from tests.unit.generated_project import generate, generated_project, local_instance
 
 DAG_FILE = """\
 from airflow.sdk import DAG
@@ -40,17 +38,11 @@ with DAG("nightly", schedule="0 3 * * *") as nightly:
     PythonOperator(task_id="stamp", python_callable=dates)
 """
 
-AIRLIFT_YAML = """\
-version: 1
-instances:
-  - name: local
-    url: http://127.0.0.1:8080
-    auth: {type: basic, username: admin, password: admin}
-    mappings:
-      - dag: nightly
-        tasks:
-          - {task: stamp, assets: [nightly/stamp]}
-"""
+AIRLIFT_YAML = local_instance("""\
+- dag: nightly
+  tasks:
+    - {task: stamp, assets: [nightly/stamp]}
+""")
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: 03:00 in Amsterdam on the night the clocks go forward (01:00 UTC; the day before
@@ -60,23 +52,9 @@ TICK = datetime(2026, 3, 29, 3, 0, tzinfo=AMSTERDAM)
 
 @pytest.fixture
 def stamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dg.AssetsDefinition]:
-    (tmp_path / "dags").mkdir()
-    (tmp_path / "dags" / "nightly.py").write_text(DAG_FILE)
-    (tmp_path / "airlift.yaml").write_text(AIRLIFT_YAML)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    saved = {m: sys.modules.pop(m) for m in list(sys.modules) if _generated(m)}
-    parser = argparse.ArgumentParser()
-    cmd_generate.register(parser)
-    assert cmd_generate.run(parser.parse_args(["nightly", "--dags-folder", "dags"])) == 0
-    yield importlib.import_module("airlift_generated.nightly__stamp").nightly__stamp
-    for name in [m for m in sys.modules if _generated(m)]:
-        del sys.modules[name]
-    sys.modules.update(saved)
-
-
-def _generated(module: str) -> bool:
-    return module.split(".")[0] == "airlift_generated"
+    with generated_project(tmp_path, monkeypatch, {"nightly.py": DAG_FILE}, AIRLIFT_YAML):
+        assert generate("nightly") == 0
+        yield importlib.import_module("airlift_generated.nightly__stamp").nightly__stamp
 
 
 def _scheduled(asset: dg.AssetsDefinition, logical_date: str) -> str:

@@ -111,6 +111,33 @@ def test_a_task_id_that_is_not_literal_is_listed_apart() -> None:
     assert dag.unnamed == [(6, "airflow.providers.standard.operators.empty.EmptyOperator")]
 
 
+def test_a_taskflow_task_id_that_is_not_literal_is_not_the_function_name() -> None:
+    """``@task(task_id=f"branch_{option}")`` over options only known at parse time
+    (Airflow's example_branch_operator_decorator): Airflow names the task after the
+    id, so the function's name would point the mapping at a task that does not
+    exist; the task is listed apart, as a classic one is."""
+    dag = dags_of(
+        """
+        from airflow.sdk import DAG, task
+
+        with DAG("branches"):
+            for option in load_options():
+                @task(task_id=f"branch_{option}")
+                def some_task():
+                    return option
+                some_task()
+
+            @task
+            def other():
+                return 1
+            other.override(task_id=compute_id())()
+            other.override(task_id="named")()
+        """
+    )["branches"]
+    assert sorted(dag.tasks) == ["named"]
+    assert dag.unnamed == [(9, "@task"), (14, "@task")]
+
+
 def test_a_syntax_error_names_file_and_line() -> None:
     with pytest.raises(GenerateError, match=r"dag.py:2:\d+: not valid Python"):
         parse_dag_source("x = 1\ndef (:\n", Path("dag.py"))

@@ -5,7 +5,6 @@ image, command, args, env, namespace and pod settings (rendered). No pod is star
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import types
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from airlift_component.cli import cmd_generate
+from tests.unit.generated_project import generate, generated_project, local_instance
 
 DAG_FILE = """\
 from airflow.sdk import DAG
@@ -41,43 +40,19 @@ with DAG("pods", schedule=None, params={"size": "small"}) as pods:
     KubernetesPodOperator(task_id="vols", image="busybox", volumes=[])
 """
 
-AIRLIFT_YAML = """\
-version: 1
-instances:
-  - name: local
-    url: http://127.0.0.1:8080
-    auth: {type: basic, username: admin, password: admin}
-    mappings:
-      - dag: pods
-        tasks:
-          - {task: train, assets: [ml/model]}
-          - {task: xcom, assets: [ml/xcom]}
-          - {task: vols, assets: [ml/vols]}
-"""
+AIRLIFT_YAML = local_instance("""\
+- dag: pods
+  tasks:
+    - {task: train, assets: [ml/model]}
+    - {task: xcom, assets: [ml/xcom]}
+    - {task: vols, assets: [ml/vols]}
+""")
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    (tmp_path / "dags").mkdir()
-    (tmp_path / "dags" / "pods.py").write_text(DAG_FILE)
-    (tmp_path / "airlift.yaml").write_text(AIRLIFT_YAML)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    saved = {m: sys.modules.pop(m) for m in list(sys.modules) if _generated(m)}
-    yield tmp_path
-    for name in [m for m in sys.modules if _generated(m)]:
-        del sys.modules[name]
-    sys.modules.update(saved)
-
-
-def _generated(module: str) -> bool:
-    return module.split(".")[0] == "airlift_generated"
-
-
-def generate(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    cmd_generate.register(parser)
-    return cmd_generate.run(parser.parse_args([*argv, "--dags-folder", "dags"]))
+    with generated_project(tmp_path, monkeypatch, {"pods.py": DAG_FILE}, AIRLIFT_YAML):
+        yield tmp_path
 
 
 def test_refusals_name_the_reason_and_line(

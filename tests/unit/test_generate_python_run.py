@@ -4,15 +4,13 @@ is run to completion as Airflow 3 runs it (both found by the example coverage ru
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from airlift_component.cli import cmd_generate
+from tests.unit.generated_project import generate, generated_project, local_instance
 
 DAG_FILE = """\
 from airflow.sdk import DAG, task
@@ -38,45 +36,25 @@ with DAG("pyrun", schedule=None) as pyrun:
     PythonOperator(task_id="classic", python_callable=day_of)
 """
 
-AIRLIFT_YAML = """\
-version: 1
-instances:
-  - name: local
-    url: http://127.0.0.1:8080
-    auth: {type: basic, username: admin, password: admin}
-    mappings:
-      - dag: pyrun
-        tasks:
-          - {task: stamp, assets: [py/stamp]}
-          - {task: later, assets: [py/later]}
-          - {task: classic, assets: [py/classic]}
-"""
+AIRLIFT_YAML = local_instance("""\
+- dag: pyrun
+  tasks:
+    - {task: stamp, assets: [py/stamp]}
+    - {task: later, assets: [py/later]}
+    - {task: classic, assets: [py/classic]}
+""")
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    (tmp_path / "dags").mkdir()
-    (tmp_path / "dags" / "pyrun.py").write_text(DAG_FILE)
-    (tmp_path / "airlift.yaml").write_text(AIRLIFT_YAML)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    saved = {m: sys.modules.pop(m) for m in list(sys.modules) if _generated(m)}
-    yield tmp_path
-    for name in [m for m in sys.modules if _generated(m)]:
-        del sys.modules[name]
-    sys.modules.update(saved)
-
-
-def _generated(module: str) -> bool:
-    return module.split(".")[0] == "airlift_generated"
+    with generated_project(tmp_path, monkeypatch, {"pyrun.py": DAG_FILE}, AIRLIFT_YAML):
+        yield tmp_path
 
 
 def test_context_keys_and_async_callables_run_green(project: Path) -> None:
     import dagster as dg
 
-    parser = argparse.ArgumentParser()
-    cmd_generate.register(parser)
-    assert cmd_generate.run(parser.parse_args(["pyrun", "--dags-folder", "dags"])) == 0
+    assert generate("pyrun") == 0
     assets = [
         getattr(importlib.import_module(f"airlift_generated.pyrun__{name}"), f"pyrun__{name}")
         for name in ("stamp", "later", "classic")

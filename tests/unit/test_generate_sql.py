@@ -5,7 +5,6 @@ back as Airflow's own operator returns them (checked against the real operator o
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sqlite3
@@ -18,15 +17,13 @@ from typing import Any
 
 import pytest
 
-from airlift_component.cli import cmd_generate
 from airlift_component.generate.runtime.sql import (
     SqlConnectionError,
     parse_connection,
     run_statements,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-AIRFLOW2_PYTHON = ROOT / ".venv-airflow2" / "bin" / "python"
+from tests.unit.child_python import AIRFLOW2_PYTHON, json_answer
+from tests.unit.generated_project import generate, generated_project, local_instance
 
 DAG_FILE = """\
 from airflow.sdk import DAG
@@ -57,47 +54,23 @@ with DAG("sqlflow", schedule=None, params={"who": "dag"}) as sqlflow:
     SQLExecuteQueryOperator(task_id="db", conn_id="warehouse", sql="SELECT 1", database="x")
 """
 
-AIRLIFT_YAML = """\
-version: 1
-instances:
-  - name: local
-    url: http://127.0.0.1:8080
-    auth: {type: basic, username: admin, password: admin}
-    mappings:
-      - dag: sqlflow
-        tasks:
-          - {task: load, assets: [sql/load]}
-          - {task: count, assets: [sql/count]}
-          - {task: split, assets: [sql/split]}
-          - {task: own, assets: [sql/own]}
-          - {task: file, assets: [sql/file]}
-          - {task: db, assets: [sql/db]}
-"""
+AIRLIFT_YAML = local_instance("""\
+- dag: sqlflow
+  tasks:
+    - {task: load, assets: [sql/load]}
+    - {task: count, assets: [sql/count]}
+    - {task: split, assets: [sql/split]}
+    - {task: own, assets: [sql/own]}
+    - {task: file, assets: [sql/file]}
+    - {task: db, assets: [sql/db]}
+""")
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    (tmp_path / "dags").mkdir()
-    (tmp_path / "dags" / "sqlflow.py").write_text(DAG_FILE)
-    (tmp_path / "airlift.yaml").write_text(AIRLIFT_YAML)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
     # Each test's generated package is its own: none imported before or after it.
-    saved = {m: sys.modules.pop(m) for m in list(sys.modules) if _generated(m)}
-    yield tmp_path
-    for name in [m for m in sys.modules if _generated(m)]:
-        del sys.modules[name]
-    sys.modules.update(saved)
-
-
-def _generated(module: str) -> bool:
-    return module.split(".")[0] == "airlift_generated"
-
-
-def generate(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    cmd_generate.register(parser)
-    return cmd_generate.run(parser.parse_args([*argv, "--dags-folder", "dags"]))
+    with generated_project(tmp_path, monkeypatch, {"sqlflow.py": DAG_FILE}, AIRLIFT_YAML):
+        yield tmp_path
 
 
 def sqlite_uri(path: Path) -> str:
@@ -231,16 +204,7 @@ def test_results_equal_airflows_own_operator(tmp_path: Path) -> None:
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "home")}
     for i in range(len(CASES)):
         env[f"AIRFLOW_CONN_CASE{i}"] = sqlite_uri(tmp_path / f"airflow{i}.db")
-    done = subprocess.run(
-        [str(AIRFLOW2_PYTHON), "-c", textwrap.dedent(AIRFLOW_SIDE), json.dumps(CASES)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    airflow = json.loads(done.stdout.strip().splitlines()[-1])
+    airflow = json_answer(["-c", textwrap.dedent(AIRFLOW_SIDE), json.dumps(CASES)], env=env)
     ours = []
     for i, case in enumerate(CASES):
         case = dict(case)

@@ -16,10 +16,8 @@ The generator only reads each DAG file by syntax.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
-import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -29,8 +27,9 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from airlift_component.cli import cmd_generate
 from airlift_component.generate.runtime import AirflowRun
+from tests.unit.child_python import AIRFLOW2_PYTHON, airflow_home_env, json_answer
+from tests.unit.generated_project import generate, local_instance, write_project
 
 TEMPLATE = (
     "echo {{ ds }} {{ ds_nodash }} {{ ts }} {{ ts_nodash }} {{ ts_nodash_with_tz }} "
@@ -49,38 +48,30 @@ with DAG("prop", schedule=None, params={{"n": Param(3, type="integer"), "label":
     BashOperator(task_id="render_me", bash_command={TEMPLATE!r})
 """
 
-AIRLIFT_YAML = """\
-version: 1
-instances:
-  - name: local
-    url: http://127.0.0.1:8080
-    auth: {type: basic, username: admin, password: admin}
-    mappings:
-      - dag: prop
-        tasks:
-          - task: render_me
-            assets: [prop/render_me]
-"""
+AIRLIFT_YAML = local_instance("""\
+- dag: prop
+  tasks:
+    - task: render_me
+      assets: [prop/render_me]
+""")
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    project = tmp_path_factory.mktemp("prop")
-    (project / "dags").mkdir()
-    (project / "dags" / "prop.py").write_text(DAG_FILE)
-    (project / "airlift.yaml").write_text(AIRLIFT_YAML)
-    parser = argparse.ArgumentParser()
-    cmd_generate.register(parser)
-    args = parser.parse_args(
-        ["prop", "--config", str(project / "airlift.yaml"), "--dags-folder", str(project / "dags")]
-    )
-    assert cmd_generate.run(args) == 0
+def generated_module(project: Path, dag_file: str, name: str) -> Any:
+    """The module `airlift generate` writes for task render_me of ``dag_file`` in
+    ``project``, imported as ``name``."""
+    write_project(project, {"prop.py": dag_file}, AIRLIFT_YAML)
+    assert generate("prop", project=project) == 0
     path = project / "airlift_generated" / "prop__render_me.py"
-    spec = importlib.util.spec_from_file_location("generated_prop__render_me", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return generated_module(tmp_path_factory.mktemp("prop"), DAG_FILE, "generated_prop__render_me")
 
 
 def airflow_task() -> Any:
@@ -226,7 +217,6 @@ def test_variables_render_as_airflow_reads_them_from_the_environment(greeting: s
 
 # -- Airflow 2.10 ----------------------------------------------------------------
 
-AIRFLOW2_PYTHON = Path(__file__).resolve().parents[2] / ".venv-airflow2" / "bin" / "python"
 AIRFLOW2_HELPER = Path(__file__).with_name("airflow2_render.py")
 
 AIRFLOW2_DAG_FILE = f"""\
@@ -244,51 +234,23 @@ def airflow2(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
     """(the module generated from the Airflow 2 DAG file, a scratch Airflow home)."""
     assert AIRFLOW2_PYTHON.exists(), f"{AIRFLOW2_PYTHON} is missing: run scripts/setup"
     project = tmp_path_factory.mktemp("prop2")
-    (project / "dags").mkdir()
-    (project / "dags" / "prop.py").write_text(AIRFLOW2_DAG_FILE)
-    (project / "airlift.yaml").write_text(AIRLIFT_YAML)
-    parser = argparse.ArgumentParser()
-    cmd_generate.register(parser)
-    args = parser.parse_args(
-        ["prop", "--config", str(project / "airlift.yaml"), "--dags-folder", str(project / "dags")]
-    )
-    assert cmd_generate.run(args) == 0
-    path = project / "airlift_generated" / "prop__render_me.py"
-    spec = importlib.util.spec_from_file_location("generated2_prop__render_me", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = generated_module(project, AIRFLOW2_DAG_FILE, "generated2_prop__render_me")
     (project / "home").mkdir()
     return module, project
 
 
 def airflow2_render(project: Path, cases: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Airflow 2.10's renderings of ``cases``, all in one child process."""
-    home = project / "home"
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    }
     request = {
         "dag_file": str(project / "dags" / "prop.py"),
         "dag_id": "prop",
         "task_id": "render_me",
         "cases": cases,
     }
-    done = subprocess.run(
-        [str(AIRFLOW2_PYTHON), str(AIRFLOW2_HELPER)],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
+    env = airflow_home_env(project / "home")
+    answers: list[dict[str, str]] = json_answer(
+        [str(AIRFLOW2_HELPER)], env=env, stdin=json.dumps(request)
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    answers: list[dict[str, str]] = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(answers) == len(cases)
     return answers
 

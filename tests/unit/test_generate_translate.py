@@ -132,6 +132,37 @@ def test_taskflow_reads_upstream_xcoms_and_strips_the_decorator() -> None:
 
 
 @pytest.mark.parametrize(
+    "mapped", ["add_one.expand(x=[1, 2, 3])", "add_one.partial(y=1).expand(x=[1, 2])"]
+)
+def test_a_task_reading_a_mapped_tasks_output_is_refused(mapped: str) -> None:
+    """The output of a mapped task is one XCom per map index (Airflow hands the
+    downstream task the list): reading its ``return_value`` alone finds none, so the
+    task that reads it is refused with a reason, not generated to fail when run
+    (``example_dynamic_task_mapping.sum_it``, found by the coverage loop)."""
+    body = f"""
+        @dag()
+        def d():
+            @task
+            def add_one(x, y=1):
+                return x + y
+
+            @task
+            def t(values):
+                return sum(values)
+
+            added = {mapped}
+            t(added)
+
+        d()
+        """
+    with pytest.raises(Refusal) as caught:
+        translate(body)
+    assert caught.value.reason.startswith("dynamic task mapping: reads mapped task 'add_one'")
+    assert caught.value.kind == "dynamic task mapping"
+    assert caught.value.line == 19
+
+
+@pytest.mark.parametrize(
     ("body", "reason", "line"),
     [
         ('with DAG("d"):\n    MyOp(task_id="t")\n', "custom operator MyOp", 8),

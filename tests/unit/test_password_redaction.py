@@ -11,37 +11,39 @@ from __future__ import annotations
 
 import json
 import logging
-import string
 from urllib.parse import quote
 
 import dagster as dg
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from airflow_side.redaction import UnsafeUrlError, check_userinfo
+from airflow_side.redaction import redact as side_redact
+from airflow_side.redaction import redact_url as side_redact_url
+from airlift_component.airflow_api.asset_conditions import (
+    condition_text,
+    parse_condition,
+    to_json_text,
+)
+from airlift_component.airflow_api.parse import parse_asset, parse_asset_event
 from airlift_component.airflow_state.state_file import default_state_file
 from airlift_component.cli.main import main
 from airlift_component.component import build_defs
 from airlift_component.component.materializations import redacted_extra
+from airlift_component.dagster_api.client import DagsterClient
 from airlift_component.redact import redact_url, scrub_userinfo
-from tests.harness.fake_airflow import FakeAirflow
+from tests.harness.fake_airflow_assets import AssetFakeAirflow
+from tests.unit.cli_project import EXTRACT, NO_RETRIES, one_instance
+from tests.unit.url_passwords import ANY_PASSWORDS, PASSWORDS, USERINFO_URLS
+from tests.unit.url_passwords import hidden as _hidden
 
-_NO_SPACE = string.ascii_letters + string.digits + string.punctuation + "éß€"
-#: A password without whitespace (a URL in running text ends at whitespace).
-PASSWORDS = st.text(st.sampled_from(list(_NO_SPACE)), min_size=1, max_size=24).map(
-    lambda s: f"Pw{s}Zq"
-)
-#: Any password, whitespace too: where the code holds the URL as a URL.
-ANY_PASSWORDS = st.text(st.sampled_from(list(_NO_SPACE + " \t\n")), min_size=1, max_size=24).map(
-    lambda s: f"Pw{s}Zq"
-)
 USERS = st.sampled_from(["admin", "AKIAEXAMPLE", ""])
 URLS = st.sampled_from(
     [
-        "http://{u}:{p}@airflow.example.com:8080/api/v2/dags",
-        "https://{u}:{p}@10.0.0.1",
-        "s3://{u}:{p}@lake/raw/orders.parquet",
-        "postgres://{u}:{p}@db:5432/sales?table=x",
+        *USERINFO_URLS,
+        "x-lake://{u}:{p}@bucket/users/alice@example.com/orders.csv",
+        "gs://{u}:{p}@lake/orders@v2/part.parquet#frag",
     ]
 )
 WRAPPERS = st.sampled_from(
@@ -54,10 +56,6 @@ WRAPPERS = st.sampled_from(
         "<{url}>; see also http://other.example.com/x",
     ]
 )
-
-
-def _hidden(text: str) -> bool:
-    return "Pw" not in text and "Zq" not in text
 
 
 @settings(max_examples=500, deadline=None)
@@ -85,21 +83,58 @@ def test_a_url_shown_as_a_url_never_shows_the_password(password: str, user: str,
     assert _hidden(redact_url(url.format(u=user, p=password)))
 
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: prod
-    url: ${AIRFLOW_URL}
-    api: v1
-    auth: {type: none}
-    http: {retries: 0, deadline_seconds: 5}
-    airflow_assets: {enabled: true}
-    mappings:
-      - dag: customers
-        tasks:
-          - task: extract
-            assets: [raw/customers]
-"""
+@settings(max_examples=500, deadline=None)
+@example(password="Pw/ssZq", user="user", url="s3://{u}:{p}@host/x")
+@given(password=ANY_PASSWORDS, user=USERS, url=URLS)
+def test_an_asset_uri_name_alias_or_condition_never_shows_the_password(
+    password: str, user: str, url: str
+) -> None:
+    shown = url.format(u=user, p=password)
+    asset = parse_asset(
+        {"uri": shown, "name": shown, "producing_tasks": [], "aliases": [{"name": shown}]}
+    )
+    event = parse_asset_event(
+        {"id": 1, "timestamp": "2026-01-01T00:00:00Z", "uri": shown, "name": shown}
+    )
+    condition = parse_condition(
+        {
+            "all": [
+                shown,  # Airflow 2 writes a dataset as its URI
+                {"asset": {"uri": shown, "name": shown, "id": 3}},
+                {"asset_ref": {"uri": shown}},
+                {"asset_ref": {"name": shown}},
+                {"alias": {"name": shown, "group": "asset"}},  # an alias named with a URL
+                {"alias": shown},  # Airflow 2 writes an alias as its name
+                {"unknown": [shown, shown], "shape": shown},
+            ]
+        }
+    )
+    assert condition is not None
+    texts = [repr(asset), repr(event), to_json_text(condition), condition_text(condition)]
+    assert all(_hidden(text) for text in texts), texts
+
+
+@settings(max_examples=300, deadline=None)
+@given(password=ANY_PASSWORDS, user=USERS, wrapper=WRAPPERS, encode=st.booleans())
+def test_the_airflow_side_never_shows_the_dagster_urls_password(
+    password: str, user: str, wrapper: str, encode: bool
+) -> None:
+    secret = quote(password, safe="") if encode else password
+    url = f"http://{user}:{secret}@dagster.example.com:3000/graphql"
+    shown = [side_redact(wrapper.format(url=url), url), side_redact_url(url)]
+    try:
+        check_userinfo(url, "DAGSTER_URL")
+    except UnsafeUrlError as exc:  # a userinfo that is not percent-encoded
+        shown.append(str(exc))
+    assert all(_hidden(text) for text in shown), shown
+
+
+AIRLIFT = one_instance(
+    EXTRACT,
+    url="${AIRFLOW_URL}",
+    auth="{type: none}",
+    extra=f"api: v1\n{NO_RETRIES}\nairflow_assets: {{enabled: true}}",
+)
 
 
 def _tick(defs: dg.Definitions) -> str:
@@ -130,14 +165,35 @@ def test_everywhere_a_url_goes_on_the_dagster_side(
     path.write_text(AIRLIFT)
     caplog.clear()
     shown: list[str] = []
-    with caplog.at_level(logging.DEBUG), FakeAirflow(api="v1") as fake:
+    with caplog.at_level(logging.DEBUG), AssetFakeAirflow(api="v1") as fake:
         fake.add_dag("customers", {"extract": []})
+        fake.add_dag("report", {"read": []}, schedule="Dataset")
         where = f"s3://{quote('AKIA:' + password, safe=':')}@lake/x"
         fake.add_asset("s3://lake/orders", producing_tasks=[("customers", "extract")])
         fake.add_asset_event(
             "s3://lake/orders",
             source=("customers", "extract", "r1"),
             extra={"note": f"copied from s3://AKIA:{password}@lake/x", "where": where},
+        )
+        # An asset URI Airflow keeps as written (an x- scheme), userinfo and all: in the
+        # listing, an event, and a consumer's condition (with a shape it does not know).
+        secret_uri = f"x-lake://AKIA:{password}@bucket/raw/orders"
+        fake.add_asset(
+            secret_uri, producing_tasks=[("customers", "extract")], scheduled_dags=["report"]
+        )
+        fake.add_asset_event(secret_uri, source=("customers", "extract", "r1"))
+        # An alias named with a URL that holds a password: on the asset it was emitted
+        # through, and in the condition of the DAG scheduled on it.
+        fake.set_aliases("s3://lake/orders", [secret_uri])
+        fake.set_expression(
+            "report",
+            {
+                "any": [
+                    secret_uri,
+                    {"alias": secret_uri},
+                    {"unknown": secret_uri, "next": [secret_uri]},
+                ]
+            },
         )
         fake.add_finished_run("customers", "r1")
         # Written correctly (percent-encoded): refresh, state file, metadata, a tick.
@@ -149,15 +205,17 @@ def test_everywhere_a_url_goes_on_the_dagster_side(
         defs = build_defs(path, refresh="never")
         graph = defs.resolve_asset_graph()
         shown.append(repr([graph.get(key).metadata for key in graph.get_all_asset_keys()]))
+        shown.append(repr(graph.get_all_asset_keys()))
+        # the alias named with the URL still meets the condition naming it: both lose
+        # the same userinfo, so `report` consumes what the alias resolved to
+        assert dg.AssetKey(["prod", "airflow_asset", "s3", "lake", "orders"]) in (
+            graph.get(dg.AssetKey(["prod", "dag", "report"])).parent_keys
+        )
+        # the asset keeps one key, whatever its password: the authority's userinfo goes
+        assert dg.AssetKey(["prod", "airflow_asset", "x-lake", "bucket", "raw", "orders"]) in (
+            graph.get_all_asset_keys()
+        )
         shown.append(_tick(defs))
-        # Written as is: whatever fails must not show it.
-        raw = fake.url.replace("://", f"://admin:{password}@")
-        monkeypatch.setenv("AIRFLOW_URL", raw)
-        main(["refresh", "--config", str(path)])
-        try:
-            shown.append(_tick(build_defs(path, refresh="never")))
-        except Exception as exc:
-            shown.append(repr(exc))
     # Airflow down (a closed port): the tick's skip reason and log.
     monkeypatch.setenv("AIRFLOW_URL", f"http://admin:{quote(password, safe='')}@127.0.0.1:9")
     with caplog.at_level(logging.DEBUG):
@@ -166,3 +224,51 @@ def test_everywhere_a_url_goes_on_the_dagster_side(
     shown += [out, err, caplog.text]
     for text in shown:
         assert _hidden(text) and quote(password, safe="") not in text, text[:2000]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@example(password="Pw@/Zq")
+@given(password=PASSWORDS)
+def test_an_instance_url_written_with_the_password_as_is_never_shows_it(
+    password: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    path = tmp_path_factory.mktemp("pw") / "airlift.yaml"
+    path.write_text(AIRLIFT)
+    caplog.clear()
+    shown: list[str] = []
+    with caplog.at_level(logging.DEBUG), AssetFakeAirflow(api="v1") as fake:
+        fake.add_dag("customers", {"extract": []})
+        monkeypatch.setenv(
+            "AIRFLOW_URL", fake.url.replace("://", f"://admin:{quote(password, safe='')}@")
+        )
+        assert main(["refresh", "--config", str(path)]) == 0
+        # Written as is (not percent-encoded): whatever fails must not show it.
+        monkeypatch.setenv("AIRFLOW_URL", fake.url.replace("://", f"://admin:{password}@"))
+        main(["refresh", "--config", str(path)])
+        try:
+            shown.append(_tick(build_defs(path, refresh="never")))
+        except Exception as exc:
+            shown.append(repr(exc))
+    out, err = capsys.readouterr()
+    shown += [out, err, caplog.text]
+    for text in shown:
+        assert _hidden(text) and quote(password, safe="") not in text, text[:2000]
+
+
+@settings(max_examples=50, deadline=None)
+@example(password="Pw/abcZq")
+@given(password=PASSWORDS)
+def test_a_dagster_url_written_with_the_password_as_is_never_shows_it(password: str) -> None:
+    try:
+        with DagsterClient(f"http://admin:{password}@127.0.0.1:9", timeout=2) as client:
+            client.graphql("query { version }", fields=("version",))
+    except Exception as exc:  # unreachable, or refused: either way without the password
+        assert _hidden(repr(exc)), repr(exc)

@@ -16,24 +16,31 @@ from airlift_component.cli.main import main
 from airlift_component.dagster_api import DagsterClient
 from airlift_component.dagster_api.checks import CheckKey, check_histories
 from devtools.loopback_http import LoopbackHTTPServer
+from tests.unit.cli_project import one_instance
 from tests.unit.fake_dagster_checks import FakeChecksDagster, FakeChecksHandler
 
 STATE = "tasks:\n  - id: load_raw\n    proxied: false\n  - id: publish\n    proxied: true\n"
-AIRLIFT = """\
-version: 1
-instances:
-  - name: analytics
-    url: http://127.0.0.1:8080
-    auth: {type: basic, username: admin, password: admin}
-    proxied_state_dir: proxied_state
-    mappings:
-      - dag: customers
-        tasks:
-          - task: load_raw
-            assets: [raw/customers]
-          - task: publish
-            assets: [customers/report]
-"""
+
+
+def _analytics(mappings: str) -> str:
+    """Instance ``analytics`` keeping its proxied state in ``proxied_state/``, mapping
+    ``mappings``."""
+    return one_instance(
+        mappings,
+        name="analytics",
+        auth="{type: basic, username: admin, password: admin}",
+        extra="proxied_state_dir: proxied_state",
+    )
+
+
+AIRLIFT = _analytics("""\
+- dag: customers
+  tasks:
+    - task: load_raw
+      assets: [raw/customers]
+    - task: publish
+      assets: [customers/report]
+""")
 RAW: tuple[str, ...] = ("raw", "customers")
 REPORT: tuple[str, ...] = ("customers", "report")
 PROXY_TAGS = {"airlift/airflow_task_id": "publish", "airlift/airflow_run_id": "manual__1"}
@@ -300,19 +307,12 @@ def test_base_cli_reads_checks_without_importing_dagster_or_airflow(
 
 
 PLAYBOOK = Path(__file__).resolve().parents[2] / "docs" / "migration-playbook.md"
-PLAYBOOK_AIRLIFT = """\
-version: 1
-instances:
-  - name: analytics
-    url: http://127.0.0.1:8080
-    auth: {type: basic, username: admin, password: admin}
-    proxied_state_dir: proxied_state
-    mappings:
-      - dag: customers_etl
-        tasks:
-          - task: transform.clean
-            assets: [staging/customers_clean]
-"""
+PLAYBOOK_AIRLIFT = _analytics("""\
+- dag: customers_etl
+  tasks:
+    - task: transform.clean
+      assets: [staging/customers_clean]
+""")
 
 
 def _playbook_commands() -> list[str]:

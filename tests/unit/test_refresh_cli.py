@@ -12,24 +12,27 @@ from typing import Any
 
 import pytest
 import yaml
-from dagster.components.testing import create_defs_folder_sandbox
+from dagster.components.testing import DefsFolderSandbox, create_defs_folder_sandbox
 
 from airlift_component.cli.main import main
 from tests.harness.fake_airflow import FakeAirflow
+from tests.unit.cli_project import EXTRACT, one_instance
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: prod
-    url: {url}
-    api: v2
-    auth: {{type: none}}
-    mappings:
-      - dag: customers
-        tasks:
-          - task: extract
-            assets: [raw/customers]
-"""
+
+def _airlift(url: str) -> str:
+    """Instance ``prod`` at the fake Airflow 3 at ``url`` (no auth), mapping ``extract``."""
+    return one_instance(EXTRACT, url=url, auth="{type: none}", extra="api: v2")
+
+
+def _component(sandbox: DefsFolderSandbox, url: str, attributes: dict[str, Any]) -> Path:
+    """The sandbox's defs folder ``airflow``: :func:`_airlift` and a ``defs.yaml``
+    declaring the component with ``attributes``."""
+    folder = sandbox.defs_folder_path / "airflow"
+    folder.mkdir()
+    (folder / "airlift.yaml").write_text(_airlift(url))
+    body = {"type": "airlift_component.component.AirliftComponent", "attributes": attributes}
+    (folder / "defs.yaml").write_text(yaml.safe_dump(body))
+    return folder
 
 
 @pytest.fixture
@@ -50,11 +53,7 @@ def _without_times(data: bytes) -> dict[str, Any]:
 
 def test_airlift_refresh_writes_the_components_local_state_like_dg(fake: FakeAirflow) -> None:
     with create_defs_folder_sandbox() as sandbox:
-        folder = sandbox.defs_folder_path / "airflow"
-        folder.mkdir()
-        (folder / "airlift.yaml").write_text(AIRLIFT.format(url=fake.url))
-        body = {"type": "airlift_component.component.AirliftComponent", "attributes": {}}
-        (folder / "defs.yaml").write_text(yaml.safe_dump(body))
+        folder = _component(sandbox, fake.url, {})
         code = subprocess.run(
             [sys.executable, "-c", "import sys\nfrom airlift_component.cli.main import main\n"
              "code = main(sys.argv[1:])\nassert 'dagster' not in sys.modules\nsys.exit(code)",
@@ -79,7 +78,7 @@ def test_refresh_without_a_dg_project_writes_next_to_airlift_yaml(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "airlift.yaml"
-    config.write_text(AIRLIFT.format(url=fake.url))
+    config.write_text(_airlift(fake.url))
     assert main(["refresh", "--config", str(config)]) == 0
     assert (tmp_path / ".airlift" / "state.json").is_file()
     out = tmp_path / "elsewhere.json"
@@ -91,12 +90,8 @@ def test_a_versioned_component_is_left_to_dg(
     fake: FakeAirflow, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with create_defs_folder_sandbox() as sandbox:
-        folder = sandbox.defs_folder_path / "airflow"
-        folder.mkdir()
-        (folder / "airlift.yaml").write_text(AIRLIFT.format(url=fake.url))
         attributes = {"defs_state": {"management_type": "VERSIONED_STATE_STORAGE"}}
-        body = {"type": "airlift_component.component.AirliftComponent", "attributes": attributes}
-        (folder / "defs.yaml").write_text(yaml.safe_dump(body))
+        folder = _component(sandbox, fake.url, attributes)
         args = ["refresh", "--config", str(folder / "airlift.yaml")]
         assert main([*args, "--project", str(sandbox.project_root)]) == 1
         assert "dg utils refresh-defs-state" in capsys.readouterr().err
@@ -107,14 +102,8 @@ def test_dev_refreshes_at_load_and_keeps_the_last_good_state_when_airflow_is_dow
 ) -> None:
     monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")  # what dagster dev / dg set
     with create_defs_folder_sandbox() as sandbox:
-        folder = sandbox.defs_folder_path / "airflow"
-        folder.mkdir()
-        (folder / "airlift.yaml").write_text(AIRLIFT.format(url=fake.url))
-        body = {
-            "type": "airlift_component.component.AirliftComponent",
-            "attributes": {"defs_state": {"management_type": "LOCAL_FILESYSTEM"}},
-        }
-        (folder / "defs.yaml").write_text(yaml.safe_dump(body))
+        attributes = {"defs_state": {"management_type": "LOCAL_FILESYSTEM"}}
+        folder = _component(sandbox, fake.url, attributes)
         with sandbox.load_component_and_build_defs(defs_path=folder) as (_, defs):
             assert ["prod", "dag", "orders"] in [k.path for k in defs.resolve_all_asset_keys()]
         fake.add_dag("added", {"t": []})
@@ -133,9 +122,9 @@ def test_refreshing_one_instance_keeps_the_others_last_state(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "airlift.yaml"
-    second = AIRLIFT.format(url=fake.url).split("instances:\n", 1)[1]
+    second = _airlift(fake.url).split("instances:\n", 1)[1]
     second = second.replace("prod", "other").replace("raw/customers", "raw/other")
-    config.write_text(AIRLIFT.format(url=fake.url) + second)
+    config.write_text(_airlift(fake.url) + second)
     assert main(["refresh", "--config", str(config)]) == 0
     state = tmp_path / ".airlift" / "state.json"
     before = json.loads(state.read_text())["instances"]["other"]

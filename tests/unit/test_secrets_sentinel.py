@@ -20,27 +20,26 @@ import pytest
 from airlift_component.cli.main import main as airlift
 from airlift_component.component import build_defs
 from tests.harness.fake_airflow import FakeAirflow
+from tests.unit.cli_project import one_instance
 
 URL_SECRET = "urlpw-SENTINEL-5e1f"
 PASSWORD = "pw-SENTINEL-9a7c"
 SENTINELS = (URL_SECRET, PASSWORD)
 
-AIRLIFT_YAML = """\
-version: 1
-instances:
-  - name: prod
-    url: ${AIRFLOW_URL}
-    auth: {type: basic, username: admin, password: "${AIRFLOW_PASSWORD}"}
-    proxied_state_dir: proxied_state
-    mappings:
-      - dag: customers
-        assets: [reports/customers]
-        tasks:
-          - task: extract
-            assets: [raw/customers]
-          - task: load
-            assets: [analytics/customers]
-"""
+AIRLIFT_YAML = one_instance(
+    """\
+- dag: customers
+  assets: [reports/customers]
+  tasks:
+    - task: extract
+      assets: [raw/customers]
+    - task: load
+      assets: [analytics/customers]
+""",
+    url="${AIRFLOW_URL}",
+    auth='{type: basic, username: admin, password: "${AIRFLOW_PASSWORD}"}',
+    extra="proxied_state_dir: proxied_state",
+)
 
 
 @pytest.fixture

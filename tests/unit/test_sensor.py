@@ -9,11 +9,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from airlift_stub import StubAirflow
-from component_fixtures import airflows, factory, write_project
+from component_fixtures import write_project
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
+from sensor_project import SensorProject
 
-from airlift_component.component import build_defs
 from airlift_component.sensor.cursor import SensorCursor
 
 
@@ -23,22 +23,8 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Harness:
-    """build_defs over stub Airflows, and ticks of the prod sensor on an ephemeral instance."""
-
-    def __init__(self, tmp_path: Path, text: str | None = None) -> None:
-        self.tmp_path = tmp_path
-        self.stubs = airflows()
-        self.prod = self.stubs["prod"]
-        self.path = write_project(tmp_path) if text is None else write_project(tmp_path, text)
-        self.instance = dg.DagsterInstance.ephemeral()
-        self.cursor: str | None = None
-        self.load()
-
-    def load(self) -> None:
-        """(Re)build the definitions: a code-location reload or a sensor restart."""
-        self.defs = build_defs(self.path, refresh="if_missing", client_factory=factory(self.stubs))
-        self.sensor = self.defs.resolve_sensor_def("airlift_prod_sensor")
+class Harness(SensorProject):
+    """Ticks of the prod sensor (a cursor moves only with a result)."""
 
     def tick(self) -> dg.SensorResult | dg.SkipReason:
         context = dg.build_sensor_context(instance=self.instance, cursor=self.cursor)
@@ -46,9 +32,6 @@ class Harness:
         if isinstance(result, dg.SensorResult):
             self.cursor = result.cursor
         return result
-
-    def finish(self, run_id: str, minutes_ago: float, **kwargs: object) -> None:
-        self.prod.finish_run("customers", run_id, _now() - timedelta(minutes=minutes_ago), **kwargs)  # type: ignore[arg-type]
 
 
 def _nothing_new(result: object) -> bool:
@@ -198,17 +181,21 @@ def test_a_dagster_run_of_the_try_decides_over_the_recorded_operator(tmp_path: P
     assert ("analytics/customers", "r2") in recorded
 
 
-def test_proxied_state_dir_decides_when_configured(tmp_path: Path) -> None:
+def _reading_proxied_state(tmp_path: Path, customers: str) -> Harness:
+    """A harness whose prod instance reads ``proxied_state/``, where DAG customers'
+    file says ``customers``."""
     state_dir = tmp_path / "proxied_state"
     state_dir.mkdir()
-    (state_dir / "customers.yaml").write_text("tasks:\n  - id: extract\n    proxied: true\n")
+    (state_dir / "customers.yaml").write_text(customers)
+    sensor = "    sensor: {interval_seconds: 5, batch_size: 2}\n"
     text = write_project(tmp_path).read_text()
-    text = text.replace(
-        "    sensor: {interval_seconds: 5, batch_size: 2}\n",
-        "    sensor: {interval_seconds: 5, batch_size: 2}\n    proxied_state_dir: proxied_state\n",
-        1,
+    return Harness(
+        tmp_path, text.replace(sensor, f"{sensor}    proxied_state_dir: proxied_state\n", 1)
     )
-    h = Harness(tmp_path, text)
+
+
+def test_proxied_state_dir_decides_when_configured(tmp_path: Path) -> None:
+    h = _reading_proxied_state(tmp_path, "tasks:\n  - id: extract\n    proxied: true\n")
     h.finish("r1", 2)
     h.prod.tis = [replace(ti, operator=None) for ti in h.prod.tis]  # an Airflow that omits it
     _launched(h, "r1", "extract")
@@ -220,16 +207,7 @@ def test_proxied_state_dir_decides_when_configured(tmp_path: Path) -> None:
 def test_recorded_operator_beats_todays_proxied_state_file(tmp_path: Path) -> None:
     """The file flipped to proxied after the run started: Airflow ran the original
     operator, so its assets were not made in Dagster and the try is recorded."""
-    state_dir = tmp_path / "proxied_state"
-    state_dir.mkdir()
-    (state_dir / "customers.yaml").write_text("tasks:\n  - id: extract\n    proxied: true\n")
-    text = write_project(tmp_path).read_text()
-    text = text.replace(
-        "    sensor: {interval_seconds: 5, batch_size: 2}\n",
-        "    sensor: {interval_seconds: 5, batch_size: 2}\n    proxied_state_dir: proxied_state\n",
-        1,
-    )
-    h = Harness(tmp_path, text)
+    h = _reading_proxied_state(tmp_path, "tasks:\n  - id: extract\n    proxied: true\n")
     h.finish("r1", 2)
     assert "raw/customers" in {k for k, _, _ in _events(h.tick())}
 
@@ -281,19 +259,7 @@ def test_stub_only_knows_its_own_dags() -> None:
 def test_dag_proxied_in_state_dir_records_only_dag_asset_without_warnings(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    state_dir = tmp_path / "proxied_state"
-    state_dir.mkdir()
-    (state_dir / "customers.yaml").write_text("proxied: true\n")
-    text = (
-        write_project(tmp_path)
-        .read_text()
-        .replace(
-            "    sensor: {interval_seconds: 5, batch_size: 2}\n",
-            "    sensor: {interval_seconds: 5, batch_size: 2}\n    proxied_state_dir: proxied_state\n",
-            1,
-        )
-    )
-    h = Harness(tmp_path, text)
+    h = _reading_proxied_state(tmp_path, "proxied: true\n")
     h.prod.tasks["customers"] = []  # the proxied DAG runs one Dagster-launching task instead
     h.finish("r1", 2)
     assert [k for k, _, _ in _events(h.tick())] == ["prod/dag/customers"]

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
 import pytest
-from component_fixtures import airflows, factory, write_project
+from component_fixtures import factory, write_project
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
+from sensor_project import SensorProject
 
 from airlift_component.airflow_state.state_file import default_state_file, read_state_file
-from airlift_component.component import build_defs
 from airlift_component.component.asset_specs import instance_specs
 from airlift_component.component.check_requests import (
     CHECKS_DAG_TAG,
@@ -53,20 +53,11 @@ def _key(check: dg.AssetChecksDefinition) -> dg.AssetCheckKey:
     return next(iter(check.check_keys))
 
 
-class Checked:
+class Checked(SensorProject):
     """build_defs merged with the user's checks, as a code location would hold them."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.stubs = airflows()
-        self.prod = self.stubs["prod"]
-        self.path = write_project(tmp_path)
-        self.instance = dg.DagsterInstance.ephemeral()
-        self.cursor: str | None = None
-        self.load()
-
     def load(self) -> None:
-        airlift = build_defs(self.path, refresh="if_missing", client_factory=factory(self.stubs))
-        self.defs = dg.Definitions.merge(airlift, dg.Definitions(asset_checks=CHECKS))
+        self.defs = dg.Definitions.merge(self.build(), dg.Definitions(asset_checks=CHECKS))
         self.repository = self.defs.get_repository_def()
         self.sensor = self.defs.resolve_sensor_def("airlift_prod_sensor")
 
@@ -78,10 +69,6 @@ class Checked:
         if isinstance(result, dg.SensorResult):
             self.cursor = result.cursor
         return result
-
-    def finish(self, run_id: str, minutes_ago: float) -> None:
-        end = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
-        self.prod.finish_run("customers", run_id, end)
 
 
 def _requests(result: object) -> list[dg.RunRequest]:

@@ -23,11 +23,10 @@ catches up; then
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from datetime import datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from airlift_component.airflow_api.types import DagRun
@@ -46,7 +45,14 @@ from tests.harness.airflow_model import (
     TryKey,
     World,
 )
-from tests.unit.test_sensor_model import Draw, HypothesisDraw, RandomDraw
+from tests.unit.test_sensor_model import (
+    MODEL_SEEDS,
+    MODEL_SETTINGS,
+    Draw,
+    HypothesisDraw,
+    check_seeds,
+    count_recorded,
+)
 
 DAGS = {"d0": [("a", -1), ("m", 0), ("m", 1), ("u", -1)], "d1": [("a", -1), ("u", -1)]}
 MAPPED = {"d0": frozenset({"a", "m"}), "d1": frozenset({"a"})}
@@ -115,12 +121,7 @@ class BoundaryRecorder:
         except AirflowApiError:
             return
         for outcome in result.outcomes:
-            run = outcome.run
-            for ti in outcome.tries:
-                self.tries[(ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.try_number)] += 1
-            if outcome.completed:
-                assert run.end_date is not None
-                self.completions[(run.dag_id, run.run_id, run.end_date)] += 1
+            count_recorded(outcome, self.tries, self.completions)
         for warning in result.skipped:
             run_id = warning.split("run '", 1)[1].split("'", 1)[0]
             self.warned[run_id] += 1
@@ -204,11 +205,7 @@ def check_boundary(draw: Draw) -> None:
     assert not unwarned, f"runs of Dagster's intervals never warned about: {unwarned}"
 
 
-@settings(
-    max_examples=int(os.environ.get("AIRLIFT_MODEL_EXAMPLES", "200")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@MODEL_SETTINGS
 @given(data=st.data())
 def test_decommission_boundary_hypothesis(data: st.DataObject) -> None:
     """Hypothesis-driven sequences (a failure shrinks to a short one)."""
@@ -217,8 +214,4 @@ def test_decommission_boundary_hypothesis(data: st.DataObject) -> None:
 
 def test_decommission_boundary_seeded() -> None:
     """Seeded sequences (a failure names its seed)."""
-    for seed in range(int(os.environ.get("AIRLIFT_MODEL_SEEDS", "1000"))):
-        try:
-            check_boundary(RandomDraw(seed))
-        except AssertionError as exc:
-            raise AssertionError(f"seed {seed}: {exc}") from None
+    check_seeds(range(MODEL_SEEDS), check_boundary)

@@ -11,34 +11,28 @@ import pytest
 
 from airlift_component.component import build_defs
 from tests.harness.fake_airflow import FakeAirflow
+from tests.unit.cli_project import PASSWORD, USERNAME, fake_instance
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: fake
-    url: {url}
-    auth: {{type: basic, username: admin, password: pw}}
-    http: {{retries: 0, deadline_seconds: 5}}
-    mappings:
-      - dag: chain
-        tasks:
-          - task: a
-            assets: [chain/a]
-          - task: b
-            assets: [chain/b]
+MAPPINGS = """\
+- dag: chain
+  tasks:
+    - task: a
+      assets: [chain/a]
+    - task: b
+      assets: [chain/b]
 """
 
 
 @pytest.fixture(params=["v1", "v2"])
 def fake(request: pytest.FixtureRequest) -> Iterator[FakeAirflow]:
-    with FakeAirflow(api=request.param, username="admin", password="pw") as fake:
+    with FakeAirflow(api=request.param, username=USERNAME, password=PASSWORD) as fake:
         fake.add_dag("chain", {"a": ["b"], "b": []})
         yield fake
 
 
 def test_ticks_through_real_client_survive_an_outage(fake: FakeAirflow, tmp_path: Path) -> None:
     path = tmp_path / "airlift.yaml"
-    path.write_text(AIRLIFT.format(url=fake.url))
+    path.write_text(fake_instance(fake.url, MAPPINGS))
     sensor = build_defs(path, refresh="if_missing").resolve_sensor_def("airlift_fake_sensor")
     instance = dg.DagsterInstance.ephemeral()
 
@@ -78,7 +72,9 @@ def test_description_and_reasons_carry_no_url_userinfo(
         secret_url = fake.url.replace("http://", "http://admin:pw-Sekr1t@")
         path = tmp_path / "airlift.yaml"
         path.write_text(
-            AIRLIFT.format(url=secret_url).replace("password: pw}", "password: '${EO_SENSOR_PW}'}")
+            fake_instance(secret_url, MAPPINGS).replace(
+                "password: pw}", "password: '${EO_SENSOR_PW}'}"
+            )
         )
         sensor = build_defs(path, refresh="if_missing").resolve_sensor_def("airlift_fake_sensor")
         instance = dg.DagsterInstance.ephemeral()

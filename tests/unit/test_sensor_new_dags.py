@@ -18,12 +18,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from airlift_stub import T0, StubAirflow
-from component_fixtures import airflows, factory, write_project
+from sensor_project import SensorProject
 
 from airlift_component.airflow_api.changed_runs import RunStream
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup
-from airlift_component.component import build_defs
 from airlift_component.sensor.cursor import SensorCursor
 from airlift_component.sensor.run_pass import PassSettings, sensor_pass
 
@@ -32,25 +31,13 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Project:
+class Project(SensorProject):
     """The prod sensor over stub Airflows; ``reload(refresh=True)`` is `airlift refresh`
     followed by a code-location reload."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.stubs = airflows()
-        self.prod = self.stubs["prod"]
-        self.path = write_project(tmp_path)
-        self.instance = dg.DagsterInstance.ephemeral()
-        self.cursor: str | None = None
-        self.reload(refresh=False)
-
     def reload(self, *, refresh: bool) -> None:
-        defs = build_defs(
-            self.path,
-            refresh="always" if refresh else "if_missing",
-            client_factory=factory(self.stubs),
-        )
-        self.sensor = defs.resolve_sensor_def("airlift_prod_sensor")
+        self.defs = self.build("always" if refresh else "if_missing")
+        self.sensor = self.defs.resolve_sensor_def("airlift_prod_sensor")
 
     def tick(self) -> list[tuple[str, str]]:
         """(asset key, run id) of what the tick recorded."""

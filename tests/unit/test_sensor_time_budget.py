@@ -23,25 +23,23 @@ from airlift_component.config.airlift_yaml.model import Instance
 from airlift_component.errors import AirflowApiError
 from airlift_component.sensor.cursor import SensorCursor
 from tests.harness.fake_airflow import FakeAirflow
+from tests.unit.cli_project import one_instance
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: fake
-    url: {url}
-    api: v2
-    auth: {{type: basic, username: admin, password: pw}}
-    http: {{retries: 4}}
-    sensor: {{batch_size: 2}}
-    mappings:
-      - dag: chain
-        tasks:
-          - task: a
-            assets: [chain/a]
+#: DAG chain: task a makes chain/a.
+CHAIN = """\
+- dag: chain
+  tasks:
+    - task: a
+      assets: [chain/a]
 """
-#: Dagster's timeout in these tests; the tick's budget is then 1 s.
-TIMEOUT = "2"
-SLOW = 3.0  # seconds the fake Airflow waits before a slow answer
+#: Dagster's timeout for the ticks that meet a slow Airflow; the tick's budget is then
+#: 4 s. Not smaller: on a loaded machine the fast part of such a tick (the first batch
+#: of task instances) must still fit in the budget.
+TIMEOUT = "8"
+#: Dagster's timeout for the ticks that meet a fast Airflow, which must not be cut
+#: short however slow the machine running the test is.
+ROOMY = "600"
+SLOW = 6.0  # seconds the fake Airflow waits before a slow answer
 
 
 @pytest.fixture
@@ -67,7 +65,8 @@ class _SlowSecondBatch(AirflowClient):
 class _Sensor:
     def __init__(self, fake: FakeAirflow, tmp_path: Path, client: type[AirflowClient]) -> None:
         path = tmp_path / "airlift.yaml"
-        path.write_text(AIRLIFT.format(url=fake.url))
+        extra = "api: v2\nhttp: {retries: 4}\nsensor: {batch_size: 2}"
+        path.write_text(one_instance(CHAIN, name="fake", url=fake.url, extra=extra))
 
         def factory(instance: Instance) -> AirflowClient:
             return client(instance, retry_policy=RetryPolicy(retries=4, backoff_base=0.01))
@@ -99,7 +98,7 @@ def _reason(result: Any) -> str:
 def test_a_slow_listing_skips_the_tick_before_dagsters_timeout(
     fake: FakeAirflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS", TIMEOUT)
+    monkeypatch.setenv("DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS", ROOMY)
     sensor = _Sensor(fake, tmp_path, AirflowClient)
     now = datetime.now(timezone.utc)
     fake.add_finished_run("chain", "r1", end_date=now - timedelta(minutes=3))
@@ -109,16 +108,18 @@ def test_a_slow_listing_skips_the_tick_before_dagsters_timeout(
 
     fake.add_finished_run("chain", "r2", end_date=now - timedelta(minutes=1))
     fake.delay_next(1, seconds=SLOW, path="/dags/~/dagRuns")  # one try fills the budget
+    monkeypatch.setenv("DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS", TIMEOUT)
     skipped, elapsed = sensor.tick()
     assert elapsed < float(TIMEOUT), "the tick must end before Dagster's timeout"
     assert isinstance(skipped, dg.SkipReason) and sensor.cursor == before
     reason = _reason(skipped)
     assert "Airflow instance 'fake' answered too slowly" in reason
-    assert f"({fake.url}) is too slow: the tick's 1 s" in reason
+    assert f"({fake.url}) is too slow: the tick's 4 s" in reason
     assert (
-        "GET /api/v2/dags/~/dagRuns" in reason and "Dagster stops a sensor tick after 2 s" in reason
+        "GET /api/v2/dags/~/dagRuns" in reason and "Dagster stops a sensor tick after 8 s" in reason
     )
 
+    monkeypatch.setenv("DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS", ROOMY)
     sensor.tick()  # Airflow is fast again
     assert sensor.recorded == ["r1", "r2"]
 
@@ -126,7 +127,7 @@ def test_a_slow_listing_skips_the_tick_before_dagsters_timeout(
 def test_runs_whose_task_instances_arrived_are_kept_the_rest_come_next_tick(
     fake: FakeAirflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS", TIMEOUT)
+    monkeypatch.setenv("DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS", ROOMY)
     _SlowSecondBatch.fake = fake
     _SlowSecondBatch.batches = 0
     sensor = _Sensor(fake, tmp_path, _SlowSecondBatch)
@@ -138,6 +139,7 @@ def test_runs_whose_task_instances_arrived_are_kept_the_rest_come_next_tick(
     for i, run_id in enumerate(runs):
         fake.add_finished_run("chain", run_id, end_date=now - timedelta(minutes=4 - i))
 
+    monkeypatch.setenv("DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS", TIMEOUT)
     partial, elapsed = sensor.tick()
     assert elapsed < float(TIMEOUT)
     assert isinstance(partial, dg.SensorResult) and len(sensor.recorded) == 2
@@ -145,6 +147,7 @@ def test_runs_whose_task_instances_arrived_are_kept_the_rest_come_next_tick(
     # The mark stays: the next tick reads the same window (recorded runs are skipped).
     assert SensorCursor.from_json(sensor.cursor).high_water == first_mark
 
+    monkeypatch.setenv("DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS", ROOMY)
     sensor.tick()
     assert sorted(sensor.recorded) == runs  # each once
     sensor.tick()

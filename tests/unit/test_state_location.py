@@ -106,3 +106,19 @@ def test_an_absolute_airlift_yaml_keys_by_its_path_wherever_the_project_sits(
         assert found.key == default_state_key(outside, root, configured=str(outside))
         keys.add(found.key)
     assert keys == {f"AirliftComponent[{outside.as_posix()}]"}
+
+
+def test_without_a_dg_project_the_plain_state_file_is_the_one_state_file_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """state_location keeps the plain-Python path itself (it imports no state model):
+    the same as state_file's."""
+    from airlift_component.airflow_state import state_file, state_location
+
+    assert state_location.PLAIN_STATE_FILE == state_file.DEFAULT_STATE_FILE
+    (tmp_path / "dagster").mkdir()
+    airlift_yaml = tmp_path / "dagster" / "airlift.yaml"
+    monkeypatch.chdir(tmp_path)
+    targets = refresh_targets(airlift_yaml)
+    assert targets.paths == [state_file.default_state_file(airlift_yaml.resolve())]
+    assert targets.versioned == []

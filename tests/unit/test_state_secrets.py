@@ -13,22 +13,11 @@ from airlift_component.airflow_state.state_file import default_state_file
 from airlift_component.cli.main import main
 from airlift_component.component import build_defs
 from tests.harness.fake_airflow import FakeAirflow
+from tests.unit.cli_project import EXTRACT, one_instance
 
 SENTINEL = "s3ntinel-Pa55"
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: prod
-    url: ${AIRFLOW_URL}
-    api: v1
-    auth: {type: none}
-    mappings:
-      - dag: customers
-        tasks:
-          - task: extract
-            assets: [raw/customers]
-"""
+AIRLIFT = one_instance(EXTRACT, url="${AIRFLOW_URL}", auth="{type: none}", extra="api: v1")
 
 
 @pytest.fixture

@@ -11,28 +11,24 @@ import pytest
 from airlift_component.cli.main import main
 from airlift_component.config.airlift_yaml.model import Decommissioned
 from airlift_component.status.decommissioned import Decommission
+from tests.unit.cli_project import DECOMMISSIONED, one_instance
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: analytics
-    url: http://127.0.0.1:8080
-    auth: {type: basic, username: admin, password: s3cret}
-    proxied_state_dir: proxied_state
-    mappings:
-      - dag: customers
-        tasks:
-          - task: load_raw
-            assets: [raw/customers]
-        decommissioned:
-          cron: "0 3 * * *"
-          timezone: Europe/Amsterdam
-          first_tick: "2026-03-29T03:00:00+02:00"
-          logical_date: interval_start
-          paused_by_airlift: true
-      - dag: orders
-        assets: [orders/report]
+CUSTOMERS = """\
+- dag: customers
+  tasks:
+    - task: load_raw
+      assets: [raw/customers]
 """
+ORDERS = """\
+- dag: orders
+  assets: [orders/report]
+"""
+AIRLIFT = one_instance(
+    CUSTOMERS + DECOMMISSIONED + ORDERS,
+    name="analytics",
+    auth="{type: basic, username: admin, password: s3cret}",
+    extra="proxied_state_dir: proxied_state",
+)
 
 
 @pytest.fixture

@@ -49,9 +49,14 @@ def test_a_uri_without_userinfo_is_kept_as_it_is(
 def test_exactly_the_userinfo_of_a_real_authority_is_removed(
     scheme: str, userinfo: str, host: str, port: str, path: str
 ) -> None:
-    assert redact_uri(f"{scheme}://{userinfo}@{host}{port}{path}") == (
-        f"{scheme}://{host}{port}{path}"
-    )
+    redacted = redact_uri(f"{scheme}://{userinfo}@{host}{port}{path}")
+    if "@" not in path:
+        assert redacted == f"{scheme}://{host}{port}{path}"
+    else:
+        # With a userinfo, an "@" further on may be a password's ("u:pa@ss/w@host"):
+        # all up to the last "@" goes. (Airflow drops the userinfo before it lists an
+        # asset, so a URI it lists has none, and its path's "@" stays: above.)
+        assert redacted == f"{scheme}://{path.rpartition('@')[2]}"
 
 
 @pytest.mark.parametrize(

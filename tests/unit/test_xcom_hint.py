@@ -20,24 +20,23 @@ from airlift_component.airflow_state.state_file import (
 from airlift_component.airflow_state.xcom_hint import is_taskflow, validate_hints
 from airlift_component.cli.main import main
 from airlift_component.config.validation.validate import validate_paths
+from tests.unit.cli_project import one_instance
 
-AIRLIFT = """\
-version: 1
-instances:
-  - name: shop
-    url: http://127.0.0.1:8080
-    auth: {type: none}
-    proxied_state_dir: dags/proxied_state
-    mappings:
-      - dag: tutorial_taskflow_api
-        tasks:
-          - {task: extract, assets: [shop/raw]}
-          - {task: transform, assets: [shop/summary]}
-          - {task: load, assets: [shop/report]}
-      - dag: classic
-        tasks:
-          - {task: run_sql, assets: [shop/sql]}
-"""
+AIRLIFT = one_instance(
+    """\
+- dag: tutorial_taskflow_api
+  tasks:
+    - {task: extract, assets: [shop/raw]}
+    - {task: transform, assets: [shop/summary]}
+    - {task: load, assets: [shop/report]}
+- dag: classic
+  tasks:
+    - {task: run_sql, assets: [shop/sql]}
+""",
+    name="shop",
+    auth="{type: none}",
+    extra="proxied_state_dir: dags/proxied_state",
+)
 
 STATE = """\
 tasks:
