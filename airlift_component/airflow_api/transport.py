@@ -23,7 +23,6 @@ import logging
 import ssl
 import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,36 +36,14 @@ from airlift_component.airflow_api.retry import (
     is_retryable_status,
     parse_retry_after,
 )
+from airlift_component.airflow_api.time_budget import OutOfTime, TimeBudget
 from airlift_component.config.airlift_yaml.model import HttpSettings
 from airlift_component.errors import AirflowApiError
 from airlift_component.redact import redact_url, userinfo_is_encoded
 
 logger = logging.getLogger("airlift_component.airflow_api")
 
-
-class OutOfTime(AirflowApiError):
-    """The time budget of a call (:class:`TimeBudget`) ran out before Airflow answered."""
-
-
-@dataclass(frozen=True)
-class TimeBudget:
-    """A wall-clock budget that the requests it is given share, retries included."""
-
-    deadline: Deadline
-    #: What the budget is, for messages: "the sensor tick's 45 s (...)".
-    label: str
-
-    @classmethod
-    def start(cls, seconds: float, label: str) -> TimeBudget:
-        """A budget of ``seconds`` from now."""
-        return cls(Deadline(seconds), label)
-
-    def within(self, outer: TimeBudget | None) -> TimeBudget:
-        """This budget, or ``outer`` when that one ends first: an inner budget never
-        extends an outer one."""
-        if outer is not None and outer.deadline.remaining < self.deadline.remaining:
-            return outer
-        return self
+__all__ = ["OutOfTime", "RestSession", "TimeBudget"]
 
 
 def _verify(http: HttpSettings, instance: str) -> ssl.SSLContext | bool:

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     # run worker or a code server that has not ticked yet does not need: the tick
     # imports it (run_tick, _airlift_sensor), not the build.
     from airlift_component.airflow_api.client import AirflowClient
-    from airlift_component.airflow_api.transport import TimeBudget
+    from airlift_component.airflow_api.time_budget import TimeBudget
     from airlift_component.component.materializations import TickResult
     from airlift_component.sensor.tick import TickScope
 
@@ -220,7 +220,7 @@ def build_sensor(
         asset_selection=dg.AssetSelection.all_asset_checks() if checks is not None else None,
     )
     def _airlift_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        from airlift_component.airflow_api.transport import TimeBudget
+        from airlift_component.airflow_api.time_budget import TimeBudget
 
         try:
             result = tick(context, TimeBudget.start(*_tick_budget()))

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from airlift_component.airflow_api.transport import TimeBudget
+from airlift_component.airflow_api.time_budget import TimeBudget
 from airlift_component.airflow_api.types import DagRun
 from airlift_component.sensor.run_memory import RunKey, RunMemory, RunVersion, run_version
 

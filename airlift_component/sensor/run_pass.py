@@ -23,7 +23,7 @@ tries and completions and the next cursor out.
    again (remembered runs cost nothing then).
 
 With a time budget (a sensor tick's
-:class:`~airlift_component.airflow_api.transport.TimeBudget`), the listing
+:class:`~airlift_component.airflow_api.time_budget.TimeBudget`), the listing
 stops once half of it is gone, like the ``max_runs`` budget, to leave time for
 the task instances; when it runs out (:class:`OutOfTime`), the runs whose task
 instances arrived are settled, the others are left for the next tick, which
@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from airlift_component.airflow_api.changed_runs import RunStream
-from airlift_component.airflow_api.transport import OutOfTime, TimeBudget
+from airlift_component.airflow_api.time_budget import OutOfTime, TimeBudget
 from airlift_component.airflow_api.types import DagRun, TaskInstance
 from airlift_component.airflow_state.proxied import ProxiedLookup
 from airlift_component.config.short_list import short_list

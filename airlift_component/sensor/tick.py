@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Protocol, runtime_checkable
 
-from airlift_component.airflow_api.transport import OutOfTime, TimeBudget
+from airlift_component.airflow_api.time_budget import OutOfTime, TimeBudget
 from airlift_component.airflow_api.types import AirflowAssetEvent, DagRun
 from airlift_component.airflow_state.proxied import ProxiedLookup
 from airlift_component.config.airlift_yaml.model import Instance
