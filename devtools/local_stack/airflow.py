@@ -76,7 +76,7 @@ class AirflowServer(DagHelpers, Server):
         components: Sequence[str] | None = None,
         triggerer: bool = False,
         migrate: bool = True,
-        startup_timeout: float = 180.0,
+        startup_timeout: float = 300.0,  # a step's limit; a failed process ends it at once
     ) -> None:
         if version_major not in (2, 3):
             raise ValueError(f"version_major must be 2 or 3, not {version_major!r}")

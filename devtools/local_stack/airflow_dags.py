@@ -110,7 +110,10 @@ class DagHelpers:
                 return None
             last.update(dag)
             active = not dag.get("is_stale") if self.version_major >= 3 else dag.get("is_active")
-            return dag if active and not dag.get("is_paused") and predicate(dag) else None
+            # The predicate sees every answer, also a stale DAG's: ``wait_for_dag_tags``
+            # asks for the parse that makes a DAG whose file had an import error active.
+            matches = predicate(dag)
+            return dag if active and not dag.get("is_paused") and matches else None
 
         def state() -> str:
             shown = {k: last.get(k) for k in ("is_paused", "is_active", "is_stale", "tags")}

@@ -78,6 +78,11 @@ GRPC_TIMEOUT_SECONDS = 180
 #: (up to the gRPC deadline); at 30 s a reload under load timed out client-side in CI
 #: while the webserver was still waiting for the code server.
 REQUEST_TIMEOUT_SECONDS = GRPC_TIMEOUT_SECONDS + 30.0
+#: How long each start-up step may take (the webserver answering, the code loading,
+#: the daemons reporting healthy). A failed process ends the wait at once; the limit
+#: only ever ends a slow start. At 120 s a webserver that logged "Serving" after
+#: 2 min, on a 2-core machine at load 14, failed the setups of a module's tests.
+STARTUP_TIMEOUT_SECONDS = 300.0
 #: A readiness probe's wait: while the stack starts, a probe that hangs is retried.
 PROBE_TIMEOUT_SECONDS = 30.0
 
@@ -117,7 +122,7 @@ class DagsterServer(Server):
         port: int | None = None,
         cwd: Path | None = None,
         allow_load_errors: bool = False,
-        startup_timeout: float = 120.0,
+        startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
         extra_instance_yaml: str = "",
     ) -> None:
         self.home = Path(home).resolve()

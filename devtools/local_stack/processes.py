@@ -223,6 +223,11 @@ def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0
         time.sleep(interval)
 
 
+#: The longest wait between two probes of :func:`poll_for`, unless its caller asks
+#: for a longer first one.
+POLL_INTERVAL_CAP = 1.0
+
+
 def poll_for(
     probe: Callable[[], T | None],
     *,
@@ -235,6 +240,12 @@ def poll_for(
 ) -> T:
     """Call ``probe`` until it returns something other than ``None``; return that.
 
+    The first wait between probes is ``interval``; each next one is half as long
+    again, up to :data:`POLL_INTERVAL_CAP` (or ``interval`` when that is longer). A
+    probe is mostly a REST or GraphQL call: at a steady 0.25 s, the tests waiting on
+    DAG and Dagster runs kept the local servers answering four calls a second each,
+    and the api-servers were the largest CPU user of a test run on two cores.
+
     Exceptions of a ``transient`` type (e.g. a read timeout of a busy server)
     count as "not yet". Fails early when one of ``processes`` exits, and on
     timeout; either way the :class:`StackStartError` says what was awaited and
@@ -243,6 +254,7 @@ def poll_for(
     """
     deadline = time.monotonic() + timeout
     last_error: list[str] = []
+    cap = max(interval, POLL_INTERVAL_CAP)
 
     def describe() -> str:
         parts = [last_state()] if last_state is not None else []
@@ -266,7 +278,8 @@ def poll_for(
             else:
                 headline = f"timed out after {timeout:.0f} s waiting for {what}"
             raise StackStartError(_with_logs(headline, processes, describe))
-        time.sleep(interval)
+        time.sleep(min(interval, max(deadline - time.monotonic(), 0.0)))
+        interval = min(interval * 1.5, cap)
 
 
 def _with_logs(

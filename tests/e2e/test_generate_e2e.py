@@ -59,7 +59,10 @@ defs = dg.Definitions(
         mapped(generate_e2e_bash__hello, "generate_e2e_bash", "hello"),
         mapped(generate_e2e_taskflow__transform, "generate_e2e_taskflow", "transform"),
         mapped(generate_e2e_sql__write, "generate_e2e_sql", "write"),
-    ]
+    ],
+    # Runs execute in their run worker: this test is about the generated code, not
+    # the executor (a step process costs 5-8 CPU s on the CI machine).
+    executor=dg.in_process_executor,
 )
 """
 

@@ -45,7 +45,11 @@ from checks_e2e_assets import loaded_ok
 
 from airlift_component.component import build_defs
 
-defs = dg.Definitions.merge(build_defs({airlift_yaml!r}), dg.Definitions(asset_checks=[loaded_ok]))
+# Runs execute in their run worker: this test is about the checks, not the executor.
+defs = dg.Definitions.merge(
+    build_defs({airlift_yaml!r}),
+    dg.Definitions(asset_checks=[loaded_ok], executor=dg.in_process_executor),
+)
 """
 
 

@@ -66,7 +66,8 @@ freshness = dg.build_last_update_freshness_checks(
 
 defs = dg.Definitions.merge(
     build_defs({airlift_yaml!r}),
-    dg.Definitions(asset_checks=[customers_have_rows, *freshness]),
+    # Runs execute in their run worker: this test is about the checks, not the executor.
+    dg.Definitions(asset_checks=[customers_have_rows, *freshness], executor=dg.in_process_executor),
 )
 """
 
