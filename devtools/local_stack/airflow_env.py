@@ -126,6 +126,11 @@ def airflow_environment(
                 "AIRFLOW__API__PORT": str(port),
                 "AIRFLOW__API__BASE_URL": url,
                 "AIRFLOW__API__WORKERS": "1",
+                # A parse writes the DAG's serialized form (its task list) at most this
+                # often (30 s by default) while its tags are written every time: a re-parse
+                # soon after another showed a proxied-state edit in the tags and not in the
+                # tasks until a later parse, which at MIN_FILE_PROCESS_INTERVAL never came.
+                "AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL": "1",
                 "AIRFLOW__API__SECRET_KEY": keys.secret_key,
                 "AIRFLOW__API_AUTH__JWT_SECRET": keys.jwt_secret,
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(DAG_DIR_LIST_INTERVAL),
