@@ -28,6 +28,7 @@ from devtools.local_stack.airflow_env import (
 from devtools.local_stack.airflow_rest import HarnessApi
 from devtools.local_stack.ports import LOOPBACK, free_ports
 from devtools.local_stack.processes import (
+    STARTUP_TIMEOUT_SECONDS,
     ManagedProcess,
     Server,
     StackStartError,
@@ -76,7 +77,7 @@ class AirflowServer(DagHelpers, Server):
         components: Sequence[str] | None = None,
         triggerer: bool = False,
         migrate: bool = True,
-        startup_timeout: float = 300.0,  # a step's limit; a failed process ends it at once
+        startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
     ) -> None:
         if version_major not in (2, 3):
             raise ValueError(f"version_major must be 2 or 3, not {version_major!r}")

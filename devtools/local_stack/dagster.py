@@ -21,6 +21,7 @@ import httpx
 from devtools.local_stack.airflow_env import clean_base_environment
 from devtools.local_stack.ports import LOOPBACK, free_port
 from devtools.local_stack.processes import (
+    STARTUP_TIMEOUT_SECONDS,
     ManagedProcess,
     Server,
     StackStartError,
@@ -78,11 +79,6 @@ GRPC_TIMEOUT_SECONDS = 180
 #: (up to the gRPC deadline); at 30 s a reload under load timed out client-side in CI
 #: while the webserver was still waiting for the code server.
 REQUEST_TIMEOUT_SECONDS = GRPC_TIMEOUT_SECONDS + 30.0
-#: How long each start-up step may take (the webserver answering, the code loading,
-#: the daemons reporting healthy). A failed process ends the wait at once; the limit
-#: only ever ends a slow start. At 120 s a webserver that logged "Serving" after
-#: 2 min, on a 2-core machine at load 14, failed the setups of a module's tests.
-STARTUP_TIMEOUT_SECONDS = 300.0
 #: A readiness probe's wait: while the stack starts, a probe that hangs is retried.
 PROBE_TIMEOUT_SECONDS = 30.0
 

@@ -223,6 +223,13 @@ def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0
         time.sleep(interval)
 
 
+#: How long each start-up step of a local server may take (Airflow's or Dagster's
+#: API answering, the code loading, the daemons reporting healthy). A failed process
+#: ends the wait at once; the limit only ever ends a slow start. At 120 s a Dagster
+#: webserver that logged "Serving" after 2 min, on a 2-core machine at load 14,
+#: failed the setups of a module's tests.
+STARTUP_TIMEOUT_SECONDS = 300.0
+
 #: The longest wait between two probes of :func:`poll_for`, unless its caller asks
 #: for a longer first one.
 POLL_INTERVAL_CAP = 1.0
