@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +59,9 @@ if TYPE_CHECKING:
     from airlift_component.airflow_api.time_budget import TimeBudget
     from airlift_component.component.materializations import TickResult
     from airlift_component.sensor.tick import TickScope
+
+#: What a tick answers Dagster.
+_Reply = dg.SensorResult | dg.SkipReason
 
 #: Runs recorded per tick at most; the rest follow on the next tick.
 MAX_RUNS_PER_TICK = 2000
@@ -192,38 +195,26 @@ def build_sensor(
         return tick_scope(index, airflow_assets, decommissioned)
 
     order = task_order(state)
-    checks = CheckRequester() if run_asset_checks else None
-    retrier = CheckRetrier(instance.name, sensor_name(instance.name))
+    checks = _CheckRuns(instance.name) if run_asset_checks else None
 
-    def tick(context: dg.SensorEvaluationContext, budget: TimeBudget) -> TickResult:
-        return run_tick(
-            shared.get(),
-            instance,
-            index,
-            state,
-            context.cursor,
-            proxied_state_dir=proxied_state_dir,
-            scope=scope(),
-            dagster_instance=context.instance,
-            airflow_assets=airflow_assets,
-            budget=budget,
-            order=order,
-        )
-
-    @dg.sensor(
-        name=sensor_name(instance.name),
-        minimum_interval_seconds=instance.sensor.interval_seconds,
-        default_status=_default_status(instance),
-        description=_description(instance, airflow_assets is not None, checks is not None),
-        # The checks' runs need a target: the asset checks (only those on recorded
-        # assets are requested); no asset is ever selected.
-        asset_selection=dg.AssetSelection.all_asset_checks() if checks is not None else None,
-    )
-    def _airlift_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    @_sensor_of(instance, airflow_assets=airflow_assets is not None, checks=checks is not None)
+    def _airlift_sensor(context: dg.SensorEvaluationContext) -> _Reply:
         from airlift_component.airflow_api.time_budget import TimeBudget
 
         try:
-            result = tick(context, TimeBudget.start(*_tick_budget()))
+            result = run_tick(
+                shared.get(),
+                instance,
+                index,
+                state,
+                context.cursor,
+                proxied_state_dir=proxied_state_dir,
+                scope=scope(),
+                dagster_instance=context.instance,
+                airflow_assets=airflow_assets,
+                budget=TimeBudget.start(*_tick_budget()),
+                order=order,
+            )
         except CursorError as exc:
             # The stored cursor is not this sensor's to read (another instance's, or
             # damaged): nothing is recorded until a person resets it, as the message says.
@@ -233,19 +224,36 @@ def build_sensor(
         except AirflowApiError as exc:
             shared.discard()
             return _unreachable(context, instance, exc)
-        requests = checks.requests(result.batches, context.repository_def) if checks else []
-        if checks is not None and context.repository_def is not None:
-            retries = retrier.requests(
-                context.instance,
-                checks.targets(context.repository_def),
-                datetime.now(timezone.utc),
-                context.log,
-            )
-            keys = {request.run_key for request in requests}
-            requests += [r for r in retries if r.run_key not in keys]
+        requests = checks.requests(result, context) if checks is not None else []
         return _reply(context, instance, result, requests)
 
     return _airlift_sensor
+
+
+class _CheckRuns:
+    """The asset-check runs a tick requests: one per Airflow run's batch it recorded,
+    then the retries of earlier ones whose launch failed (a run key is never requested
+    twice in one tick)."""
+
+    def __init__(self, instance_name: str) -> None:
+        self._batches = CheckRequester()
+        self._retries = CheckRetrier(instance_name, sensor_name(instance_name))
+
+    def requests(
+        self, result: TickResult, context: dg.SensorEvaluationContext
+    ) -> list[dg.RunRequest]:
+        repository = context.repository_def
+        requests = self._batches.requests(result.batches, repository)
+        if repository is None:
+            return requests
+        retries = self._retries.requests(
+            context.instance,
+            self._batches.targets(repository),
+            datetime.now(timezone.utc),
+            context.log,
+        )
+        keys = {request.run_key for request in requests}
+        return requests + [r for r in retries if r.run_key not in keys]
 
 
 def _tick_budget() -> tuple[float, str]:
@@ -257,6 +265,21 @@ def _tick_budget() -> tuple[float, str]:
         "DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS)"
     )
     return seconds, label
+
+
+def _sensor_of(
+    instance: Instance, *, airflow_assets: bool, checks: bool
+) -> Callable[[Callable[[dg.SensorEvaluationContext], _Reply]], dg.SensorDefinition]:
+    """Dagster's ``@sensor`` for ``instance``: its name, interval, status and description."""
+    return dg.sensor(
+        name=sensor_name(instance.name),
+        minimum_interval_seconds=instance.sensor.interval_seconds,
+        default_status=_default_status(instance),
+        description=_description(instance, airflow_assets, checks),
+        # The checks' runs need a target: the asset checks (only those on recorded
+        # assets are requested); no asset is ever selected.
+        asset_selection=dg.AssetSelection.all_asset_checks() if checks else None,
+    )
 
 
 def _default_status(instance: Instance) -> dg.DefaultSensorStatus:
@@ -297,7 +320,7 @@ def _reply(
     instance: Instance,
     result: TickResult,
     requests: list[dg.RunRequest],
-) -> dg.SensorResult | dg.SkipReason:
+) -> _Reply:
     """What Dagster stores for the tick: its materializations, the runs of their checks
     and its cursor, or a skip when there is nothing to store; the limits met go in the
     reason (or, when runs are requested, which Dagster then needs, in the log)."""
