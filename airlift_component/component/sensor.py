@@ -216,11 +216,7 @@ def build_sensor(
                 order=order,
             )
         except CursorError as exc:
-            # The stored cursor is not this sensor's to read (another instance's, or
-            # damaged): nothing is recorded until a person resets it, as the message says.
-            message = scrub_userinfo(str(exc))
-            context.log.error("%s", message)
-            return dg.SkipReason(message)
+            return _cursor_refused(context, exc)
         except AirflowApiError as exc:
             shared.discard()
             return _unreachable(context, instance, exc)
@@ -302,6 +298,14 @@ def _description(instance: Instance, airflow_assets: bool, checks: bool) -> str:
         "as materializations of their mapped assets: each successful task try and each "
         f"successful run completion exactly once{events}{then}"
     )
+
+
+def _cursor_refused(context: dg.SensorEvaluationContext, exc: CursorError) -> dg.SkipReason:
+    """The stored cursor is not this sensor's to read (another instance's, or damaged):
+    nothing is recorded until a person resets it, as the message says."""
+    message = scrub_userinfo(str(exc))
+    context.log.error("%s", message)
+    return dg.SkipReason(message)
 
 
 def _unreachable(
