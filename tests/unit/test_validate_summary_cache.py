@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +21,16 @@ from airlift_component.config.airlift_yaml.model import AirliftFile
 from airlift_component.config.validation import summary_cache, validate, verdict_cache
 from airlift_component.config.validation.airlift_summary import from_json, summarize
 from airlift_component.config.validation.cross_file import mapped_assets_of
+from tests.unit.validate_cache_support import (
+    Damage,
+    add_comment,
+    bytes_written,
+    cut_short,
+    fields_changed,
+    made_a_folder,
+    record_calls,
+    validate_in_fresh_process,
+)
 from tests.unit.validate_project import (
     AIRLIFT,
     STATE_DIR,
@@ -33,8 +41,6 @@ from tests.unit.validate_project import (
     use_user_cache,
     write,
 )
-
-REPO = Path(__file__).resolve().parents[2]
 
 SHAPES = {
     "folder": ["."],
@@ -54,15 +60,13 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The path of every airlift file checked in full (not taken from its summary)."""
-    checked: list[str] = []
-    real = validate.check_airlift
+    return record_calls(monkeypatch, validate, "check_airlift", lambda doc: doc.path)
 
-    def counting(doc: Any) -> Any:
-        checked.append(doc.path)
-        return real(doc)
 
-    monkeypatch.setattr(validate, "check_airlift", counting)
-    return checked
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """The validate project, unchanged."""
+    return make_project(tmp_path / "repo")
 
 
 def _flip(path: Path) -> None:
@@ -103,7 +107,7 @@ STATE_EDITS: dict[str, Callable[[Path], Any]] = {
 @pytest.mark.parametrize("edit", list(STATE_EDITS), ids=list(STATE_EDITS))
 @pytest.mark.parametrize("shape", list(SHAPES), ids=list(SHAPES))
 def test_an_unchanged_airlift_yaml_is_not_checked_again_and_the_output_is_the_same(
-    tmp_path: Path,
+    root: Path,
     cache: Path,
     checks: list[str],
     capsys: pytest.CaptureFixture[str],
@@ -111,7 +115,6 @@ def test_an_unchanged_airlift_yaml_is_not_checked_again_and_the_output_is_the_sa
     shape: str,
     edit: str,
 ) -> None:
-    root = make_project(tmp_path / "repo")
     monkeypatch.chdir(root)
     args = SHAPES[shape]
     assert run_validate(capsys, *args)[0] == 0
@@ -124,13 +127,9 @@ def test_an_unchanged_airlift_yaml_is_not_checked_again_and_the_output_is_the_sa
     assert checks[1:] and set(checks) == {"dagster/airlift.yaml"}
 
 
-def _comment(path: Path) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
-
-
 #: Changes to the bytes of airlift.yaml: never answered from the old summary.
 AIRLIFT_EDITS: dict[str, Callable[[Path], Any]] = {
-    "a comment added": _comment,
+    "a comment added": add_comment,
     "an unknown key": lambda path: path.write_text(AIRLIFT + "    nope: 1\n"),
     "a task unmapped": lambda path: path.write_text(
         AIRLIFT.replace("          - {task: load, assets: [shop/orders]}\n", "")
@@ -148,14 +147,13 @@ AIRLIFT_EDITS: dict[str, Callable[[Path], Any]] = {
 
 @pytest.mark.parametrize("edit", list(AIRLIFT_EDITS), ids=list(AIRLIFT_EDITS))
 def test_other_bytes_are_checked_in_full(
-    tmp_path: Path,
+    root: Path,
     cache: Path,
     checks: list[str],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     edit: str,
 ) -> None:
-    root = make_project(tmp_path / "repo")
     monkeypatch.chdir(root)
     assert run_validate(capsys, ".")[0] == 0 and len(checks) == 1
     AIRLIFT_EDITS[edit](root / "dagster" / "airlift.yaml")
@@ -184,13 +182,12 @@ def test_a_file_with_a_problem_of_its_own_is_never_remembered(
 
 
 def test_the_cache_switches_turn_it_off(
-    tmp_path: Path,
+    root: Path,
     cache: Path,
     checks: list[str],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    root = make_project(tmp_path / "repo")
     assert run_validate(capsys, "--no-cache", str(root))[0] == 0
     monkeypatch.setenv(verdict_cache.ENV_VAR, "0")
     assert run_validate(capsys, str(root))[0] == 0
@@ -203,42 +200,26 @@ def test_the_cache_switches_turn_it_off(
     assert not (root / ".cache").exists() and len(checks) == 3
 
 
-def _damages() -> dict[str, Callable[[Path, dict[str, Any]], None]]:
-    def changed(**fields: Any) -> Callable[[Path, dict[str, Any]], None]:
-        return lambda entry, good: entry.write_text(json.dumps({**good, **fields}))
-
-    def folder(entry: Path, _good: dict[str, Any]) -> None:
-        entry.unlink()
-        entry.mkdir()
-
-    return {
-        "not json": lambda entry, _good: entry.write_bytes(b"\x00\xff{{"),
-        "cut short": lambda entry, _good: entry.write_bytes(entry.read_bytes()[:50]),
-        "a list": lambda entry, _good: entry.write_text("[]"),
-        "another name": changed(name="0" * 40 + ".json"),
-        "another format": changed(format=summary_cache.FORMAT + 1),
-        "no code": changed(code={}),
-        "edited code": lambda entry, good: entry.write_text(
-            json.dumps({**good, "code": {path: "0" * 32 for path in good["code"]}})
-        ),
-        "odd summary": changed(summary=[["shop", None, [["orders", "yes", []]]]]),
-        "summary not a list": changed(summary={"instances": []}),
-        "a folder": folder,
-    }
-
-
-DAMAGES = _damages()
+DAMAGES: dict[str, Damage] = {
+    "not json": bytes_written(b"\x00\xff{{"),
+    "cut short": cut_short(50),
+    "a list": bytes_written(b"[]"),
+    "another name": fields_changed(name="0" * 40 + ".json"),
+    "another format": fields_changed(format=summary_cache.FORMAT + 1),
+    "no code": fields_changed(code={}),
+    "edited code": lambda entry, good: entry.write_text(
+        json.dumps({**good, "code": {path: "0" * 32 for path in good["code"]}})
+    ),
+    "odd summary": fields_changed(summary=[["shop", None, [["orders", "yes", []]]]]),
+    "summary not a list": fields_changed(summary={"instances": []}),
+    "a folder": made_a_folder,
+}
 
 
 @pytest.mark.parametrize("damage", list(DAMAGES), ids=list(DAMAGES))
 def test_a_damaged_or_stale_summary_is_ignored_and_replaced(
-    tmp_path: Path,
-    cache: Path,
-    checks: list[str],
-    capsys: pytest.CaptureFixture[str],
-    damage: str,
+    root: Path, cache: Path, checks: list[str], capsys: pytest.CaptureFixture[str], damage: str
 ) -> None:
-    root = make_project(tmp_path / "repo")
     assert run_validate(capsys, "--format", "json", str(root))[0] == 0
     (entry,) = cache_entries(cache)
     good = json.loads(entry.read_bytes())
@@ -329,7 +310,7 @@ def _apply(root: Path, edit: tuple[str, str, str]) -> None:
     elif kind == "airlift":
         write(root / "dagster" / "airlift.yaml", text)
     elif kind == "comment airlift":
-        _comment(root / "dagster" / "airlift.yaml")
+        add_comment(root / "dagster" / "airlift.yaml")
     elif kind == "delete folder":
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -411,25 +392,16 @@ def test_a_summary_reads_back_as_written_and_maps_what_the_model_maps() -> None:
     assert summary.instances[1].dags == {}  # no folder: its mappings are never read
 
 
-def _airlift(project: Path, cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(REPO)}
-    env.pop(verdict_cache.ENV_VAR, None)
-    command = [sys.executable, "-X", "importtime", "-m", "airlift_component", "validate"]
-    return subprocess.run(
-        [*command, *args], cwd=project, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
 def test_a_run_with_the_summary_imports_no_airlift_yaml_check(tmp_path: Path) -> None:
     """What makes it pay: nothing that checks airlift.yaml is even imported (its
     check in the usual shape, config/airlift_yaml/usual.py, nor pydantic's models)."""
     project = make_project(tmp_path / "repo")
     usual = "airlift_component.config.airlift_yaml.usual"
     model = "airlift_component.config.airlift_yaml.model"
-    first = _airlift(project, tmp_path / "cache", ".")
+    first = validate_in_fresh_process(project, tmp_path / "cache", ".")
     assert (first.returncode, usual in first.stderr, model in first.stderr) == (0, True, False)
     _flip(project / STATE_DIR / "orders.yaml")
-    second = _airlift(project, tmp_path / "cache", ".")
+    second = validate_in_fresh_process(project, tmp_path / "cache", ".")
     assert "airlift_component.config.validation.validate" in second.stderr, "it checked"
     assert usual not in second.stderr and model not in second.stderr
     assert second.stdout == first.stdout == "4 files checked, no problems\n"

@@ -18,6 +18,18 @@ import pytest
 from airlift_component.airflow_state.state_file import default_state_file, write_state_file
 from airlift_component.config.validation import cache_store, inputs, validate, verdict_cache
 from tests.unit.test_xcom_hint import AIRLIFT, STATE, _state
+from tests.unit.validate_cache_support import (
+    REPO,
+    Damage,
+    add_comment,
+    bytes_written,
+    cut_short,
+    fields_changed,
+    made_a_folder,
+    record_calls,
+    validate_env,
+    validate_in_fresh_process,
+)
 from tests.unit.validate_project import AIRLIFT as PROJECT_AIRLIFT
 from tests.unit.validate_project import (
     STATE_DIR,
@@ -28,8 +40,6 @@ from tests.unit.validate_project import (
     write,
 )
 from tests.unit.validate_project import STATES as PROJECT_STATES
-
-REPO = Path(__file__).resolve().parents[2]
 
 #: What a run is asked, as pre-commit and CI ask it.
 SHAPES = {
@@ -62,15 +72,13 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One item per full check `airlift validate` ran (not answered from the cache)."""
-    ran: list[int] = []
-    real = validate.validate_paths
+    return record_calls(monkeypatch, validate, "validate_paths")
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        ran.append(1)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(validate, "validate_paths", counting)
-    return ran
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """The project of ``_project``, at ``repo``."""
+    return _project(tmp_path / "repo")
 
 
 def _break(path: Path) -> None:
@@ -83,9 +91,7 @@ def _break(path: Path) -> None:
 #: Edits of one file a pass read: name -> edit(the file).
 FILE_EDITS: dict[str, Callable[[Path], None]] = {
     "break it": _break,
-    "add a comment": lambda path: path.write_text(
-        path.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8"
-    ),
+    "add a comment": add_comment,
     "delete it": lambda path: path.unlink(),
 }
 #: Edits around the files a pass read: name -> (edit(project root), the shapes whose
@@ -157,9 +163,8 @@ def _on(edit: Callable[[Path], None], recorded: str, template: Path) -> Callable
 
 
 def test_a_remembered_pass_prints_what_the_check_printed(
-    tmp_path: Path, cache: Path, checks: list[int], capsys: pytest.CaptureFixture[str]
+    root: Path, cache: Path, checks: list[int], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = _project(tmp_path / "repo")
     for form in ("text", "json"):
         args = ["--format", form, str(root)]
         first = run_validate(capsys, *args)
@@ -169,9 +174,8 @@ def test_a_remembered_pass_prints_what_the_check_printed(
 
 
 def test_a_failed_run_is_never_remembered(
-    tmp_path: Path, cache: Path, checks: list[int], capsys: pytest.CaptureFixture[str]
+    root: Path, cache: Path, checks: list[int], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = _project(tmp_path / "repo")
     _break(root / STATE_DIR / "orders.yaml")
     for _ in range(2):
         assert run_validate(capsys, str(root))[0] == 1
@@ -209,13 +213,12 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def test_nothing_is_written_inside_the_project(
-    tmp_path: Path,
+    root: Path,
     cache: Path,
     checks: list[int],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    root = _project(tmp_path / "repo")
     monkeypatch.chdir(root)
     before = _tree(root)
     for args in SHAPES.values():
@@ -270,14 +273,13 @@ def test_a_missing_or_unwritable_cache_folder_is_no_error(
 
 
 def test_a_read_only_cache_entry_folder_is_no_error(
-    tmp_path: Path,
+    root: Path,
     cache: Path,
     checks: list[int],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Writing fails (as in a read-only home): every run checks, none fails for it."""
-    root = _project(tmp_path / "repo")
 
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise PermissionError(13, "Read-only file system")
@@ -288,36 +290,26 @@ def test_a_read_only_cache_entry_folder_is_no_error(
     assert len(checks) == 2 and cache_entries(cache) == []
 
 
-def _corrupt_entries() -> Iterator[tuple[str, Callable[[Path, dict[str, Any]], None]]]:
-    def text(data: bytes) -> Callable[[Path, dict[str, Any]], None]:
-        return lambda entry, _good: entry.write_bytes(data)
-
-    def changed(**fields: Any) -> Callable[[Path, dict[str, Any]], None]:
-        return lambda entry, good: entry.write_text(json.dumps({**good, **fields}))
-
-    def folder(entry: Path, _good: dict[str, Any]) -> None:
-        entry.unlink()
-        entry.mkdir()
-
+def _corrupt_entries() -> Iterator[tuple[str, Damage]]:
     def fifo(entry: Path, _good: dict[str, Any]) -> None:
         entry.unlink()
         os.mkfifo(entry)
 
-    yield "not json", text(b"\x00\xff{{ not json")
-    yield "cut short", lambda entry, _good: entry.write_bytes(entry.read_bytes()[:100])
-    yield "a list", text(b"[1, 2, 3]")
-    yield "empty object", text(b"{}")
-    yield "another key", changed(key="0" * 40)
-    yield "another format", changed(format=verdict_cache.FORMAT + 1)
+    yield "not json", bytes_written(b"\x00\xff{{ not json")
+    yield "cut short", cut_short(100)
+    yield "a list", bytes_written(b"[1, 2, 3]")
+    yield "empty object", bytes_written(b"{}")
+    yield "another key", fields_changed(key="0" * 40)
+    yield "another format", fields_changed(format=verdict_cache.FORMAT + 1)
     yield (
         "no code",
         lambda entry, good: entry.write_text(
             json.dumps({**good, "inputs": {**good["inputs"], "code": {}}})
         ),
     )
-    yield "odd types", changed(files_checked={"a": 1}, hint_sources=7)
-    yield "odd inputs", changed(inputs={"code": [1], "files": 2})
-    yield "a folder", folder
+    yield "odd types", fields_changed(files_checked={"a": 1}, hint_sources=7)
+    yield "odd inputs", fields_changed(inputs={"code": [1], "files": 2})
+    yield "a folder", made_a_folder
     if hasattr(os, "mkfifo"):
         yield "a FIFO", fifo
 
@@ -327,13 +319,8 @@ CORRUPT = dict(_corrupt_entries())
 
 @pytest.mark.parametrize("damage", list(CORRUPT), ids=list(CORRUPT))
 def test_a_corrupt_or_foreign_entry_is_ignored_and_replaced(
-    tmp_path: Path,
-    cache: Path,
-    checks: list[int],
-    capsys: pytest.CaptureFixture[str],
-    damage: str,
+    root: Path, cache: Path, checks: list[int], capsys: pytest.CaptureFixture[str], damage: str
 ) -> None:
-    root = _project(tmp_path / "repo")
     assert run_validate(capsys, str(root))[0] == 0
     (entry,) = cache_entries(cache)
     good = json.loads(entry.read_bytes())
@@ -348,14 +335,13 @@ def test_a_corrupt_or_foreign_entry_is_ignored_and_replaced(
 
 @pytest.mark.parametrize("how", ["flag", "environment"])
 def test_the_cache_can_be_turned_off(
-    tmp_path: Path,
+    root: Path,
     cache: Path,
     checks: list[int],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     how: str,
 ) -> None:
-    root = _project(tmp_path / "repo")
     assert run_validate(capsys, str(root))[0] == 0  # remembered
     args = [str(root)]
     if how == "flag":
@@ -387,16 +373,8 @@ def test_the_code_that_judges_is_part_of_what_a_pass_read() -> None:
 def _airlift(
     package: Path, project: Path, cache: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(package),
-        "XDG_CACHE_HOME": str(cache),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    env.pop(verdict_cache.ENV_VAR, None)
-    command = [sys.executable, "-X", "importtime", "-m", "airlift_component", "validate"]
-    return subprocess.run(
-        [*command, *args], cwd=project, env=env, capture_output=True, text=True, timeout=300
+    return validate_in_fresh_process(
+        project, cache, *args, package=package, PYTHONDONTWRITEBYTECODE="1"
     )
 
 
@@ -429,8 +407,7 @@ def test_an_edited_rule_judges_again_in_a_fresh_process(tmp_path: Path) -> None:
 def test_concurrent_runs_share_one_cache(tmp_path: Path) -> None:
     """pre-commit in several work trees at once: every run answers, the entry is whole."""
     project = _project(tmp_path / "repo")
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    env.pop(verdict_cache.ENV_VAR, None)
+    env = validate_env(tmp_path / "cache")
     command = [sys.executable, "-m", "airlift_component", "validate", "."]
     runs = [
         subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, text=True)
@@ -498,7 +475,7 @@ def test_the_docs_commands_do_what_they_say(tmp_path: Path) -> None:
 
 
 def test_a_remembered_pass_walks_each_search_root_once(
-    tmp_path: Path,
+    root: Path,
     cache: Path,
     checks: list[int],
     capsys: pytest.CaptureFixture[str],
@@ -506,27 +483,16 @@ def test_a_remembered_pass_walks_each_search_root_once(
 ) -> None:
     """Every named proxied-state file records its search; the repository is walked
     once for all of them, not once per file (1,000 files took 3.7 s CPU)."""
-    root = _project(tmp_path / "repo")
     monkeypatch.chdir(root)
     files = [f"{STATE_DIR}/{name}" for name in sorted(PROJECT_STATES)]
     assert run_validate(capsys, *files)[0] == 0
-    walks: list[Path] = []
-    real = inputs.airlift_files_below
-
-    def counting(folder: Path) -> list[Path]:
-        walks.append(folder)
-        return real(folder)
-
-    monkeypatch.setattr(inputs, "airlift_files_below", counting)
+    walks = record_calls(monkeypatch, inputs, "airlift_files_below", lambda folder: folder)
     assert run_validate(capsys, *files) == (0, "3 files checked, no problems\n")
     assert len(checks) == 1 and walks == [Path(".")]
 
 
 def test_a_deleted_current_folder_is_no_error(
-    tmp_path: Path,
-    cache: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Absolute paths still validate, without a traceback (and without the cache,
     which cannot tell whether it would sit inside the current folder)."""
