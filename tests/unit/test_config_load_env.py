@@ -5,25 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from component_fixtures import write_project
 
 from airlift_component.config.airlift_yaml.load import load_airlift_file
 from airlift_component.errors import ConfigError
+from tests.unit.airlift_yaml_texts import prod_from_env
 
-TEXT = """\
-version: 1
-instances:
-  - name: prod
-    url: ${AIRFLOW_URL:-https://airflow.example.com}
-    auth:
-      type: basic
-      username: ${AIRFLOW_USER}
-      password: ${AIRFLOW_PASSWORD}
-    sensor: {interval_seconds: 45}
-    mappings:
-      - dag: customers
-        tasks:
-          - task: load
-            assets: [{key: raw/customers, description: "from ${SOURCE_NAME:-the lake}"}]
+TEXT = (
+    prod_from_env('"from ${SOURCE_NAME:-the lake}"')
+    + """\
   - name: plain
     url: http://127.0.0.1:8080
     auth: {type: none}
@@ -31,12 +21,11 @@ instances:
       - dag: orders
         assets: [raw/orders]
 """
+)
 
 
 def _write(tmp_path: Path, text: str = TEXT) -> Path:
-    path = tmp_path / "airlift.yaml"
-    path.write_text(text)
-    return path
+    return write_project(tmp_path, text)
 
 
 def test_placeholders_are_resolved_everywhere(tmp_path: Path) -> None:

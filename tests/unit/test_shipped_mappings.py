@@ -32,6 +32,7 @@ from airlift_component.config.airlift_yaml.load import (
 )
 from airlift_component.config.yaml.read import parse_yaml_text
 from airlift_component.errors import ConfigError
+from tests.unit.airlift_yaml_texts import PROD_HEAD, prod_from_env
 
 SOURCES = sorted(CORPUS.glob("*/airlift.y*ml"))
 #: Corpus files whose layout the cut does not take (nothing is shipped for them).
@@ -182,12 +183,8 @@ version: 1
 instances:
   - {name: prod, url: "http://127.0.0.1:8080", auth: {type: none}, mappings: [{dag: a, assets: [x/a]}]}
 """,
-    "a sequence at its key's indentation, comments and a second instance": """\
-version: 1
-instances:
-  - name: prod
-    url: http://127.0.0.1:8080
-    auth: {type: none}
+    "a sequence at its key's indentation, comments and a second instance": PROD_HEAD
+    + """\
     mappings:
     - dag: a
       # a comment inside
@@ -200,12 +197,8 @@ instances:
     mappings: [{dag: b, assets: [y/b]}]
     sensor: {interval_seconds: 5}
 """,
-    "a metadata key named mappings": """\
-version: 1
-instances:
-  - name: prod
-    url: http://127.0.0.1:8080
-    auth: {type: none}
+    "a metadata key named mappings": PROD_HEAD
+    + """\
     mappings:
       - dag: a
         assets:
@@ -213,12 +206,8 @@ instances:
             metadata:
               mappings: kept
 """,
-    "a placeholder in one instance's mappings": """\
-version: 1
-instances:
-  - name: prod
-    url: http://127.0.0.1:8080
-    auth: {type: none}
+    "a placeholder in one instance's mappings": PROD_HEAD
+    + """\
     mappings:
       - dag: a
         assets: [{key: x/a, description: "${DESCRIPTION:-none}"}]
@@ -285,22 +274,7 @@ def test_the_build_from_a_matching_state_reads_no_mapping_from_airlift_yaml(
 
 # What the user's checked cache promised before the state carried the checked form
 # (that cache is gone), held for the shipped form.
-SETTINGS_FROM_ENV = """\
-version: 1
-instances:
-  - name: prod
-    url: ${AIRFLOW_URL:-https://airflow.example.com}
-    auth:
-      type: basic
-      username: ${AIRFLOW_USER}
-      password: ${AIRFLOW_PASSWORD}
-    sensor: {interval_seconds: 45}
-    mappings:
-      - dag: customers
-        tasks:
-          - task: load
-            assets: [{key: raw/customers, description: from the lake}]
-"""
+SETTINGS_FROM_ENV = prod_from_env("from the lake")
 SECRETS = {"AIRFLOW_USER": "ann-from-env", "AIRFLOW_PASSWORD": "pw-123-from-env"}
 
 
