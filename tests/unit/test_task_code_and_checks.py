@@ -13,11 +13,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from airlift_stub import StubAirflow
+from component_fixtures import write_project
 
 from airlift_component.component import build_defs
 from airlift_component.component.checks import cron_interval, schedule_cron
 from airlift_component.component.sensor import sensor_name
 from airlift_component.errors import ConfigError
+from tests.unit.airlift_yaml_texts import PROD_HEAD
 
 MODULE = """\
 import dagster as dg
@@ -59,12 +61,9 @@ def not_a_check_factory(key: dg.AssetKey):
 NOT_A_CHECK = 42
 """
 
-AIRLIFT_YAML = """\
-version: 1
-instances:
-  - name: prod
-    url: http://127.0.0.1:8080
-    auth: {type: none}
+AIRLIFT_YAML = (
+    PROD_HEAD
+    + """\
     mappings:
       - dag: rebuild_customers_list
         checks:
@@ -87,6 +86,7 @@ instances:
                   - type: code
                     code: MODULE:row_count_between
 """
+)
 
 
 @pytest.fixture
@@ -108,16 +108,27 @@ def _airflow(schedule: str | None = "@daily") -> StubAirflow:
 
 
 def _build(tmp_path: Path, text: str, stub: StubAirflow | None = None) -> dg.Definitions:
-    path = tmp_path / "airlift.yaml"
-    path.write_text(text)
     airflow = stub or _airflow()
     return build_defs(
-        path, refresh="if_missing", client_factory=lambda instance: airflow.client(instance)
+        write_project(tmp_path, text),
+        refresh="if_missing",
+        client_factory=lambda instance: airflow.client(instance),
     )
 
 
 def _yaml(module: str, text: str = AIRLIFT_YAML) -> str:
     return text.replace("MODULE", module)
+
+
+def _swapped(module: str, old: str, new: str) -> str:
+    """The file with the reference to ``module:old`` made one to ``module:new``."""
+    return _yaml(module).replace(f"{module}:{old}", f"{module}:{new}")
+
+
+def _after_task_code(module: str, lines: str) -> str:
+    """The file with ``lines`` after the ``code:`` of task build_dbt_models (line 20)."""
+    code = f"            code: {module}:dbt_project\n"
+    return _yaml(module).replace(code, code + lines)
 
 
 KEYS = [dg.AssetKey(["dbt", name]) for name in ("stg_customers", "customers", "orders")]
@@ -144,10 +155,7 @@ def test_a_task_mapped_by_code_produces_every_key_of_the_multi_asset(
 
 
 def test_select_narrows_the_task_to_some_keys(tmp_path: Path, module: str) -> None:
-    text = _yaml(module).replace(
-        "            code: " + module + ":dbt_project\n",
-        "            code: " + module + ":dbt_project\n            select: group:marts\n",
-    )
+    text = _after_task_code(module, "            select: group:marts\n")
     defs = _build(tmp_path, text)
     graph = defs.resolve_asset_graph()
     dag = graph.get(dg.AssetKey(["prod", "dag", "rebuild_customers_list"])).to_asset_spec()
@@ -167,10 +175,7 @@ def test_select_narrows_the_task_to_some_keys(tmp_path: Path, module: str) -> No
 def test_a_bad_select_is_a_located_config_error(
     tmp_path: Path, module: str, select: str, message: str
 ) -> None:
-    text = _yaml(module).replace(
-        "            code: " + module + ":dbt_project\n",
-        "            code: " + module + f":dbt_project\n            select: '{select}'\n",
-    )
+    text = _after_task_code(module, f"            select: '{select}'\n")
     with pytest.raises(ConfigError, match=message) as caught:
         _build(tmp_path, text)
     assert caught.value.problems[0].line == 21  # the select: line
@@ -187,7 +192,7 @@ def test_a_bad_select_is_a_located_config_error(
 def test_a_task_code_that_is_not_an_asset_definition_is_a_located_error(
     tmp_path: Path, module: str, attr: str, message: str
 ) -> None:
-    text = _yaml(module).replace(f"{module}:dbt_project", f"{module}:{attr}")
+    text = _swapped(module, "dbt_project", attr)
     with pytest.raises(ConfigError, match=message) as caught:
         _build(tmp_path, text)
     problem = caught.value.problems[0]
@@ -268,7 +273,7 @@ def test_freshness_without_lag_needs_a_cron_schedule(
 def test_a_code_check_that_is_not_a_check_on_its_key_is_a_located_error(
     tmp_path: Path, module: str, attr: str, message: str
 ) -> None:
-    text = _yaml(module).replace(f"{module}:raw_customers_not_empty", f"{module}:{attr}")
+    text = _swapped(module, "raw_customers_not_empty", attr)
     with pytest.raises(ConfigError, match=message) as caught:
         _build(tmp_path, text)
     problem = caught.value.problems[0]
@@ -276,18 +281,16 @@ def test_a_code_check_that_is_not_a_check_on_its_key_is_a_located_error(
 
 
 def test_a_file_without_the_new_keys_builds_no_checks(tmp_path: Path, module: str) -> None:
-    text = """\
-version: 1
-instances:
-  - name: prod
-    url: http://127.0.0.1:8080
-    auth: {type: none}
+    text = (
+        PROD_HEAD
+        + """\
     mappings:
       - dag: rebuild_customers_list
         tasks:
           - task: load_raw
             assets: [raw/customers]
 """
+    )
     defs = _build(tmp_path, text)
     assert not defs.asset_checks
     assert [sensor.name for sensor in defs.sensors or ()] == [sensor_name("prod")]
@@ -318,9 +321,7 @@ def test_cron_interval_is_the_longest_gap() -> None:
 def test_freshness_from_a_schedule_is_left_out_without_state(
     tmp_path: Path, module: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path = tmp_path / "airlift.yaml"
-    path.write_text(_yaml(module))
-    defs = build_defs(path, refresh="never")
+    defs = build_defs(write_project(tmp_path, _yaml(module)), refresh="never")
     freshness = {
         spec.asset_key.to_user_string()
         for checks in defs.asset_checks or ()
@@ -333,20 +334,14 @@ def test_freshness_from_a_schedule_is_left_out_without_state(
 
 def test_select_of_a_part_needs_a_subsettable_definition(tmp_path: Path, module: str) -> None:
     (tmp_path / f"{module}.py").write_text(MODULE.replace("can_subset=True", "can_subset=False"))
-    text = _yaml(module).replace(
-        "            code: " + module + ":dbt_project\n",
-        "            code: " + module + ":dbt_project\n            select: group:marts\n",
-    )
+    text = _after_task_code(module, "            select: group:marts\n")
     with pytest.raises(ConfigError, match="cannot run a part of itself") as caught:
         _build(tmp_path, text)
     assert caught.value.problems[0].line == 21
 
 
 def _task_checks(module: str, checks: str) -> str:
-    return _yaml(module).replace(
-        "            code: " + module + ":dbt_project\n",
-        "            code: " + module + ":dbt_project\n            checks:\n" + checks,
-    )
+    return _after_task_code(module, "            checks:\n" + checks)
 
 
 def test_checks_on_a_task_apply_to_every_key_it_produces(tmp_path: Path, module: str) -> None:
