@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The interpreter of Airflow 2.10 that scripts/setup makes.
@@ -35,24 +35,30 @@ def airflow_home_env(home: Path) -> dict[str, str]:
     }
 
 
+class RunOptions(TypedDict, total=False):
+    """How :func:`run_python` runs the child, where the defaults do not do."""
+
+    #: The interpreter: Airflow 2.10's by default.
+    python: Path
+    #: Its standard input: none by default.
+    stdin: str | None
+    #: Seconds it may take: 300 by default.
+    timeout: float
+
+
 def run_python(
-    args: Sequence[str],
-    *,
-    env: Mapping[str, str],
-    python: Path = AIRFLOW2_PYTHON,
-    stdin: str | None = None,
-    timeout: float = 300,
+    args: Sequence[str], *, env: Mapping[str, str], **options: Unpack[RunOptions]
 ) -> str:
     """What ``python ARGS`` (a script's path, or ``-c`` and its text, and its arguments)
     prints, run with ``env`` alone and ``stdin`` as its input; the test fails with the
     end of its standard error when it exits non-zero."""
     done = subprocess.run(
-        [str(python), *args],
-        input=stdin,
+        [str(options.get("python", AIRFLOW2_PYTHON)), *args],
+        input=options.get("stdin"),
         capture_output=True,
         text=True,
         env=dict(env),
-        timeout=timeout,
+        timeout=options.get("timeout", 300),
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -60,14 +66,9 @@ def run_python(
 
 
 def json_answer(
-    args: Sequence[str],
-    *,
-    env: Mapping[str, str],
-    python: Path = AIRFLOW2_PYTHON,
-    stdin: str | None = None,
-    timeout: float = 300,
+    args: Sequence[str], *, env: Mapping[str, str], **options: Unpack[RunOptions]
 ) -> Any:
     """The last line :func:`run_python` prints, read as JSON (the lines before it are
     whatever Airflow itself prints)."""
-    stdout = run_python(args, env=env, python=python, stdin=stdin, timeout=timeout)
+    stdout = run_python(args, env=env, **options)
     return json.loads(stdout.strip().splitlines()[-1])
