@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 import dagster as dg
@@ -137,6 +140,46 @@ AIRLIFT = one_instance(
 )
 
 
+#: The two tests that run the Dagster side end to end: few examples (each refreshes
+#: against a fake Airflow), with function-scoped fixtures that carry nothing from one
+#: example to the next (each makes its own folder, sets its own environment).
+DAGSTER_SIDE_EXAMPLES = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+
+def _airlift_yaml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new airlift.yaml (AIRLIFT) in a folder of its own, for one example."""
+    path = tmp_path_factory.mktemp("pw") / "airlift.yaml"
+    path.write_text(AIRLIFT)
+    return path
+
+
+@contextmanager
+def _logged_fake_airflow(caplog: pytest.LogCaptureFixture) -> Iterator[AssetFakeAirflow]:
+    """A fake Airflow 2 (API v1) with DAG ``customers`` (task ``extract``), while
+    everything is logged at DEBUG into a log emptied of the examples before."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG), AssetFakeAirflow(api="v1") as fake:
+        fake.add_dag("customers", {"extract": []})
+        yield fake
+
+
+def _with_password(url: str, password: str) -> str:
+    """``url`` with the userinfo ``admin:PASSWORD``, ``password`` written as given."""
+    return url.replace("://", f"://admin:{password}@")
+
+
+def _printed_and_logged(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> list[str]:
+    """What the example printed to stdout and stderr, and what it logged."""
+    out, err = capsys.readouterr()
+    return [out, err, caplog.text]
+
+
 def _tick(defs: dg.Definitions) -> str:
     sensor = defs.resolve_sensor_def("airlift_prod_sensor")
     context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral())
@@ -147,11 +190,7 @@ def _tick(defs: dg.Definitions) -> str:
     return repr(result)
 
 
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@DAGSTER_SIDE_EXAMPLES
 @given(password=PASSWORDS)
 def test_everywhere_a_url_goes_on_the_dagster_side(
     password: str,
@@ -160,13 +199,9 @@ def test_everywhere_a_url_goes_on_the_dagster_side(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    tmp = tmp_path_factory.mktemp("pw")
-    path = tmp / "airlift.yaml"
-    path.write_text(AIRLIFT)
-    caplog.clear()
+    path = _airlift_yaml(tmp_path_factory)
     shown: list[str] = []
-    with caplog.at_level(logging.DEBUG), AssetFakeAirflow(api="v1") as fake:
-        fake.add_dag("customers", {"extract": []})
+    with _logged_fake_airflow(caplog) as fake:
         fake.add_dag("report", {"read": []}, schedule="Dataset")
         where = f"s3://{quote('AKIA:' + password, safe=':')}@lake/x"
         fake.add_asset("s3://lake/orders", producing_tasks=[("customers", "extract")])
@@ -197,9 +232,7 @@ def test_everywhere_a_url_goes_on_the_dagster_side(
         )
         fake.add_finished_run("customers", "r1")
         # Written correctly (percent-encoded): refresh, state file, metadata, a tick.
-        monkeypatch.setenv(
-            "AIRFLOW_URL", fake.url.replace("://", f"://admin:{quote(password, safe='')}@")
-        )
+        monkeypatch.setenv("AIRFLOW_URL", _with_password(fake.url, quote(password, safe="")))
         assert main(["refresh", "--config", str(path)]) == 0
         shown.append(default_state_file(path).read_text())
         defs = build_defs(path, refresh="never")
@@ -217,20 +250,17 @@ def test_everywhere_a_url_goes_on_the_dagster_side(
         )
         shown.append(_tick(defs))
     # Airflow down (a closed port): the tick's skip reason and log.
-    monkeypatch.setenv("AIRFLOW_URL", f"http://admin:{quote(password, safe='')}@127.0.0.1:9")
+    monkeypatch.setenv(
+        "AIRFLOW_URL", _with_password("http://127.0.0.1:9", quote(password, safe=""))
+    )
     with caplog.at_level(logging.DEBUG):
         shown.append(_tick(build_defs(path, refresh="never")))
-    out, err = capsys.readouterr()
-    shown += [out, err, caplog.text]
+    shown += _printed_and_logged(capsys, caplog)
     for text in shown:
         assert _hidden(text) and quote(password, safe="") not in text, text[:2000]
 
 
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@DAGSTER_SIDE_EXAMPLES
 @example(password="Pw@/Zq")
 @given(password=PASSWORDS)
 def test_an_instance_url_written_with_the_password_as_is_never_shows_it(
@@ -240,25 +270,19 @@ def test_an_instance_url_written_with_the_password_as_is_never_shows_it(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    path = tmp_path_factory.mktemp("pw") / "airlift.yaml"
-    path.write_text(AIRLIFT)
-    caplog.clear()
+    path = _airlift_yaml(tmp_path_factory)
     shown: list[str] = []
-    with caplog.at_level(logging.DEBUG), AssetFakeAirflow(api="v1") as fake:
-        fake.add_dag("customers", {"extract": []})
-        monkeypatch.setenv(
-            "AIRFLOW_URL", fake.url.replace("://", f"://admin:{quote(password, safe='')}@")
-        )
+    with _logged_fake_airflow(caplog) as fake:
+        monkeypatch.setenv("AIRFLOW_URL", _with_password(fake.url, quote(password, safe="")))
         assert main(["refresh", "--config", str(path)]) == 0
         # Written as is (not percent-encoded): whatever fails must not show it.
-        monkeypatch.setenv("AIRFLOW_URL", fake.url.replace("://", f"://admin:{password}@"))
+        monkeypatch.setenv("AIRFLOW_URL", _with_password(fake.url, password))
         main(["refresh", "--config", str(path)])
         try:
             shown.append(_tick(build_defs(path, refresh="never")))
         except Exception as exc:
             shown.append(repr(exc))
-    out, err = capsys.readouterr()
-    shown += [out, err, caplog.text]
+    shown += _printed_and_logged(capsys, caplog)
     for text in shown:
         assert _hidden(text) and quote(password, safe="") not in text, text[:2000]
 
