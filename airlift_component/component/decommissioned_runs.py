@@ -119,24 +119,10 @@ def decommissioned_runs_sensor(
             if dag_id is None or run.run_id in handled:
                 continue
             handled[run.run_id] = updated
-            metadata = {DAGSTER_RUN_METADATA: run.run_id}
-            if LOGICAL_DATE_TAG in run.tags:
-                metadata[LOGICAL_DATE_TAG] = run.tags[LOGICAL_DATE_TAG]
-            events.append(dg.AssetMaterialization(asset_key=keys[dag_id], metadata=metadata))
+            events.append(_materialization(run, keys[dag_id]))
             checks = targets.for_assets([keys[dag_id]]) if targets is not None else []
             if checks:
-                requests.append(
-                    dg.RunRequest(
-                        run_key=f"airlift-checks:{instance}:dagster-run:{run.run_id}",
-                        asset_selection=[],
-                        asset_check_keys=checks,
-                        tags={
-                            CHECKS_INSTANCE_TAG: instance,
-                            CHECKS_DAG_TAG: dag_id,
-                            CHECKS_DAGSTER_RUN_TAG: run.run_id,
-                        },
-                    )
-                )
+                requests.append(_checks_request(instance, dag_id, run, checks))
         handled = {k: v for k, v in handled.items() if v >= mark - OVERLAP}
         cursor = json.dumps({"mark": mark, "handled": handled}, sort_keys=True)
         if not events:
@@ -151,6 +137,30 @@ def decommissioned_runs_sensor(
         return dg.SensorResult(asset_events=events, run_requests=requests, cursor=cursor)
 
     return _sensor
+
+
+def _materialization(run: dg.DagsterRun, key: dg.AssetKey) -> dg.AssetMaterialization:
+    """The DAG asset's materialization for a successful Dagster run of the DAG."""
+    metadata = {DAGSTER_RUN_METADATA: run.run_id}
+    if LOGICAL_DATE_TAG in run.tags:
+        metadata[LOGICAL_DATE_TAG] = run.tags[LOGICAL_DATE_TAG]
+    return dg.AssetMaterialization(asset_key=key, metadata=metadata)
+
+
+def _checks_request(
+    instance: str, dag_id: str, run: dg.DagsterRun, checks: list[dg.AssetCheckKey]
+) -> dg.RunRequest:
+    """One run of the checks on the DAG asset, keyed by the Dagster run it records."""
+    return dg.RunRequest(
+        run_key=f"airlift-checks:{instance}:dagster-run:{run.run_id}",
+        asset_selection=[],
+        asset_check_keys=checks,
+        tags={
+            CHECKS_INSTANCE_TAG: instance,
+            CHECKS_DAG_TAG: dag_id,
+            CHECKS_DAGSTER_RUN_TAG: run.run_id,
+        },
+    )
 
 
 def _utc(timestamp: float) -> datetime:
