@@ -162,31 +162,7 @@ class CheckRetrier:
         log: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
     ) -> list[dg.RunRequest]:
         """The run requests that retry failed launches (none while no launch failed)."""
-        records = dagster.get_run_records(
-            filters=dg.RunsFilter(
-                tags={CHECKS_INSTANCE_TAG: self.instance_name, SENSOR_NAME_TAG: self.sensor},
-                statuses=[dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.NOT_STARTED],
-                updated_after=now - RETRY_WINDOW,
-            ),
-            limit=RETRY_SCAN_LIMIT,
-        )
-        runs: dict[str, dg.DagsterRun] = {}
-        states = []
-        for record in records:
-            run = record.dagster_run
-            if run.tags.get(CHECKS_GAVE_UP_TAG) or RUN_KEY_TAG not in run.tags:
-                continue
-            runs[run.run_id] = run
-            states.append(
-                CheckRunState(
-                    run_id=run.run_id,
-                    run_key=run.tags[RUN_KEY_TAG],
-                    status=run.status.value,
-                    started=record.start_time is not None,
-                    will_retry=run.tags.get(WILL_RETRY_TAG, "").lower() == "true",
-                    created=record.create_timestamp,
-                )
-            )
+        runs, states = self._unstarted_runs(dagster, now)
         if not states:
             return []
         plan = plan_retries(states, self._taken(dagster, successor_keys(states)), now)
@@ -219,6 +195,38 @@ class CheckRetrier:
                 dg.RunRequest(run_key=key, asset_selection=[], asset_check_keys=checks, tags=tags)
             )
         return requests
+
+    def _unstarted_runs(
+        self, dagster: dg.DagsterInstance, now: datetime
+    ) -> tuple[dict[str, dg.DagsterRun], list[CheckRunState]]:
+        """This sensor's recent check runs that failed or were not launched, by id, and
+        what :func:`plan_retries` reads of each (runs it gave up on are left out)."""
+        records = dagster.get_run_records(
+            filters=dg.RunsFilter(
+                tags={CHECKS_INSTANCE_TAG: self.instance_name, SENSOR_NAME_TAG: self.sensor},
+                statuses=[dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.NOT_STARTED],
+                updated_after=now - RETRY_WINDOW,
+            ),
+            limit=RETRY_SCAN_LIMIT,
+        )
+        runs: dict[str, dg.DagsterRun] = {}
+        states = []
+        for record in records:
+            run = record.dagster_run
+            if run.tags.get(CHECKS_GAVE_UP_TAG) or RUN_KEY_TAG not in run.tags:
+                continue
+            runs[run.run_id] = run
+            states.append(
+                CheckRunState(
+                    run_id=run.run_id,
+                    run_key=run.tags[RUN_KEY_TAG],
+                    status=run.status.value,
+                    started=record.start_time is not None,
+                    will_retry=run.tags.get(WILL_RETRY_TAG, "").lower() == "true",
+                    created=record.create_timestamp,
+                )
+            )
+        return runs, states
 
     def _taken(self, dagster: dg.DagsterInstance, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` this sensor already has runs of (as Dagster's own check)."""
