@@ -18,7 +18,7 @@ from devtools.local_stack.airflow_rest import HarnessApi, HarnessApiError
 from devtools.local_stack.processes import ManagedProcess, poll_for
 
 FINISHED_STATES = ("success", "failed")
-# How often ``wait_for_dag_tags`` touches the DAG file again while the tags lag.
+# How often ``request_parse`` touches one DAG file again while a wait goes on.
 _RETOUCH_SECONDS = 5.0
 
 
@@ -44,7 +44,41 @@ class DagHelpers:
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         tmp.write_text(text)
         os.replace(tmp, target)
+        self._parse_requests().clear()  # an edit: the next request_parse touches at once
         return target
+
+    def request_parse(self, path: str | Path) -> bool:
+        """Ask Airflow to parse a DAG file again soon; return whether this call touched it.
+
+        The local stacks parse an unchanged DAG file again only every 600 s
+        (``airflow_env.MIN_FILE_PROCESS_INTERVAL``), and Airflow does not watch
+        what a DAG file reads, such as its proxied-state files. It parses at once
+        a file whose modification time is newer than its last parse, so this bumps
+        the file's modification time. A wait for a re-parse calls it at every
+        probe, and it touches one file at most every 5 s (each touch costs a
+        parse), again while the wait lasts: a parse that began before an edit and
+        ended after a touch would otherwise count as the new one. After
+        :meth:`write_dag_file`, and when :meth:`wait_for_dag_tags` starts, the
+        next call touches at once.
+
+        ``path`` is absolute or relative to the DAG folder, and lies inside it.
+        """
+        folder = self.dags_folder.resolve()
+        target = (folder / path).resolve()
+        if not target.is_relative_to(folder):
+            raise ValueError(f"{target} is not in the DAG folder {folder}")
+        touched = self._parse_requests()
+        now = time.monotonic()
+        if now - touched.get(target, float("-inf")) < _RETOUCH_SECONDS:
+            return False
+        os.utime(target)
+        touched[target] = now
+        return True
+
+    def _parse_requests(self) -> dict[Path, float]:
+        """When :meth:`request_parse` last touched each file (``time.monotonic()``)."""
+        requests: dict[Path, float] = self.__dict__.setdefault("_parse_requested_at", {})
+        return requests
 
     def get_dag(self, dag_id: str) -> dict[str, Any] | None:
         """The DAG's REST representation, or ``None`` when Airflow does not know it (yet)."""
@@ -65,33 +99,28 @@ class DagHelpers:
         """Poll until the DAG's tag names satisfy ``predicate`` (e.g. after a re-parse).
 
         The tags change when Airflow parses the DAG's file again, e.g. after a
-        proxied-state edit, which Airflow does not watch. While waiting, this asks
-        for that parse by touching the DAG's file every few seconds (Airflow parses
-        a file whose modification time is newer than its last parse at once); again
-        and again, because a parse that began before the edit and ended after a
-        touch would otherwise count as the new one.
+        proxied-state edit, which Airflow does not watch. While the tags lag, this
+        asks for that parse (:meth:`request_parse` of the DAG's file).
         """
-        last_touch = [float("-inf")]
+        self._parse_requests().clear()  # called after an edit: ask for a parse at once
 
         def tags_match(dag: dict[str, Any]) -> bool:
             if predicate({t["name"] for t in dag.get("tags") or []}):
                 return True
-            if time.monotonic() - last_touch[0] >= _RETOUCH_SECONDS:
-                self._touch_dag_file(dag)
-                last_touch[0] = time.monotonic()
+            self._request_parse_of(dag)
             return False
 
         return self.wait_for_dag_state(
             dag_id, tags_match, timeout=timeout, what="tags matching the predicate"
         )
 
-    def _touch_dag_file(self, dag: Mapping[str, Any]) -> None:
-        """Bump the modification time of the file ``dag`` (a REST body) came from."""
+    def _request_parse_of(self, dag: Mapping[str, Any]) -> None:
+        """:meth:`request_parse` of the file ``dag`` (a REST body) came from, if in the folder."""
         fileloc = Path(str(dag.get("fileloc") or ""))
         folder = self.dags_folder.resolve()
         path = fileloc.resolve() if fileloc.is_absolute() else folder / fileloc
         if path.is_file() and path.is_relative_to(folder):
-            os.utime(path)
+            self.request_parse(path)
 
     def wait_for_dag_state(
         self,

@@ -10,7 +10,6 @@ by sleeping; no DAG code is edited.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -425,7 +424,7 @@ def test_factory_file_with_one_broken_state_file_loses_only_that_dag(
         if dag is not None and tag in names:
             return dag
         # Airflow does not watch the state files: ask for the factory's parse.
-        os.utime(airflow.dags_folder / "proxy_factory_dags.py")
+        airflow.request_parse("proxy_factory_dags.py")
         return None
 
     try:
