@@ -1,8 +1,9 @@
 """Proxy operator: GraphQL requests and time from task start to Dagster run launched.
 
 A real ``dagster-webserver`` (our venv) serves ``proxy_location.py`` (5,000
-executable assets); a counting reverse proxy in this process sits in front of
-it and notes each GraphQL request and when the launch mutation was answered.
+executable assets); a counting reverse proxy in this process (``CountingProxy``,
+shared with the local stack) sits in front of it and notes each GraphQL request
+and when the launch mutation was answered.
 Our side (``proxy_driver_ours.py``: the runner our operators use) and theirs
 (``proxy_driver_theirs.py``: ``BaseProxyTaskToDagsterOperator.launch_runs_for_task``)
 each proxy one task through it and follow the run to success.
@@ -16,83 +17,18 @@ import os
 import signal
 import socket
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from measures import OURS, Measure, Row
 
+from devtools.local_stack.counting_proxy import CountingProxy, Request
+
 HERE = Path(__file__).resolve().parent
 DAG, TASK = "dag_00250", "task_05"
 STARTUP_SECONDS = 300
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.requests: list[tuple[float, str]] = []
-        self.launched_at: float | None = None
-
-    def reset(self) -> None:
-        with self.lock:
-            self.requests, self.launched_at = [], None
-
-
-def _counting_proxy(upstream: str, recorder: _Recorder) -> ThreadingHTTPServer:
-    target = urlsplit(upstream)
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _forward(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            query = ""
-            if body:
-                try:
-                    query = str(json.loads(body).get("query", ""))
-                except ValueError:
-                    query = ""
-            conn = http.client.HTTPConnection(
-                target.hostname or "127.0.0.1", target.port, timeout=300
-            )
-            headers = {
-                k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")
-            }
-            conn.request(self.command, self.path, body=body or None, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-            conn.close()
-            now = time.time()
-            if self.path.rstrip("/").endswith("graphql"):
-                with recorder.lock:
-                    recorder.requests.append((now, query))
-                    compact = query.replace(" ", "")
-                    if (
-                        recorder.launched_at is None
-                        and "mutation" in compact
-                        and "launch" in compact.lower()
-                    ):
-                        recorder.launched_at = now
-            self.send_response(response.status)
-            for name, value in response.getheaders():
-                if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = _forward
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def _free_port() -> int:
@@ -130,13 +66,29 @@ def _wait_loaded(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"dagster-webserver did not load the code location in {STARTUP_SECONDS} s")
 
 
+def _graphql_answered(proxy: CountingProxy) -> list[Request]:
+    """The GraphQL requests the proxy has seen answered, in the order of their answers."""
+    with proxy.lock:
+        answered = [r for r in proxy.requests if r.operation and r.answered_at is not None]
+    return sorted(answered, key=lambda r: r.answered_at or 0.0)
+
+
+def _launched_at(requests: list[Request]) -> float | None:
+    """When the first run-launching mutation (ours ``AirliftLaunchRun``, theirs
+    ``LaunchAssetsExecution``) was answered."""
+    for request in requests:
+        if request.operation.startswith("mutation") and "launch" in request.operation.lower():
+            return request.answered_at
+    return None
+
+
 def _proxy_once(
-    python: str, url: str, recorder: _Recorder, env: dict[str, str], script: str
+    python: str, url: str, proxy: CountingProxy, env: dict[str, str], script: str
 ) -> tuple[Measure | None, str]:
     """One proxied task; on failure ``None`` and the error's last line (one retry)."""
     error = ""
     for _attempt in range(2):
-        recorder.reset()
+        proxy.clear()
         result = subprocess.run(
             [python, str(HERE / script), url, DAG, TASK],
             capture_output=True,
@@ -145,10 +97,12 @@ def _proxy_once(
             timeout=600,
         )
         lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-        if result.returncode == 0 and len(lines) >= 2 and recorder.launched_at is not None:
+        requests = _graphql_answered(proxy)
+        launched_at = _launched_at(requests)
+        if result.returncode == 0 and len(lines) >= 2 and launched_at is not None:
             start = lines[0]["start"]
-            before_launch = sum(1 for at, _ in recorder.requests if at <= recorder.launched_at)
-            return Measure(recorder.launched_at - start, before_launch, None), error
+            before_launch = sum(1 for r in requests if (r.answered_at or 0.0) <= launched_at)
+            return Measure(launched_at - start, before_launch, None), error
         tail = [line for line in result.stderr.splitlines() if line.strip()]
         error = (tail[-1] if tail else f"exit {result.returncode}")[:160]
     return None, error
@@ -173,25 +127,23 @@ def run(work: Path, theirs_airflow_py: str) -> list[Row]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    recorder = _Recorder()
-    proxy = None
+    upstream = f"http://127.0.0.1:{port}"
+    # A launch at 5,000 assets may take Dagster longer than the proxy's default minute.
+    proxy = CountingProxy(upstream, timeout=300.0)
     try:
-        upstream = f"http://127.0.0.1:{port}"
         _wait_loaded(upstream, proc)
         load_seconds = time.perf_counter() - started
-        proxy = _counting_proxy(upstream, recorder)
-        url = f"http://127.0.0.1:{proxy.server_address[1]}"
+        proxy.start()
+        url = proxy.url
         driver_env = {**os.environ, "PYTHONWARNINGS": "ignore", "DAGSTER_URL": url}
-        ours, ours_error = _proxy_once(OURS, url, recorder, driver_env, "proxy_driver_ours.py")
-        ours_total = len(recorder.requests)
+        ours, ours_error = _proxy_once(OURS, url, proxy, driver_env, "proxy_driver_ours.py")
+        ours_total = len(_graphql_answered(proxy))
         theirs, theirs_error = _proxy_once(
-            theirs_airflow_py, url, recorder, driver_env, "proxy_driver_theirs.py"
+            theirs_airflow_py, url, proxy, driver_env, "proxy_driver_theirs.py"
         )
-        theirs_total = len(recorder.requests)
+        theirs_total = len(_graphql_answered(proxy))
     finally:
-        if proxy is not None:
-            proxy.shutdown()
-            proxy.server_close()
+        proxy.stop()
         try:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
