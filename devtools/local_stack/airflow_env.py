@@ -30,8 +30,8 @@ DAG_DIR_LIST_INTERVAL = 2
 # cores. Airflow parses a file again at once when its modification time is newer
 # than its last parse ("modified_time" sort mode, both versions), so a test that
 # changes what a DAG file reads (its proxied state) asks for the parse by touching
-# the file: ``DagHelpers.wait_for_dag_tags`` does, and so must any other wait for a
-# re-parse.
+# the file with ``DagHelpers.request_parse`` (``DagHelpers.wait_for_dag_tags`` does),
+# as must any other wait for a re-parse.
 MIN_FILE_PROCESS_INTERVAL = 600
 FILE_PARSING_SORT_MODE = "modified_time"
 
