@@ -63,6 +63,9 @@ def cmd_sensor(yaml_path: Path, cache_dir: Path) -> None:
     defs = build_defs(yaml_path, state_file=cache_dir / "state.json", refresh="if_missing")
     repo = defs.get_repository_def()
     (sensor,) = repo.sensor_defs
+    # A code server resolves the asset graph when it loads the repository (for its
+    # snapshot), before the daemon asks for any tick: not a tick's cost.
+    repo.asset_graph  # noqa: B018
     instance = dg.DagsterInstance.ephemeral()
     cursor: str | None = None
     print(json.dumps({"ready": True}), flush=True)

@@ -101,6 +101,9 @@ def cmd_sensor(url: str, mapping_file: Path, state_file: Path) -> None:
     defs = build(url, mapping_file, state_file, "warm")
     repo = defs.get_repository_def()
     (sensor,) = [s for s in repo.sensor_defs if s.name.endswith("airflow_dag_status_sensor")]
+    # A code server resolves the asset graph when it loads the repository (for its
+    # snapshot), before the daemon asks for any tick: not a tick's cost.
+    repo.asset_graph  # noqa: B018
     instance = dg.DagsterInstance.ephemeral()
     cursor: str | None = None
     print(json.dumps({"ready": True}), flush=True)
