@@ -201,6 +201,7 @@ def build_sensor(
     def _airlift_sensor(context: dg.SensorEvaluationContext) -> _Reply:
         from airlift_component.airflow_api.time_budget import TimeBudget
 
+        budget = TimeBudget.start(*_tick_budget())  # before the client and the scope are made
         try:
             result = run_tick(
                 shared.get(),
@@ -212,7 +213,7 @@ def build_sensor(
                 scope=scope(),
                 dagster_instance=context.instance,
                 airflow_assets=airflow_assets,
-                budget=TimeBudget.start(*_tick_budget()),
+                budget=budget,
                 order=order,
             )
         except CursorError as exc:
